@@ -1,0 +1,190 @@
+// Result shapes shared by every prober. Each prober is a function
+//   (target, options) => Promise<Result>
+// that never throws for network failures: a failure is a result whose `failure` field holds a class
+// from the lists below. Timings are seconds (floating point), addresses are plain IP strings.
+import { z } from "zod";
+
+export const DNS_FAILURES = [
+  "dns_nxdomain",
+  "dns_servfail",
+  "dns_refused",
+  "dns_no_answer",
+  "dns_timeout",
+  "dns_bogon",
+  "dns_error",
+] as const;
+export const TCP_FAILURES = ["tcp_refused", "tcp_reset", "tcp_timeout", "tcp_unreachable", "tcp_error"] as const;
+export const TLS_FAILURES = [
+  "tls_reset",
+  "tls_timeout",
+  "tls_eof",
+  "tls_cert_expired",
+  "tls_cert_hostname",
+  "tls_cert_untrusted",
+  "tls_error",
+] as const;
+export const HTTP_FAILURES = [
+  "http_reset",
+  "http_timeout",
+  "http_eof",
+  "http_error",
+  "http_too_many_redirects",
+] as const;
+
+export const dnsFailureSchema = z.enum(DNS_FAILURES);
+export const tcpFailureSchema = z.enum(TCP_FAILURES);
+export const tlsFailureSchema = z.enum(TLS_FAILURES);
+export const httpFailureSchema = z.enum(HTTP_FAILURES);
+export type DnsFailure = z.infer<typeof dnsFailureSchema>;
+export type TcpFailure = z.infer<typeof tcpFailureSchema>;
+export type TlsFailure = z.infer<typeof tlsFailureSchema>;
+export type HttpFailure = z.infer<typeof httpFailureSchema>;
+
+export const dnsAnswerSchema = z.object({
+  name: z.string(),
+  type: z.enum(["A", "AAAA", "CNAME"]),
+  data: z.string(),
+  ttl: z.number().int().nonnegative(),
+});
+
+export const dnsResultSchema = z.object({
+  /** The name as queried on the wire (IDN already converted to punycode). */
+  query: z.string(),
+  /** "system" for getaddrinfo, otherwise the resolver as "ip:port". */
+  resolver: z.string(),
+  transport: z.enum(["udp", "tcp", "system"]),
+  /** DNS response code name (NOERROR, NXDOMAIN, …); null when no response arrived. */
+  rcode: z.string().nullable(),
+  answers: z.array(dnsAnswerSchema),
+  /** A and AAAA addresses at the end of the CNAME chain, in answer order. */
+  addresses: z.array(z.string()),
+  cnameChain: z.array(z.string()),
+  /** Addresses from `addresses` that fall in a bogon range. */
+  bogons: z.array(z.string()),
+  failure: dnsFailureSchema.nullable(),
+  time: z.number().nonnegative(),
+});
+export type DnsResult = z.infer<typeof dnsResultSchema>;
+
+export const tcpResultSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  failure: tcpFailureSchema.nullable(),
+  connectTime: z.number().nonnegative().nullable(),
+});
+export type TcpResult = z.infer<typeof tcpResultSchema>;
+
+export const certificateSchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  validFrom: z.string(),
+  validTo: z.string(),
+  altNames: z.array(z.string()),
+  fingerprint256: z.string(),
+});
+
+export const tlsResultSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  serverName: z.string(),
+  alpn: z.string().nullable(),
+  protocol: z.string().nullable(),
+  failure: tlsFailureSchema.nullable(),
+  /** Time from TCP established to handshake finished: OONI's throttling signal. */
+  handshakeTime: z.number().nonnegative().nullable(),
+  certificate: certificateSchema.nullable(),
+});
+export type TlsResult = z.infer<typeof tlsResultSchema>;
+
+export const httpPhasesSchema = z.object({
+  dns: z.number().nonnegative().nullable(),
+  connect: z.number().nonnegative().nullable(),
+  tls: z.number().nonnegative().nullable(),
+  firstByte: z.number().nonnegative().nullable(),
+  download: z.number().nonnegative().nullable(),
+  total: z.number().nonnegative(),
+});
+
+export const blockPageMatchSchema = z.object({
+  /** Fingerprint id, e.g. "kz-ministry-notice". */
+  id: z.string(),
+  country: z.string().nullable(),
+  /** What matched: "title", "body", "address", "location", "header". */
+  matched: z.string(),
+});
+export type BlockPageMatch = z.infer<typeof blockPageMatchSchema>;
+
+export const httpHopSchema = z.object({
+  url: z.string(),
+  address: z.string().nullable(),
+  status: z.number().int().nullable(),
+  /** A selected subset of response headers, names lower-cased. */
+  headers: z.record(z.string(), z.string()),
+  bodyLength: z.number().int().nonnegative(),
+  bodySha256: z.string().nullable(),
+  bodyTruncated: z.boolean(),
+  title: z.string().nullable(),
+  failure: httpFailureSchema.nullable(),
+  phases: httpPhasesSchema,
+});
+export type HttpHop = z.infer<typeof httpHopSchema>;
+
+export const httpResultSchema = z.object({
+  url: z.string(),
+  finalUrl: z.string(),
+  hops: z.array(httpHopSchema),
+  status: z.number().int().nullable(),
+  failure: httpFailureSchema.nullable(),
+  blockPage: blockPageMatchSchema.nullable(),
+  time: z.number().nonnegative(),
+});
+export type HttpResult = z.infer<typeof httpResultSchema>;
+
+export const throughputResultSchema = z.object({
+  url: z.string(),
+  address: z.string().nullable(),
+  bytes: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+  bytesPerSecond: z.number().nonnegative().nullable(),
+  firstByte: z.number().nonnegative().nullable(),
+  /** Which cap ended the download early, if any. */
+  capped: z.enum(["bytes", "time"]).nullable(),
+  failure: z.union([tcpFailureSchema, tlsFailureSchema, httpFailureSchema, dnsFailureSchema]).nullable(),
+});
+export type ThroughputResult = z.infer<typeof throughputResultSchema>;
+
+export const BLOCKING_KINDS = ["dns", "tcp", "tls", "http-failure", "http-diff"] as const;
+export const blockingSchema = z.enum(BLOCKING_KINDS).nullable();
+export type Blocking = z.infer<typeof blockingSchema>;
+
+/**
+ * The verdict of one site check (OONI Web Connectivity semantics):
+ * accessible=true: it worked; accessible=false & blocking=null: the site is down for the control too;
+ * accessible=false & blocking=<layer>: the region's network interfered at that layer.
+ * `determined` is false when no control was available to tell "down" from "blocked".
+ */
+export const verdictSchema = z.object({
+  accessible: z.boolean(),
+  blocking: blockingSchema,
+  failure: z.string().nullable(),
+  determined: z.boolean(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const webCheckSchema = z.object({
+  url: z.string(),
+  dns: z.array(dnsResultSchema),
+  controlDns: dnsResultSchema.nullable(),
+  tcp: z.array(tcpResultSchema),
+  tls: z.array(tlsResultSchema),
+  http: httpResultSchema.nullable(),
+  verdict: verdictSchema,
+  time: z.number().nonnegative(),
+});
+export type WebCheck = z.infer<typeof webCheckSchema>;
+
+/** An address with its port, "1.2.3.4:53" or "[::1]:53". */
+export interface Endpoint {
+  host: string;
+  port: number;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what KeepWatch and its tests need on a Debian machine, then the npm dependencies.
+# System packages: redis-server (the queue backbone, started by `keepwatch serve` itself),
+# iproute2 + iptables (network-namespace tests), chromium (dashboard browser tests),
+# prometheus (promtool checks /metrics), prometheus-blackbox-exporter (the probe benchmark's peer),
+# openssl (test certificates).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pkgs=(redis-server iproute2 iptables chromium prometheus prometheus-blackbox-exporter openssl ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The packaged redis-server service is not needed: KeepWatch starts its own.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+npm ci --no-audit --no-fund

@@ -1,0 +1,119 @@
+// The store interface. SQLite (sqlite.ts) is the embedded default; a PostgreSQL implementation must be
+// able to replace it without the detector or the API noticing, so every method is async and speaks
+// only in the types below (no SQL, no driver objects leak out).
+import type { Measurement, MeasurementFacts, TargetList } from "../measurement.js";
+import type { Incident, IncidentKind } from "../detect/incident.js";
+
+export interface MeasurementQuery {
+  region?: string;
+  network?: string;
+  probeId?: string;
+  /** Inclusive lower bound on startedAt. */
+  since?: Date;
+  /** Exclusive upper bound on startedAt. */
+  until?: Date;
+  role?: "region" | "control";
+}
+
+/** One rollup row: what one probe saw of one target in one bucket. */
+export interface TargetStatsRow {
+  bucketStart: string;
+  region: string;
+  network: string;
+  probeId: string;
+  role: "region" | "control";
+  url: string;
+  list: TargetList;
+  category: string;
+  total: number;
+  ok: number;
+  /** Failures per blocking layer ("dns", "tcp", "tls", "http-failure", "http-diff"); down = blocking null. */
+  blocked: Record<string, number>;
+  down: number;
+  dnsFailures: number;
+  throughputSum: number;
+  throughputCount: number;
+  tlsHandshakeSum: number;
+  tlsHandshakeCount: number;
+  lastAt: string;
+}
+
+export interface TargetStatsQuery {
+  since: Date;
+  until: Date;
+  region?: string;
+  /** Bucket width: 60 (the stored minute rollups) or any multiple of it. */
+  bucketSeconds: number;
+}
+
+export interface IncidentQuery {
+  region?: string;
+  network?: string;
+  kind?: IncidentKind;
+  status?: "open" | "closed";
+  /** Incidents active at or after this time (open, or ended after it). */
+  since?: Date;
+  until?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ProbeRecord {
+  id: string;
+  region: string;
+  network: string;
+  role: "region" | "control";
+  lastSeenAt: string | null;
+  measurements: number;
+}
+
+export interface ProbeToken {
+  probeId: string;
+  region: string;
+  /** sha256 hex of the bearer token; the token itself is never stored. */
+  tokenHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface Store {
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores a batch atomically; a measurement whose id is already stored is counted as a duplicate. */
+  insertMeasurements(batch: Measurement[]): Promise<InsertResult>;
+  getMeasurement(id: string): Promise<Measurement | null>;
+  /** Streams full measurements ordered by startedAt, without loading the range into memory. */
+  streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement>;
+  /** Flat facts for detector windows, ordered by startedAt. */
+  measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]>;
+  /** Per-minute rollups (re-bucketed to bucketSeconds), kept longer than raw measurements. */
+  targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]>;
+  /** Newest startedAt per region and per probe, for "dark" detection and last-seen. */
+  lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
+  /** Deletes raw measurements older than the cutoff (rollups stay). Returns rows deleted. */
+  pruneMeasurements(olderThan: Date): Promise<number>;
+  /** Deletes rollups older than the cutoff. */
+  pruneRollups(olderThan: Date): Promise<number>;
+
+  saveIncident(incident: Incident): Promise<void>;
+  getIncident(id: string): Promise<Incident | null>;
+  listIncidents(q: IncidentQuery): Promise<Incident[]>;
+
+  upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void>;
+  listProbes(): Promise<ProbeRecord[]>;
+
+  saveProbeToken(token: ProbeToken): Promise<void>;
+  findProbeToken(tokenHash: string): Promise<ProbeToken | null>;
+  revokeProbeToken(probeId: string, at: Date): Promise<number>;
+
+  /** Small durable key/value for stage state (detector hysteresis, alert reminders). */
+  getState(key: string): Promise<string | null>;
+  setState(key: string, value: string): Promise<void>;
+}
