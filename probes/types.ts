@@ -188,3 +188,16 @@ export interface Endpoint {
   host: string;
   port: number;
 }
+
+/** Options every prober takes; each protocol extends it with its own. */
+export interface ProbeOptions {
+  /** Per-operation timeout in seconds. */
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The one shape of every prober (blackbox_exporter style): measure `target` and resolve a result.
+ * It rejects only for programming errors (bad arguments), never for what the network did.
+ */
+export type Prober<Target, Options extends ProbeOptions, Result> = (target: Target, options: Options) => Promise<Result>;
