@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createSecureContext } from "node:tls";
 import { X509Certificate } from "node:crypto";
-import { makeTestPki } from "./helpers/certs.js";
-import { startTestRedis } from "./helpers/redis.js";
+import { makeTestPki } from "./certs.js";
+import { startTestRedis } from "./redis.js";
 import { Redis } from "ioredis";
 
 describe("test helpers", () => {
