@@ -1,0 +1,159 @@
+// Minute rollups for the SQLite store: folding a batch of newly stored measurements into per-minute
+// deltas (one upsert per key instead of one per measurement), and reading them back re-bucketed.
+import type { Database, Statement } from "better-sqlite3";
+import type { MeasurementFacts } from "../measurement.js";
+import type { TargetStatsQuery, TargetStatsRow } from "./store.js";
+
+const BLOCKED_COLUMNS = {
+  dns: "blocked_dns",
+  tcp: "blocked_tcp",
+  tls: "blocked_tls",
+  "http-failure": "blocked_http_failure",
+  "http-diff": "blocked_http_diff",
+} as const;
+type BlockingKind = keyof typeof BLOCKED_COLUMNS;
+const BLOCKING_KINDS = Object.keys(BLOCKED_COLUMNS) as BlockingKind[];
+
+interface RollupDelta {
+  bucket: number;
+  region: string;
+  network: string;
+  probeId: string;
+  list: string;
+  url: string;
+  role: string;
+  category: string;
+  total: number;
+  ok: number;
+  down: number;
+  blocked: Record<BlockingKind, number>;
+  dnsFailures: number;
+  throughputSum: number;
+  throughputCount: number;
+  tlsHandshakeSum: number;
+  tlsHandshakeCount: number;
+  lastMs: number;
+}
+
+/** Accumulates the rollup deltas of the measurements one transaction actually inserted. */
+export class RollupBatch {
+  private readonly deltas = new Map<string, RollupDelta>();
+
+  add(f: MeasurementFacts, startedMs: number): void {
+    const bucket = Math.floor(startedMs / 60_000) * 60;
+    // \u0001 cannot occur in ids or URLs, so the joined key is unambiguous.
+    const key = [bucket, f.region, f.network, f.probeId, f.list, f.url].join("\u0001");
+    let d = this.deltas.get(key);
+    if (!d) {
+      d = {
+        bucket, region: f.region, network: f.network, probeId: f.probeId, list: f.list, url: f.url,
+        role: f.role, category: f.category, total: 0, ok: 0, down: 0,
+        blocked: { dns: 0, tcp: 0, tls: 0, "http-failure": 0, "http-diff": 0 },
+        dnsFailures: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0, lastMs: 0,
+      };
+      this.deltas.set(key, d);
+    }
+    d.total += 1;
+    if (f.accessible) d.ok += 1;
+    else if (f.blocking === null) d.down += 1;
+    else if (f.blocking in BLOCKED_COLUMNS) d.blocked[f.blocking as BlockingKind] += 1;
+    if (f.dnsFailure !== null) d.dnsFailures += 1;
+    if (f.bytesPerSecond !== null) {
+      d.throughputSum += f.bytesPerSecond;
+      d.throughputCount += 1;
+    }
+    if (f.tlsHandshakeTime !== null) {
+      d.tlsHandshakeSum += f.tlsHandshakeTime;
+      d.tlsHandshakeCount += 1;
+    }
+    d.lastMs = Math.max(d.lastMs, startedMs);
+  }
+
+  /** Writes the deltas; must run inside the insert's transaction. */
+  flush(upsert: Statement): void {
+    for (const d of this.deltas.values()) {
+      upsert.run(d.bucket, d.region, d.network, d.probeId, d.list, d.url, d.role, d.category, d.total, d.ok, d.down,
+        d.blocked.dns, d.blocked.tcp, d.blocked.tls, d.blocked["http-failure"], d.blocked["http-diff"],
+        d.dnsFailures, d.throughputSum, d.throughputCount, d.tlsHandshakeSum, d.tlsHandshakeCount, d.lastMs);
+    }
+    this.deltas.clear();
+  }
+}
+
+export function prepareRollupUpsert(db: Database): Statement {
+  const sums = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures", "throughput_sum",
+    "throughput_count", "tls_handshake_sum", "tls_handshake_count"];
+  return db.prepare(`INSERT INTO rollups_minute (bucket, region, network, probe_id, list, url, role, category,
+      ${sums.join(", ")}, last_ms)
+    VALUES (${new Array(8 + sums.length + 1).fill("?").join(", ")})
+    ON CONFLICT (bucket, region, network, probe_id, list, url) DO UPDATE SET
+      ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")},
+      last_ms = MAX(last_ms, excluded.last_ms)`);
+}
+
+interface StatsRow {
+  b: number;
+  region: string;
+  network: string;
+  probe_id: string;
+  role: "region" | "control";
+  url: string;
+  list: TargetStatsRow["list"];
+  category: string;
+  total: number;
+  ok: number;
+  down: number;
+  blocked_dns: number;
+  blocked_tcp: number;
+  blocked_tls: number;
+  blocked_http_failure: number;
+  blocked_http_diff: number;
+  dns_failures: number;
+  throughput_sum: number;
+  throughput_count: number;
+  tls_handshake_sum: number;
+  tls_handshake_count: number;
+  last_ms: number;
+}
+
+/** Minute rollups with bucket start in [since, until), summed into epoch-aligned buckets of bucketSeconds. */
+export function readTargetStats(db: Database, q: TargetStatsQuery): TargetStatsRow[] {
+  if (!Number.isInteger(q.bucketSeconds) || q.bucketSeconds < 60 || q.bucketSeconds % 60 !== 0) {
+    throw new RangeError(`bucketSeconds must be a positive multiple of 60, got ${q.bucketSeconds}`);
+  }
+  const sumCols = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures", "throughput_sum",
+    "throughput_count", "tls_handshake_sum", "tls_handshake_count"];
+  const sql = `SELECT CAST(bucket / @bs AS INTEGER) * @bs AS b, region, network, probe_id, role, url, list, category,
+      ${sumCols.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, MAX(last_ms) AS last_ms
+    FROM rollups_minute
+    WHERE bucket >= @since AND bucket < @until ${q.region === undefined ? "" : "AND region = @region"}
+    GROUP BY b, region, network, probe_id, list, url, role, category
+    ORDER BY b, region, network, probe_id, list, url`;
+  const params: Record<string, unknown> = {
+    bs: q.bucketSeconds, // bound as a double, hence the CAST above
+    since: Math.ceil(q.since.getTime() / 1000),
+    until: Math.ceil(q.until.getTime() / 1000),
+  };
+  if (q.region !== undefined) params.region = q.region;
+  const rows = db.prepare(sql).all(params) as StatsRow[];
+  return rows.map((r) => ({
+    bucketStart: new Date(r.b * 1000).toISOString(),
+    region: r.region,
+    network: r.network,
+    probeId: r.probe_id,
+    role: r.role,
+    url: r.url,
+    list: r.list,
+    category: r.category,
+    total: r.total,
+    ok: r.ok,
+    blocked: Object.fromEntries(BLOCKING_KINDS.map((k) => [k, r[BLOCKED_COLUMNS[k]]])),
+    down: r.down,
+    dnsFailures: r.dns_failures,
+    throughputSum: r.throughput_sum,
+    throughputCount: r.throughput_count,
+    tlsHandshakeSum: r.tls_handshake_sum,
+    tlsHandshakeCount: r.tls_handshake_count,
+    lastAt: new Date(r.last_ms).toISOString(),
+  }));
+}

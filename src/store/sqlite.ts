@@ -1,0 +1,349 @@
+// The embedded Store: one SQLite file via better-sqlite3 (WAL, synchronous=NORMAL). Every SQL string of
+// the store lives here or in sqlite-rollups.ts / migrations.ts, so a PostgreSQL store can replace it.
+import BetterSqlite3 from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
+import type { Incident } from "../detect/incident.js";
+import { applyMigrations } from "./migrations.js";
+import { RollupBatch, prepareRollupUpsert, readTargetStats } from "./sqlite-rollups.js";
+import type {
+  IncidentQuery, InsertResult, MeasurementQuery, ProbeRecord, ProbeToken, Store, TargetStatsQuery, TargetStatsRow,
+} from "./store.js";
+
+export interface SqliteStoreOptions {
+  /** Rows fetched per page by streamMeasurements (bounds its memory). */
+  streamPageSize?: number;
+  /** Rows deleted per retention chunk, so pruning never holds the write lock for long. */
+  pruneChunkSize?: number;
+  /** How long a writer waits for another process's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+interface FactsRow {
+  id: string;
+  probe_id: string;
+  role: "region" | "control";
+  region: string;
+  network: string;
+  asn: number | null;
+  network_kind: MeasurementFacts["networkKind"];
+  url: string;
+  list: MeasurementFacts["list"];
+  category: string;
+  started_at: string;
+  accessible: number;
+  blocking: string | null;
+  failure: string | null;
+  dns_failure: string | null;
+  tls_handshake_time: number | null;
+  bytes_per_second: number | null;
+}
+
+/** What one batch saw of one region x network x probe: newest time and how many rows it stored. */
+interface SeenAggregate {
+  region: string;
+  network: string;
+  probeId: string;
+  role: string;
+  lastMs: number;
+  n: number;
+}
+
+const FACT_COLUMNS = `id, probe_id, role, region, network, asn, network_kind, url, list, category, started_at,
+  accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
+
+/** WHERE clause (without the keyword) and named parameters for a MeasurementQuery. */
+function measurementWhere(q: MeasurementQuery): { sql: string; params: Record<string, string | number> } {
+  const parts: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (q.region !== undefined) { parts.push("region = @region"); params.region = q.region; }
+  if (q.network !== undefined) { parts.push("network = @network"); params.network = q.network; }
+  if (q.probeId !== undefined) { parts.push("probe_id = @probeId"); params.probeId = q.probeId; }
+  if (q.role !== undefined) { parts.push("role = @role"); params.role = q.role; }
+  if (q.since !== undefined) { parts.push("started_ms >= @since"); params.since = q.since.getTime(); }
+  if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
+  return { sql: parts.length ? parts.join(" AND ") : "1", params };
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database;
+  private readonly streamPageSize: number;
+  private readonly pruneChunkSize: number;
+  private readonly statements = new Map<string, Statement>();
+  private insertBatch: ((batch: Measurement[]) => number) | null = null;
+
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.db = new BetterSqlite3(path);
+    this.db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    this.streamPageSize = opts.streamPageSize ?? 500;
+    this.pruneChunkSize = opts.pruneChunkSize ?? 5000;
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Built on first use, after migrate() created the tables. */
+  private buildInsertBatch(): (batch: Measurement[]) => number {
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
+        network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
+        tls_handshake_time, bytes_per_second, json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const upsertRollup = prepareRollupUpsert(this.db);
+    const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
+      VALUES (?, ?, ?, ?)
+      ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = MAX(last_ms, excluded.last_ms)`);
+    // A probe first seen through its data gets the measurement's region; a configured one keeps its own.
+    const upsertProbeSeen = this.db.prepare(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
+      VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), excluded.last_seen_ms),
+        measurements = measurements + excluded.measurements`);
+
+    return this.db.transaction((batch: Measurement[]): number => {
+      const rollups = new RollupBatch();
+      const seen = new Map<string, SeenAggregate>();
+      let inserted = 0;
+      for (const m of batch) {
+        const f = measurementFacts(m);
+        const ms = Date.parse(f.startedAt);
+        const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
+          f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
+          f.bytesPerSecond, JSON.stringify(m));
+        // Only rows this call actually stored are counted: a redelivered id changes nothing.
+        if (r.changes === 0) continue;
+        inserted += 1;
+        rollups.add(f, ms);
+        const key = `${f.region}\u0001${f.network}\u0001${f.probeId}`;
+        const s = seen.get(key);
+        if (s) {
+          s.lastMs = Math.max(s.lastMs, ms);
+          s.n += 1;
+        } else {
+          seen.set(key, { region: f.region, network: f.network, probeId: f.probeId, role: f.role, lastMs: ms, n: 1 });
+        }
+      }
+      rollups.flush(upsertRollup);
+      for (const s of seen.values()) upsertLastSeen.run(s.region, s.network, s.probeId, s.lastMs);
+      const perProbe = new Map<string, SeenAggregate>();
+      for (const s of seen.values()) {
+        const p = perProbe.get(s.probeId);
+        if (p) {
+          p.lastMs = Math.max(p.lastMs, s.lastMs);
+          p.n += s.n;
+        } else perProbe.set(s.probeId, { ...s });
+      }
+      for (const p of perProbe.values()) upsertProbeSeen.run(p.probeId, p.region, p.network, p.role, p.lastMs, p.n);
+      return inserted;
+    });
+  }
+
+  async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
+    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+    this.insertBatch ??= this.buildInsertBatch();
+    const inserted = this.insertBatch(batch);
+    return { inserted, duplicates: batch.length - inserted };
+  }
+
+  async getMeasurement(id: string): Promise<Measurement | null> {
+    const row = this.stmt("SELECT json FROM measurements WHERE id = ?").get(id) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as Measurement) : null;
+  }
+
+  /**
+   * Keyset pages by (started_ms, id). Each page is read whole before yielding: an iterator left open
+   * across an await would keep the connection busy and block every other statement of this store.
+   */
+  async *streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
+    const where = measurementWhere(q);
+    const first = this.stmt(`SELECT started_ms, id, json FROM measurements WHERE ${where.sql}
+      ORDER BY started_ms, id LIMIT @limit`);
+    const next = this.stmt(`SELECT started_ms, id, json FROM measurements WHERE ${where.sql}
+      AND (started_ms > @afterMs OR (started_ms = @afterMs AND id > @afterId))
+      ORDER BY started_ms, id LIMIT @limit`);
+    let after: { ms: number; id: string } | null = null;
+    for (;;) {
+      const page = (after === null
+        ? first.all({ ...where.params, limit: this.streamPageSize })
+        : next.all({ ...where.params, limit: this.streamPageSize, afterMs: after.ms, afterId: after.id })
+      ) as { started_ms: number; id: string; json: string }[];
+      for (const row of page) yield JSON.parse(row.json) as Measurement;
+      const last = page[page.length - 1];
+      if (!last || page.length < this.streamPageSize) return;
+      after = { ms: last.started_ms, id: last.id };
+      await yieldToEventLoop();
+    }
+  }
+
+  async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
+    const where = measurementWhere(q);
+    const rows = this.stmt(`SELECT ${FACT_COLUMNS} FROM measurements WHERE ${where.sql} ORDER BY started_ms, id`)
+      .all(where.params) as FactsRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      probeId: r.probe_id,
+      role: r.role,
+      region: r.region,
+      network: r.network,
+      asn: r.asn,
+      networkKind: r.network_kind,
+      url: r.url,
+      list: r.list,
+      category: r.category,
+      startedAt: r.started_at,
+      accessible: r.accessible === 1,
+      blocking: r.blocking,
+      failure: r.failure,
+      dnsFailure: r.dns_failure,
+      tlsHandshakeTime: r.tls_handshake_time,
+      bytesPerSecond: r.bytes_per_second,
+    }));
+  }
+
+  async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
+    return readTargetStats(this.db, q);
+  }
+
+  async lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
+    const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
+      .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
+    return rows.map((r) => ({
+      region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(r.last_ms).toISOString(),
+    }));
+  }
+
+  /** Deletes in chunks, yielding between them so the API and collector keep being served. */
+  private async deleteInChunks(sql: string, cutoff: number): Promise<number> {
+    const del = this.stmt(sql);
+    let total = 0;
+    for (;;) {
+      const n = del.run(cutoff, this.pruneChunkSize).changes;
+      total += n;
+      if (n < this.pruneChunkSize) return total;
+      await yieldToEventLoop();
+    }
+  }
+
+  async pruneMeasurements(olderThan: Date): Promise<number> {
+    return this.deleteInChunks(`DELETE FROM measurements WHERE rowid IN
+      (SELECT rowid FROM measurements WHERE started_ms < ? ORDER BY started_ms LIMIT ?)`, olderThan.getTime());
+  }
+
+  async pruneRollups(olderThan: Date): Promise<number> {
+    // Only whole minutes older than the cutoff go.
+    return this.deleteInChunks(`DELETE FROM rollups_minute WHERE (bucket, region, network, probe_id, list, url) IN
+      (SELECT bucket, region, network, probe_id, list, url FROM rollups_minute WHERE bucket + 60 <= ? LIMIT ?)`,
+    Math.floor(olderThan.getTime() / 1000));
+  }
+
+  async saveIncident(incident: Incident): Promise<void> {
+    this.stmt(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
+      VALUES (@id, @region, @network, @kind, @status, @startedMs, @endedMs, @json)
+      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, kind = excluded.kind,
+        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`)
+      .run({
+        id: incident.id,
+        region: incident.region,
+        network: incident.network,
+        kind: incident.kind,
+        status: incident.status,
+        startedMs: Date.parse(incident.startedAt),
+        endedMs: incident.endedAt === null ? null : Date.parse(incident.endedAt),
+        json: JSON.stringify(incident),
+      });
+  }
+
+  async getIncident(id: string): Promise<Incident | null> {
+    const row = this.stmt("SELECT json FROM incidents WHERE id = ?").get(id) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as Incident) : null;
+  }
+
+  /** Newest first. */
+  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
+    const parts: string[] = [];
+    const params: Record<string, string | number | null> = {};
+    if (q.region !== undefined) { parts.push("region = @region"); params.region = q.region; }
+    if (q.network !== undefined) { parts.push("network = @network"); params.network = q.network; }
+    if (q.kind !== undefined) { parts.push("kind = @kind"); params.kind = q.kind; }
+    if (q.status !== undefined) { parts.push("status = @status"); params.status = q.status; }
+    if (q.since !== undefined) {
+      parts.push("(ended_ms IS NULL OR ended_ms >= @since)");
+      params.since = q.since.getTime();
+    }
+    if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
+    params.limit = q.limit ?? -1;
+    params.offset = q.offset ?? 0;
+    const rows = this.stmt(`SELECT json FROM incidents WHERE ${parts.length ? parts.join(" AND ") : "1"}
+      ORDER BY started_ms DESC, id LIMIT @limit OFFSET @offset`).all(params) as { json: string }[];
+    return rows.map((r) => JSON.parse(r.json) as Incident);
+  }
+
+  async upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
+    this.stmt(`INSERT INTO probes (id, region, network, role) VALUES (@id, @region, @network, @role)
+      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`)
+      .run({ id: probe.id, region: probe.region, network: probe.network, role: probe.role });
+  }
+
+  async listProbes(): Promise<ProbeRecord[]> {
+    const rows = this.stmt("SELECT id, region, network, role, last_seen_ms, measurements FROM probes ORDER BY id")
+      .all() as { id: string; region: string; network: string; role: "region" | "control"; last_seen_ms: number | null;
+        measurements: number }[];
+    return rows.map((r) => ({
+      id: r.id, region: r.region, network: r.network, role: r.role,
+      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms).toISOString(),
+      measurements: r.measurements,
+    }));
+  }
+
+  async saveProbeToken(token: ProbeToken): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(token.tokenHash)) {
+      throw new TypeError("tokenHash must be a sha256 hex digest (the token itself is never stored)");
+    }
+    this.stmt(`INSERT INTO probe_tokens (token_hash, probe_id, region, created_at, revoked_at)
+      VALUES (@tokenHash, @probeId, @region, @createdAt, @revokedAt)
+      ON CONFLICT (token_hash) DO UPDATE SET probe_id = excluded.probe_id, region = excluded.region,
+        created_at = excluded.created_at, revoked_at = excluded.revoked_at`).run({ ...token });
+  }
+
+  async findProbeToken(tokenHash: string): Promise<ProbeToken | null> {
+    const row = this.stmt(`SELECT token_hash, probe_id, region, created_at, revoked_at FROM probe_tokens
+      WHERE token_hash = ?`).get(tokenHash) as
+      { token_hash: string; probe_id: string; region: string; created_at: string; revoked_at: string | null } | undefined;
+    return row
+      ? { tokenHash: row.token_hash, probeId: row.probe_id, region: row.region, createdAt: row.created_at,
+        revokedAt: row.revoked_at }
+      : null;
+  }
+
+  async revokeProbeToken(probeId: string, at: Date): Promise<number> {
+    return this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL")
+      .run(at.toISOString(), probeId).changes;
+  }
+
+  async getState(key: string): Promise<string | null> {
+    const row = this.stmt("SELECT value FROM state WHERE key = ?").get(key) as { value: string } | undefined;
+    return row ? row.value : null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    this.stmt(`INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`)
+      .run(key, value, Date.now());
+  }
+}
