@@ -1,0 +1,135 @@
+// The connection under one HTTP exchange: TCP (and TLS) to an address our caller already resolved, never one
+// undici would look up itself, so DNS and HTTP are judged separately. The URL's host still goes into the Host
+// header (undici takes it from the origin) and into SNI (set here). Handshakes are timed as they happen.
+// Shared by http.ts and throughput.ts.
+import net from "node:net";
+import tls from "node:tls";
+import { performance } from "node:perf_hooks";
+import { Client } from "undici";
+import type { buildConnector } from "undici";
+
+/** Where the exchange got to, and when (performance.now() milliseconds). */
+export interface ConnectionTrace {
+  tcpStart: number | null;
+  tcpDone: number | null;
+  tlsDone: number | null;
+  /** The sockets opened, so a timed-out exchange can be torn down even mid-handshake. */
+  sockets: net.Socket[];
+}
+
+export interface PinnedTarget {
+  /** The URL being fetched; its host name (already punycode via WHATWG URL) goes into Host and SNI. */
+  url: URL;
+  /** The IP address to connect to. */
+  address: string;
+  /** Extra trusted CA certificates (PEM) for https. */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+export function newTrace(): ConnectionTrace {
+  return { tcpStart: null, tcpDone: null, tlsDone: null, sockets: [] };
+}
+
+/** The port a URL talks to: explicit, else the scheme's default. */
+export function urlPort(url: URL): number {
+  if (url.port !== "") return Number(url.port);
+  return url.protocol === "https:" ? 443 : 80;
+}
+
+/** Host name without IPv6 brackets; SNI must not carry an IP literal (RFC 6066 §3). */
+function sniFor(url: URL): string | undefined {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return net.isIP(host) === 0 ? host : undefined;
+}
+
+function pinnedConnector(target: PinnedTarget, trace: ConnectionTrace): buildConnector.connector {
+  return (_opts, callback) => {
+    const port = urlPort(target.url);
+    trace.tcpStart = performance.now();
+    const tcp = net.connect({ host: target.address, port });
+    trace.sockets.push(tcp);
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      tcp.destroy();
+      callback(err, null);
+    };
+    tcp.once("error", fail);
+    tcp.once("connect", () => {
+      trace.tcpDone = performance.now();
+      if (target.url.protocol !== "https:") {
+        tcp.removeListener("error", fail);
+        settled = true;
+        callback(null, tcp);
+        return;
+      }
+      const servername = sniFor(target.url);
+      const secure = tls.connect({
+        socket: tcp,
+        ...(servername === undefined ? {} : { servername }),
+        // Verification checks the certificate against the URL's name even when SNI is omitted (IP URLs).
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(target.url.hostname.replace(/^\[|\]$/g, ""), cert),
+        ALPNProtocols: ["http/1.1"],
+        ...(target.ca === undefined ? {} : { ca: target.ca }),
+      });
+      trace.sockets.push(secure);
+      secure.once("error", fail);
+      secure.once("secureConnect", () => {
+        trace.tlsDone = performance.now();
+        secure.removeListener("error", fail);
+        tcp.removeListener("error", fail);
+        settled = true;
+        callback(null, secure);
+      });
+    });
+  };
+}
+
+/**
+ * A one-shot undici Client whose only connection goes to `target.address`. Nothing is pooled across checks:
+ * every check pays (and measures) its own TCP and TLS handshakes. Timeouts are the caller's (one deadline
+ * per exchange via AbortSignal), so undici's own are switched off.
+ */
+export function pinnedClient(target: PinnedTarget, trace: ConnectionTrace): Client {
+  return new Client(target.url.origin, {
+    connect: pinnedConnector(target, trace),
+    pipelining: 0,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    maxResponseSize: -1,
+  });
+}
+
+/** Close everything an exchange opened, whatever state it is in. */
+export async function teardown(client: Client, trace: ConnectionTrace): Promise<void> {
+  for (const s of trace.sockets) s.destroy();
+  await client.destroy().catch(() => undefined);
+}
+
+/** The stage an exchange failed in, read from how far the trace got. */
+export function failedStage(trace: ConnectionTrace, https: boolean): "tcp" | "tls" | "http" {
+  if (trace.tcpDone === null) return "tcp";
+  if (https && trace.tlsDone === null) return "tls";
+  return "http";
+}
+
+/** The error code Node or undici attached, looking one level into `cause`. */
+export function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  if (typeof e?.code === "string") return e.code;
+  if (typeof e?.cause?.code === "string") return e.cause.code;
+  return "";
+}
+
+export const CERT_EXPIRED_CODES = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
+export const CERT_HOSTNAME_CODES = new Set(["ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH"]);
+export const CERT_UNTRUSTED_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+]);

@@ -1,0 +1,270 @@
+// HTTP GET of one URL, pinned to an address the caller resolved, following redirects by hand so that every
+// hop is measured on its own fresh connection (connect, TLS, first byte, download). Network failures are
+// results with an http_* failure class, never exceptions. Bodies are read up to a cap (512 KiB, as OONI)
+// and fingerprinted for block pages.
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Dispatcher } from "undici";
+import { detectBlockPage } from "./blockpage.js";
+import type { CompiledFingerprint } from "./blockpage.js";
+import { decodeBody, extractTitle } from "./html.js";
+import { errorCode, newTrace, pinnedClient, teardown } from "./http-connect.js";
+import type { ConnectionTrace } from "./http-connect.js";
+import type { BlockPageMatch, HttpFailure, HttpHop, HttpResult, ProbeOptions, Prober } from "./types.js";
+
+export interface HttpTarget {
+  /** http:// or https:// URL; IDN hosts are sent punycoded (Host and SNI). */
+  url: string;
+  /** The address our caller resolved for the URL's host: we connect there and nowhere else. */
+  address: string;
+}
+
+export interface HttpOptions extends ProbeOptions {
+  /**
+   * Address for a redirect to another host. Without it (or when it answers null) such a redirect ends the
+   * check: the last hop has `address: null` and failure `http_error`.
+   */
+  resolve?: (host: string) => Promise<string | null>;
+  /** Extra trusted CA certificates (PEM) for https. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Redirects followed at most; 10 by default (as OONI). */
+  maxRedirects?: number;
+  /** Body bytes read per hop; 512 KiB by default. */
+  maxBodyBytes?: number;
+  userAgent?: string;
+  /** Block-page fingerprints checked on every hop (see blockpage.ts loadFingerprints). */
+  fingerprints?: readonly CompiledFingerprint[];
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
+export const DEFAULT_MAX_REDIRECTS = 10;
+// A common desktop browser, as OONI does: some filters only intercept what looks like a person.
+export const DEFAULT_USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36";
+
+/** Response headers kept in results: the ones that tell servers, caches and middleboxes apart. */
+export const KEPT_HEADERS = [
+  "server", "content-type", "content-length", "content-encoding", "location", "via", "x-cache",
+  "x-served-by", "x-powered-by", "cf-ray", "age",
+] as const;
+
+type IncomingHttpHeaders = Dispatcher.ResponseData["headers"];
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const seconds = (from: number | null, to: number | null): number | null =>
+  from === null || to === null ? null : Math.max(0, (to - from) / 1000);
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+function keptHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const v = headerValue(headers, name);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** Why an exchange failed, in HTTP terms (TCP/TLS detail is the tcp and tls probers' job). */
+function classify(err: unknown, timedOut: boolean): HttpFailure {
+  if (timedOut) return "http_timeout";
+  const code = errorCode(err);
+  if (code === "ECONNRESET" || code === "EPIPE") return "http_reset";
+  if (code === "UND_ERR_SOCKET" || code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") return "http_eof";
+  if (code === "ETIMEDOUT" || code.startsWith("UND_ERR_") && code.endsWith("TIMEOUT")) return "http_timeout";
+  return "http_error";
+}
+
+interface HopOutcome {
+  hop: HttpHop;
+  location: string | null;
+  blockPage: BlockPageMatch | null;
+}
+
+interface HopContext {
+  url: URL;
+  address: string;
+  options: HttpOptions;
+  maxBody: number;
+}
+
+function emptyHop(url: URL, address: string | null, failure: HttpFailure, total: number): HttpHop {
+  return {
+    url: url.href, address, status: null, headers: {}, bodyLength: 0, bodySha256: null, bodyTruncated: false, title: null,
+    failure, phases: { dns: null, connect: null, tls: null, firstByte: null, download: null, total },
+  };
+}
+
+async function fetchHop({ url, address, options, maxBody }: HopContext): Promise<HopOutcome> {
+  const https = url.protocol === "https:";
+  const trace: ConnectionTrace = newTrace();
+  const start = performance.now();
+  const client = pinnedClient({ url, address, ...(options.ca === undefined ? {} : { ca: options.ca }) }, trace);
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, options.timeoutSeconds * 1000);
+  const onOuterAbort = () => abort.abort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  let status: number | null = null;
+  let headers: IncomingHttpHeaders = {};
+  let headersAt: number | null = null;
+  let bodyEnd: number | null = null;
+  const chunks: Buffer[] = [];
+  let bodyLength = 0;
+  let truncated = false;
+  let failure: HttpFailure | null = null;
+  try {
+    const res = await client.request({
+      path: `${url.pathname}${url.search}`,
+      method: "GET",
+      headers: {
+        "user-agent": options.userAgent ?? DEFAULT_USER_AGENT,
+        accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "accept-language": "en-US;q=0.8,en;q=0.5",
+      },
+      signal: abort.signal,
+    });
+    headersAt = performance.now();
+    status = res.statusCode;
+    headers = res.headers;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        const room = maxBody - bodyLength;
+        if (chunk.length > room) {
+          chunks.push(chunk.subarray(0, room));
+          bodyLength += room;
+          truncated = true;
+          break; // leaves the loop and destroys the stream: we stop downloading
+        }
+        chunks.push(chunk);
+        bodyLength += chunk.length;
+      }
+    } catch (err) {
+      failure = classify(err, timedOut);
+    }
+    bodyEnd = performance.now();
+  } catch (err) {
+    failure = classify(err, timedOut);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    await teardown(client, trace);
+  }
+  const end = performance.now();
+  const body = Buffer.concat(chunks);
+  const readBody = status !== null;
+  const text = readBody ? decodeBody(body, headerValue(headers, "content-type")) : "";
+  const title = readBody ? extractTitle(text) : null;
+  const rawLocation = headerValue(headers, "location") ?? null;
+  const ready = https ? trace.tlsDone : trace.tcpDone;
+  const hop: HttpHop = {
+    url: url.href,
+    address,
+    status,
+    headers: keptHeaders(headers),
+    bodyLength,
+    bodySha256: readBody ? createHash("sha256").update(body).digest("hex") : null,
+    bodyTruncated: truncated,
+    title,
+    failure,
+    phases: {
+      dns: null, // our caller resolved
+      connect: seconds(trace.tcpStart, trace.tcpDone),
+      tls: https ? seconds(trace.tcpDone, trace.tlsDone) : null,
+      firstByte: seconds(ready, headersAt),
+      download: seconds(headersAt, bodyEnd),
+      total: (end - start) / 1000,
+    },
+  };
+  const blockPage = options.fingerprints?.length
+    ? detectBlockPage({ title, body: text, headers, location: rawLocation === null ? null : resolveLocation(url, rawLocation), addresses: [address] }, options.fingerprints)
+    : null;
+  return { hop, location: rawLocation, blockPage };
+}
+
+function resolveLocation(base: URL, location: string): string {
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return location;
+  }
+}
+
+const sameHost = (a: URL, b: URL) => a.hostname === b.hostname;
+
+/** The address for a redirect to another host: an IP literal as is, else the caller's resolver, if any. */
+async function addressFor(url: URL, options: HttpOptions): Promise<string | null> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) !== 0) return host;
+  if (!options.resolve) return null;
+  return options.resolve(host).catch(() => null);
+}
+
+/**
+ * GET `target.url` from `target.address`, following up to `maxRedirects` redirects. A redirect loop or too
+ * many redirects ends with `http_too_many_redirects`. Rejects only for bad arguments (an unparsable URL or a
+ * scheme other than http/https).
+ */
+export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (target, options) => {
+  let url = new URL(target.url);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`probeHttp: unsupported scheme ${url.protocol}`);
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const start = performance.now();
+  const hops: HttpHop[] = [];
+  const visited = new Set<string>();
+  let address: string | null = target.address;
+  let blockPage: BlockPageMatch | null = null;
+  let failure: HttpFailure | null = null;
+
+  for (;;) {
+    visited.add(url.href);
+    if (address === null) {
+      hops.push(emptyHop(url, null, "http_error", 0));
+      failure = "http_error";
+      break;
+    }
+    const { hop, location, blockPage: match } = await fetchHop({ url, address, options, maxBody });
+    hops.push(hop);
+    blockPage ??= match;
+    if (hop.failure !== null) {
+      failure = hop.failure;
+      break;
+    }
+    if (hop.status === null || !REDIRECT_STATUSES.has(hop.status) || location === null) break;
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      failure = "http_error"; // a Location no browser could follow
+      break;
+    }
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      failure = "http_error";
+      break;
+    }
+    if (visited.has(next.href) || hops.length > maxRedirects) {
+      failure = "http_too_many_redirects";
+      break;
+    }
+    if (!sameHost(url, next)) address = await addressFor(next, options);
+    url = next;
+  }
+  const last = hops[hops.length - 1];
+  return {
+    url: target.url,
+    finalUrl: last?.url ?? url.href,
+    hops,
+    status: last?.status ?? null,
+    failure,
+    blockPage,
+    time: (performance.now() - start) / 1000,
+  };
+};
