@@ -1,0 +1,14 @@
+// Per-channel filters. A channel without `regions` or `kinds` takes everything. A kind change matches a
+// channel that follows either the old or the new kind: its readers need to hear that "their" kind ended.
+import type { AlertChannelConfig } from "../config/schema.js";
+import type { AlertEvent } from "./event.js";
+
+export function channelWants(channel: AlertChannelConfig, event: AlertEvent): boolean {
+  const inc = event.incident;
+  if (channel.regions && !channel.regions.includes(inc.region)) return false;
+  if (channel.kinds) {
+    const kinds = event.previousKind ? [inc.kind, event.previousKind] : [inc.kind];
+    if (!kinds.some((k) => channel.kinds?.includes(k))) return false;
+  }
+  return true;
+}
