@@ -94,7 +94,9 @@ function pinnedConnector(target: PinnedTarget, trace: ConnectionTrace): buildCon
 export function pinnedClient(target: PinnedTarget, trace: ConnectionTrace): Client {
   return new Client(target.url.origin, {
     connect: pinnedConnector(target, trace),
-    pipelining: 0,
+    // Keep-alive stays on (the default) although the Client serves one request: with "connection: close"
+    // undici reads a TCP reset after the headers as the end of the body, and a reset would pass as EOF.
+    pipelining: 1,
     headersTimeout: 0,
     bodyTimeout: 0,
     maxResponseSize: -1,
