@@ -1,0 +1,122 @@
+// The dashboard shell: picks the view for the URL, keeps language and zone choices, and re-renders on
+// live updates. Each view is `render(params, ctx) → Node`; the node replaces the page only once it is
+// complete, so a refresh never flashes a loading state over data that is already on screen.
+import { getJSON, watchChanges } from "./api.js";
+import { clear, h } from "./dom.js";
+import { ZONES, initialZone, offsetLabel, saveZone } from "./format.js";
+import { LANGS, initialLang, saveLang, translateStatic, translator } from "./i18n.js";
+import * as incident from "./views/incident.js";
+import * as probes from "./views/probes.js";
+import * as region from "./views/region.js";
+import * as summary from "./views/summary.js";
+
+const ROUTES = [
+  [/^\/$/, summary.render],
+  [/^\/regions\/([^/]+)\/?$/, region.render],
+  [/^\/incidents\/([^/]+)\/?$/, incident.render],
+  [/^\/probes\/?$/, probes.render],
+];
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? "";
+const serverZone = meta("kw-timezone");
+const prefs = { lang: initialLang(), zone: initialZone(serverZone) };
+const main = document.getElementById("view");
+let cleanups = [];
+let generation = 0;
+let liveMode = "connecting";
+
+function route() {
+  for (const [re, view] of ROUTES) {
+    const m = location.pathname.match(re);
+    if (m) return { view, params: m.slice(1).map(decodeURIComponent) };
+  }
+  return null;
+}
+
+function makeCtx() {
+  const t = translator(prefs.lang);
+  const after = [];
+  let regionsPromise = null;
+  const ctx = {
+    t,
+    lang: prefs.lang,
+    zone: prefs.zone,
+    publicUrl: meta("kw-public-url") || location.origin,
+    search: new URLSearchParams(location.search),
+    afterMount: (fn) => after.push(fn),
+    onCleanup: (fn) => cleanups.push(fn),
+    setTitle: (s) => (document.title = s ? `${s} · KeepWatch` : "KeepWatch"),
+    /** /api/v1/regions, fetched at most once per render. */
+    regions: () => (regionsPromise ??= getJSON("/api/v1/regions")),
+    rerender: () => show(),
+  };
+  return { ctx, after };
+}
+
+async function show() {
+  const mine = ++generation;
+  const r = route();
+  const { ctx, after } = makeCtx();
+  let node;
+  try {
+    node = r ? await r.view(...r.params, ctx) : h("p", { class: "notice" }, ctx.t("error.notFound"));
+  } catch (err) {
+    const notFound = err?.status === 404;
+    node = h("p", { class: "notice error", role: "alert" }, notFound ? ctx.t("error.notFound") : `${ctx.t("error.load")}: ${err?.message ?? err}`);
+  }
+  if (mine !== generation) return; // a newer render (language switch, live event) won
+  for (const fn of cleanups.splice(0)) fn();
+  clear(main);
+  main.append(node);
+  for (const fn of after) fn();
+  main.dataset.ready = String(mine);
+}
+
+function setupPrefs() {
+  const langSelect = document.getElementById("lang-select");
+  langSelect.value = prefs.lang;
+  langSelect.addEventListener("change", () => {
+    if (!LANGS.includes(langSelect.value)) return;
+    prefs.lang = langSelect.value;
+    saveLang(prefs.lang);
+    applyShell();
+    show();
+  });
+
+  const zoneSelect = document.getElementById("zone-select");
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zones = [...new Set([serverZone, ...ZONES, browserZone, prefs.zone].filter(Boolean))];
+  const now = new Date();
+  for (const z of zones) zoneSelect.append(h("option", { value: z }, `${z.replace(/_/g, " ")} (${offsetLabel(now, z)})`));
+  zoneSelect.value = prefs.zone;
+  zoneSelect.addEventListener("change", () => {
+    prefs.zone = zoneSelect.value;
+    saveZone(prefs.zone);
+    show();
+  });
+}
+
+function applyShell() {
+  const t = translator(prefs.lang);
+  document.documentElement.lang = prefs.lang;
+  translateStatic(document, t);
+  const live = document.getElementById("live-status");
+  live.dataset.mode = liveMode;
+  live.textContent = t(`live.${liveMode}`);
+  for (const a of document.querySelectorAll(".nav a")) {
+    const here = a.getAttribute("href") === location.pathname;
+    if (here) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+setupPrefs();
+applyShell();
+show();
+watchChanges(
+  () => show(),
+  (mode) => {
+    liveMode = mode;
+    applyShell();
+  },
+);

@@ -1,0 +1,147 @@
+// "/incidents/:id": the permalink page a journalist cites — what, where, when, how sure, the evidence,
+// the revisions, downloads, and a ready-to-copy citation line.
+import { getJSON, query } from "../api.js";
+import { timeChart, withGaps } from "../charts/timeline.js";
+import { h, stateBadge, table, timePair } from "../dom.js";
+import { dual, duration, offsetLabel, percent, stamp } from "../format.js";
+import { SERIES } from "../palette.js";
+import { bandsFor } from "./region.js";
+
+const MAX_IDS = 20;
+
+/** The citation sentence, in the visitor's language and zone. */
+export function citation(inc, { regionName, where, url, ctx }) {
+  const { t, zone } = ctx;
+  const zoneLabel = offsetLabel(new Date(inc.startedAt), zone);
+  const vars = {
+    kind: t(`state.${inc.kind}`),
+    where,
+    region: regionName,
+    start: stamp(inc.startedAt, zone),
+    end: inc.endedAt ? stamp(inc.endedAt, zone) : "",
+    zone: zoneLabel,
+    confidence: t(`confidence.${inc.confidence}`).toLowerCase(),
+    id: inc.id,
+    url,
+    today: stamp(new Date().toISOString(), "UTC").slice(0, 10),
+  };
+  return t(inc.endedAt ? "cite.line" : "cite.lineOpen", vars);
+}
+
+function kv(rows, ctx) {
+  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("code", {}, k), String(v)]), "kv");
+}
+
+function evidenceSection(inc, sha, ctx) {
+  const { t } = ctx;
+  const ev = inc.evidence;
+  const ids = ev.measurementIds.slice(0, MAX_IDS);
+  return h(
+    "section",
+    { class: "evidence", "data-testid": "evidence" },
+    h("h2", {}, t("incident.evidence")),
+    h("div", { class: "two-col" },
+      h("div", {}, h("h3", {}, t("incident.counts")), kv(Object.entries(ev.counts), ctx)),
+      h("div", {}, h("h3", {}, t("incident.figures")), kv(Object.entries(ev.figures), ctx))),
+    h("h3", {}, t("incident.probes")),
+    h("p", {}, ev.probes.length ? ev.probes.map((p) => h("code", { class: "chip" }, p)) : "—"),
+    h("h3", {}, t("incident.measurements")),
+    h("ul", { class: "ids" }, ids.map((id) => h("li", {}, h("code", {}, id)))),
+    ev.measurementIds.length > MAX_IDS ? h("p", { class: "muted" }, t("incident.more", { n: ev.measurementIds.length - MAX_IDS })) : null,
+    sha ? h("p", { class: "muted hash" }, `${t("incident.evidenceHash")}: `, h("code", {}, sha)) : null,
+  );
+}
+
+function revisionsSection(inc, ctx) {
+  const { t, zone } = ctx;
+  const rows = inc.revisions.map((r) => [
+    timePair(dual(r.at, zone), r.at),
+    h("code", {}, r.field),
+    `${JSON.stringify(r.from)} → ${JSON.stringify(r.to)}`,
+    r.reason,
+  ]);
+  return h("section", { class: "revisions" }, h("h2", {}, t("incident.revisions")),
+    rows.length ? table([t("incident.rev.at"), t("incident.rev.field"), t("incident.rev.change"), t("incident.rev.reason")], rows)
+      : h("p", { class: "muted" }, t("incident.noRevisions")));
+}
+
+function copyButton(text, ctx) {
+  const btn = h("button", { type: "button", class: "button" }, ctx.t("incident.copy"));
+  btn.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      btn.textContent = ctx.t("incident.copied");
+    } catch {
+      // Clipboard needs a secure context; selecting the text still lets the reader copy by hand.
+      getSelection()?.selectAllChildren(btn.previousElementSibling);
+    }
+  });
+  return btn;
+}
+
+/** A success-rate chart around the incident; omitted when the timeline cannot be read. */
+async function contextChart(inc, ctx) {
+  const { t, lang, zone } = ctx;
+  const start = new Date(inc.lastGoodAt ?? inc.startedAt).getTime() - 2 * 3_600_000;
+  const end = Math.min(Date.now(), (inc.endedAt ? new Date(inc.endedAt).getTime() : Date.now()) + 2 * 3_600_000);
+  const bucket = end - start > 48 * 3_600_000 ? "hour" : "minute";
+  const url = `/api/v1/regions/${encodeURIComponent(inc.region)}/timeline${query({ since: new Date(start).toISOString(), until: new Date(end).toISOString(), bucket })}`;
+  const tl = await getJSON(url).catch(() => null);
+  if (!tl) return null;
+  const network = inc.network ?? tl.series[0]?.network;
+  const points = tl.series.find((s) => s.network === network)?.points ?? [];
+  const canvas = h("canvas", { role: "img", "aria-label": `${t("region.success")}, ${network ?? ""}`, "data-testid": "chart-incident" });
+  ctx.afterMount(() => {
+    const chart = timeChart(canvas, { zone, from: start, to: end, bands: bandsFor(tl.incidents.filter((i) => i.id === inc.id), network, t),
+      y: { min: 0, max: 1, format: (v) => percent(v, lang) }, datasets: [
+        { label: t("list.whitelisted"), data: withGaps(points, tl.bucketSeconds, (p) => p.whitelisted), ...SERIES.whitelisted },
+        { label: t("list.non_whitelisted"), data: withGaps(points, tl.bucketSeconds, (p) => p.non_whitelisted), ...SERIES.non_whitelisted },
+      ] });
+    ctx.onCleanup(() => chart.destroy());
+  });
+  return h("figure", { class: "chart" }, h("figcaption", {}, `${t("incident.chart")}: ${t("region.success")}`), h("div", { class: "chart-box" }, canvas));
+}
+
+export async function render(id, ctx) {
+  const { t, lang, zone } = ctx;
+  const [data, regions] = await Promise.all([getJSON(`/api/v1/incidents/${encodeURIComponent(id)}`), ctx.regions().catch(() => ({ regions: [] }))]);
+  const inc = data.incident;
+  const region = regions.regions.find((r) => r.id === inc.region);
+  const regionName = region?.names?.[lang] ?? region?.names?.en ?? inc.region;
+  const net = region?.networks.find((n) => n.id === inc.network);
+  const where = inc.network ? `${net?.name ?? inc.network}${net ? ` (${t(`netkind.${net.kind}`)})` : ""}` : t("incident.wholeRegion");
+  const permalink = `${ctx.publicUrl.replace(/\/$/, "")}/incidents/${encodeURIComponent(inc.id)}`;
+  const cite = citation(inc, { regionName, where, url: permalink, ctx });
+  ctx.setTitle(t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName }));
+  const networks = inc.evidence.networks.length ? inc.evidence.networks : inc.network ? [inc.network] : [];
+  const chart = await contextChart(inc, ctx);
+
+  const facts = [
+    [t("incident.where"), h("span", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, regionName), ` — ${where}`)],
+    [t("incident.networks"), networks.join(", ") || t("incident.wholeRegion")],
+    [t("incident.lastGood"), inc.lastGoodAt ? timePair(dual(inc.lastGoodAt, zone), inc.lastGoodAt) : "—"],
+    [t("incident.started"), timePair(dual(inc.startedAt, zone), inc.startedAt)],
+    [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],
+    [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString())],
+    [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
+    [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, h("code", {}, x)))) : "—"],
+    [t("incident.summary"), inc.summary],
+  ];
+  const citeText = h("p", { class: "cite-text", "data-testid": "citation" }, cite);
+  return h(
+    "article",
+    { class: "view incident", dataset: { incident: inc.id } },
+    h("p", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, `← ${regionName}`)),
+    h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
+      stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
+    inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,
+    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h("section", { class: "cite" }, h("h2", {}, t("incident.cite")), citeText, copyButton(cite, ctx)),
+    h("p", { class: "downloads" },
+      h("a", { class: "button", href: data.links?.json ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}`, download: `keepwatch-${inc.id}.json` }, t("incident.downloadJson")),
+      h("a", { class: "button", href: data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
+    chart,
+    evidenceSection(inc, data.evidenceSha256, ctx),
+    revisionsSection(inc, ctx),
+  );
+}

@@ -1,0 +1,127 @@
+// The dashboard: a client-side rendered UI (plain JS modules in dashboard/, no build step) served by Hono.
+// Pages share one HTML shell; the browser fetches everything else from /api/v1. Files are read once at
+// start so a request never touches the disk, and Chart.js comes from node_modules (no CDN at run time).
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, extname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Hono } from "hono";
+import type { Context } from "hono";
+
+export interface DashboardOptions {
+  /** IANA zone the dashboard shows next to UTC unless the visitor picks another (config server.timezone). */
+  timezone?: string;
+  /** Public base URL used in citation lines; the page's own origin when absent. */
+  publicUrl?: string;
+  /** Directory holding index.html and the assets; defaults to the repository's dashboard/. */
+  dir?: string;
+}
+
+interface Asset {
+  body: Uint8Array<ArrayBuffer>;
+  type: string;
+  etag: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json; charset=utf-8",
+  ".webmanifest": "application/manifest+json",
+};
+
+// Scripts and styles only from this origin; the API is same-origin too.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
+
+const DEFAULT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "dashboard");
+
+export function chartJsPath(): string {
+  // chart.js does not export its UMD file as a subpath, so resolve the package and step to its dist/.
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("chart.js")), "chart.umd.min.js");
+}
+
+function asset(bytes: Uint8Array, type: string): Asset {
+  // A copy with its own ArrayBuffer: what Response accepts as a body.
+  const body = new Uint8Array(bytes);
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+  return { body, type, etag };
+}
+
+function loadAssets(dir: string): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) {
+        walk(full);
+        continue;
+      }
+      const type = CONTENT_TYPES[extname(name)];
+      if (!type) continue; // index.html is the shell, served separately; anything unknown is not public
+      assets.set("/assets/" + relative(dir, full).split(sep).join("/"), asset(readFileSync(full), type));
+    }
+  };
+  walk(dir);
+  const chart = readFileSync(chartJsPath());
+  assets.set("/assets/chart.umd.min.js", asset(chart, CONTENT_TYPES[".js"]!));
+  return assets;
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
+  const dir = opts.dir ?? DEFAULT_DIR;
+  const zone = opts.timezone && validZone(opts.timezone) ? opts.timezone : "Asia/Almaty";
+  const shell = readFileSync(join(dir, "index.html"), "utf8")
+    .replace("{{TIMEZONE}}", escapeAttr(zone))
+    .replace("{{PUBLIC_URL}}", escapeAttr(opts.publicUrl ?? ""));
+  const shellAsset = asset(new TextEncoder().encode(shell), "text/html; charset=utf-8");
+  const assets = loadAssets(dir);
+
+  const send = (c: Context, a: Asset, cache: string): Response => {
+    const headers: Record<string, string> = {
+      "content-type": a.type,
+      etag: a.etag,
+      "cache-control": cache,
+      "x-content-type-options": "nosniff",
+    };
+    if (a.type.startsWith("text/html")) {
+      headers["content-security-policy"] = CSP;
+      headers["referrer-policy"] = "same-origin";
+    }
+    if (c.req.header("if-none-match") === a.etag) return new Response(null, { status: 304, headers });
+    return new Response(c.req.method === "HEAD" ? null : a.body, { status: 200, headers });
+  };
+
+  const app = new Hono();
+  const page = (c: Context): Response => send(c, shellAsset, "no-cache");
+  app.get("/", page);
+  app.get("/probes", page);
+  app.get("/regions/:id", page);
+  app.get("/incidents/:id", page);
+  app.get("/assets/*", (c) => {
+    const a = assets.get(c.req.path);
+    if (!a) return c.text("not found", 404);
+    // Short cache plus ETag: deployments change files without renaming them.
+    return send(c, a, "public, max-age=300");
+  });
+  return app;
+}
