@@ -1,0 +1,68 @@
+// The HTTP server: REST API under /api/v1, /metrics, /healthz and (when mounted) the dashboard. Everything it
+// uses comes in through AppDeps; nothing here is global, so tests build as many apps as they like.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
+import { errorResponse, handleError, validationHook } from "./errors.js";
+import { RegionsSource } from "./regions-source.js";
+import { adminRoutes } from "./routes/admin.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
+import { eventsRoutes } from "./routes/events.js";
+import { exportsRoutes } from "./routes/exports.js";
+import { incidentsRoutes } from "./routes/incidents.js";
+import { measurementsRoutes } from "./routes/measurements.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { mountOpenApi } from "./routes/openapi.js";
+import { probesRoutes } from "./routes/probes.js";
+import { regionsRoutes } from "./routes/regions.js";
+import { timelineRoutes } from "./routes/timeline.js";
+
+export function resolveDeps(deps: AppDeps): ResolvedDeps {
+  return {
+    ...deps,
+    clock: deps.clock ?? (() => new Date()),
+    options: { ...DEFAULT_API_OPTIONS, ...deps.options },
+    // Fallback reporter writes the error only; no request data, so no addresses.
+    reportError: deps.reportError ?? ((err) => console.error("keepwatch api error:", err)),
+    ...((deps.adminToken ?? process.env.KEEPWATCH_ADMIN_TOKEN) !== undefined && {
+      adminToken: deps.adminToken ?? process.env.KEEPWATCH_ADMIN_TOKEN,
+    }),
+  };
+}
+
+export function createApp(appDeps: AppDeps) {
+  const deps = resolveDeps(appDeps);
+  const regions = new RegionsSource(deps.store, deps.config, deps.clock, deps.options.recentWindowSeconds);
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+
+  app.onError(handleError(deps.reportError));
+  app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
+
+  // Public data: any site may read it; uploads and admin calls carry bearer tokens, never cookies.
+  app.use(
+    "/api/v1/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "If-None-Match"],
+      exposeHeaders: ["ETag", "Content-Disposition"],
+      maxAge: 86400,
+    }),
+  );
+
+  app.route("/api/v1", regionsRoutes(regions));
+  app.route("/api/v1", timelineRoutes(deps));
+  app.route("/api/v1", incidentsRoutes(deps));
+  app.route("/api/v1", probesRoutes(deps));
+  app.route("/api/v1", exportsRoutes(deps));
+  app.route("/api/v1", measurementsRoutes(deps));
+  app.route("/api/v1", adminRoutes(deps));
+  app.route("/api/v1", eventsRoutes(deps, regions));
+  mountOpenApi(app, deps.config.server.publicUrl);
+  app.route("/", metricsRoutes(deps));
+  // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.
+  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl }));
+  return app;
+}
+
+export type KeepWatchApp = ReturnType<typeof createApp>;

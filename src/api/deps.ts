@@ -1,0 +1,54 @@
+// What createApp needs, passed in so tests (and the CLI) build the app from real parts without globals.
+import type { KeepWatchConfig } from "../config/schema.js";
+import type { Measurement } from "../measurement.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { Store } from "../store/store.js";
+import type { ErrorReporter } from "./errors.js";
+import type { IncidentEvents } from "./incident-events.js";
+
+export type Clock = () => Date;
+
+export interface AppDeps {
+  store: Store;
+  config: KeepWatchConfig;
+  metrics: Metrics;
+  /** Hands accepted uploads to the results queue (ResultsProducer.add). */
+  enqueueResults: (measurements: Measurement[]) => Promise<void>;
+  /** Incident changes for the SSE stream (an IncidentEventHub in-process, or a StoreIncidentPoller). */
+  incidentEvents: IncidentEvents;
+  clock?: Clock;
+  /** Plain admin token; falls back to KEEPWATCH_ADMIN_TOKEN. config.server.adminTokenHash is checked too. */
+  adminToken?: string;
+  /** Where unexpected errors go (a pino logger's error, say). Never receives client addresses. */
+  reportError?: ErrorReporter;
+  /** Tunables with sane defaults; tests shorten them. */
+  options?: Partial<ApiOptions>;
+}
+
+export interface ApiOptions {
+  /** The "recent" window behind region ratios and states (seconds). */
+  recentWindowSeconds: number;
+  /** Upload body cap in bytes. */
+  maxUploadBytes: number;
+  /** How often the SSE stream re-checks region states when no incident event arrives (ms). */
+  regionsRefreshMs: number;
+  /** SSE keep-alive comment interval (ms). */
+  keepAliveMs: number;
+  /** Longest range one export request may cover (days). */
+  maxExportDays: number;
+}
+
+export const DEFAULT_API_OPTIONS: ApiOptions = {
+  recentWindowSeconds: 15 * 60,
+  maxUploadBytes: 5 * 1024 * 1024,
+  regionsRefreshMs: 30_000,
+  keepAliveMs: 25_000,
+  maxExportDays: 31,
+};
+
+/** AppDeps with every optional part filled in; what route factories receive. */
+export interface ResolvedDeps extends Omit<AppDeps, "clock" | "options" | "reportError"> {
+  clock: Clock;
+  options: ApiOptions;
+  reportError: ErrorReporter;
+}

@@ -1,0 +1,70 @@
+// POST /measurements: batch upload from volunteer agents. Bearer probe token; partial acceptance; at most
+// maxUploadBytes of body (413 beyond). Accepted items go to the results queue, where redelivery is harmless
+// because measurement ids are idempotency keys.
+import { createRoute } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { authenticateProbe } from "../auth.js";
+import type { ProbeToken } from "../../store/store.js";
+import type { ResolvedDeps } from "../deps.js";
+import { ApiError } from "../errors.js";
+import { newRouter } from "../router.js";
+import { errorResponses, errorSchema, uploadBodySchema, uploadResponseSchema } from "../schemas.js";
+import { checkUpload } from "../upload.js";
+
+const MAX_ITEMS = 10_000;
+
+export function measurementsRoutes(deps: ResolvedDeps) {
+  const app = newRouter<{ Variables: { probeToken: ProbeToken } }>();
+  const mib = (deps.options.maxUploadBytes / (1024 * 1024)).toFixed(1);
+  // Authenticate before reading a possibly large body; then cap the body while it streams in.
+  app.post("/measurements", async (c, next) => {
+    c.set("probeToken", await authenticateProbe(c, deps.store));
+    await next();
+  });
+  app.use(
+    "/measurements",
+    bodyLimit({
+      maxSize: deps.options.maxUploadBytes,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `upload larger than ${mib} MiB; send smaller batches`);
+      },
+    }),
+  );
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/measurements",
+      summary: "Upload a batch of measurements (probe token); valid items are accepted, invalid ones listed",
+      security: [{ probeToken: [] }],
+      request: { body: { required: true, content: { "application/json": { schema: uploadBodySchema } } } },
+      responses: {
+        202: { description: "Accepted items queued", content: { "application/json": { schema: uploadResponseSchema } } },
+        401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
+        413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
+        503: { description: "Queue unavailable; retry later", content: { "application/json": { schema: errorSchema } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const token = c.get("probeToken");
+      const body = c.req.valid("json");
+      const items = Array.isArray(body) ? body : body.measurements;
+      if (items.length > MAX_ITEMS) {
+        throw new ApiError(413, "payload_too_large", `more than ${MAX_ITEMS} measurements in one batch`);
+      }
+      const verdict = checkUpload(items, token);
+      if (verdict.accepted.length > 0) {
+        try {
+          await deps.enqueueResults(verdict.accepted);
+        } catch (err) {
+          deps.reportError(err);
+          // Nothing of this batch is accepted: the agent keeps it spooled and retries.
+          throw new ApiError(503, "unavailable", "results queue unavailable; retry later", { "Retry-After": "30" });
+        }
+      }
+      deps.metrics.recordUpload(verdict.accepted.length, verdict.rejected.length);
+      return c.json({ accepted: verdict.accepted.length, rejected: verdict.rejected }, 202);
+    },
+  );
+  return app;
+}

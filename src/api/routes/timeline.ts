@@ -1,0 +1,55 @@
+// GET /regions/:id/timeline: per-network series of ratios, throughput, TLS handshake time and DNS failures,
+// with the incidents overlapping the range.
+import { createRoute } from "@hono/zod-openapi";
+import { etag } from "hono/etag";
+import type { ResolvedDeps } from "../deps.js";
+import { ApiError } from "../errors.js";
+import { newRouter, parseRange, publicCache, weakEtag } from "../router.js";
+import { errorResponses, errorSchema, regionIdParam, timelineQuerySchema, timelineResponseSchema } from "../schemas.js";
+import { buildTimeline } from "../timeline-view.js";
+
+const BUCKETS = { minute: 60, hour: 3600 } as const;
+/** Longest range per bucket width: keeps a response to a few thousand points per network. */
+const MAX_RANGE_SECONDS = { minute: 2 * 86400, hour: 400 * 86400 } as const;
+const AUTO_MINUTE_UP_TO_SECONDS = 6 * 3600;
+
+export function timelineRoutes(deps: ResolvedDeps) {
+  const app = newRouter();
+  app.use("/regions/:id/timeline", etag(), publicCache(30));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/regions/{id}/timeline",
+      summary: "Per-network timeline of one region (default: the last 24 h)",
+      request: { params: regionIdParam, query: timelineQuerySchema },
+      responses: {
+        200: { description: "Timeline", content: { "application/json": { schema: timelineResponseSchema } } },
+        404: { description: "Unknown region", content: { "application/json": { schema: errorSchema } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const region = deps.config.regions.find((r) => r.id === id);
+      if (!region) throw new ApiError(404, "not_found", `unknown region ${id}`);
+      const requested = q.since && q.until ? Date.parse(q.until) - Date.parse(q.since) : 86400_000;
+      const bucket = q.bucket ?? (requested <= AUTO_MINUTE_UP_TO_SECONDS * 1000 ? "minute" : "hour");
+      const range = parseRange(q, deps.clock(), 86400, MAX_RANGE_SECONDS[bucket]);
+      const bucketSeconds = BUCKETS[bucket];
+      const [rows, incidents] = await Promise.all([
+        deps.store.targetStats({ ...range, region: id, bucketSeconds }),
+        deps.store.listIncidents({ region: id, ...range, limit: 1000 }),
+      ]);
+      const body = {
+        region: id,
+        bucketSeconds,
+        series: buildTimeline(rows, range.since, range.until, bucketSeconds, region.networks),
+        incidents,
+      };
+      c.header("ETag", weakEtag(body));
+      return c.json(body, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,160 @@
+// zod schemas of the HTTP API: the same objects validate requests and generate /api/v1/openapi.json.
+import { z } from "@hono/zod-openapi";
+import { incidentKindSchema, incidentSchema } from "../detect/incident.js";
+import { networkKindSchema } from "../measurement.js";
+
+export const isoTime = z.string().datetime({ offset: true });
+
+export const errorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi("Error");
+
+export const errorResponses = {
+  400: { description: "Invalid request", content: { "application/json": { schema: errorSchema } } },
+} as const;
+
+const ratio = z.number().min(0).max(1).nullable();
+export const ratiosSchema = z
+  .object({ whitelisted: ratio, non_whitelisted: ratio })
+  .openapi("ListRatios", { description: "Success ratio per target list, null when there were no samples" });
+
+const stateSchema = z.union([z.literal("normal"), z.literal("unknown"), incidentKindSchema]);
+
+export const regionsResponseSchema = z
+  .object({
+    generatedAt: isoTime,
+    regions: z.array(
+      z.object({
+        id: z.string(),
+        names: z.object({ kk: z.string(), ru: z.string(), en: z.string() }),
+        state: stateSchema,
+        networks: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            kind: networkKindSchema,
+            state: stateSchema,
+            ratios: ratiosSchema,
+          }),
+        ),
+        ratios: ratiosSchema,
+        lastMeasurementAt: isoTime.nullable(),
+        openIncidents: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi("Regions");
+
+export const regionIdParam = z.object({ id: z.string().min(1).max(40).openapi({ example: "KZ-47" }) });
+
+export const timelineQuerySchema = z.object({
+  since: isoTime.optional().openapi({ description: "Inclusive start; default: until − 24 h" }),
+  until: isoTime.optional().openapi({ description: "Exclusive end; default: now" }),
+  bucket: z
+    .enum(["minute", "hour"])
+    .optional()
+    .openapi({ description: "Default: minute for ranges up to 6 h, hour above. Max range: 2 days per minute, 400 days per hour" }),
+});
+
+export const timelineResponseSchema = z
+  .object({
+    region: z.string(),
+    bucketSeconds: z.number().int(),
+    series: z.array(
+      z.object({
+        network: z.string(),
+        points: z.array(
+          z.object({
+            t: isoTime,
+            whitelisted: ratio,
+            non_whitelisted: ratio,
+            throughputBps: z.number().nullable(),
+            tlsHandshakeS: z.number().nullable(),
+            dnsFailures: z.number().int(),
+            samples: z.number().int(),
+          }),
+        ),
+      }),
+    ),
+    incidents: z.array(incidentSchema),
+  })
+  .openapi("Timeline");
+
+export const incidentsQuerySchema = z.object({
+  region: z.string().optional(),
+  network: z.string().optional(),
+  kind: incidentKindSchema.optional(),
+  status: z.enum(["open", "closed"]).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const incidentsResponseSchema = z
+  .object({
+    incidents: z.array(incidentSchema),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    nextOffset: z.number().int().nullable(),
+  })
+  .openapi("Incidents");
+
+export const incidentIdParam = z.object({ id: z.string().min(1).max(128) });
+
+export const incidentResponseSchema = z
+  .object({
+    incident: incidentSchema,
+    evidenceSha256: z.string().openapi({
+      description:
+        "sha256 hex of the canonical evidence set: compact JSON {counts (keys sorted), measurementIds (sorted)}",
+    }),
+    links: z.object({ self: z.string(), csv: z.string(), json: z.string() }),
+  })
+  .openapi("IncidentDetail");
+
+export const exportQuerySchema = z.object({
+  region: z.string().optional(),
+  network: z.string().optional(),
+  probe: z.string().optional(),
+  since: isoTime.optional().openapi({ description: "Inclusive; default: until − 24 h" }),
+  until: isoTime.optional().openapi({ description: "Exclusive; default: now. At most 31 days per request" }),
+});
+
+export const probesResponseSchema = z
+  .object({
+    probes: z.array(
+      z.object({
+        id: z.string(),
+        region: z.string(),
+        network: z.string(),
+        role: z.enum(["region", "control"]),
+        lastSeenAt: isoTime.nullable(),
+        measurements: z.number().int(),
+      }),
+    ),
+  })
+  .openapi("Probes");
+
+export const uploadBodySchema = z
+  .union([z.object({ measurements: z.array(z.unknown()) }), z.array(z.unknown())])
+  .openapi("Upload", { description: "{ measurements: Measurement[] } (a bare array is accepted too)" });
+
+export const uploadResponseSchema = z
+  .object({
+    accepted: z.number().int(),
+    rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
+  })
+  .openapi("UploadResult");
+
+export const probeIdParam = z.object({ id: z.string().min(1).max(64) });
+
+export const issueTokenBodySchema = z.object({
+  region: z.string().optional().openapi({ description: "Needed only for a probe not declared in the config" }),
+});
+
+export const tokenResponseSchema = z
+  .object({ token: z.string(), probeId: z.string(), region: z.string() })
+  .openapi("ProbeToken", { description: "The token is shown once; only its sha256 is stored" });
+
+export const revokeResponseSchema = z.object({ revoked: z.number().int() }).openapi("Revoked");

@@ -1,0 +1,188 @@
+// KeepWatch's Prometheus metrics, on a Registry of their own (never prom-client's global one), so several
+// instances can live in one process (tests, embedded server + worker). Counters and histograms are fed by
+// recordMeasurements(); gauges are read from the store and the queues at scrape time by collect callbacks.
+// No label ever holds an address.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Incident } from "../detect/incident.js";
+import type { Measurement } from "../measurement.js";
+import { measurementOutcome, measurementPhases } from "./measurement-observations.js";
+import type { MetricsSources } from "./sources.js";
+import { ScrapeSnapshot } from "./snapshot.js";
+
+const PHASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const THROUGHPUT_BUCKETS = [1e3, 1e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 1e9];
+/** Queue states reported; "prioritized" and "waiting-children" are BullMQ's too. */
+const QUEUE_STATES = ["waiting", "active", "delayed", "completed", "failed", "paused", "prioritized", "waiting-children"];
+
+export interface MetricsOptions extends MetricsSources {
+  /** Process metrics (CPU, memory, event loop lag) prefixed keepwatch_; off in tests that build many instances. */
+  processMetrics?: boolean;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly measurements: Counter<"region" | "network" | "list" | "outcome">;
+  private readonly phases: Histogram<"phase">;
+  private readonly throughput: Histogram<"region" | "network">;
+  private readonly uploads: Counter<"outcome">;
+  private readonly incidentsOpened: Counter<"kind">;
+  private readonly openedIds = new Set<string>();
+  private readonly snapshot: ScrapeSnapshot;
+
+  constructor(private readonly sources: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.snapshot = new ScrapeSnapshot(sources);
+    if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "keepwatch_" });
+
+    this.measurements = new Counter({
+      name: "keepwatch_measurements_total",
+      help: "Measurements stored, by region, network, target list and outcome (ok, down, blocked_<layer>)",
+      labelNames: ["region", "network", "list", "outcome"],
+      registers,
+    });
+    this.phases = new Histogram({
+      name: "keepwatch_phase_duration_seconds",
+      help: "Duration of each phase of a site check",
+      labelNames: ["phase"],
+      buckets: PHASE_BUCKETS,
+      registers,
+    });
+    this.throughput = new Histogram({
+      name: "keepwatch_throughput_bytes_per_second",
+      help: "Download throughput of throughput targets",
+      labelNames: ["region", "network"],
+      buckets: THROUGHPUT_BUCKETS,
+      registers,
+    });
+    this.uploads = new Counter({
+      name: "keepwatch_upload_measurements_total",
+      help: "Measurements received by POST /api/v1/measurements, by outcome (accepted, rejected)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.incidentsOpened = new Counter({
+      name: "keepwatch_incidents_opened_total",
+      help: "Incidents seen opening since this process started",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.registerScrapeGauges(registers);
+  }
+
+  private registerScrapeGauges(registers: Registry[]): void {
+    const snapshot = this.snapshot;
+    new Gauge({
+      name: "keepwatch_success_ratio",
+      help: "Share of successful checks in the recent window, by region, network and target list",
+      labelNames: ["region", "network", "list"],
+      registers,
+      async collect() {
+        this.reset();
+        const view = await snapshot.regions();
+        for (const r of view?.regions ?? []) {
+          for (const n of r.networks) {
+            for (const list of ["whitelisted", "non_whitelisted"] as const) {
+              const v = n.ratios[list];
+              if (v !== null) this.set({ region: r.id, network: n.id, list }, v);
+            }
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: "keepwatch_region_state",
+      help: "1 for the state each region is in (normal, unknown or an incident kind), 0 for the others",
+      labelNames: ["region", "state"],
+      registers,
+      async collect() {
+        this.reset();
+        const view = await snapshot.regions();
+        for (const r of view?.regions ?? []) {
+          for (const state of ScrapeSnapshot.STATES) this.set({ region: r.id, state }, r.state === state ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: "keepwatch_probe_last_seen_timestamp_seconds",
+      help: "Unix time of each probe's newest stored measurement",
+      labelNames: ["probe", "region"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const p of await snapshot.probes()) {
+          if (p.lastSeenAt !== null) this.set({ probe: p.id, region: p.region }, Date.parse(p.lastSeenAt) / 1000);
+        }
+      },
+    });
+    new Gauge({
+      name: "keepwatch_incidents",
+      help: "Stored incidents by kind and status",
+      labelNames: ["kind", "status"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [key, n] of await snapshot.incidentCounts()) {
+          const [kind = "", status = ""] = key.split("|");
+          this.set({ kind, status }, n);
+        }
+      },
+    });
+    const queues = this.sources.queues ?? [];
+    new Gauge({
+      name: "keepwatch_queue_jobs",
+      help: "BullMQ jobs per queue and state, read at scrape",
+      labelNames: ["queue", "state"],
+      registers,
+      async collect() {
+        this.reset();
+        await Promise.all(
+          queues.map(async (q) => {
+            try {
+              const counts = await q.getJobCounts(...QUEUE_STATES);
+              for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
+            } catch {
+              // Redis down: the queue's series disappear, which an alert on absent() catches.
+            }
+          }),
+        );
+      },
+    });
+  }
+
+  /** Called by the collector after a batch is stored. */
+  recordMeasurements(ms: Measurement[]): void {
+    for (const m of ms) {
+      this.measurements.inc({
+        region: m.region,
+        network: m.network.id,
+        list: m.target.list,
+        outcome: measurementOutcome(m),
+      });
+      for (const [phase, seconds] of measurementPhases(m)) this.phases.observe({ phase }, seconds);
+      const bps = m.throughput?.bytesPerSecond;
+      if (bps !== null && bps !== undefined) this.throughput.observe({ region: m.region, network: m.network.id }, bps);
+    }
+  }
+
+  recordUpload(accepted: number, rejected: number): void {
+    if (accepted > 0) this.uploads.inc({ outcome: "accepted" }, accepted);
+    if (rejected > 0) this.uploads.inc({ outcome: "rejected" }, rejected);
+  }
+
+  /** Counts an incident the first time it is seen open (subscribe this to the incident events). */
+  recordIncident(incident: Incident): void {
+    if (incident.status !== "open" || this.openedIds.has(incident.id)) return;
+    if (this.openedIds.size >= 100_000) this.openedIds.clear(); // Bound memory; a re-count is harmless.
+    this.openedIds.add(incident.id);
+    this.incidentsOpened.inc({ kind: incident.kind });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition (runs the scrape-time collectors). */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,19 @@
+// What the scrape-time gauges read from. All optional: a worker process without a store still exposes its
+// counters, and a server without Redis access simply has no queue series.
+import type { KeepWatchConfig } from "../config/schema.js";
+import type { Store } from "../store/store.js";
+
+/** The part of a BullMQ Queue the metrics use (Queue.getJobCounts). */
+export interface QueueCountSource {
+  readonly name: string;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+}
+
+export interface MetricsSources {
+  store?: Store;
+  config?: KeepWatchConfig;
+  queues?: QueueCountSource[];
+  clock?: () => Date;
+  /** Window behind success ratios and region states (seconds); the API's regions view uses the same. */
+  recentWindowSeconds?: number;
+}
