@@ -32,7 +32,13 @@ export function resolveDeps(deps: AppDeps): ResolvedDeps {
 
 export function createApp(appDeps: AppDeps) {
   const deps = resolveDeps(appDeps);
-  const regions = new RegionsSource(deps.store, deps.config, deps.clock, deps.options.recentWindowSeconds);
+  const regions = new RegionsSource(
+    deps.store,
+    deps.config,
+    deps.clock,
+    deps.options.recentWindowSeconds,
+    deps.options.regionsCacheMs,
+  );
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   app.onError(handleError(deps.reportError));

@@ -7,6 +7,7 @@ import { loadRegionsView, type RegionsView } from "./region-view.js";
 
 export class RegionsSource {
   private inflight: Promise<RegionsView> | null = null;
+  /** `at` is monotonic time (performance.now), not the injected clock, which tests may hold still. */
   private cached: { at: number; view: RegionsView } | null = null;
 
   constructor(
@@ -18,8 +19,7 @@ export class RegionsSource {
   ) {}
 
   async get(): Promise<RegionsView> {
-    const now = this.clock();
-    if (this.cached && now.getTime() - this.cached.at < this.ttlMs) return this.cached.view;
+    if (this.cached && performance.now() - this.cached.at < this.ttlMs) return this.cached.view;
     return this.refresh();
   }
 
@@ -32,10 +32,10 @@ export class RegionsSource {
       return this.inflight.catch(() => undefined).then(() => this.refresh(false));
     }
     if (this.inflight) return this.inflight;
-    const now = this.clock();
-    const p = loadRegionsView(this.store, this.config, now, this.recentWindowSeconds)
+    const started = performance.now();
+    const p = loadRegionsView(this.store, this.config, this.clock(), this.recentWindowSeconds)
       .then((view) => {
-        this.cached = { at: now.getTime(), view };
+        this.cached = { at: started, view };
         return view;
       })
       .finally(() => {

@@ -1,0 +1,105 @@
+import { spawnSync } from "node:child_process";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { evidenceSha256 } from "../../../src/api/evidence.js";
+import { CSV_COLUMNS } from "../../../src/api/csv.js";
+import { fixtureMeasurement } from "../../fixtures/measurement.js";
+import { createHarness, testConfig, testIncident, type Harness } from "../harness.js";
+
+interface ListBody {
+  incidents: { id: string }[];
+  limit: number;
+  offset: number;
+  nextOffset: number | null;
+}
+
+describe("incidents API", () => {
+  let h: Harness;
+  const evidence = [
+    fixtureMeasurement({ id: "00000000-0000-4000-8000-000000000002", region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", accessible: false, blocking: "tls", failure: "tls_reset" }),
+    fixtureMeasurement({ id: "00000000-0000-4000-8000-000000000001", region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", url: "https://evil.example/=cmd" }),
+  ];
+  beforeEach(async () => {
+    h = await createHarness({}, testConfig({ server: { publicUrl: "https://keepwatch.example/" } }));
+    await h.store.insertMeasurements(evidence);
+    for (let i = 0; i < 5; i++) {
+      await h.store.saveIncident(
+        testIncident({
+          id: `inc-${i}`,
+          startedAt: `2026-03-0${i + 1}T10:00:00.000Z`,
+          status: i === 4 ? "open" : "closed",
+          endedAt: i === 4 ? null : `2026-03-0${i + 1}T12:00:00.000Z`,
+          kind: i % 2 === 0 ? "whitelist_only" : "throttling",
+          region: i === 0 ? "KZ-75" : "KZ-47",
+          evidence: {
+            measurementIds: evidence.map((m) => m.id),
+            counts: { non_whitelisted_fail: 7, whitelisted_ok: 9 },
+            probes: ["probe-47"],
+            networks: ["kcell-mobile"],
+            figures: { baseline: 0.98 },
+          },
+        }),
+      );
+    }
+  });
+  afterEach(async () => h.close());
+
+  it("filters by region, kind and status", async () => {
+    const ids = async (q: string) =>
+      ((await (await h.request(`/api/v1/incidents${q}`)).json()) as ListBody).incidents.map((i) => i.id);
+    expect(await ids("")).toEqual(["inc-4", "inc-3", "inc-2", "inc-1", "inc-0"]);
+    expect(await ids("?region=KZ-75")).toEqual(["inc-0"]);
+    expect(await ids("?kind=throttling")).toEqual(["inc-3", "inc-1"]);
+    expect(await ids("?status=open")).toEqual(["inc-4"]);
+    expect(await ids("?region=KZ-47&status=closed&kind=whitelist_only")).toEqual(["inc-2"]);
+    expect(await ids("?since=2026-03-03T11:00:00Z")).toEqual(["inc-4", "inc-3", "inc-2"]);
+    const bad = await h.request("/api/v1/incidents?kind=apocalypse");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+  });
+
+  it("paginates with nextOffset", async () => {
+    const page1 = (await (await h.request("/api/v1/incidents?limit=2")).json()) as ListBody;
+    expect(page1).toMatchObject({ limit: 2, offset: 0, nextOffset: 2 });
+    const page3 = (await (await h.request("/api/v1/incidents?limit=2&offset=4")).json()) as ListBody;
+    expect(page3.incidents.map((i) => i.id)).toEqual(["inc-0"]);
+    expect(page3.nextOffset).toBeNull();
+    const exact = (await (await h.request("/api/v1/incidents?limit=5")).json()) as ListBody;
+    expect(exact.nextOffset).toBeNull();
+  });
+
+  it("serves a permalink with evidence hash a reader can re-compute with jq", async () => {
+    const res = await h.request("/api/v1/incidents/inc-2");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toBeTruthy();
+    const text = await res.text();
+    const body = JSON.parse(text) as { incident: { id: string; evidence: { measurementIds: string[]; counts: Record<string, number> } }; evidenceSha256: string; links: Record<string, string> };
+    expect(body.links).toEqual({
+      self: "https://keepwatch.example/incidents/inc-2",
+      json: "https://keepwatch.example/api/v1/incidents/inc-2",
+      csv: "https://keepwatch.example/api/v1/incidents/inc-2/export.csv",
+    });
+    expect(body.evidenceSha256).toBe(evidenceSha256(body.incident.evidence));
+    // The documented recipe, run for real.
+    const jq = spawnSync("sh", ["-c", "jq -cS '.incident.evidence | {counts, measurementIds: (.measurementIds|sort)}' | tr -d '\\n' | sha256sum"], { input: text, encoding: "utf8" });
+    expect(jq.status).toBe(0);
+    expect(jq.stdout.split(" ")[0]).toBe(body.evidenceSha256);
+    // The hash covers the evidence: another count gives another hash.
+    expect(evidenceSha256({ ...body.incident.evidence, counts: { non_whitelisted_fail: 8, whitelisted_ok: 9 } })).not.toBe(body.evidenceSha256);
+
+    const missing = await h.request("/api/v1/incidents/nope");
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("not_found");
+  });
+
+  it("exports the evidence measurements as CSV, sorted by id", async () => {
+    const res = await h.request("/api/v1/incidents/inc-2/export.csv");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    const lines = (await res.text()).split("\r\n");
+    expect(lines[0]).toBe(CSV_COLUMNS.join(","));
+    expect(lines[1]?.startsWith("00000000-0000-4000-8000-000000000001,")).toBe(true);
+    expect(lines[2]).toContain(",false,tls,tls_reset,");
+    expect(lines[3]).toBe("");
+    expect(lines).toHaveLength(4);
+  });
+});
