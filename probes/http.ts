@@ -84,13 +84,6 @@ interface HopOutcome {
   blockPage: BlockPageMatch | null;
 }
 
-interface HopContext {
-  url: URL;
-  address: string;
-  options: HttpOptions;
-  maxBody: number;
-}
-
 function emptyHop(url: URL, address: string | null, failure: HttpFailure, total: number): HttpHop {
   return {
     url: url.href, address, status: null, headers: {}, bodyLength: 0, bodySha256: null, bodyTruncated: false, title: null,
@@ -98,9 +91,38 @@ function emptyHop(url: URL, address: string | null, failure: HttpFailure, total:
   };
 }
 
-async function fetchHop({ url, address, options, maxBody }: HopContext): Promise<HopOutcome> {
-  const https = url.protocol === "https:";
-  const trace: ConnectionTrace = newTrace();
+/** What came back on the wire for one request, with the moments things happened (performance.now()). */
+interface Exchange {
+  trace: ConnectionTrace;
+  start: number;
+  end: number;
+  status: number | null;
+  headers: IncomingHttpHeaders;
+  headersAt: number | null;
+  bodyEnd: number | null;
+  body: Buffer;
+  truncated: boolean;
+  failure: HttpFailure | null;
+}
+
+/** Read a body up to `max` bytes; past that, stop (breaking out destroys the stream: no more download). */
+async function readCapped(body: AsyncIterable<Buffer>, max: number, into: { chunks: Buffer[]; length: number; truncated: boolean }) {
+  for await (const chunk of body) {
+    const room = max - into.length;
+    if (chunk.length > room) {
+      into.chunks.push(chunk.subarray(0, room));
+      into.length += room;
+      into.truncated = true;
+      break;
+    }
+    into.chunks.push(chunk);
+    into.length += chunk.length;
+  }
+}
+
+/** One GET on a fresh pinned connection, bounded by `timeoutSeconds` from start to the end of the body. */
+async function exchange(url: URL, address: string, options: HttpOptions, maxBody: number): Promise<Exchange> {
+  const trace = newTrace();
   const start = performance.now();
   const client = pinnedClient({ url, address, ...(options.ca === undefined ? {} : { ca: options.ca }) }, trace);
   const abort = new AbortController();
@@ -110,16 +132,13 @@ async function fetchHop({ url, address, options, maxBody }: HopContext): Promise
     abort.abort();
   }, options.timeoutSeconds * 1000);
   const onOuterAbort = () => abort.abort();
+  if (options.signal?.aborted) abort.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
-  let status: number | null = null;
-  let headers: IncomingHttpHeaders = {};
-  let headersAt: number | null = null;
-  let bodyEnd: number | null = null;
-  const chunks: Buffer[] = [];
-  let bodyLength = 0;
-  let truncated = false;
-  let failure: HttpFailure | null = null;
+  const out: Exchange = {
+    trace, start, end: start, status: null, headers: {}, headersAt: null, bodyEnd: null, body: Buffer.alloc(0), truncated: false, failure: null,
+  };
+  const read = { chunks: [] as Buffer[], length: 0, truncated: false };
   try {
     const res = await client.request({
       path: `${url.pathname}${url.search}`,
@@ -131,62 +150,58 @@ async function fetchHop({ url, address, options, maxBody }: HopContext): Promise
       },
       signal: abort.signal,
     });
-    headersAt = performance.now();
-    status = res.statusCode;
-    headers = res.headers;
+    out.headersAt = performance.now();
+    out.status = res.statusCode;
+    out.headers = res.headers;
     try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        const room = maxBody - bodyLength;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          bodyLength += room;
-          truncated = true;
-          break; // leaves the loop and destroys the stream: we stop downloading
-        }
-        chunks.push(chunk);
-        bodyLength += chunk.length;
-      }
+      await readCapped(res.body as AsyncIterable<Buffer>, maxBody, read);
     } catch (err) {
-      failure = classify(err, timedOut);
+      out.failure = classify(err, timedOut); // headers came, the body did not finish
     }
-    bodyEnd = performance.now();
+    out.bodyEnd = performance.now();
   } catch (err) {
-    failure = classify(err, timedOut);
+    out.failure = classify(err, timedOut);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onOuterAbort);
     await teardown(client, trace);
   }
-  const end = performance.now();
-  const body = Buffer.concat(chunks);
-  const readBody = status !== null;
-  const text = readBody ? decodeBody(body, headerValue(headers, "content-type")) : "";
-  const title = readBody ? extractTitle(text) : null;
-  const rawLocation = headerValue(headers, "location") ?? null;
-  const ready = https ? trace.tlsDone : trace.tcpDone;
+  out.end = performance.now();
+  out.body = Buffer.concat(read.chunks);
+  out.truncated = read.truncated;
+  return out;
+}
+
+async function fetchHop(url: URL, address: string, options: HttpOptions, maxBody: number): Promise<HopOutcome> {
+  const x = await exchange(url, address, options, maxBody);
+  const https = url.protocol === "https:";
+  const answered = x.status !== null;
+  const text = answered ? decodeBody(x.body, headerValue(x.headers, "content-type")) : "";
+  const title = answered ? extractTitle(text) : null;
+  const location = headerValue(x.headers, "location") ?? null;
+  const ready = https ? x.trace.tlsDone : x.trace.tcpDone; // connection usable from here
   const hop: HttpHop = {
     url: url.href,
     address,
-    status,
-    headers: keptHeaders(headers),
-    bodyLength,
-    bodySha256: readBody ? createHash("sha256").update(body).digest("hex") : null,
-    bodyTruncated: truncated,
+    status: x.status,
+    headers: keptHeaders(x.headers),
+    bodyLength: x.body.length,
+    bodySha256: answered ? createHash("sha256").update(x.body).digest("hex") : null,
+    bodyTruncated: x.truncated,
     title,
-    failure,
+    failure: x.failure,
     phases: {
       dns: null, // our caller resolved
-      connect: seconds(trace.tcpStart, trace.tcpDone),
-      tls: https ? seconds(trace.tcpDone, trace.tlsDone) : null,
-      firstByte: seconds(ready, headersAt),
-      download: seconds(headersAt, bodyEnd),
-      total: (end - start) / 1000,
+      connect: seconds(x.trace.tcpStart, x.trace.tcpDone),
+      tls: https ? seconds(x.trace.tcpDone, x.trace.tlsDone) : null,
+      firstByte: seconds(ready, x.headersAt),
+      download: seconds(x.headersAt, x.bodyEnd),
+      total: (x.end - x.start) / 1000,
     },
   };
-  const blockPage = options.fingerprints?.length
-    ? detectBlockPage({ title, body: text, headers, location: rawLocation === null ? null : resolveLocation(url, rawLocation), addresses: [address] }, options.fingerprints)
-    : null;
-  return { hop, location: rawLocation, blockPage };
+  const evidence = { title, body: text, headers: x.headers, location: location === null ? null : resolveLocation(url, location), addresses: [address] };
+  const blockPage = options.fingerprints?.length ? detectBlockPage(evidence, options.fingerprints) : null;
+  return { hop, location, blockPage };
 }
 
 function resolveLocation(base: URL, location: string): string {
@@ -231,7 +246,7 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
       failure = "http_error";
       break;
     }
-    const { hop, location, blockPage: match } = await fetchHop({ url, address, options, maxBody });
+    const { hop, location, blockPage: match } = await fetchHop(url, address, options, maxBody);
     hops.push(hop);
     blockPage ??= match;
     if (hop.failure !== null) {

@@ -73,6 +73,7 @@ export const probeThroughput: Prober<ThroughputTarget, ThroughputOptions, Throug
   };
   let timer = setTimeout(() => stop("headers"), options.timeoutSeconds * 1000);
   const onOuterAbort = () => abort.abort();
+  if (options.signal?.aborted) abort.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
   const start = performance.now();
