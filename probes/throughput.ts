@@ -98,12 +98,16 @@ export const probeThroughput: Prober<ThroughputTarget, ThroughputOptions, Throug
     } else {
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          bytes += Math.min(chunk.length, maxBytes - bytes);
-          lastByteAt = performance.now();
-          if (bytes >= maxBytes) {
+          const room = maxBytes - bytes;
+          // Capped only when there was more than the cap: an object of exactly maxBytes is complete.
+          if (chunk.length > room) {
+            if (room > 0) lastByteAt = performance.now();
+            bytes += room;
             capped = "bytes";
             break;
           }
+          bytes += chunk.length;
+          lastByteAt = performance.now();
         }
       } catch (err) {
         if (why === "time") capped = "time";

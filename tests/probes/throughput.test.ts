@@ -46,6 +46,11 @@ describe("probeThroughput", () => {
     expect(r.bytes).toBe(250_000);
   });
 
+  it("does not call an object of exactly the cap's size capped", async () => {
+    const r = valid(await fetchFrom("/fixed?bytes=250000", { maxBytes: 250_000 }));
+    expect(r).toMatchObject({ failure: null, capped: null, bytes: 250_000 });
+  });
+
   it("stops at the time cap on a slow body, having read only part of it", async () => {
     // 1 MB at 40 kB/s would take 25 s; the cap ends it after 0.4 s of transfer.
     const r = valid(await fetchFrom("/slow?bytes=1000000&rate=40000", { maxSeconds: 0.4 }));
