@@ -1,0 +1,85 @@
+// Server-Sent Events over a real HTTP server on 127.0.0.1.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StoreIncidentPoller } from "../../../src/api/incident-events.js";
+import type { Incident } from "../../../src/detect/incident.js";
+import { createHarness, testIncident, type Harness } from "../harness.js";
+
+interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** Reads SSE events from a fetch body. */
+async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buf.indexOf("\n\n")) >= 0) {
+      const block = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data !== undefined) yield { event, data };
+    }
+  }
+}
+
+describe("GET /api/v1/events", () => {
+  let h: Harness;
+  let base: string;
+  beforeEach(async () => {
+    h = await createHarness();
+    base = await h.listen();
+  });
+  afterEach(async () => h.close());
+
+  it("sends the regions state first, then incident and changed-regions events", async () => {
+    const ctrl = new AbortController();
+    const res = await fetch(`${base}/api/v1/events`, { signal: ctrl.signal });
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const events = sseEvents(res.body!);
+    const first = (await events.next()).value as SseEvent;
+    expect(first.event).toBe("regions");
+    const regions = JSON.parse(first.data) as { regions: { id: string; state: string }[] };
+    expect(regions.regions.find((r) => r.id === "KZ-47")?.state).toBe("unknown");
+
+    const incident = testIncident({ id: "inc-live" });
+    await h.store.saveIncident(incident);
+    h.hub.publish(incident);
+    const second = (await events.next()).value as SseEvent;
+    expect(second.event).toBe("incident");
+    expect((JSON.parse(second.data) as Incident).id).toBe("inc-live");
+    const third = (await events.next()).value as SseEvent;
+    expect(third.event).toBe("regions");
+    const after = JSON.parse(third.data) as { regions: { id: string; state: string; openIncidents: string[] }[] };
+    expect(after.regions.find((r) => r.id === "KZ-47")).toMatchObject({ state: "whitelist_only", openIncidents: ["inc-live"] });
+    ctrl.abort();
+  });
+});
+
+describe("StoreIncidentPoller", () => {
+  it("publishes incidents that appear or change in the store after the first poll", async () => {
+    const h = await createHarness();
+    try {
+      await h.store.saveIncident(testIncident({ id: "existing" }));
+      const poller = new StoreIncidentPoller(h.store, 60_000, () => new Date("2026-03-10T12:00:00Z"));
+      const seen: string[] = [];
+      const off = poller.subscribe((i) => seen.push(`${i.id}:${i.status}`));
+      await poller.poll(); // learns the current state, publishes nothing
+      expect(seen).toEqual([]);
+      await h.store.saveIncident(testIncident({ id: "new-one", kind: "dark", network: null }));
+      await poller.poll();
+      expect(seen).toEqual(["new-one:open"]);
+      await poller.poll();
+      expect(seen).toEqual(["new-one:open"]);
+      await h.store.saveIncident(testIncident({ id: "existing", status: "closed", endedAt: "2026-03-10T11:59:00.000Z" }));
+      await poller.poll();
+      expect(seen).toEqual(["new-one:open", "existing:closed"]);
+      off();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixtureMeasurement } from "../../fixtures/measurement.js";
+import { ago, createHarness, type Harness } from "../harness.js";
+
+describe("GET /metrics and /healthz", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async () => h.close());
+
+  it("serves the Prometheus text format with store-derived gauges", async () => {
+    const ms = [fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", startedAt: ago(2) })];
+    await h.store.insertMeasurements(ms);
+    h.metrics.recordMeasurements(ms);
+    const res = await h.request("/metrics");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toContain('keepwatch_measurements_total{region="KZ-47",network="kcell-mobile",list="whitelisted",outcome="ok"} 1');
+    expect(text).toContain('keepwatch_region_state{region="KZ-47",state="normal"} 1');
+    expect(text).toContain('keepwatch_success_ratio{region="KZ-47",network="kcell-mobile",list="whitelisted"} 1');
+  });
+
+  it("healthz reports the store", async () => {
+    const res = await h.request("/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    await h.store.close();
+    expect((await h.request("/healthz")).status).toBe(503);
+  });
+});
