@@ -46,13 +46,16 @@ export function watchChanges(onChange, onMode, { eventsUrl = "/api/v1/events", E
     if (!EventSourceImpl) return startPolling();
     onMode("connecting");
     es = new EventSourceImpl(eventsUrl);
+    let first = true;
     es.addEventListener("open", () => {
+      first = true;
       clearInterval(pollTimer);
       pollTimer = null;
       onMode("sse");
     });
     es.addEventListener("incident", () => onChange());
-    es.addEventListener("regions", () => onChange());
+    // The server opens every stream with the current regions; the page has just rendered those.
+    es.addEventListener("regions", () => (first ? (first = false) : onChange()));
     es.addEventListener("error", () => {
       // EventSource retries by itself, but a proxy that buffers or drops the stream would leave the page
       // silently stale; polling keeps it honest until SSE comes back.

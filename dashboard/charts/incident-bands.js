@@ -48,12 +48,13 @@ export const incidentBands = {
       ctx.fillRect(left, area.top, right - left, area.bottom - area.top);
       ctx.fillStyle = withAlpha(s.color === "#F0E442" ? "#8A7F00" : s.color, 0.95);
       ctx.fillRect(left, area.top, right - left, 3);
-      if (b.label && right - left > 40) {
-        ctx.font = "600 11px system-ui, sans-serif";
-        ctx.fillStyle = "#1a1a1a";
-        ctx.textBaseline = "top";
-        ctx.fillText(`${s.symbol} ${b.label}`, left + 4, area.top + 6, right - left - 8);
-      }
+      // The label when it fits, else the symbol alone (the legend and the incident list name it).
+      ctx.font = "600 11px system-ui, sans-serif";
+      ctx.fillStyle = "#1a1a1a";
+      ctx.textBaseline = "top";
+      const full = `${s.symbol} ${b.label ?? ""}`.trim();
+      const text = ctx.measureText(full).width <= right - left - 8 ? full : s.symbol;
+      if (ctx.measureText(text).width <= right - left - 4) ctx.fillText(text, left + 3, area.top + 6);
     }
     ctx.restore();
   },

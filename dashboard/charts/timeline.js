@@ -3,27 +3,49 @@
 import { clock, stamp } from "../format.js";
 import { incidentBands } from "./incident-bands.js";
 
-/** [{t, value}] → [{x, y}] with a null point wherever more than 1.5 buckets are missing. */
+/**
+ * Timeline points → [{x, y}] for Chart.js. Empty buckets are dropped, and a null point breaks the line
+ * wherever data is missing for longer than three of the usual measurement intervals (probes measure every
+ * few minutes, so minute buckets are mostly empty without anything being wrong).
+ */
 export function withGaps(points, bucketSeconds, pick) {
+  const filled = points.filter((p) => p.samples > 0);
+  const xs = filled.map((p) => new Date(p.t).getTime());
+  const steps = xs.slice(1).map((x, i) => x - xs[i]).sort((a, b) => a - b);
+  const usual = steps.length ? steps[Math.floor(steps.length / 2)] : bucketSeconds * 1000;
+  const maxGap = Math.max(3 * usual, 1.5 * bucketSeconds * 1000);
   const out = [];
-  let prev = null;
-  for (const p of points) {
-    const x = new Date(p.t).getTime();
-    if (prev !== null && x - prev > bucketSeconds * 1500) out.push({ x: prev + bucketSeconds * 1000, y: null });
+  filled.forEach((p, i) => {
+    const x = xs[i];
+    if (i > 0 && x - xs[i - 1] > maxGap) out.push({ x: xs[i - 1] + usual, y: null });
     const y = pick(p);
     out.push({ x, y: y === undefined ? null : y });
-    prev = x;
-  }
+  });
   return out;
+}
+
+/** Tick positions on round local hours (every 1, 3, 6 h) or local midnights, in the chosen zone. */
+export function timeTicks(from, to, zone) {
+  const span = to - from;
+  const stepH = span <= 8 * 3_600_000 ? 1 : span <= 30 * 3_600_000 ? 3 : span <= 3 * 86_400_000 ? 12 : 24;
+  const hourIn = new Intl.DateTimeFormat("en", { timeZone: zone, hour: "numeric", hourCycle: "h23" });
+  const minuteIn = new Intl.DateTimeFormat("en", { timeZone: zone, minute: "numeric" });
+  // Start at the first whole local hour (zones with :30 offsets shift the UTC hour grid).
+  let t = Math.ceil(from / 60_000) * 60_000;
+  while (Number(minuteIn.format(new Date(t))) !== 0 && t < to) t += 60_000;
+  const ticks = [];
+  for (; t <= to; t += 3_600_000) if (Number(hourIn.format(new Date(t))) % stepH === 0) ticks.push({ value: t });
+  return { ticks, daily: stepH >= 12 };
 }
 
 /**
  * Draws a chart on `canvas`. datasets: [{ label, data: [{x,y}], color, dash, kind: "line"|"bar" }];
  * bands: incident bands (see incident-bands.js). Returns the Chart instance (caller destroys it).
  */
-export function timeChart(canvas, { datasets, bands, zone, from, to, y }) {
+export function timeChart(canvas, { datasets, bands, zone, lang, from, to, y }) {
   const Chart = globalThis.Chart;
-  const spanDays = (to - from) / 86_400_000;
+  const { ticks, daily } = timeTicks(from, to, zone);
+  const dayMonth = new Intl.DateTimeFormat(lang ?? "en", { timeZone: zone, day: "numeric", month: "short" });
   return new Chart(canvas, {
     type: "line",
     data: {
@@ -36,8 +58,10 @@ export function timeChart(canvas, { datasets, bands, zone, from, to, y }) {
         borderDash: d.dash ?? [],
         borderWidth: 2,
         pointRadius: 0,
+        pointStyle: d.kind === "bar" ? "rect" : "line",
         pointHitRadius: 6,
         spanGaps: false,
+        clip: 4, // a line at exactly 100 % stays visible on the top edge
         barPercentage: 1,
         categoryPercentage: 1,
       })),
@@ -54,10 +78,17 @@ export function timeChart(canvas, { datasets, bands, zone, from, to, y }) {
           type: "linear",
           min: from,
           max: to,
+          afterBuildTicks: (axis) => {
+            axis.ticks = ticks;
+          },
           ticks: {
             maxRotation: 0,
             autoSkipPadding: 12,
-            callback: (v) => (spanDays > 1.5 ? stamp(new Date(v).toISOString(), zone).slice(5, 10) : clock(new Date(v).toISOString(), zone)),
+            callback: (v) => {
+              const iso = new Date(v).toISOString();
+              const hm = clock(iso, zone);
+              return daily || hm === "00:00" ? dayMonth.format(new Date(v)) : hm;
+            },
           },
           grid: { color: "#e6e6e6" },
         },
@@ -65,12 +96,14 @@ export function timeChart(canvas, { datasets, bands, zone, from, to, y }) {
           min: y?.min,
           max: y?.max,
           beginAtZero: true,
-          ticks: { callback: y?.format ?? ((v) => v) },
+          grace: y?.max === undefined ? "8%" : 0,
+          ticks: { callback: y?.format ?? ((v) => v), precision: y?.precision },
           grid: { color: "#e6e6e6" },
         },
       },
       plugins: {
-        legend: { position: "bottom", labels: { boxWidth: 18, usePointStyle: false } },
+        // Line-style legend keys, so the dashed series is told apart by its dash, not only its colour.
+        legend: { position: "bottom", labels: { usePointStyle: true, pointStyleWidth: 28 } },
         tooltip: {
           callbacks: {
             title: (items) => (items[0] ? `${stamp(new Date(items[0].parsed.x).toISOString(), zone)}` : ""),

@@ -92,7 +92,7 @@ async function contextChart(inc, ctx) {
   const points = tl.series.find((s) => s.network === network)?.points ?? [];
   const canvas = h("canvas", { role: "img", "aria-label": `${t("region.success")}, ${network ?? ""}`, "data-testid": "chart-incident" });
   ctx.afterMount(() => {
-    const chart = timeChart(canvas, { zone, from: start, to: end, bands: bandsFor(tl.incidents.filter((i) => i.id === inc.id), network, t),
+    const chart = timeChart(canvas, { zone, lang, from: start, to: end, bands: bandsFor(tl.incidents.filter((i) => i.id === inc.id), network, t),
       y: { min: 0, max: 1, format: (v) => percent(v, lang) }, datasets: [
         { label: t("list.whitelisted"), data: withGaps(points, tl.bucketSeconds, (p) => p.whitelisted), ...SERIES.whitelisted },
         { label: t("list.non_whitelisted"), data: withGaps(points, tl.bucketSeconds, (p) => p.non_whitelisted), ...SERIES.non_whitelisted },
@@ -118,7 +118,7 @@ export async function render(id, ctx) {
 
   const facts = [
     [t("incident.where"), h("span", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, regionName), ` — ${where}`)],
-    [t("incident.networks"), networks.join(", ") || t("incident.wholeRegion")],
+    [t("incident.networks"), networks.map((id) => region?.networks.find((n) => n.id === id)?.name ?? id).join(", ") || t("incident.wholeRegion")],
     [t("incident.lastGood"), inc.lastGoodAt ? timePair(dual(inc.lastGoodAt, zone), inc.lastGoodAt) : "—"],
     [t("incident.started"), timePair(dual(inc.startedAt, zone), inc.startedAt)],
     [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],

@@ -65,14 +65,14 @@ export async function render(regionId, ctx) {
   const b = tl.bucketSeconds;
   ctx.afterMount(() => {
     const charts = [
-      timeChart(success.canvas, { zone, from, to, bands, y: { min: 0, max: 1, format: (v) => percent(v, lang) }, datasets: [
+      timeChart(success.canvas, { zone, lang, from, to, bands, y: { min: 0, max: 1, format: (v) => percent(v, lang) }, datasets: [
         { label: t("list.whitelisted"), data: withGaps(points, b, (p) => p.whitelisted), ...SERIES.whitelisted },
         { label: t("list.non_whitelisted"), data: withGaps(points, b, (p) => p.non_whitelisted), ...SERIES.non_whitelisted },
       ] }),
-      timeChart(throughput.canvas, { zone, from, to, bands, y: { format: (v) => number(v, lang) }, datasets: [
+      timeChart(throughput.canvas, { zone, lang, from, to, bands, y: { format: (v) => number(v, lang) }, datasets: [
         { label: t("region.throughput"), data: withGaps(points, b, (p) => (p.throughputBps === null ? null : (p.throughputBps * 8) / 1e6)), ...SERIES.throughput },
       ] }),
-      timeChart(dns.canvas, { zone, from, to, bands, y: { format: (v) => number(v, lang, 0) }, datasets: [
+      timeChart(dns.canvas, { zone, lang, from, to, bands, y: { format: (v) => number(v, lang, 0), precision: 0 }, datasets: [
         { label: t("region.dns"), data: withGaps(points, b, (p) => p.dnsFailures), kind: "bar", ...SERIES.dns },
       ] }),
     ];
@@ -81,7 +81,7 @@ export async function render(regionId, ctx) {
 
   const incidents = tl.incidents.map((i) => [
     h("a", { href: `/incidents/${encodeURIComponent(i.id)}` }, stateBadge(i.kind, t)),
-    i.network ?? t("incident.wholeRegion"),
+    i.network ? (networks.find((n) => n.id === i.network)?.name ?? i.network) : t("incident.wholeRegion"),
     timePair(dual(i.startedAt, zone), i.startedAt),
     i.endedAt ? timePair(dual(i.endedAt, zone), i.endedAt) : t("incident.ongoing"),
     duration(i.startedAt, i.endedAt ?? new Date().toISOString()),
