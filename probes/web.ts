@@ -1,0 +1,200 @@
+// One site check: DNS (the region's resolver, and a control resolver when given), TCP and TLS to every
+// resolved address, then an HTTP GET pinned to an address that connected, composed into a verdict with
+// OONI Web Connectivity's rules (ooni.md §1.4–1.5), walking from the last layer back to DNS.
+//
+// What "control" can prove here: a control resolver proves DNS lies; a control observation (what the
+// control vantage saw of the same URL, when the caller has one) proves a site is down for everyone or that
+// a cleartext page differs. Without a control observation a TCP/TLS/HTTP failure keeps its layer as
+// `blocking` but `determined: false`: the detector then compares with the control vantage before anyone
+// calls it blocking.
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { CompiledFingerprint } from "./blockpage.js";
+import { defaultBogons, type BogonMatcher } from "./bogons.js";
+import { compareWithControl, probeDns } from "./dns.js";
+import { probeHttp } from "./http.js";
+import { toAsciiHostname } from "./idn.js";
+import { probeTcp } from "./tcp.js";
+import { probeTls } from "./tls.js";
+import type { Blocking, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
+
+/** What the control vantage saw of the same URL (e.g. its latest measurement), used as OONI uses its TH. */
+export interface ControlObservation {
+  /** Did any connection from the control succeed? */
+  reachable: boolean;
+  /** Final HTTP response at the control, if one arrived. */
+  http: { status: number; bodyLength: number; title: string | null } | null;
+}
+
+export interface WebCheckOptions extends ProbeOptions {
+  /** "system" (default) or "ip[:port]". */
+  resolver?: string;
+  /** Trusted resolver whose answers ours are compared with. */
+  controlResolver?: string;
+  control?: ControlObservation;
+  /** Extra trusted CA certificates (PEM) for TLS and HTTPS. */
+  ca?: string[];
+  bogons?: BogonMatcher;
+  fingerprints?: readonly CompiledFingerprint[];
+  /** Addresses measured per family at most (OONI measures all; a cap keeps a check bounded). */
+  maxAddressesPerFamily?: number;
+}
+
+const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443 };
+
+/** Picks addresses to measure: up to `perFamily` of each family, IPv4 first, so IPv6 is measured when present. */
+function pickAddresses(addresses: string[], perFamily: number): string[] {
+  const v4 = addresses.filter((a) => isIP(a) === 4).slice(0, perFamily);
+  const v6 = addresses.filter((a) => isIP(a) === 6).slice(0, perFamily);
+  return [...v4, ...v6];
+}
+
+interface Layers {
+  dns: DnsResult[];
+  controlDns: DnsResult | null;
+  tcp: TcpResult[];
+  tls: TlsResult[];
+  http: HttpResult | null;
+  https: boolean;
+}
+
+/** True when our DNS answer disagrees with the control's and no TLS handshake vouches for our addresses. */
+function dnsInconsistent(l: Layers): boolean {
+  const ours = l.dns[0];
+  if (!ours) return false;
+  if (!l.controlDns) {
+    // No control: a bogon answer is the one lie we can see alone, unless a valid certificate vouches for it.
+    return ours.failure === "dns_bogon" && !l.tls.some((t) => t.failure === null);
+  }
+  const cmp = compareWithControl(ours, l.controlDns);
+  if (cmp.consistent) return false;
+  if (cmp.reason === "no_common_address") {
+    // A CDN may hand out other addresses to other resolvers: a valid certificate for the name proves ours.
+    const validated = l.tls.some((t) => t.failure === null && cmp.probeOnly.includes(t.address));
+    if (validated) return false;
+  }
+  // The control failing while we resolved is not evidence against us.
+  return cmp.reason !== "control_failed";
+}
+
+function verdict(accessible: boolean, blocking: Blocking, failure: string | null, determined: boolean): Verdict {
+  return { accessible, blocking, failure, determined };
+}
+
+/** The verdict, walking from HTTP back to DNS as OONI's LTE analysis does. */
+export function decideVerdict(l: Layers, control: ControlObservation | undefined): Verdict {
+  const lied = dnsInconsistent(l);
+  const dnsWith = (failure: string | null) => verdict(false, "dns", failure, true);
+  const controlDown = control !== undefined && !control.reachable;
+  const http = l.http;
+
+  if (http?.blockPage) return lied ? dnsWith("dns_blockpage") : verdict(false, "http-diff", `http_blockpage:${http.blockPage.id}`, true);
+  if (http && http.failure === null && http.status !== null) {
+    if (lied) return dnsWith("dns_inconsistent");
+    const final = http.hops[http.hops.length - 1];
+    // Over HTTPS a page behind a valid certificate is the site's own (OONI: https final → accessible).
+    if (l.https || !control?.http || !final) return verdict(true, null, null, true);
+    return httpDiff(final, control.http) ? verdict(false, "http-diff", "http_diff", true) : verdict(true, null, null, true);
+  }
+  const lastTcp = l.tcp.find((t) => t.failure !== null);
+  const anyTcpOk = l.tcp.some((t) => t.failure === null);
+  const anyTlsOk = l.tls.some((t) => t.failure === null);
+  const failedAt = (layer: Exclude<Blocking, null>, failure: string | null): Verdict => {
+    if (lied) return dnsWith(failure);
+    if (controlDown) return verdict(false, null, failure, true);
+    return verdict(false, layer, failure, control !== undefined);
+  };
+  if (http && http.failure !== null) return failedAt("http-failure", http.failure);
+  if (l.https && anyTcpOk && !anyTlsOk) {
+    const tlsFailure = l.tls.find((t) => t.failure !== null)?.failure ?? "tls_error";
+    return failedAt("tls", tlsFailure);
+  }
+  if (l.tcp.length > 0 && !anyTcpOk) return failedAt("tcp", lastTcp?.failure ?? "tcp_error");
+
+  // DNS gave nothing to connect to.
+  const ours = l.dns[0];
+  const failure = ours?.failure ?? "dns_no_answer";
+  if (ours?.failure === "dns_bogon" && !l.controlDns) return verdict(false, "dns", failure, true);
+  if (!l.controlDns) return verdict(false, controlDown ? null : "dns", failure, controlDown);
+  const cmp = compareWithControl(ours!, l.controlDns);
+  if (cmp.reason === "both_failed") return verdict(false, null, failure, true);
+  return dnsWith(failure);
+}
+
+/** OONI's HTTP diff for cleartext: status must match, and then body length, or title words. */
+function httpDiff(ours: { status: number | null; bodyLength: number; title: string | null; bodyTruncated: boolean },
+  control: NonNullable<ControlObservation["http"]>): boolean {
+  if (ours.status !== control.status && control.status >= 200 && control.status < 300) return true;
+  const proportion = ours.bodyLength > 0 && control.bodyLength > 0 && !ours.bodyTruncated
+    ? Math.min(ours.bodyLength / control.bodyLength, control.bodyLength / ours.bodyLength) : null;
+  if (proportion !== null && proportion > 0.7) return false;
+  const words = (t: string | null) => new Set((t ?? "").toLowerCase().split(/\s+/).filter((w) => w.length >= 5));
+  const a = words(ours.title);
+  const b = words(control.title);
+  if (a.size > 0 && b.size > 0 && [...a].every((w) => b.has(w)) && [...b].every((w) => a.has(w))) return false;
+  return true;
+}
+
+/** Resolves `host` through `resolver` (for redirects to another host), first address or null. */
+async function firstAddress(host: string, resolver: string, options: WebCheckOptions): Promise<string | null> {
+  if (isIP(host)) return host;
+  const r = await probeDns(host, { resolver, timeoutSeconds: options.timeoutSeconds, bogons: options.bogons, signal: options.signal });
+  return r.addresses[0] ?? null;
+}
+
+export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, options) => {
+  const started = performance.now();
+  const parsed = new URL(url);
+  if (!(parsed.protocol in DEFAULT_PORTS)) throw new TypeError(`checkSite: unsupported scheme in ${url}`);
+  const rawHost = parsed.hostname.replace(/^\[|\]$/g, "");
+  const host = isIP(rawHost) ? rawHost : toAsciiHostname(rawHost);
+  if (host === null) throw new TypeError(`checkSite: bad host name in ${url}`);
+  const port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[parsed.protocol]!;
+  const https = parsed.protocol === "https:";
+  const resolver = options.resolver ?? "system";
+  const bogons = options.bogons ?? defaultBogons;
+  const dnsOpts = { timeoutSeconds: options.timeoutSeconds, bogons, signal: options.signal };
+
+  let dns: DnsResult[] = [];
+  let controlDns: DnsResult | null = null;
+  let addresses: string[];
+  if (isIP(host)) {
+    addresses = [host];
+  } else {
+    const [ours, control] = await Promise.all([
+      probeDns(host, { ...dnsOpts, resolver }),
+      options.controlResolver ? probeDns(host, { ...dnsOpts, resolver: options.controlResolver }) : Promise.resolve(null),
+    ]);
+    dns = [ours];
+    controlDns = control;
+    // A bogon-only answer is still connected to: it may lead to a block page (ooni/probe#2327).
+    addresses = ours.addresses;
+  }
+  const targets = pickAddresses(addresses, options.maxAddressesPerFamily ?? 2);
+  const timeouts = { timeoutSeconds: options.timeoutSeconds, signal: options.signal };
+  const [tcp, tls] = await Promise.all([
+    Promise.all(targets.map((address) => probeTcp({ host: address, port }, timeouts))),
+    https
+      ? Promise.all(targets.map((address) => probeTls({ host: address, port, serverName: host }, { ...timeouts, ca: options.ca })))
+      : Promise.resolve([] as TlsResult[]),
+  ]);
+  // Fetch over one connection that worked, preferring the first answer (the one a user's browser takes).
+  const usable = targets.find((address, i) => tcp[i]?.failure === null && (!https || tls[i]?.failure === null));
+  const http = usable === undefined ? null : await probeHttp({ url: parsed.href, address: usable }, {
+    ...timeouts,
+    ca: options.ca,
+    fingerprints: options.fingerprints,
+    resolve: (h) => firstAddress(h, resolver, options),
+  });
+  const layers: Layers = { dns, controlDns, tcp, tls, http, https };
+  return {
+    url,
+    dns,
+    controlDns,
+    tcp,
+    tls,
+    http,
+    verdict: decideVerdict(layers, options.control),
+    time: (performance.now() - started) / 1000,
+  };
+};

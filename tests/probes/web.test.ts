@@ -1,0 +1,136 @@
+// The site-check composer against real loopback servers: a DNS server for the region's resolver, another
+// for the control resolver, HTTPS and HTTP servers with certificates from a test CA.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBogonMatcher } from "../../probes/bogons.js";
+import { loadFingerprints } from "../../probes/blockpage.js";
+import { checkSite } from "../../probes/web.js";
+import type { CompiledFingerprint } from "../../probes/blockpage.js";
+import { makeTestPki, type TestPki } from "../helpers/certs.js";
+import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
+import { startTestHttpServer, type TestHttpServer } from "../helpers/http-servers.js";
+
+let pki: TestPki;
+let ours: TestDnsServer;
+let control: TestDnsServer;
+let site: TestHttpServer;
+let plain: TestHttpServer;
+let fingerprints: CompiledFingerprint[];
+// Loopback is a bogon; this lab's sites live there.
+const bogons = createBogonMatcher({ notBogon: ["127.0.0.0/8"] });
+
+beforeAll(async () => {
+  pki = makeTestPki();
+  site = await startTestHttpServer({ address: "127.0.0.1", tls: pki.leaf(["site.test", "cdn.test", "dual.test", "xn--d1acufc.xn--p1ai"]) });
+  plain = await startTestHttpServer({ address: "127.0.0.4", port: site.port });
+  ours = await startDnsServer();
+  control = await startDnsServer();
+  fingerprints = await loadFingerprints();
+});
+afterAll(async () => {
+  await Promise.all([site.close(), plain.close(), ours.close(), control.close()]);
+  pki.cleanup();
+});
+
+const opts = () => ({ timeoutSeconds: 3, resolver: ours.resolver, ca: [pki.caCert], bogons, fingerprints });
+
+describe("checkSite", () => {
+  it("finds a working HTTPS site accessible, with every layer measured", async () => {
+    ours.set("site.test", { A: ["127.0.0.1"] });
+    control.set("site.test", { A: ["127.0.0.1"] });
+    const r = await checkSite(`https://site.test:${site.port}/`, { ...opts(), controlResolver: control.resolver });
+    expect(r.verdict).toEqual({ accessible: true, blocking: null, failure: null, determined: true });
+    expect(r.dns[0]?.addresses).toEqual(["127.0.0.1"]);
+    expect(r.tcp[0]?.failure).toBeNull();
+    expect(r.tls[0]?.handshakeTime).toBeGreaterThan(0);
+    expect(r.http?.status).toBe(200);
+    expect(site.requests.at(-1)?.servername).toBe("site.test");
+  });
+
+  it("calls a lie DNS blocking when the control resolver disagrees and no certificate vouches for our answer", async () => {
+    ours.set("lie.test", { A: ["127.0.0.9"] }); // nothing listens there
+    control.set("lie.test", { A: ["127.0.0.1"] });
+    const r = await checkSite(`https://lie.test:${site.port}/`, { ...opts(), controlResolver: control.resolver });
+    expect(r.verdict.accessible).toBe(false);
+    expect(r.verdict.blocking).toBe("dns");
+    expect(r.controlDns?.addresses).toEqual(["127.0.0.1"]);
+  });
+
+  it("accepts another address from a CDN when a valid certificate for the name proves it", async () => {
+    ours.set("cdn.test", { A: ["127.0.0.1"] });
+    control.set("cdn.test", { A: ["127.0.0.77"] });
+    const r = await checkSite(`https://cdn.test:${site.port}/`, { ...opts(), controlResolver: control.resolver });
+    expect(r.verdict).toMatchObject({ accessible: true, blocking: null });
+  });
+
+  it("says down, not blocked, when the name fails at the control resolver too", async () => {
+    ours.set("gone.test", { rcode: "NXDOMAIN" });
+    control.set("gone.test", { rcode: "NXDOMAIN" });
+    const r = await checkSite("https://gone.test/", { ...opts(), controlResolver: control.resolver });
+    expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "dns_nxdomain", determined: true });
+  });
+
+  it("calls NXDOMAIN DNS blocking when the control resolves the name", async () => {
+    ours.set("nx.test", { rcode: "NXDOMAIN" });
+    control.set("nx.test", { A: ["127.0.0.1"] });
+    const r = await checkSite("https://nx.test/", { ...opts(), controlResolver: control.resolver });
+    expect(r.verdict).toMatchObject({ accessible: false, blocking: "dns", failure: "dns_nxdomain" });
+  });
+
+  it("treats a bogon answer as a DNS lie even without a control resolver", async () => {
+    ours.set("bogon.test", { A: ["10.10.34.35"] });
+    const r = await checkSite("https://bogon.test/", { ...opts(), bogons: createBogonMatcher(), timeoutSeconds: 1 });
+    expect(r.dns[0]?.failure).toBe("dns_bogon");
+    expect(r.verdict).toMatchObject({ accessible: false, blocking: "dns" });
+  });
+
+  it("keeps the TLS layer but leaves the verdict undetermined without a control observation", async () => {
+    ours.set("wronghost.test", { A: ["127.0.0.1"] });
+    const r = await checkSite(`https://wronghost.test:${site.port}/`, opts());
+    expect(r.verdict).toEqual({ accessible: false, blocking: "tls", failure: "tls_cert_hostname", determined: false });
+  });
+
+  it("says down when the control vantage could not reach the site either", async () => {
+    ours.set("closed.test", { A: ["127.0.0.1"] });
+    const r = await checkSite("https://closed.test:1/", { ...opts(), control: { reachable: false, http: null } });
+    expect(r.tcp[0]?.failure).toBe("tcp_refused");
+    expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "tcp_refused", determined: true });
+  });
+
+  it("calls a refused connection TCP blocking when the control vantage reached the site", async () => {
+    ours.set("closed.test", { A: ["127.0.0.1"] });
+    const r = await checkSite("https://closed.test:1/", { ...opts(), control: { reachable: true, http: null } });
+    expect(r.verdict).toEqual({ accessible: false, blocking: "tcp", failure: "tcp_refused", determined: true });
+  });
+
+  it("recognises a block page by its fingerprint", async () => {
+    ours.set("media.test", { A: ["127.0.0.4"] });
+    const r = await checkSite(`http://media.test:${plain.port}/blockpage`, opts());
+    expect(r.verdict.blocking).toBe("http-diff");
+    expect(r.verdict.failure).toMatch(/^http_blockpage:/);
+  });
+
+  it("finds a cleartext page that differs from the control's an http-diff", async () => {
+    ours.set("news.test", { A: ["127.0.0.4"] });
+    const control = { reachable: true, http: { status: 200, bodyLength: 40_000, title: "Independent news front page" } };
+    const r = await checkSite(`http://news.test:${plain.port}/page`, { ...opts(), control });
+    expect(r.verdict).toMatchObject({ accessible: false, blocking: "http-diff", failure: "http_diff" });
+    const same = { reachable: true, http: { status: 200, bodyLength: r.http!.hops[0]!.bodyLength, title: null } };
+    const r2 = await checkSite(`http://news.test:${plain.port}/page`, { ...opts(), control: same });
+    expect(r2.verdict.accessible).toBe(true);
+  });
+
+  it("encodes IDN names for DNS, SNI and Host", async () => {
+    ours.set("xn--d1acufc.xn--p1ai", { A: ["127.0.0.1"] });
+    const r = await checkSite(`https://домен.рф:${site.port}/`, opts());
+    expect(r.dns[0]?.query).toBe("xn--d1acufc.xn--p1ai");
+    expect(r.verdict.accessible).toBe(true);
+    expect(site.requests.at(-1)?.servername).toBe("xn--d1acufc.xn--p1ai");
+  });
+
+  it("measures IPv6 addresses when the name has them", async () => {
+    ours.set("dual.test", { A: ["127.0.0.1"], AAAA: ["::1"] });
+    const r = await checkSite(`https://dual.test:${site.port}/`, { ...opts(), bogons: createBogonMatcher({ notBogon: ["127.0.0.0/8", "::1/128"] }) });
+    expect(r.tcp.map((t) => t.address)).toEqual(["127.0.0.1", "::1"]);
+    expect(r.verdict, JSON.stringify(r, null, 1)).toMatchObject({ accessible: true });
+  });
+});
