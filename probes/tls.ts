@@ -1,0 +1,119 @@
+// The TLS prober: TCP connect, then a TLS handshake with SNI and ALPN, timed from TCP established to
+// handshake finished (OONI's throttling signal: a censor that slows or kills ClientHellos shows here).
+// Certificates are checked after the handshake rather than by aborting it, so a bad certificate still yields
+// the negotiated protocol and a summary of what the server presented.
+//
+// tls.ts reports only tls_* classes. If the TCP connect itself fails, the result is tls_error with
+// handshakeTime null: the site-check composer runs tcp.ts separately and that result says why.
+import { X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
+import { performance } from "node:perf_hooks";
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
+import { toAsciiHostname } from "./idn.js";
+import { checkEndpoint, openTcp } from "./tcp.js";
+import type { Endpoint, ProbeOptions, Prober, TlsFailure, TlsResult } from "./types.js";
+
+export interface TlsTarget extends Endpoint {
+  /** The name sent as SNI and checked against the certificate (IDN converted to punycode). */
+  serverName: string;
+}
+
+export interface TlsOptions extends ProbeOptions {
+  /** ALPN protocols offered; default ["h2", "http/1.1"]. */
+  alpn?: string[];
+  /** Trusted CA certificates (PEM). Replaces the built-in root store, like curl --cacert. */
+  ca?: string | string[];
+}
+
+const EXPIRED = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]); // either way: outside its validity period
+const HOSTNAME = new Set(["ERR_TLS_CERT_ALTNAME_INVALID", "HOSTNAME_MISMATCH"]);
+
+/** Maps a certificate verification code (OpenSSL's, or node's hostname check) to a failure class. */
+export function classifyCertificateError(code: string): TlsFailure {
+  if (EXPIRED.has(code)) return "tls_cert_expired";
+  if (HOSTNAME.has(code)) return "tls_cert_hostname";
+  return "tls_cert_untrusted"; // self-signed, unknown issuer, bad signature, revoked, …
+}
+
+/** Maps a handshake error: a RST is tls_reset, a FIN before the handshake finished is tls_eof. */
+export function classifyTlsError(error: unknown): TlsFailure {
+  const err = error as NodeJS.ErrnoException | null;
+  if (err?.code === "ECONNRESET" || err?.code === "EPIPE") {
+    // Node reports a clean close mid-handshake as ECONNRESET too, but without a failing syscall.
+    return err.syscall === undefined && /disconnected before secure TLS/.test(err.message) ? "tls_eof" : "tls_reset";
+  }
+  return "tls_error";
+}
+
+/** One SAN entry without its type prefix; IPv6 in its short form (node prints 0:0:0:0:0:0:0:1 for ::1). */
+function altName(entry: string): string {
+  const value = entry.replace(/^(DNS|IP Address|email|URI):/, "").replace(/^"(.*)"$/, "$1");
+  return entry.startsWith("IP Address:") && isIP(value) === 6 ? new URL(`http://[${value}]/`).hostname.slice(1, -1) : value;
+}
+
+function summarise(cert: X509Certificate): NonNullable<TlsResult["certificate"]> {
+  const altNames = (cert.subjectAltName ?? "")
+    .split(/, (?=[A-Za-z ]+:)/)
+    .filter((entry) => entry !== "")
+    .map(altName);
+  return {
+    subject: cert.subject.split("\n").join(", "),
+    issuer: cert.issuer.split("\n").join(", "),
+    validFrom: new Date(cert.validFrom).toISOString(),
+    validTo: new Date(cert.validTo).toISOString(),
+    altNames,
+    fingerprint256: cert.fingerprint256,
+  };
+}
+
+export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target, options) => {
+  const { host, port } = checkEndpoint(target);
+  const serverName = toAsciiHostname(target.serverName);
+  if (serverName === null) throw new TypeError(`not a valid server name: "${target.serverName}"`);
+  const base: TlsResult = { address: host, port, serverName, alpn: null, protocol: null, failure: null,
+    handshakeTime: null, certificate: null };
+
+  const opened = await openTcp({ host, port }, options);
+  if (!opened.ok) return { ...base, failure: "tls_error" };
+  const established = performance.now();
+
+  return new Promise<TlsResult>((resolve) => {
+    let settled = false;
+    const socket: TLSSocket = tlsConnect({
+      socket: opened.socket,
+      // SNI must not carry an IP literal (RFC 6066 §3); the certificate is still checked against it.
+      servername: isIP(serverName) === 0 ? serverName : undefined,
+      ALPNProtocols: options.alpn ?? ["h2", "http/1.1"],
+      ca: options.ca,
+      rejectUnauthorized: false,
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert),
+    });
+    const settle = (result: TlsResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onTimeout);
+      socket.destroy();
+      resolve(result);
+    };
+    // The caller's abort is its deadline passing: reported like our own timeout.
+    const onTimeout = () => settle({ ...base, failure: "tls_timeout" });
+    const timer = setTimeout(onTimeout, options.timeoutSeconds * 1000);
+    options.signal?.addEventListener("abort", onTimeout, { once: true });
+    if (options.signal?.aborted) onTimeout();
+    socket.on("error", (error) => settle({ ...base, failure: classifyTlsError(error) }));
+    socket.once("secureConnect", () => {
+      const handshakeTime = (performance.now() - established) / 1000;
+      const peer = socket.getPeerX509Certificate();
+      const verifyError = socket.authorized ? null : String(socket.authorizationError ?? "UNKNOWN");
+      settle({
+        ...base,
+        alpn: socket.alpnProtocol || null,
+        protocol: socket.getProtocol(),
+        handshakeTime,
+        certificate: peer ? summarise(peer) : null,
+        failure: verifyError === null ? null : classifyCertificateError(verifyError),
+      });
+    });
+  });
+};
