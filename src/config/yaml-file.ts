@@ -51,13 +51,16 @@ export function parseYamlMapping(text: string): YamlReadResult {
   if (text.length > MAX_CONFIG_BYTES) {
     return { ok: false, errors: [{ path: "", message: `document is larger than the limit of ${MAX_CONFIG_BYTES} bytes` }] };
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => {
+      // A hostile document can produce thousands of errors; the first few locate the problem.
+      errors: doc.errors.slice(0, 20).map((e) => {
         const at = e.linePos?.[0];
-        return { path: "", message: `YAML ${at ? `line ${at.line} column ${at.col}` : "error"}: ${e.message.split("\n")[0] ?? e.code}` };
+        // prettyErrors appends " at line N, column M:" and a source excerpt; keep the first sentence.
+        const text = (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, "");
+        return { path: "", message: `YAML ${at ? `line ${at.line} column ${at.col}` : "error"}: ${text}` };
       }),
     };
   }
