@@ -9,7 +9,7 @@
 // calls it blocking.
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { CompiledFingerprint } from "./blockpage.js";
+import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
@@ -50,6 +50,8 @@ function pickAddresses(addresses: string[], perFamily: number): string[] {
 }
 
 interface Layers {
+  /** Fingerprint id when our DNS answer points at a known block-page server. */
+  dnsBlockPage: string | null;
   dns: DnsResult[];
   controlDns: DnsResult | null;
   tcp: TcpResult[];
@@ -88,6 +90,7 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
   const controlDown = control !== undefined && !control.reachable;
   const http = l.http;
 
+  if (l.dnsBlockPage !== null) return dnsWith(`dns_blockpage:${l.dnsBlockPage}`);
   if (http?.blockPage) return lied ? dnsWith("dns_blockpage") : verdict(false, "http-diff", `http_blockpage:${http.blockPage.id}`, true);
   if (http && http.failure === null && http.status !== null) {
     if (lied) return dnsWith("dns_inconsistent");
@@ -186,7 +189,9 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     fingerprints: options.fingerprints,
     resolve: (h) => firstAddress(h, resolver, options),
   });
-  const layers: Layers = { dns, controlDns, tcp, tls, http, https };
+  const dnsBlockPage = options.fingerprints && addresses.length > 0
+    ? detectBlockPage({ addresses }, options.fingerprints)?.id ?? null : null;
+  const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https };
   return {
     url,
     dns,

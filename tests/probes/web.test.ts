@@ -2,7 +2,7 @@
 // for the control resolver, HTTPS and HTTP servers with certificates from a test CA.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBogonMatcher } from "../../probes/bogons.js";
-import { loadFingerprints } from "../../probes/blockpage.js";
+import { loadFingerprints, parseFingerprints } from "../../probes/blockpage.js";
 import { checkSite } from "../../probes/web.js";
 import type { CompiledFingerprint } from "../../probes/blockpage.js";
 import { makeTestPki, type TestPki } from "../helpers/certs.js";
@@ -107,6 +107,20 @@ describe("checkSite", () => {
     const r = await checkSite(`http://media.test:${plain.port}/blockpage`, opts());
     expect(r.verdict.blocking).toBe("http-diff");
     expect(r.verdict.failure).toMatch(/^http_blockpage:/);
+  });
+
+  it("calls an answer pointing at a known block-page server DNS blocking", async () => {
+    const lab = parseFingerprints([
+      "fingerprints:",
+      "  - id: lab-dns-notice",
+      "    country: KZ",
+      "    source: https://example.org/lab",
+      "    date: 2026-11-22",
+      '    addresses: ["127.0.0.66"]',
+    ].join("\n"), "lab.yaml");
+    ours.set("messenger.test", { A: ["127.0.0.66"] });
+    const r = await checkSite("https://messenger.test:1/", { ...opts(), fingerprints: [...fingerprints, ...lab] });
+    expect(r.verdict).toMatchObject({ accessible: false, blocking: "dns", failure: "dns_blockpage:lab-dns-notice" });
   });
 
   it("finds a cleartext page that differs from the control's an http-diff", async () => {

@@ -1,0 +1,58 @@
+// Builds the TargetChecker that the worker, the agent and `keepwatch measure` share: a site check with the
+// probe's resolvers, CA, bogon exceptions and block-page fingerprints, plus a throughput download when the
+// target asks for one (on an address the site check connected to, so DNS is not measured twice).
+import { readFileSync } from "node:fs";
+import { loadFingerprints } from "../../probes/blockpage.js";
+import { createBogonMatcher } from "../../probes/bogons.js";
+import { probeThroughput } from "../../probes/throughput.js";
+import { checkSite } from "../../probes/web.js";
+import type { WebCheck } from "../../probes/types.js";
+import type { TargetConfig } from "../config/schema.js";
+import type { TargetChecker } from "./run-checks.js";
+
+export interface CheckerSettings {
+  resolver?: string;
+  controlResolver?: string;
+  /** Paths of extra CA bundles (PEM). */
+  caFiles?: string[];
+  notBogon?: string[];
+  blockPageFiles?: string[];
+  timeoutSeconds: number;
+  throughputMaxBytes?: number;
+  /** Measure throughput on every target, not only those marked `throughput: true`. */
+  throughputAll?: boolean;
+}
+
+/** The address the site check reached the site on, if any. */
+function connectedAddress(check: WebCheck): string | null {
+  const https = check.url.startsWith("https:");
+  const tcpOk = new Set(check.tcp.filter((t) => t.failure === null).map((t) => t.address));
+  const ok = https ? check.tls.filter((t) => t.failure === null && tcpOk.has(t.address)).map((t) => t.address) : [...tcpOk];
+  return ok[0] ?? null;
+}
+
+export async function createTargetChecker(s: CheckerSettings): Promise<TargetChecker> {
+  const ca = (s.caFiles ?? []).map((f) => readFileSync(f, "utf8"));
+  const bogons = createBogonMatcher({ notBogon: s.notBogon ?? [] });
+  const fingerprints = await loadFingerprints(s.blockPageFiles ?? []);
+  return async (target: TargetConfig) => {
+    const check = await checkSite(target.url, {
+      timeoutSeconds: s.timeoutSeconds,
+      resolver: s.resolver,
+      controlResolver: s.controlResolver,
+      ca: ca.length > 0 ? ca : undefined,
+      bogons,
+      fingerprints,
+    });
+    const address = connectedAddress(check);
+    const wantThroughput = s.throughputAll || target.throughput;
+    const throughput = wantThroughput && address !== null
+      ? await probeThroughput({ url: target.url, address }, {
+        timeoutSeconds: s.timeoutSeconds,
+        maxBytes: s.throughputMaxBytes,
+        ca: ca.length > 0 ? ca : undefined,
+      })
+      : null;
+    return { check, throughput };
+  };
+}
