@@ -1,0 +1,208 @@
+// The Detector: one pass reads the store, runs the pure core (evaluate → bounds → reconcile), saves
+// incidents and hands every incident event to the callback it was given (the alert sender). Each pass
+// re-evaluates a trailing horizon, stretched back to cover every open or recently closed incident, so
+// late (spooled) measurements revise what was published. State lives in the store (getState/setState).
+import type { DetectorConfig } from "../config/schema.js";
+import type { MeasurementFacts } from "../measurement.js";
+import type { Store } from "../store/store.js";
+import type { Incident } from "./incident.js";
+import { computeBaseline, type Baseline, type Interval } from "./baseline.js";
+import { refineBounds, type Bounds } from "./bounds.js";
+import type { BuildInput } from "./build.js";
+import { evaluate, type Finding, type ProbeSeen } from "./evaluate.js";
+import type { Seed } from "./hysteresis.js";
+import { reconcile, type IncidentEvent } from "./reconcile.js";
+import { indexWindows, networkKey, windowStartOf } from "./window.js";
+
+export interface DetectorOptions {
+  store: Store;
+  config: DetectorConfig;
+  /** Receives every event of a pass, in order, after the incidents are saved. */
+  onEvent: (event: IncidentEvent) => void | Promise<void>;
+  now?: () => Date;
+  /** Regions watched for darkness; default: every ISO 3166-2 style region the store has seen. */
+  regions?: readonly string[];
+  /** English display names for summaries, by region id. */
+  regionNames?: Readonly<Record<string, string>>;
+  /** Trailing hours re-evaluated every pass (stretched to cover open incidents). Default 3. */
+  horizonHours?: number;
+  /** Never re-evaluate further back than this. Default 48. */
+  maxHorizonHours?: number;
+  /** Recompute a warmed-up baseline at most this often (it reads baselineHours of rollups). Default 3600. */
+  baselineRefreshSeconds?: number;
+  /** Emit a "reminder" event for an open incident every this many minutes; 0 = never. Default 0. */
+  reminderMinutes?: number;
+}
+
+export interface PassResult {
+  at: string;
+  /** Start of the re-evaluated horizon. */
+  from: string;
+  findings: Finding[];
+  saved: Incident[];
+  events: IncidentEvent[];
+}
+
+const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
+const BASELINE_KEY = "detector:baseline:";
+const REMINDED_KEY = "detector:reminded:";
+
+export class Detector {
+  private readonly store: Store;
+  private readonly config: DetectorConfig;
+  private readonly onEvent: DetectorOptions["onEvent"];
+  private readonly now: () => Date;
+  private readonly opts: DetectorOptions;
+  private readonly windowMs: number;
+
+  constructor(opts: DetectorOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.config = opts.config;
+    this.onEvent = opts.onEvent;
+    this.now = opts.now ?? (() => new Date());
+    this.windowMs = opts.config.windowSeconds * 1000;
+  }
+
+  async runPass(): Promise<PassResult> {
+    const now = this.now();
+    const nowMs = now.getTime();
+    const cfg = this.config;
+    const floor = nowMs - (this.opts.maxHorizonHours ?? 48) * 3_600_000;
+    const existing = await this.store.listIncidents({ since: new Date(floor) });
+
+    // Re-evaluate far enough back to re-derive every open or recently closed incident from its start.
+    let from = nowMs - (this.opts.horizonHours ?? 3) * 3_600_000;
+    const margin = (cfg.openAfter + 2) * this.windowMs;
+    for (const i of existing) {
+      if (i.status === "open" || (i.endedAt !== null && Date.parse(i.endedAt) >= from)) {
+        from = Math.min(from, Date.parse(i.startedAt) - margin);
+      }
+    }
+    from = windowStartOf(Math.max(from, floor), this.windowMs);
+    const relevant = existing.filter((i) => i.status === "open" || (i.endedAt !== null && Date.parse(i.endedAt) >= from));
+    const seeds = new Map<string, Seed>();
+    for (const i of relevant) {
+      if (i.status === "open" && Date.parse(i.startedAt) < from) {
+        seeds.set(i.network === null ? i.region : networkKey(i.region, i.network), { id: i.id, kind: i.kind });
+      }
+    }
+
+    // Rows from a little before `from`, so darkness can see how long a region was already silent.
+    const rowsFrom = windowStartOf(from - cfg.darkAfterSeconds * 1000 - this.windowMs, this.windowMs);
+    const rows = await this.store.targetStats({
+      since: new Date(rowsFrom), until: new Date(nowMs + this.windowMs), bucketSeconds: cfg.windowSeconds,
+    });
+    const index = indexWindows(rows, cfg.windowSeconds);
+    const seen: ProbeSeen[] = (await this.store.lastSeen()).map((s) => ({ ...s, lastAt: Date.parse(s.lastAt) }));
+    const regions = this.opts.regions ??
+      [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !index.controlRegions.has(r)).sort();
+    const baselines = await this.baselines([...index.networks.keys()], nowMs);
+
+    const { findings } = evaluate({ index, baselines, seeds, regions, seen, from, now: nowMs, config: cfg });
+    const built: BuildInput[] = [];
+    for (const finding of findings) built.push(await this.withBounds(finding));
+    const { save, events } = reconcile({ built, existing: relevant, from, now });
+    for (const incident of save) await this.store.saveIncident(incident);
+
+    events.push(...(await this.reminders(relevant, save, events, now)));
+    for (const event of events) await this.onEvent(event);
+    return { at: now.toISOString(), from: new Date(from).toISOString(), findings, saved: save, events };
+  }
+
+  /** Cached per region × network; recomputed when stale, and every pass while still warming up. */
+  private async baselines(keys: readonly string[], nowMs: number): Promise<Map<string, Baseline>> {
+    const refreshMs = (this.opts.baselineRefreshSeconds ?? 3600) * 1000;
+    const out = new Map<string, Baseline>();
+    const stale = new Set<string>();
+    for (const key of keys) {
+      const raw = await this.store.getState(BASELINE_KEY + key);
+      const cached = raw ? (JSON.parse(raw) as Baseline) : null;
+      if (cached && cached.judgeableFrom !== null && nowMs - cached.computedAt < refreshMs) out.set(key, cached);
+      else stale.add(key);
+    }
+    const byRegion = new Map<string, string[]>();
+    for (const key of stale) {
+      const region = key.slice(0, key.indexOf("|"));
+      byRegion.set(region, [...(byRegion.get(region) ?? []), key]);
+    }
+    const since = nowMs - this.config.baselineHours * 3_600_000;
+    for (const [region, regionKeys] of byRegion) {
+      const rows = await this.store.targetStats({
+        since: new Date(since), until: new Date(nowMs + this.windowMs), region, bucketSeconds: this.config.windowSeconds,
+      });
+      const index = indexWindows(rows, this.config.windowSeconds);
+      const incidents = await this.store.listIncidents({ region, since: new Date(since) });
+      for (const key of regionKeys) {
+        const network = key.slice(key.indexOf("|") + 1);
+        // Windows inside this network's incidents (or the region's dark ones) are not "usual".
+        const excluded: Interval[] = incidents
+          .filter((i) => i.network === network || i.network === null)
+          .map((i) => ({ from: Date.parse(i.startedAt), to: i.endedAt === null ? null : Date.parse(i.endedAt) }));
+        const baseline = computeBaseline(index.networks.get(key) ?? [], excluded, this.config, nowMs);
+        await this.store.setState(BASELINE_KEY + key, JSON.stringify(baseline));
+        out.set(key, baseline);
+      }
+    }
+    return out;
+  }
+
+  /** Exact bounds and evidence ids from the raw measurements at the finding's edges. */
+  private async withBounds(finding: Finding): Promise<BuildInput> {
+    const q = {
+      region: finding.region,
+      role: "region" as const,
+      ...(finding.network !== null ? { network: finding.network } : {}),
+    };
+    const hasWindows = finding.firstBad.end > 0;
+    const opening: MeasurementFacts[] = hasWindows && finding.kind !== "dark"
+      ? await this.store.measurementFacts({
+        ...q, since: new Date(finding.firstBad.start - this.windowMs), until: new Date(finding.firstBad.end),
+      })
+      : [];
+    const recovery: MeasurementFacts[] = finding.recovery
+      ? await this.store.measurementFacts({ ...q, since: new Date(finding.recovery.start), until: new Date(finding.recovery.end) })
+      : [];
+    const bounds: Bounds = refineBounds(finding, { opening, recovery });
+    const affected = new Set(finding.affectedUrls);
+    const measurementIds = opening
+      .filter((m) => Date.parse(m.startedAt) >= finding.firstBad.start && affected.has(m.url))
+      .filter((m) => finding.kind === "throttling" || !m.accessible)
+      .map((m) => m.id);
+    const regionName = this.opts.regionNames?.[finding.region];
+    return { finding, bounds, measurementIds, ...(regionName !== undefined ? { regionName } : {}) };
+  }
+
+  /** "reminder" events for incidents still open reminderMinutes after they were last announced. */
+  private async reminders(
+    relevant: readonly Incident[],
+    saved: readonly Incident[],
+    events: readonly IncidentEvent[],
+    now: Date,
+  ): Promise<IncidentEvent[]> {
+    const everyMs = (this.opts.reminderMinutes ?? 0) * 60_000;
+    const current = new Map(relevant.map((i) => [i.id, i]));
+    for (const i of saved) current.set(i.id, i);
+    const announced = new Set(events.map((e) => e.incident.id));
+    const out: IncidentEvent[] = [];
+    for (const incident of current.values()) {
+      if (incident.status !== "open") continue;
+      const key = REMINDED_KEY + incident.id;
+      if (announced.has(incident.id)) {
+        await this.store.setState(key, now.toISOString());
+        continue;
+      }
+      if (everyMs <= 0) continue;
+      const last = await this.store.getState(key);
+      if (last !== null && now.getTime() - Date.parse(last) < everyMs) continue;
+      if (last === null) {
+        // First pass that sees it without an announcement of its own (e.g. after an upgrade): start the clock.
+        await this.store.setState(key, now.toISOString());
+        continue;
+      }
+      await this.store.setState(key, now.toISOString());
+      out.push({ type: "reminder", incident, previous: incident, at: now.toISOString() });
+    }
+    return out;
+  }
+}
