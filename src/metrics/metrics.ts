@@ -11,6 +11,11 @@ import { ScrapeSnapshot } from "./snapshot.js";
 
 const PHASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const THROUGHPUT_BUCKETS = [1e3, 1e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 1e9];
+/**
+ * prom-client names these gauges *_total, which Prometheus reserves for counters (promtool flags them); the
+ * per-type series without the suffix (keepwatch_nodejs_active_handles, …) stay.
+ */
+const MISNAMED_DEFAULT_GAUGES = ["active_handles", "active_requests", "active_resources"];
 /** Queue states reported; "prioritized" and "waiting-children" are BullMQ's too. */
 const QUEUE_STATES = ["waiting", "active", "delayed", "completed", "failed", "paused", "prioritized", "waiting-children"];
 
@@ -32,7 +37,7 @@ export class Metrics {
   constructor(private readonly sources: MetricsOptions = {}) {
     const registers = [this.registry];
     this.snapshot = new ScrapeSnapshot(sources);
-    if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "keepwatch_" });
+    if (sources.processMetrics !== false) this.registerProcessMetrics();
 
     this.measurements = new Counter({
       name: "keepwatch_measurements_total",
@@ -67,6 +72,13 @@ export class Metrics {
       registers,
     });
     this.registerScrapeGauges(registers);
+  }
+
+  private registerProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: "keepwatch_" });
+    for (const name of MISNAMED_DEFAULT_GAUGES) {
+      this.registry.removeSingleMetric(`keepwatch_nodejs_${name}_total`);
+    }
   }
 
   private registerScrapeGauges(registers: Registry[]): void {
@@ -128,6 +140,7 @@ export class Metrics {
       },
     });
     const queues = this.sources.queues ?? [];
+    const timeoutMs = this.sources.queueTimeoutMs ?? 2_000;
     new Gauge({
       name: "keepwatch_queue_jobs",
       help: "BullMQ jobs per queue and state, read at scrape",
@@ -138,7 +151,8 @@ export class Metrics {
         await Promise.all(
           queues.map(async (q) => {
             try {
-              const counts = await q.getJobCounts(...QUEUE_STATES);
+              // BullMQ retries a lost connection forever; a scrape must not wait for that.
+              const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES), timeoutMs);
               for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
             } catch {
               // Redis down: the queue's series disappear, which an alert on absent() catches.
@@ -183,6 +197,15 @@ export class Metrics {
 
   /** The Prometheus text exposition (runs the scrape-time collectors). */
   async render(): Promise<string> {
+    this.snapshot.reset();
     return this.registry.metrics();
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

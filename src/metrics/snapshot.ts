@@ -5,6 +5,7 @@ import { loadRegionsView, type RegionsView, type ViewState } from "../api/region
 import type { ProbeRecord } from "../store/store.js";
 import type { MetricsSources } from "./sources.js";
 
+/** Collectors of one scrape run within this; a direct registry.metrics() call reuses values this long at most. */
 const MEMO_MS = 1_000;
 
 export class ScrapeSnapshot {
@@ -12,6 +13,11 @@ export class ScrapeSnapshot {
   private memo = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(private readonly sources: MetricsSources) {}
+
+  /** Called at the start of each scrape so every scrape sees fresh data. */
+  reset(): void {
+    this.memo.clear();
+  }
 
   private now(): Date {
     return this.sources.clock?.() ?? new Date();

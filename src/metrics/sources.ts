@@ -14,6 +14,8 @@ export interface MetricsSources {
   config?: KeepWatchConfig;
   queues?: QueueCountSource[];
   clock?: () => Date;
+  /** Longest wait for one queue's counts at scrape (ms); a slow or lost Redis drops that queue's series. */
+  queueTimeoutMs?: number;
   /** Window behind success ratios and region states (seconds); the API's regions view uses the same. */
   recentWindowSeconds?: number;
 }

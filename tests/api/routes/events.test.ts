@@ -4,6 +4,16 @@ import { StoreIncidentPoller } from "../../../src/api/incident-events.js";
 import type { Incident } from "../../../src/detect/incident.js";
 import { createHarness, testIncident, type Harness } from "../harness.js";
 
+/** Reads a fetch body chunk by chunk (the DOM typings lack ReadableStream's async iterator). */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
 interface SseEvent {
   event: string;
   data: string;
@@ -13,7 +23,7 @@ interface SseEvent {
 async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder();
   let buf = "";
-  for await (const chunk of body) {
+  for await (const chunk of chunksOf(body)) {
     buf += decoder.decode(chunk, { stream: true });
     let end: number;
     while ((end = buf.indexOf("\n\n")) >= 0) {

@@ -7,6 +7,16 @@ import type { MeasurementQuery } from "../../../src/store/store.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { createHarness, type Harness } from "../harness.js";
 
+/** Reads a fetch body chunk by chunk (the DOM typings lack ReadableStream's async iterator). */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
 const ROWS = 20_000;
 const start = Date.parse("2026-03-09T00:00:00.000Z");
 
@@ -56,7 +66,7 @@ describe("measurement exports over HTTP", () => {
     let chunks = 0;
     let text = "";
     const decoder = new TextDecoder();
-    for await (const chunk of res.body!) {
+    for await (const chunk of chunksOf(res.body!)) {
       chunks++;
       text += decoder.decode(chunk, { stream: true });
     }

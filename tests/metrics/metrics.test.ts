@@ -1,0 +1,117 @@
+// The Metrics class on real parts: a SQLite store, a BullMQ queue on a real redis-server, and promtool
+// checking the exposition text.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configSchema } from "../../src/config/schema.js";
+import type { Measurement } from "../../src/measurement.js";
+import { Metrics } from "../../src/metrics/metrics.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { startTestRedis, type TestRedis } from "../helpers/redis.js";
+
+const NOW = new Date("2026-03-10T12:00:00.000Z");
+const ago = (min: number) => new Date(NOW.getTime() - min * 60_000).toISOString();
+
+function promtoolCheck(text: string): { status: number | null; output: string } {
+  const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe("Metrics", () => {
+  let dir: string;
+  let store: SqliteStore;
+  let redis: TestRedis;
+  let queue: Queue;
+  let metrics: Metrics;
+  const config = configSchema.parse({
+    regions: [
+      { id: "KZ-47", names: { kk: "a", ru: "b", en: "c" }, networks: ["kcell-mobile"] },
+      { id: "KZ-75", names: { kk: "a", ru: "b", en: "c" }, networks: [] },
+    ],
+    networks: [{ id: "kcell-mobile", name: "Kcell", kind: "mobile" }],
+  });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "kw-metrics-"));
+    store = new SqliteStore(join(dir, "kw.db"));
+    await store.migrate();
+    redis = await startTestRedis();
+    queue = new Queue("results", { connection: { host: "127.0.0.1", port: redis.port } });
+    await queue.add("r", { n: 1 });
+    await queue.add("r", { n: 2 });
+    await queue.add("r", { n: 3 }, { delay: 60_000 });
+    metrics = new Metrics({ store, config, queues: [queue], clock: () => NOW, queueTimeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await queue.close();
+    await redis.cleanup();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("counts measurements by outcome and observes phases and throughput", async () => {
+    const ms: Measurement[] = [
+      fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", startedAt: ago(3), bytesPerSecond: 3_000_000 }),
+      fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", list: "non_whitelisted", accessible: false, blocking: "http-diff", startedAt: ago(3) }),
+      fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", list: "non_whitelisted", accessible: false, blocking: null, startedAt: ago(2) }),
+    ];
+    await store.insertMeasurements(ms);
+    metrics.recordMeasurements(ms);
+    const text = await metrics.render();
+    expect(text).toContain('keepwatch_measurements_total{region="KZ-47",network="kcell-mobile",list="non_whitelisted",outcome="blocked_http_diff"} 1');
+    expect(text).toContain('keepwatch_measurements_total{region="KZ-47",network="kcell-mobile",list="non_whitelisted",outcome="down"} 1');
+    // The fixture has no HTTP hop: DNS 0.01 s, connect 0.02 s, TLS 0.05 s, total 0.2 s.
+    expect(text).toContain('keepwatch_phase_duration_seconds_count{phase="tls"} 3');
+    expect(text).toContain('keepwatch_phase_duration_seconds_bucket{le="0.025",phase="connect"} 3');
+    expect(text).toContain('keepwatch_phase_duration_seconds_bucket{le="0.1",phase="total"} 0');
+    expect(text).toContain('keepwatch_throughput_bytes_per_second_bucket{le="5000000",region="KZ-47",network="kcell-mobile"} 1');
+  });
+
+  it("reads gauges from the store and the queues at scrape time", async () => {
+    await store.saveIncident({
+      id: "i1", region: "KZ-47", network: "kcell-mobile", kind: "throttling", status: "open", startedAt: ago(30),
+      lastGoodAt: null, endedAt: null, targets: [], summary: "slow", confidence: "suspected",
+      evidence: { measurementIds: [], counts: {}, probes: [], networks: [], figures: {} }, revisedAt: null, revisions: [],
+    });
+    const text = await metrics.render();
+    expect(text).toContain('keepwatch_region_state{region="KZ-47",state="throttling"} 1');
+    expect(text).toContain('keepwatch_region_state{region="KZ-47",state="normal"} 0');
+    expect(text).toContain('keepwatch_region_state{region="KZ-75",state="unknown"} 1');
+    expect(text).toContain('keepwatch_success_ratio{region="KZ-47",network="kcell-mobile",list="non_whitelisted"} 0');
+    expect(text).toContain('keepwatch_incidents{kind="throttling",status="open"} 1');
+    expect(text).toContain('keepwatch_incidents{kind="dark",status="open"} 0');
+    expect(text).toMatch(/keepwatch_probe_last_seen_timestamp_seconds\{probe="probe-1",region="KZ-47"\} 1773143880(\.0*)?\n/);
+    expect(text).toContain('keepwatch_queue_jobs{queue="results",state="waiting"} 2');
+    expect(text).toContain('keepwatch_queue_jobs{queue="results",state="delayed"} 1');
+    expect(text).toMatch(/^keepwatch_process_cpu_seconds_total /m);
+  });
+
+  it("counts an incident opening once", async () => {
+    const inc = (await store.getIncident("i1"))!;
+    metrics.recordIncident(inc);
+    metrics.recordIncident({ ...inc, revisedAt: ago(1) });
+    expect(await metrics.render()).toContain('keepwatch_incidents_opened_total{kind="throttling"} 1');
+  });
+
+  it("passes promtool check metrics and carries no address", async () => {
+    const text = await metrics.render();
+    const check = promtoolCheck(text);
+    expect(check.output).toBe("");
+    expect(check.status).toBe(0);
+    expect(text).not.toMatch(/\b\d{1,3}(\.\d{1,3}){3}\b/); // the fixtures' 198.18.0.10 must not leak
+    // promtool really judges: a counter without _total is reported.
+    expect(promtoolCheck("# HELP bad_counter x\n# TYPE bad_counter counter\nbad_counter 1\n").output).toMatch(/_total/);
+  });
+
+  it("drops queue series when Redis is unreachable instead of failing the scrape", async () => {
+    await redis.stop();
+    const text = await metrics.render();
+    expect(text).not.toContain("keepwatch_queue_jobs{");
+    expect(text).toContain("keepwatch_region_state{");
+    await redis.restart();
+  });
+});
