@@ -122,6 +122,21 @@ describe("alert dispatcher", () => {
     expect((await w.jobs()).filter((j) => j.type === "reminder")).toHaveLength(2); // one per channel
   });
 
+  it("keeps reminder and dedupe state across a redis-server restart", async () => {
+    const w = world([hook("a")], 30);
+    const ids = await w.dispatcher().publish({ type: "opened", incident: incident() });
+    w.advance(30);
+    expect(await w.dispatcher().sendReminders()).toBe(1);
+    await redis.stop();
+    await redis.restart(); // same data dir: the append-only file is replayed
+    w.advance(10);
+    expect(await w.dispatcher().sendReminders()).toBe(0);
+    expect(await w.dispatcher().publish({ type: "opened", incident: incident() })).toEqual(ids);
+    expect(await w.queue.count()).toBe(2); // opened + reminder 1, nothing new
+    w.advance(20);
+    expect(await w.dispatcher().sendReminders()).toBe(1);
+  });
+
   it("sends no reminders when reminderMinutes is 0", async () => {
     const w = world([hook("a")], 0);
     await w.dispatcher().publish({ type: "opened", incident: incident() });

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { alertEventFromIncidentEvent } from "../../src/alerts/event.js";
+import { channelWants } from "../../src/alerts/filter.js";
+import type { AlertChannelConfig } from "../../src/config/schema.js";
+import { incident } from "./fixtures.js";
+
+const slack = (f: { regions?: string[]; kinds?: AlertChannelConfig["kinds"] }): AlertChannelConfig =>
+  ({ type: "slack", name: "s", url: "http://127.0.0.1:9/", language: "en", ...f });
+
+describe("channel filters", () => {
+  const opened = alertEventFromIncidentEvent({ type: "opened", incident: incident({ region: "KZ-47", kind: "throttling" }) });
+
+  it("takes everything without filters, and applies regions and kinds together", () => {
+    expect(channelWants(slack({}), opened)).toBe(true);
+    expect(channelWants(slack({ regions: ["KZ-47", "KZ-75"] }), opened)).toBe(true);
+    expect(channelWants(slack({ regions: ["KZ-75"] }), opened)).toBe(false);
+    expect(channelWants(slack({ kinds: ["throttling"] }), opened)).toBe(true);
+    expect(channelWants(slack({ kinds: ["dark"] }), opened)).toBe(false);
+    expect(channelWants(slack({ regions: ["KZ-47"], kinds: ["dark"] }), opened)).toBe(false);
+    expect(channelWants(slack({ regions: [] }), opened)).toBe(false);
+  });
+
+  it("matches a kind change on the old or the new kind", () => {
+    const changed = alertEventFromIncidentEvent({ type: "kind_changed", previousKind: "full_shutdown",
+      incident: incident({ kind: "whitelist_only", revisedAt: "2026-01-05T14:00:00Z" }) });
+    expect(channelWants(slack({ kinds: ["full_shutdown"] }), changed)).toBe(true);
+    expect(channelWants(slack({ kinds: ["whitelist_only"] }), changed)).toBe(true);
+    expect(channelWants(slack({ kinds: ["dark"] }), changed)).toBe(false);
+  });
+});
