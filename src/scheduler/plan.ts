@@ -1,35 +1,16 @@
-// What a scheduler tick enqueues: one measure job per probe and slot. The slot (the tick time floored to
-// the minute) and the probe id make the job id, so two schedulers running side by side enqueue the same
-// ids and BullMQ keeps one of each.
-import type { KeepWatchConfig, ProbeConfig, TargetConfig } from "../config/schema.js";
-
-export interface MeasureJobData {
-  probeId: string;
-  region: string;
-  network: string;
-  role: "region" | "control";
-  /** ISO time of the slot this job measures. */
-  scheduledFor: string;
-  targets: TargetConfig[];
-}
+// What a scheduler tick enqueues: one measure job per configured probe for the tick's slot (the tick time
+// floored to the minute). The slot and the probe id make the job id (src/queue/measure-job.ts), so two
+// schedulers running side by side enqueue the same ids and BullMQ keeps one of each.
+import type { KeepWatchConfig, TargetConfig } from "../config/schema.js";
+import type { MeasureJob } from "../queue/measure-job.js";
 
 export function slotOf(now: Date): Date {
   return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
 }
 
-export function measureJobId(probeId: string, scheduledFor: string): string {
-  // BullMQ job ids must not contain ":"; ISO times do, so use epoch seconds.
-  return `measure-${probeId}-${Math.floor(Date.parse(scheduledFor) / 1000)}`;
-}
-
-/** The queue a probe's worker consumes: one per region and probe, so workers never take another probe's work. */
-export function measureQueueName(region: string, probeId: string): string {
-  return `measure-${region}-${probeId}`;
-}
-
-export function planTick(config: KeepWatchConfig, targets: TargetConfig[], now: Date): MeasureJobData[] {
+export function planTick(config: KeepWatchConfig, targets: TargetConfig[], now: Date): MeasureJob[] {
   const scheduledFor = slotOf(now).toISOString();
-  return config.probes.map((p: ProbeConfig) => ({
+  return config.probes.map((p) => ({
     probeId: p.id,
     region: p.region,
     network: p.network,

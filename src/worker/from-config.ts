@@ -1,0 +1,36 @@
+// Turns a configured probe into what the worker needs: its identity in Measurements and its checker
+// settings (the region's own resolver, the trusted control resolver, bogon exceptions, fingerprints).
+import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
+import type { ProbeIdentity } from "./run-checks.js";
+import type { CheckerSettings } from "./target-checker.js";
+
+export function findProbe(config: KeepWatchConfig, probeId: string, region?: string): ProbeConfig {
+  const probe = config.probes.find((p) => p.id === probeId);
+  if (!probe) throw new Error(`probe "${probeId}" is not in the configuration (probes: ${config.probes.map((p) => p.id).join(", ") || "none"})`);
+  if (region !== undefined && probe.region !== region) {
+    throw new Error(`probe "${probeId}" belongs to region ${probe.region}, not ${region}`);
+  }
+  return probe;
+}
+
+export function probeIdentity(config: KeepWatchConfig, probe: ProbeConfig): ProbeIdentity {
+  const network = config.networks.find((n) => n.id === probe.network);
+  return {
+    probeId: probe.id,
+    role: probe.role,
+    region: probe.region,
+    network: { id: probe.network, asn: network?.asn ?? null, kind: network?.kind ?? "unknown" },
+  };
+}
+
+export function checkerSettings(config: KeepWatchConfig, probe: ProbeConfig): CheckerSettings {
+  return {
+    resolver: probe.resolver,
+    // The control vantage's own answers are the reference; comparing them with themselves proves nothing.
+    controlResolver: probe.role === "control" ? undefined : config.resolvers.control,
+    notBogon: config.bogonExceptions,
+    blockPageFiles: config.blockPageFiles,
+    timeoutSeconds: config.schedule.timeoutSeconds,
+    throughputMaxBytes: config.schedule.throughputMaxBytes,
+  };
+}
