@@ -1,9 +1,9 @@
 // Wires the alerts stage from the config: queue, dispatcher (with reminders) and, unless disabled, the
 // delivery worker. The entry point calls startAlerts() once and passes `dispatcher.publish` to the detector.
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { KeepWatchConfig } from "../config/schema.js";
+import { createRedisConnection } from "../queue/connection.js";
 import { AlertDispatcher } from "./dispatcher.js";
 import { messageContextFromConfig } from "./messages.js";
 import { OpenIncidentTracker } from "./open-incidents.js";
@@ -37,8 +37,9 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 export async function startAlerts(opts: AlertsOptions): Promise<Alerts> {
   const prefix = opts.prefix ?? "bull";
-  // BullMQ needs maxRetriesPerRequest: null on connections it blocks on.
-  const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  // Both connections wait out a Redis outage instead of failing: an alert published meanwhile is queued
+  // in memory and sent when Redis is back, rather than lost.
+  const redis = createRedisConnection(opts.redisUrl, "worker");
   const queue = new Queue<AlertJobData>(ALERTS_QUEUE, { connection: redis, prefix });
   const dispatcher = new AlertDispatcher({
     queue,
@@ -50,7 +51,7 @@ export async function startAlerts(opts: AlertsOptions): Promise<Alerts> {
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   let worker: AlertWorker | null = null;
-  const workerRedis = opts.worker !== false ? new Redis(opts.redisUrl, { maxRetriesPerRequest: null }) : null;
+  const workerRedis = opts.worker !== false ? createRedisConnection(opts.redisUrl, "worker") : null;
   if (workerRedis) {
     worker = new AlertWorker({
       connection: workerRedis,

@@ -47,7 +47,7 @@ async function start(opts: { reminderMinutes?: number; now?: () => Date; concurr
     config: testConfig({ channels: channels(), reminderMinutes: opts.reminderMinutes ?? 0, publicUrl: "https://kw.example.org" }),
     redisUrl: redis.url,
     prefix: `s${++prefixSeq}`,
-    policy: { attempts: 5, backoffMs: 50, keepSeconds: 3600 },
+    policy: { attempts: 5, backoffMs: 50, keepSeconds: 3600, keepCount: 1000 },
     timeoutMs: 5000,
     reminderCheckMs: 3_600_000, // ticks are driven by the test
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
@@ -140,7 +140,7 @@ describe("alerts end to end", () => {
     clock.now = new Date("2026-01-05T14:30:00.000Z");
     const second = await startAlerts({
       config: testConfig({ channels: channels(), reminderMinutes: 60 }), redisUrl: redis.url, prefix,
-      policy: { attempts: 5, backoffMs: 50, keepSeconds: 3600 }, reminderCheckMs: 3_600_000, now: () => clock.now,
+      policy: { attempts: 5, backoffMs: 50, keepSeconds: 3600, keepCount: 1000 }, reminderCheckMs: 3_600_000, now: () => clock.now,
     });
     running.push(second);
     expect(await second.dispatcher.sendReminders()).toBe(0);
