@@ -1,7 +1,7 @@
 // The embedded Store: one SQLite file via better-sqlite3 (WAL, synchronous=NORMAL). Every SQL string of
 // the store lives here or in sqlite-rollups.ts / migrations.ts, so a PostgreSQL store can replace it.
 import BetterSqlite3 from "better-sqlite3";
-import type { Database, Statement } from "better-sqlite3";
+import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../detect/incident.js";
@@ -71,7 +71,7 @@ export class SqliteStore implements Store {
   private readonly streamPageSize: number;
   private readonly pruneChunkSize: number;
   private readonly statements = new Map<string, Statement>();
-  private insertBatch: ((batch: Measurement[]) => number) | null = null;
+  private insertBatch: Transaction<(batch: Measurement[]) => number> | null = null;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.db = new BetterSqlite3(path);
@@ -101,7 +101,7 @@ export class SqliteStore implements Store {
   }
 
   /** Built on first use, after migrate() created the tables. */
-  private buildInsertBatch(): (batch: Measurement[]) => number {
+  private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
     const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
         network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
         tls_handshake_time, bytes_per_second, json)
@@ -157,7 +157,9 @@ export class SqliteStore implements Store {
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
     this.insertBatch ??= this.buildInsertBatch();
-    const inserted = this.insertBatch(batch);
+    // IMMEDIATE: take the write lock up front so a second collector process waits (busy_timeout) instead
+    // of failing to upgrade a read transaction.
+    const inserted = this.insertBatch.immediate(batch);
     return { inserted, duplicates: batch.length - inserted };
   }
 
