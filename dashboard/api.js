@@ -8,7 +8,8 @@ export class ApiError extends Error {
 }
 
 export async function getJSON(path, { signal } = {}) {
-  const res = await fetch(path, { headers: { accept: "application/json" }, signal });
+  // no-cache: always revalidate (ETag makes that a cheap 304), so a live update never reads a stale copy.
+  const res = await fetch(path, { headers: { accept: "application/json" }, cache: "no-cache", signal });
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText} for ${path}`);
   return res.json();
 }

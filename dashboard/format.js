@@ -68,14 +68,14 @@ export function dual(iso, zone) {
   return { utc: `${stamp(iso, "UTC")} UTC`, local: zone === "UTC" ? "" : `${stamp(iso, zone)} ${offsetLabel(d, zone)}` };
 }
 
-export function duration(fromIso, toIso) {
+export function duration(fromIso, toIso, t = (k) => ({ "unit.d": "d", "unit.h": "h", "unit.m": "m" })[k]) {
   const ms = new Date(toIso).getTime() - new Date(fromIso).getTime();
   if (!(ms >= 0)) return "—";
   const min = Math.round(ms / 60000);
   const d = Math.floor(min / 1440);
   const h = Math.floor((min % 1440) / 60);
   const m = min % 60;
-  return [d ? `${d}d` : "", h ? `${h}h` : "", `${m}m`].filter(Boolean).join(" ");
+  return [d ? `${d} ${t("unit.d")}` : "", h ? `${h} ${t("unit.h")}` : "", `${m} ${t("unit.m")}`].filter(Boolean).join(" ");
 }
 
 export function ago(iso, t, now = Date.now()) {

@@ -4,6 +4,9 @@ export const LANGS = ["kk", "ru", "en"];
 
 const TEXT = {
   en: {
+    "unit.d": "d",
+    "unit.h": "h",
+    "unit.m": "min",
     "cite.lineOpen": "{kind} on {where} in {region} since {start} ({zone}), still ongoing; {confidence}. KeepWatch incident {id}, {url} (retrieved {today}).",
     "incident.kind": "Kind",
     "nav.overview": "Overview",
@@ -118,6 +121,9 @@ const TEXT = {
     "ago.d": "{n} d ago",
   },
   ru: {
+    "unit.d": "д",
+    "unit.h": "ч",
+    "unit.m": "мин",
     "cite.lineOpen": "{kind}: {where}, {region}, с {start} ({zone}) по настоящее время; {confidence}. KeepWatch, инцидент {id}, {url} (дата обращения {today}).",
     "incident.kind": "Тип",
     "nav.overview": "Обзор",
@@ -232,6 +238,9 @@ const TEXT = {
     "ago.d": "{n} дн. назад",
   },
   kk: {
+    "unit.d": "күн",
+    "unit.h": "сағ",
+    "unit.m": "мин",
     "cite.lineOpen": "{kind}: {where}, {region}, басталуы {start} ({zone}), әлі жалғасуда; {confidence}. KeepWatch, {id} оқиғасы, {url} (қаралған күні {today}).",
     "incident.kind": "Түрі",
     "nav.overview": "Шолу",

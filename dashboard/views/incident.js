@@ -122,7 +122,7 @@ export async function render(id, ctx) {
     [t("incident.lastGood"), inc.lastGoodAt ? timePair(dual(inc.lastGoodAt, zone), inc.lastGoodAt) : "—"],
     [t("incident.started"), timePair(dual(inc.startedAt, zone), inc.startedAt)],
     [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],
-    [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString())],
+    [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString(), t)],
     [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
     [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, h("code", {}, x)))) : "—"],
     [t("incident.summary"), inc.summary],

@@ -11,12 +11,14 @@ export async function render(ctx) {
   ctx.setTitle(t("probes.title"));
   const [data, regions] = await Promise.all([getJSON("/api/v1/probes"), ctx.regions().catch(() => ({ regions: [] }))]);
   const regionById = new Map(regions.regions.map((r) => [r.id, r]));
-  const probes = [...data.probes].sort((a, b) => a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
   const now = Date.now();
+  const isFresh = (p) => p.lastSeenAt !== null && now - new Date(p.lastSeenAt).getTime() < FRESH_MS;
+  // Silent probes first: they are what an operator opens this page to find.
+  const probes = [...data.probes].sort((a, b) => Number(isFresh(a)) - Number(isFresh(b)) || a.region.localeCompare(b.region) || a.id.localeCompare(b.id));
   const rows = probes.map((p) => {
     const region = regionById.get(p.region);
     const net = region?.networks.find((n) => n.id === p.network);
-    const fresh = p.lastSeenAt !== null && now - new Date(p.lastSeenAt).getTime() < FRESH_MS;
+    const fresh = isFresh(p);
     return [
       h("code", {}, p.id),
       region ? h("a", { href: `/regions/${encodeURIComponent(p.region)}` }, region.names?.[lang] ?? p.region) : p.region,

@@ -84,7 +84,7 @@ export async function render(regionId, ctx) {
     i.network ? (networks.find((n) => n.id === i.network)?.name ?? i.network) : t("incident.wholeRegion"),
     timePair(dual(i.startedAt, zone), i.startedAt),
     i.endedAt ? timePair(dual(i.endedAt, zone), i.endedAt) : t("incident.ongoing"),
-    duration(i.startedAt, i.endedAt ?? new Date().toISOString()),
+    duration(i.startedAt, i.endedAt ?? new Date().toISOString(), t),
   ]);
   const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString() })}`;
 

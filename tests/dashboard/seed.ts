@@ -1,6 +1,7 @@
 // Measurement history for the browser tests: every region × network measured every 5 minutes, a control
 // vantage that sees everything working, and a few episodes (whitelist-only, shutdown, throttling) that
-// the real detector has to find. Times are relative to `now`, so the dashboard's "last 24 h" shows them.
+// the real detector has to find. Tests place them shortly before the real clock, so the dashboard's
+// "last 24 h" (computed by the browser from its own clock) shows them.
 import type { Measurement } from "../../src/measurement.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { CONTROL, NETWORKS, REGION_IDS, probeId } from "./kz-config.js";
@@ -20,14 +21,15 @@ export interface Episode {
   region: string;
   network: string;
   kind: EpisodeKind;
-  /** Minutes before now the episode starts, and ends (null: still going on). */
-  fromMin: number;
-  toMin: number | null;
+  from: Date;
+  /** null: still going on. */
+  to: Date | null;
 }
 
 export interface SeedOptions {
-  now: Date;
-  hours: number;
+  /** Rounds run every stepMinutes from `to` back to (excluding) `from`. */
+  from: Date;
+  to: Date;
   episodes: Episode[];
   /** Regions that never report (shown as "no data"). */
   silent?: string[];
@@ -65,10 +67,10 @@ function one(probe: string, region: string, network: string, role: "region" | "c
   return m;
 }
 
-function episodeAt(episodes: Episode[], region: string, network: string, minutesAgo: number): EpisodeKind | null {
+function episodeAt(episodes: Episode[], region: string, network: string, at: Date): EpisodeKind | null {
   for (const e of episodes) {
     if (e.region !== region || e.network !== network) continue;
-    if (minutesAgo <= e.fromMin && (e.toMin === null || minutesAgo > e.toMin)) return e.kind;
+    if (at >= e.from && (e.to === null || at < e.to)) return e.kind;
   }
   return null;
 }
@@ -77,15 +79,14 @@ export function seedMeasurements(o: SeedOptions): Measurement[] {
   const step = o.stepMinutes ?? 5;
   const out: Measurement[] = [];
   const silent = new Set(o.silent ?? []);
-  for (let ago = o.hours * 60; ago >= 0; ago -= step) {
-    const base = new Date(o.now.getTime() - ago * 60_000);
+  for (let round = o.to.getTime(); round > o.from.getTime(); round -= step * 60_000) {
     TARGETS.forEach((target, i) => {
-      const at = new Date(base.getTime() - (i + 1) * 4000); // spread checks over the round, all before `now`
+      const at = new Date(round - (i + 1) * 4000); // spread checks over the round, all before `to`
       out.push(one("control-1", CONTROL.id, CONTROL.network, "control", at, target, null));
       for (const region of REGION_IDS) {
         if (silent.has(region)) continue;
         for (const n of NETWORKS) {
-          out.push(one(probeId(region, n.id), region, n.id, "region", at, target, episodeAt(o.episodes, region, n.id, ago)));
+          out.push(one(probeId(region, n.id), region, n.id, "region", at, target, episodeAt(o.episodes, region, n.id, at)));
         }
       }
     });
