@@ -1,0 +1,34 @@
+// Token commands. `token create` issues a probe's upload token into the server's database (only its
+// sha256 is stored; the token is printed once). `token hash` prints the sha256 for server.adminTokenHash.
+import { newProbeToken, sha256Hex } from "../api/auth.js";
+import { loadConfig } from "../config/load.js";
+import { databasePath, prepareDataDir } from "../serve/data-dir.js";
+import { SqliteStore } from "../store/sqlite.js";
+
+export async function runTokenCreate(opts: { probe: string; region: string; config: string; data?: string }): Promise<void> {
+  const config = loadConfig(opts.config);
+  const store = new SqliteStore(databasePath(prepareDataDir(opts.data ?? config.dataDir)));
+  try {
+    await store.migrate();
+    const token = newProbeToken();
+    await store.saveProbeToken({
+      probeId: opts.probe,
+      region: opts.region,
+      tokenHash: sha256Hex(token),
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
+    });
+    process.stdout.write(`${token}\n`);
+    process.stderr.write(`token for probe ${opts.probe} (${opts.region}) issued; it is shown only this once\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runTokenHash(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const token = Buffer.concat(chunks).toString("utf8").trim();
+  if (!token) throw new Error("give the token on standard input");
+  process.stdout.write(`${sha256Hex(token)}\n`);
+}
