@@ -56,6 +56,7 @@ export const probeDns: Prober<string, DnsOptions, DnsResult> = async (name, opti
   const server = parseResolver(options.resolver);
   const started = performance.now();
   const types = options.types ?? ["A", "AAAA"];
+  if (types.length === 0) throw new TypeError("types must name at least one record type");
   const outcomes = await Promise.all(types.map(async (type) => ({
     type,
     outcome: await exchange(server, query, type, {
