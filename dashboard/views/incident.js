@@ -3,7 +3,7 @@
 import { getJSON, query } from "../api.js";
 import { timeChart, withGaps } from "../charts/timeline.js";
 import { h, stateBadge, table, timePair } from "../dom.js";
-import { dual, duration, offsetLabel, percent, stamp } from "../format.js";
+import { dual, duration, number, offsetLabel, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
 import { bandsFor } from "./region.js";
 
@@ -29,7 +29,14 @@ export function citation(inc, { regionName, where, url, ctx }) {
 }
 
 function kv(rows, ctx) {
-  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("code", {}, k), String(v)]), "kv");
+  const show = (v) => (typeof v === "number" ? number(v, ctx.lang, 3) : String(v));
+  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("code", {}, k), show(v)]), "kv");
+}
+
+/** "list:non_whitelisted" (a whole list) reads as the list's name; URLs and categories stay as they are. */
+function targetLabel(target, t) {
+  const m = /^list:(whitelisted|non_whitelisted)$/.exec(target);
+  return m ? t(`list.${m[1]}`) : h("code", {}, target);
 }
 
 function evidenceSection(inc, sha, ctx) {
@@ -124,7 +131,7 @@ export async function render(id, ctx) {
     [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],
     [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString(), t)],
     [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
-    [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, h("code", {}, x)))) : "—"],
+    [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, targetLabel(x, t)))) : "—"],
     [t("incident.summary"), inc.summary],
   ];
   const citeText = h("p", { class: "cite-text", "data-testid": "citation" }, cite);

@@ -31,7 +31,8 @@ export async function startDashboardServer(config: KeepWatchConfig): Promise<Das
       await store.insertMeasurements(ms);
     },
     incidentEvents: events,
-    options: { regionsRefreshMs: 1_000, keepAliveMs: 5_000 },
+    // A 30-minute "recent" window: the seeded history ends a few minutes before the test looks at it.
+    options: { regionsRefreshMs: 1_000, keepAliveMs: 5_000, recentWindowSeconds: 30 * 60 },
   });
   let server: ServerType | undefined;
   const port = await new Promise<number>((resolve) => {
