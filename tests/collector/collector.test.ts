@@ -159,6 +159,25 @@ describe("Collector", () => {
     });
   }
 
+  it("two collectors on one SQLite file (two connections) store every measurement exactly once", async () => {
+    const second = new SqliteStore(join(dir, "keepwatch.sqlite"));
+    try {
+      const a = startCollector(store);
+      const b = startCollector(second);
+      const ms = batch(2000);
+      await producer.add(ms.slice(0, 1000));
+      await producer.add([...ms.slice(1000), ...ms.slice(0, 100)]); // overlapping re-upload
+      await waitFor(() => a.counters().batches + b.counters().batches === 3, "all batches");
+      expect(a.counters().ingested + b.counters().ingested).toBe(2000);
+      expect(a.counters().duplicates + b.counters().duplicates).toBe(100);
+      expect((await store.measurementFacts({})).length).toBe(2000);
+      expect(await rollupTotal()).toBe(2000);
+    } finally {
+      await Promise.all(collectors.splice(0).map((c) => c.close()));
+      await second.close();
+    }
+  });
+
   it("close() waits for the job in flight to be stored", async () => {
     let entered!: () => void;
     let release!: () => void;
