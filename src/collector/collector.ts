@@ -25,6 +25,8 @@ export interface CollectorOptions {
   retention?: Omit<RetentionOptions, "store" | "logger">;
   /** Called after each stored batch (metrics). */
   onBatch?: (result: BatchResult) => void;
+  /** Called with the valid measurements of each stored batch (metrics by region, phase, throughput). */
+  onStored?: (measurements: Measurement[]) => void;
 }
 
 export interface BatchResult {
@@ -100,6 +102,7 @@ export class Collector {
     this.stats.batches += 1;
     const result = { jobId: job.id ?? "", inserted, duplicates, invalid };
     this.opts.onBatch?.(result);
+    if (inserted > 0) this.opts.onStored?.(valid);
     return result;
   }
 

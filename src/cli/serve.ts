@@ -1,0 +1,31 @@
+// `keepwatch serve`: everything in one process, stopped gracefully on SIGTERM/SIGINT.
+import { createLogger } from "../log.js";
+import { RedisNotInstalledError } from "../serve/embedded-redis.js";
+import { startServer } from "../serve/server.js";
+import { ConfigError } from "../config/load.js";
+import { onShutdownSignal } from "./signals.js";
+
+export async function runServe(opts: { config: string; data?: string; port?: string; host?: string }): Promise<void> {
+  const log = createLogger();
+  try {
+    const server = await startServer({
+      configPath: opts.config,
+      dataDir: opts.data,
+      port: opts.port === undefined ? undefined : Number(opts.port),
+      host: opts.host,
+      log,
+    });
+    console.log(`KeepWatch dashboard: ${server.url}/`);
+    onShutdownSignal(log, () => server.stop());
+  } catch (e) {
+    if (e instanceof RedisNotInstalledError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
