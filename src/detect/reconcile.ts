@@ -7,15 +7,19 @@ import type { Incident } from "./incident.js";
 import type { Bounds } from "./bounds.js";
 import { buildIncident, type BuildInput } from "./build.js";
 
-export type IncidentEventType = "opened" | "kind_changed" | "revised" | "reminder" | "closed";
-
-export interface IncidentEvent {
-  type: IncidentEventType;
+interface IncidentEventBase {
   incident: Incident;
   /** The incident as it was before this change (null when opened). */
   previous: Incident | null;
   at: string;
 }
+
+/** What happened to an incident in a pass. */
+export type IncidentChange = "opened" | "kind_changed" | "revised" | "closed";
+
+/** Discriminated on `type`, so a receiver that returns early on "reminder" is left with an IncidentChange. */
+export type IncidentEvent = (IncidentEventBase & { type: IncidentChange }) | (IncidentEventBase & { type: "reminder" });
+export type IncidentEventType = IncidentEvent["type"];
 
 export interface ReconcileInput {
   built: readonly BuildInput[];
@@ -114,7 +118,7 @@ function update(
   b: BuildInput,
   from: number,
   at: string,
-): { incident: Incident; types: IncidentEventType[] } | null {
+): { incident: Incident; types: IncidentChange[] } | null {
   // What happened before the horizon was not re-derived: keep it as published.
   const keepStart = Date.parse(prev.startedAt) < from;
   const bounds: Bounds = keepStart ? { ...b.bounds, startedAt: prev.startedAt, lastGoodAt: prev.lastGoodAt } : b.bounds;
@@ -122,7 +126,7 @@ function update(
   if (keepStart && b.finding.firstBad.start === 0) next.evidence = prev.evidence;
 
   const revisions = [...prev.revisions];
-  const types = new Set<IncidentEventType>();
+  const types = new Set<IncidentChange>();
   const wasDark = prev.kind === "dark" && next.kind !== "dark";
   const record = (field: keyof Incident, reason: string, lateData: boolean): void => {
     revisions.push({ at, field, from: prev[field], to: next[field], reason });
@@ -140,6 +144,6 @@ function update(
   next.revisedAt = types.has("revised") ? at : prev.revisedAt;
   if (JSON.stringify(next) === JSON.stringify(prev)) return null;
   // Order: what changed, then closing.
-  const order: IncidentEventType[] = ["revised", "kind_changed", "closed"];
+  const order: IncidentChange[] = ["revised", "kind_changed", "closed"];
   return { incident: next, types: order.filter((t) => types.has(t)) };
 }
