@@ -5,11 +5,24 @@ function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
 
+// Building an Intl.DateTimeFormat costs about a millisecond; zones are few, so each is built once.
+// A pure memo (same input, same output), so nothing for tests to reset.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
 /** Wall-clock parts of `d` in `timeZone`. */
 function zonedParts(d: Date, timeZone: string): { y: number; mo: number; day: number; h: number; mi: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  }).formatToParts(d);
+  const parts = formatterFor(timeZone).formatToParts(d);
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? "0");
   return { y: get("year"), mo: get("month"), day: get("day"), h: get("hour"), mi: get("minute") };
 }
