@@ -2,6 +2,9 @@
 // flight finish), a second one exits at once.
 import type { Logger } from "../log.js";
 
+/** Longest graceful stop before giving up (e.g. Redis vanished and a close waits on it forever). */
+const STOP_TIMEOUT_MS = 30_000;
+
 export function onShutdownSignal(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
@@ -11,6 +14,10 @@ export function onShutdownSignal(log: Logger, stop: () => Promise<void>): void {
     }
     stopping = true;
     log.info({ signal }, "shutting down");
+    setTimeout(() => {
+      log.error({ timeoutMs: STOP_TIMEOUT_MS }, "graceful stop took too long; exiting");
+      process.exit(1);
+    }, STOP_TIMEOUT_MS).unref();
     stop().then(
       () => process.exit(0),
       (e: unknown) => {

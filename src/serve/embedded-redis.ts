@@ -55,8 +55,13 @@ export async function startEmbeddedRedis(dataDir: string, binary = "redis-server
       "--maxmemory-policy", "noeviction",
       "--daemonize", "no",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group: a Ctrl-C or a supervisor's group signal must reach KeepWatch, which then
+    // stops Redis last, after everything that still writes to it.
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
+  // Never leave an orphan redis-server behind, even if KeepWatch dies without a graceful stop.
+  const killOnExit = () => proc.kill("SIGTERM");
+  process.once("exit", killOnExit);
   await new Promise<void>((ok, fail) => {
     let out = "";
     const onData = (b: Buffer) => {
@@ -78,6 +83,7 @@ export async function startEmbeddedRedis(dataDir: string, binary = "redis-server
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((ok) => {
+        process.off("exit", killOnExit);
         if (proc.exitCode !== null) return ok();
         proc.once("exit", () => ok());
         proc.kill("SIGTERM");
