@@ -41,7 +41,9 @@ function eventMoment(ev: IncidentEvent): string {
       return i.endedAt ?? ev.at ?? i.startedAt;
     case "kind_changed":
     case "revised":
-      return i.revisedAt ?? ev.at ?? i.startedAt;
+      // The detector records every change as a revision (a live kind change leaves revisedAt alone), so
+      // the newest revision's time tells A→B→A→B apart and survives a re-emission.
+      return i.revisions.at(-1)?.at ?? i.revisedAt ?? ev.at ?? i.startedAt;
   }
 }
 

@@ -18,6 +18,19 @@ describe("alert event ids", () => {
       reminderEvent(inc, 1, new Date()).id, reminderEvent(inc, 2, new Date()).id];
     expect(new Set(ids).size).toBe(ids.length);
     expect(reminderEvent(inc, 1, new Date(0)).id).toBe(reminderEvent(inc, 1, new Date()).id);
+
+    // A live kind change leaves revisedAt alone; each one is a revision, so A→B→A→B are four events.
+    const rev = (at: string, from: string, to: string) => ({ at, field: "kind", from, to, reason: "measurements changed" });
+    const flips = [
+      rev("2026-01-05T14:00:00Z", "whitelist_only", "full_shutdown"),
+      rev("2026-01-05T14:30:00Z", "full_shutdown", "whitelist_only"),
+      rev("2026-01-05T15:00:00Z", "whitelist_only", "full_shutdown"),
+    ];
+    const flipIds = flips.map((_, k) => alertEventFromIncidentEvent({
+      type: "kind_changed", previousKind: k % 2 === 0 ? "whitelist_only" : "full_shutdown", at: "2026-01-05T16:00:00Z",
+      incident: { ...inc, kind: k % 2 === 0 ? "full_shutdown" : "whitelist_only", revisedAt: null, revisions: flips.slice(0, k + 1) },
+    }).id);
+    expect(new Set(flipIds).size).toBe(3);
     expect(change1.previousKind).toBe("whitelist_only");
     expect(opened.previousKind).toBeNull();
   });
