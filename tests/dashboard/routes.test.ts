@@ -1,6 +1,8 @@
 // The dashboard sub-app over real HTTP: pages get the shell, assets are served from dashboard/ and
 // node_modules (no CDN), nothing else on disk is reachable, and caching headers behave.
 import { readFileSync } from "node:fs";
+import { get } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chartJsPath, dashboardRoutes } from "../../src/api/routes/dashboard.js";
 import { kzConfig } from "./kz-config.js";
@@ -40,6 +42,26 @@ describe("dashboard routes", () => {
       expect(res.status, f).toBe(200);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     }
+  });
+
+  it("sends gzip only to clients that accept it", async () => {
+    const raw = (path: string, encoding: string) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        get(srv.url + path, { headers: { "accept-encoding": encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on("error", reject);
+      });
+    const file = readFileSync(chartJsPath());
+    const gz = await raw("/assets/chart.umd.min.js", "gzip, br");
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gz.body.length).toBeLessThan(file.length / 2);
+    expect(gunzipSync(gz.body).equals(file)).toBe(true);
+    const plain = await raw("/assets/chart.umd.min.js", "identity");
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body.equals(file)).toBe(true);
+    expect(plain.headers["etag"]).not.toBe(gz.headers["etag"]);
   });
 
   it("answers a matching If-None-Match with 304", async () => {

@@ -18,7 +18,7 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-export async function startDashboardServer(config: KeepWatchConfig): Promise<DashboardServer> {
+export async function startDashboardServer(config: KeepWatchConfig, port = 0): Promise<DashboardServer> {
   const dir = mkdtempSync(join(tmpdir(), "kw-dashboard-"));
   const store = new SqliteStore(join(dir, "keepwatch.db"));
   await store.migrate();
@@ -35,11 +35,11 @@ export async function startDashboardServer(config: KeepWatchConfig): Promise<Das
     options: { regionsRefreshMs: 1_000, keepAliveMs: 5_000, recentWindowSeconds: 30 * 60 },
   });
   let server: ServerType | undefined;
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => resolve(info.port));
+  const bound = await new Promise<number>((resolve) => {
+    server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, (info) => resolve(info.port));
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     store,
     events,
     dir,
