@@ -18,6 +18,12 @@ export interface SqliteStoreOptions {
   pruneChunkSize?: number;
   /** How long a writer waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /**
+   * Page size for a new database file (ignored for an existing one). 8 KiB holds three ~2 KiB measurement
+   * rows per page where 4 KiB holds one (measured: 2.9 vs 3.9 KB per row); larger pages would save a bit
+   * more but write more WAL per randomly placed id-index entry once the table is big.
+   */
+  pageSize?: number;
 }
 
 interface FactsRow {
@@ -75,6 +81,8 @@ export class SqliteStore implements Store {
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.db = new BetterSqlite3(path);
+    // Only takes effect before the first table exists (new files).
+    this.db.pragma(`page_size = ${opts.pageSize ?? 8192}`);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
     this.db.pragma("synchronous = NORMAL");

@@ -253,3 +253,21 @@ describe("SqliteStore incidents, tokens, state", () => {
     expect(await store.getState("detector")).toBe("{\"a\":2}");
   });
 });
+
+describe("SqliteStore file layout", () => {
+  it("creates new files with 8 KiB pages and keeps an existing file's page size", async () => {
+    const raw = new BetterSqlite3(dbPath(), { readonly: true });
+    expect(raw.pragma("page_size", { simple: true })).toBe(8192);
+    raw.close();
+    const other = join(dir, "old.sqlite");
+    const old = new BetterSqlite3(other);
+    old.exec("CREATE TABLE t (x)");
+    old.close();
+    const s = new SqliteStore(other);
+    await s.migrate();
+    await s.close();
+    const check = new BetterSqlite3(other, { readonly: true });
+    expect(check.pragma("page_size", { simple: true })).toBe(4096);
+    check.close();
+  });
+});
