@@ -4,7 +4,7 @@ import { createTransport } from "nodemailer";
 import type { AlertChannelConfig } from "../config/schema.js";
 import type { AlertEvent } from "./event.js";
 import { renderAlertMessage, type MessageContext } from "./messages.js";
-import { DeliveryError, type AlertProvider } from "./provider.js";
+import { DeliveryError, isPermanentSmtpCode, type AlertProvider } from "./provider.js";
 
 export type EmailChannel = Extract<AlertChannelConfig, { type: "email" }>;
 
@@ -42,7 +42,8 @@ export class EmailProvider implements AlertProvider {
       });
     } catch (err) {
       const e = err as { code?: string; responseCode?: number; message?: string };
-      throw new DeliveryError(`${this.name}: SMTP ${e.code ?? "error"} ${e.responseCode ?? ""}`.trim(), e.responseCode ?? null);
+      const code = e.responseCode ?? null;
+      throw new DeliveryError(`${this.name}: SMTP ${e.code ?? "error"} ${code ?? ""}`.trim(), code, code !== null && isPermanentSmtpCode(code));
     } finally {
       transport.close();
     }

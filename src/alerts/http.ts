@@ -1,7 +1,7 @@
 // JSON POST with a hard deadline, shared by the HTTP providers. Errors name the channel, never the URL:
 // a Telegram URL carries the bot token, and failure reasons end up stored in Redis and in logs.
 import { request } from "undici";
-import { DeliveryError } from "./provider.js";
+import { DeliveryError, isPermanentHttpStatus } from "./provider.js";
 
 export interface PostResult {
   status: number;
@@ -31,7 +31,8 @@ export async function postJson(
   }
   const text = await res.body.text().catch(() => "");
   if (res.statusCode < 200 || res.statusCode >= 300) {
-    throw new DeliveryError(`${opts.channel}: HTTP ${res.statusCode} ${text.slice(0, MAX_ERROR_BODY)}`, res.statusCode);
+    throw new DeliveryError(`${opts.channel}: HTTP ${res.statusCode} ${text.slice(0, MAX_ERROR_BODY)}`, res.statusCode,
+      isPermanentHttpStatus(res.statusCode));
   }
   return { status: res.statusCode, body: text };
 }

@@ -35,7 +35,17 @@ export interface Alerts {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** Channel names key the jobs and the providers: two channels with one name would swallow each other. */
+export function assertUniqueChannelNames(config: KeepWatchConfig): void {
+  const seen = new Set<string>();
+  for (const c of config.alerts.channels) {
+    if (seen.has(c.name)) throw new Error(`alerts.channels: the name "${c.name}" is used twice; channel names must be unique`);
+    seen.add(c.name);
+  }
+}
+
 export async function startAlerts(opts: AlertsOptions): Promise<Alerts> {
+  assertUniqueChannelNames(opts.config);
   const prefix = opts.prefix ?? "bull";
   // Both connections wait out a Redis outage instead of failing: an alert published meanwhile is queued
   // in memory and sent when Redis is back, rather than lost.

@@ -3,7 +3,7 @@ import type { AlertChannelConfig } from "../config/schema.js";
 import type { AlertEvent } from "./event.js";
 import { postJson } from "./http.js";
 import { renderAlertMessage, type MessageContext } from "./messages.js";
-import { DeliveryError, type AlertProvider } from "./provider.js";
+import { DeliveryError, isPermanentHttpStatus, type AlertProvider } from "./provider.js";
 
 export type TelegramChannel = Extract<AlertChannelConfig, { type: "telegram" }>;
 
@@ -36,7 +36,8 @@ export class TelegramProvider implements AlertProvider {
       throw new DeliveryError(`${this.name}: Telegram answered with non-JSON`, res.status);
     }
     if (parsed.ok !== true) {
-      throw new DeliveryError(`${this.name}: Telegram refused: ${String(parsed.description ?? "no description")}`, res.status);
+      throw new DeliveryError(`${this.name}: Telegram refused: ${String(parsed.description ?? "no description")}`, res.status,
+        isPermanentHttpStatus(res.status));
     }
   }
 }

@@ -1,9 +1,9 @@
 // Consumer side of alerts: a BullMQ worker that delivers each job with its channel's provider. A throw
 // from the provider makes BullMQ retry the job with backoff; other channels' jobs run meanwhile.
-import { Worker, type ConnectionOptions, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { AlertChannelConfig } from "../config/schema.js";
-import type { AlertProvider } from "./provider.js";
+import { DeliveryError, type AlertProvider } from "./provider.js";
 import { createProvider, type ProviderDeps } from "./providers.js";
 import { ALERTS_QUEUE, type AlertJobData } from "./queue.js";
 
@@ -30,7 +30,7 @@ export class AlertWorker {
     });
     this.worker.on("failed", (job, err) => {
       if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       opts.logger?.[final ? "error" : "warn"](
         { channel: job.data.channel, event: job.data.event.type, incident: job.data.event.incident.id, attempt: job.attemptsMade, reason: err.message },
         final ? "alert delivery gave up" : "alert delivery failed, will retry",
@@ -46,7 +46,13 @@ export class AlertWorker {
       this.opts.logger?.warn({ channel: job.data.channel }, "alert for an unknown channel dropped");
       return "dropped";
     }
-    await provider.send(job.data.event);
+    try {
+      await provider.send(job.data.event);
+    } catch (err) {
+      // A refusal (bad URL, token, chat, mailbox) will not pass on retry: fail the job now.
+      if (err instanceof DeliveryError && err.permanent) throw new UnrecoverableError(err.message);
+      throw err;
+    }
     this.opts.logger?.info({ channel: provider.name, event: job.data.event.type, incident: job.data.event.incident.id }, "alert delivered");
     return "delivered";
   }

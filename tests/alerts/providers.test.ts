@@ -82,8 +82,17 @@ describe("webhook provider", () => {
     http.handler = () => ({ status: 500, body: "boom" });
     const err = await rejection(new WebhookProvider(webhookChannel(`${http.url}/private-path`), { messages, timeoutMs: 5000 }).send(event));
     expect(err.status).toBe(500);
+    expect(err.permanent).toBe(false);
     expect(err.message).toContain("hook: HTTP 500");
     expect(err.message).not.toContain("private-path");
+  });
+
+  it("marks a refusal (4xx other than 408/429) as permanent", async () => {
+    http.handler = () => ({ status: 404, body: "no such hook" });
+    const err = await rejection(new WebhookProvider(webhookChannel(http.url), { messages, timeoutMs: 5000 }).send(event));
+    expect(err.permanent).toBe(true);
+    http.handler = () => ({ status: 408, body: "slow" });
+    expect((await rejection(new WebhookProvider(webhookChannel(http.url), { messages, timeoutMs: 5000 }).send(event))).permanent).toBe(false);
   });
 
   it("throws when the receiver hangs past the deadline or refuses the connection", async () => {
@@ -118,6 +127,7 @@ describe("telegram provider", () => {
     http.handler = () => ({ status: 429, body: JSON.stringify({ ok: false, description: "Too Many Requests: retry after 5" }) });
     const err429 = await rejection(new TelegramProvider(channel(http.url), { messages, timeoutMs: 5000 }).send(event));
     expect(err429.status).toBe(429);
+    expect(err429.permanent).toBe(false);
     expect(err429.message).not.toContain(BOT_TOKEN);
   });
 });
@@ -155,5 +165,18 @@ describe("email provider", () => {
   it("throws when the SMTP server cannot be reached", async () => {
     const err = await rejection(new EmailProvider(channel(await freePort()), { messages, timeoutMs: 2000 }).send(event));
     expect(err.message).toContain("mail: SMTP");
+    expect(err.permanent).toBe(false);
+  });
+
+  it("treats a 5xx refusal of the recipient as permanent", async () => {
+    const refusing = await startSmtpReceiver({ refuseRecipients: true });
+    try {
+      const err = await rejection(new EmailProvider(channel(refusing.port), { messages, timeoutMs: 5000 }).send(event));
+      expect(err.status).toBe(550);
+      expect(err.permanent).toBe(true);
+      expect(refusing.mails).toHaveLength(0);
+    } finally {
+      await refusing.close();
+    }
   });
 });

@@ -89,13 +89,17 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(opts: { refuseRecipients?: boolean } = {}): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const w = waiter(mails);
   const server = new SMTPServer({
     // Plain SMTP on loopback: no STARTTLS offered, no AUTH required.
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!opts.refuseRecipients) return callback();
+      callback(Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));

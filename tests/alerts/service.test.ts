@@ -156,6 +156,29 @@ describe("alerts end to end", () => {
     ]);
   });
 
+  it("gives up at once on a refusal (404) instead of retrying", async () => {
+    const gone = await startHttpReceiver();
+    gone.handler = () => ({ status: 404, body: "not found" });
+    const alerts = await startAlerts({
+      config: testConfig({ channels: [{ type: "slack", name: "gone", url: `${gone.url}/x`, language: "en" }] }),
+      redisUrl: redis.url, prefix: `s${++prefixSeq}`, policy: { attempts: 5, backoffMs: 50, keepSeconds: 3600, keepCount: 1000 },
+    });
+    running.push(alerts);
+    const [id] = await alerts.dispatcher.publish({ type: "opened", incident: incident({ id: "inc-gone" }) });
+    await gone.waitFor(1);
+    await drained(alerts);
+    const job = await alerts.queue.getJob(id!);
+    expect(await job!.getState()).toBe("failed");
+    expect(job!.attemptsMade).toBe(1);
+    expect(gone.requests).toHaveLength(1);
+    await gone.close();
+  });
+
+  it("refuses a config with two channels of the same name", async () => {
+    const twice = testConfig({ channels: [channels()[0]!, { ...channels()[1]!, name: "flaky" }] });
+    await expect(startAlerts({ config: twice, redisUrl: redis.url })).rejects.toThrow(/"flaky" is used twice/);
+  });
+
   it("closes gracefully: a delivery in progress completes before close() returns", async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => { release = r; });
