@@ -50,12 +50,15 @@ export class NetLab {
   readonly id = randomBytes(3).toString("hex");
   private readonly hosts: LabHost[] = [];
   private readonly procs: ChildProcess[] = [];
+  /** /30 slots handed out so far (hosts and links share the lab's /24). */
+  private slots = 0;
+  private readonly outerLinks: string[] = [];
   /** Third octet for this lab: 198.18.<subnet>.0/24, split into /30 links; one no other lab uses. */
   private readonly subnet = pickFreeSubnet();
 
   /** Creates a namespace with one veth link to the root namespace. */
   addHost(name: string): LabHost {
-    const index = this.hosts.length;
+    const index = this.slots++;
     if (index >= 60) throw new Error("lab full");
     const ns = `kw${this.id}${name}`.slice(0, 15);
     const outer = `kwo${this.id}${index}`.slice(0, 15);
@@ -65,6 +68,7 @@ export class NetLab {
     const address = `198.18.${this.subnet}.${base + 2}`;
     sh("ip", ["netns", "add", ns]);
     const host: LabHost = { ns, address, gateway, dev: inner };
+    this.outerLinks.push(outer);
     this.hosts.push(host);
     sh("ip", ["link", "add", outer, "type", "veth", "peer", "name", inner]);
     sh("ip", ["link", "set", inner, "netns", ns]);
@@ -75,6 +79,26 @@ export class NetLab {
     this.exec(host, "ip", ["link", "set", "lo", "up"]);
     this.exec(host, "ip", ["route", "add", "default", "via", gateway]);
     return host;
+  }
+
+  /**
+   * Joins two namespaces directly with a veth pair on a /30 of their own (no forwarding through the root
+   * namespace); returns the two ends' addresses.
+   */
+  link(a: LabHost, b: LabHost): { aAddress: string; bAddress: string } {
+    const index = this.slots++;
+    if (index >= 60) throw new Error("lab full");
+    const aDev = `kwa${this.id}${index}`.slice(0, 15);
+    const bDev = `kwb${this.id}${index}`.slice(0, 15);
+    const base = index * 4;
+    const aAddress = `198.18.${this.subnet}.${base + 1}`;
+    const bAddress = `198.18.${this.subnet}.${base + 2}`;
+    sh("ip", ["link", "add", aDev, "netns", a.ns, "type", "veth", "peer", "name", bDev, "netns", b.ns]);
+    this.exec(a, "ip", ["addr", "add", `${aAddress}/30`, "dev", aDev]);
+    this.exec(b, "ip", ["addr", "add", `${bAddress}/30`, "dev", bDev]);
+    this.exec(a, "ip", ["link", "set", aDev, "up"]);
+    this.exec(b, "ip", ["link", "set", bDev, "up"]);
+    return { aAddress, bAddress };
   }
 
   /** Adds another address to the host (to serve several "sites" from one namespace). */
@@ -125,7 +149,8 @@ export class NetLab {
 
   async cleanup(): Promise<void> {
     for (const p of this.procs) {
-      if (p.exitCode === null) {
+      // A process killed by a signal has exitCode null but a signalCode: it is gone, do not wait for it.
+      if (p.exitCode === null && p.signalCode === null) {
         await new Promise<void>((ok) => {
           p.once("exit", () => ok());
           p.kill("SIGKILL");
@@ -140,9 +165,9 @@ export class NetLab {
       }
     }
     // Deleting the namespace removes the inner veth and with it the outer peer; sweep leftovers anyway.
-    for (let i = 0; i < this.hosts.length; i++) {
+    for (const outer of this.outerLinks) {
       try {
-        sh("ip", ["link", "del", `kwo${this.id}${i}`.slice(0, 15)]);
+        sh("ip", ["link", "del", outer]);
       } catch {
         /* already gone */
       }
