@@ -22,6 +22,9 @@ export interface AgentCliOptions {
   list?: string;
   country: string;
   resolver?: string;
+  controlResolver?: string;
+  ca?: string;
+  notBogon: string[];
   timeout: string;
   once?: boolean;
 }
@@ -43,7 +46,13 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
     who: { probeId: o.probe, role: "region", region: o.region,
       network: { id: o.network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
     targets,
-    checker: await createTargetChecker({ resolver: o.resolver, timeoutSeconds: Number(o.timeout) }),
+    checker: await createTargetChecker({
+      resolver: o.resolver,
+      controlResolver: o.controlResolver,
+      caFiles: o.ca ? [o.ca] : [],
+      notBogon: o.notBogon,
+      timeoutSeconds: Number(o.timeout),
+    }),
     spool: new Spool(o.spool),
     upload: { serverUrl: o.server, token },
     cron: o.cron,

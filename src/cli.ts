@@ -1,0 +1,111 @@
+// The `keepwatch` command. Each subcommand lives in src/cli/ and is imported only when used, so
+// `keepwatch measure` starts fast and never loads the queue or the server.
+import { Command, Option } from "commander";
+
+const program = new Command()
+  .name("keepwatch")
+  .description("Internet shutdown and outage monitor")
+  .version("0.1.0");
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+program
+  .command("measure")
+  .description("check sites now: DNS, TCP, TLS, HTTP (and throughput) with a verdict per site")
+  .argument("[urls...]", "URLs to check")
+  .option("--json", "one Measurement (JSON) per line instead of a table")
+  .option("--resolver <ip[:port]>", "resolver to query (default: the system resolver)")
+  .option("--control-resolver <ip[:port]>", "trusted resolver to compare answers with")
+  .option("--ca <file>", "extra CA bundle (PEM) to trust")
+  .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
+  .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--throughput", "also time a download of each URL")
+  .option("--list <file>", "read URLs (one per line, or a whitelist/ YAML file) from a file")
+  .addOption(new Option("--region <id>", "region id recorded in --json output").default("ZZ"))
+  .addOption(new Option("--network <id>", "network id recorded in --json output").default("unknown"))
+  .action(async (urls: string[], opts) => {
+    const { runMeasure } = await import("./cli/measure.js");
+    process.exitCode = await runMeasure(urls, opts);
+  });
+
+const config = program.command("config").description("configuration tools");
+config
+  .command("check")
+  .description("validate a configuration file and print every error with its path")
+  .argument("[file]", "configuration file", "config/default.yaml")
+  .action(async (file: string) => {
+    const { runConfigCheck } = await import("./cli/config-check.js");
+    process.exitCode = await runConfigCheck(file);
+  });
+
+program
+  .command("serve")
+  .description("run scheduler, collector, detector, alerts, local workers and the HTTP server")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .option("--port <port>", "HTTP port (overrides the config)")
+  .option("--host <host>", "HTTP bind address (overrides the config)")
+  .action(async (opts) => {
+    const { runServe } = await import("./cli/serve.js");
+    await runServe(opts);
+  });
+
+program
+  .command("worker")
+  .description("take measure jobs for one probe from Redis and push results back")
+  .requiredOption("--region <id>", "region id")
+  .requiredOption("--probe <id>", "probe id (as in the config)")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .action(async (opts) => {
+    const { runWorker } = await import("./cli/worker.js");
+    await runWorker(opts);
+  });
+
+program
+  .command("agent")
+  .description("volunteer probe: measure on a schedule, spool to disk, upload to a KeepWatch server")
+  .requiredOption("--server <url>", "KeepWatch server base URL")
+  .requiredOption("--probe <id>", "probe id the token was issued for")
+  .requiredOption("--region <id>", "region id")
+  .requiredOption("--network <id>", "network id")
+  .option("--network-kind <kind>", "mobile | fixed | unknown", "unknown")
+  .option("--asn <asn>", "network ASN")
+  .option("--token-file <file>", "file holding the probe token (or set KEEPWATCH_PROBE_TOKEN)")
+  .option("--spool <dir>", "spool directory for offline measurements", ".keepwatch/spool")
+  .option("--cron <expr>", "measurement schedule", "*/5 * * * *")
+  .option("--list <file>", "targets: whitelist/ YAML file or one URL per line")
+  .option("--country <cc>", "use the whitelist/ files of this country", "KZ")
+  .option("--resolver <ip[:port]>", "resolver to query (default: the system resolver)")
+  .option("--control-resolver <ip[:port]>", "trusted resolver to compare answers with")
+  .option("--ca <file>", "extra CA bundle (PEM) to trust")
+  .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
+  .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--once", "measure once, upload what can be uploaded, and exit")
+  .action(async (opts) => {
+    const { runAgent } = await import("./cli/agent.js");
+    process.exitCode = await runAgent(opts);
+  });
+
+const token = program.command("token").description("probe and admin tokens");
+token
+  .command("create")
+  .description("issue an upload token for a probe (stored hashed in the data directory's database)")
+  .requiredOption("--probe <id>", "probe id")
+  .requiredOption("--region <id>", "region id")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (opts) => {
+    const { runTokenCreate } = await import("./cli/token.js");
+    await runTokenCreate(opts);
+  });
+token
+  .command("hash")
+  .description("print the sha256 of a token read from stdin, for server.adminTokenHash")
+  .action(async () => {
+    const { runTokenHash } = await import("./cli/token.js");
+    await runTokenHash();
+  });
+
+await program.parseAsync(process.argv);
