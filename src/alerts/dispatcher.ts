@@ -51,8 +51,9 @@ export class AlertDispatcher {
       const event = alertEventFromIncidentEvent(ev);
       const ids = await this.enqueue(event);
       const at = this.now();
-      if (event.type === "opened") await this.opts.tracker.opened(event.incident, at);
-      else if (event.type === "closed") await this.opts.tracker.closed(event.incident.id);
+      // Late data can revise an incident that already ended: only open incidents get reminders.
+      if (event.incident.status === "closed") await this.opts.tracker.closed(event.incident.id);
+      else if (event.type === "opened") await this.opts.tracker.opened(event.incident, at);
       else await this.opts.tracker.changed(event.incident, at);
       return ids;
     });

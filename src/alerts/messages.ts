@@ -57,7 +57,8 @@ export function renderAlertMessage(event: AlertEvent, language: Language, ctx: M
     ? p.label.allNetworks
     : (ctx.networks.find((n) => n.id === inc.network)?.name ?? inc.network);
   const kind = p.kind[inc.kind];
-  const until = event.type === "closed" ? (inc.endedAt ?? event.at) : event.at;
+  // An ended incident lasted until endedAt (also when late data revises it afterwards); an open one until now.
+  const until = inc.endedAt ?? event.at;
   const duration = p.duration(...splitMinutes(minutesBetween(inc.startedAt, until)));
   const when = (iso: string) => formatUtcAndLocal(iso, ctx.timezone);
 
@@ -86,7 +87,7 @@ export function renderAlertMessage(event: AlertEvent, language: Language, ctx: M
   if (event.type === "kind_changed" && event.previousKind) lines.push(`${p.label.previousKind}: ${p.kind[event.previousKind]}`);
   lines.push(`${p.label.started}: ${when(inc.startedAt)}`);
   if (inc.lastGoodAt) lines.push(`${p.label.lastGood}: ${when(inc.lastGoodAt)}`);
-  if (event.type === "closed") lines.push(`${p.label.ended}: ${when(until)}`);
+  if (event.type === "closed" || inc.endedAt) lines.push(`${p.label.ended}: ${when(until)}`);
   lines.push(`${p.label.duration}: ${duration}`);
   lines.push(`${p.label.confidence}: ${p.confidence[inc.confidence]}`);
   if (inc.targets.length > 0) {

@@ -113,6 +113,16 @@ describe("alert dispatcher", () => {
     await restarted.close();
   });
 
+  it("never reminds about an incident that late data revised after it closed", async () => {
+    const w = world([hook("a")], 10);
+    const ended = incident({ status: "closed", endedAt: "2026-01-05T13:05:00.000Z" });
+    await w.dispatcher().publish({ type: "revised", incident: { ...ended, revisedAt: "2026-01-05T13:09:00.000Z",
+      revisions: [{ at: "2026-01-05T13:09:00.000Z", field: "endedAt", from: "2026-01-05T13:04:00.000Z", to: ended.endedAt, reason: "late" }] } });
+    w.advance(60);
+    expect(await w.dispatcher().sendReminders()).toBe(0);
+    expect((await w.jobs()).map((j) => j.type)).toEqual(["revised"]);
+  });
+
   it("sends one reminder when two dispatchers tick at the same moment", async () => {
     const w = world([hook("a"), hook("b")], 10);
     await w.dispatcher().publish({ type: "opened", incident: incident() });
