@@ -1,0 +1,262 @@
+// Probe benchmark: full HTTPS site checks per second — fresh DNS, TCP, TLS and GET each — by our checkSite
+// and by prometheus-blackbox-exporter (the Debian package, v0.23) against the same local targets, in the same
+// run, at the same concurrency.
+//
+//   npm run bench:probes [-- seconds [concurrency]]        (root: it builds a network namespace)
+//
+// Fairness: everything runs in one network namespace whose /etc/netns/<ns>/resolv.conf names our DNS server
+// (`ip netns exec` bind-mounts it), so blackbox_exporter's Go resolver and our resolver ask the same server,
+// on port 53, for every check; nothing caches. blackbox_exporter builds a new HTTP client per probe, so each
+// probe is a fresh TCP + TLS connection; our checkSite opens its own by design. The sites are one HTTPS
+// server (tests/helpers/http-servers.ts) answering *.bench.test with a certificate from a throwaway CA that
+// both trust. The two are measured one after the other, not at once, so they do not share the CPUs.
+//
+// What each side does per check differs by design and is part of the result: blackbox asks for A only and
+// makes one connection; checkSite asks for A and AAAA and, as OONI does, measures TCP and TLS on their own
+// connections before the GET: three TCP connects and two TLS handshakes per check.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Pool } from "undici";
+import { createBogonMatcher } from "../probes/bogons.js";
+import { checkSite } from "../probes/web.js";
+import { makeTestPki } from "../tests/helpers/certs.js";
+import { NetLab, netnsAvailable } from "../tests/helpers/netns.js";
+import { startLabServers } from "../tests/e2e/fixtures/start-lab-servers.js";
+
+const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
+const SITES = 64;
+const siteUrl = (i: number) => `https://site${i % SITES}.bench.test/`;
+const MODULE = "https_bench";
+
+export interface ProberFigures {
+  /** Successful checks per second over the run. */
+  perSecond: number;
+  checks: number;
+  failures: number;
+  /** Peak resident set of the prober's process, MiB. */
+  peakRssMiB: number;
+  /** CPU (user + system) of the prober's process per check, milliseconds: the figure a busy machine does not bend. */
+  cpuMsPerCheck: number;
+}
+
+export interface ProbeBenchFigures {
+  seconds: number;
+  concurrency: number;
+  ours: ProberFigures;
+  blackbox: ProberFigures;
+  /** ours.perSecond / blackbox.perSecond. */
+  ratio: number;
+}
+
+/** What the child process measuring checkSite reports on its last stdout line. */
+interface OursChildReport {
+  checks: number;
+  failures: number;
+  firstFailure: string | null;
+  seconds: number;
+  maxRssKiB: number;
+  cpuSeconds: number;
+}
+
+interface OursChildArgs {
+  resolver: string;
+  caFile: string;
+  seconds: number;
+  concurrency: number;
+}
+
+/** Runs `one` from `concurrency` loops until `seconds` have passed. */
+async function runLoops(seconds: number, concurrency: number, one: (i: number) => Promise<boolean>) {
+  const deadline = performance.now() + seconds * 1000;
+  let started = 0;
+  let ok = 0;
+  let failed = 0;
+  const begin = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (performance.now() < deadline) {
+      if (await one(started++)) ok++;
+      else failed++;
+    }
+  }));
+  return { ok, failed, seconds: (performance.now() - begin) / 1000 };
+}
+
+/** Child mode: checkSite at `concurrency` for `seconds`, inside the bench namespace. */
+async function runOursChild(args: OursChildArgs): Promise<void> {
+  const options = {
+    timeoutSeconds: 5,
+    resolver: args.resolver,
+    ca: [readFileSync(args.caFile, "utf8")],
+    bogons: createBogonMatcher({ notBogon: ["198.18.0.0/15"] }),
+  };
+  let firstFailure: string | null = null;
+  const cpuBefore = process.cpuUsage();
+  const run = await runLoops(args.seconds, args.concurrency, async (i) => {
+    const r = await checkSite(siteUrl(i), options);
+    if (!r.verdict.accessible) firstFailure ??= JSON.stringify(r.verdict);
+    return r.verdict.accessible;
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  const report: OursChildReport = {
+    checks: run.ok,
+    failures: run.failed,
+    firstFailure,
+    seconds: run.seconds,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+  process.stdout.write(`RESULT ${JSON.stringify(report)}\n`, () => process.exit(0));
+}
+
+/** Peak RSS (VmHWM) in KiB and CPU seconds of a running process, from /proc. */
+function procFigures(pid: number): { hwmKiB: number; cpuSeconds: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const hwmKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  return { hwmKiB, cpuSeconds: ticks / hz };
+}
+
+function blackboxConfig(caFile: string): string {
+  // YAML is a superset of JSON: no quoting rules to get wrong for the path.
+  return JSON.stringify({
+    modules: {
+      [MODULE]: {
+        prober: "http",
+        timeout: "5s",
+        http: {
+          preferred_ip_protocol: "ip4",
+          ip_protocol_fallback: false,
+          valid_status_codes: [200],
+          method: "GET",
+          tls_config: { ca_file: caFile },
+        },
+      },
+    },
+  });
+}
+
+async function waitForHttp(pool: Pool, path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await pool.request({ path, method: "GET" });
+      await res.body.dump();
+      if (res.statusCode === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`blackbox_exporter did not answer ${path}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export async function benchProbes(opts: { seconds?: number; concurrency?: number } = {}): Promise<ProbeBenchFigures> {
+  const seconds = opts.seconds ?? 10;
+  const concurrency = opts.concurrency ?? 32;
+  if (!netnsAvailable()) throw new Error("bench/probes needs root with `ip netns`, iptables and tc");
+  const lab = new NetLab();
+  const pki = makeTestPki();
+  let netnsEtc: string | null = null;
+  try {
+    const host = lab.addHost("bench");
+    const leaf = pki.leaf(["*.bench.test"]);
+    const certFile = join(pki.dir, "bench.pem");
+    const keyFile = join(pki.dir, "bench.key");
+    writeFileSync(certFile, leaf.cert);
+    writeFileSync(keyFile, leaf.key);
+    const rules = Object.fromEntries(Array.from({ length: SITES }, (_, i) => [`site${i}.bench.test`, { A: [host.address] }]));
+    const servers = await startLabServers(lab, host, {
+      https: { address: host.address, port: 443, certFile, keyFile },
+      dns: { host: host.address, rules },
+    });
+    // Go's resolver only talks to port 53: send port 53 on to the test DNS server's port, UDP and TCP.
+    for (const proto of ["udp", "tcp"]) {
+      lab.iptables(host, ["-t", "nat", "-A", "OUTPUT", "-d", host.address, "-p", proto, "--dport", "53",
+        "-j", "DNAT", "--to-destination", `${host.address}:${servers.ports.dns}`]);
+    }
+    netnsEtc = `/etc/netns/${host.ns}`;
+    mkdirSync(netnsEtc, { recursive: true });
+    writeFileSync(join(netnsEtc, "resolv.conf"), `nameserver ${host.address}\noptions ndots:1 attempts:1\n`);
+
+    // blackbox_exporter.
+    const configFile = join(pki.dir, "blackbox.yml");
+    writeFileSync(configFile, blackboxConfig(pki.caCertPath));
+    const exporter = lab.spawn(host, BLACKBOX, [`--config.file=${configFile}`, `--web.listen-address=${host.address}:9115`,
+      "--log.level=warn"]);
+    const pool = new Pool(`http://${host.address}:9115`, { connections: concurrency });
+    try {
+      await waitForHttp(pool, "/-/healthy");
+      const probe = async (i: number): Promise<boolean> => {
+        const res = await pool.request({ path: `/probe?module=${MODULE}&target=${encodeURIComponent(siteUrl(i))}`, method: "GET" });
+        const text = await res.body.text();
+        return res.statusCode === 200 && /^probe_success 1$/m.test(text);
+      };
+      if (!(await probe(0))) throw new Error("blackbox_exporter's first probe failed: check its config and the lab");
+      const exporterBefore = procFigures(exporter.pid!);
+      const bb = await runLoops(seconds, concurrency, probe);
+      const exporterAfter = procFigures(exporter.pid!);
+      const blackbox: ProberFigures = {
+        perSecond: round(bb.ok / bb.seconds),
+        checks: bb.ok,
+        failures: bb.failed,
+        peakRssMiB: mib(exporterAfter.hwmKiB),
+        cpuMsPerCheck: round(((exporterAfter.cpuSeconds - exporterBefore.cpuSeconds) * 1000) / Math.max(1, bb.ok + bb.failed), 2),
+      };
+
+      // Ours, in its own process in the same namespace.
+      const childArgs: OursChildArgs = { resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency };
+      // KW_BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof".
+      const nodeArgs = (process.env.KW_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+      const child = lab.spawn(host, process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), "--ours",
+        JSON.stringify(childArgs)]);
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (seconds + 60) * 1000);
+      await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
+      const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
+      if (report.checks === 0) throw new Error(`checkSite never succeeded: ${report.firstFailure}`);
+      const ours: ProberFigures = {
+        perSecond: round(report.checks / report.seconds),
+        checks: report.checks,
+        failures: report.failures,
+        peakRssMiB: mib(report.maxRssKiB),
+        cpuMsPerCheck: round((report.cpuSeconds * 1000) / Math.max(1, report.checks + report.failures), 2),
+      };
+      return { seconds, concurrency, ours, blackbox, ratio: round(ours.perSecond / blackbox.perSecond, 2) };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await lab.cleanup();
+    if (netnsEtc) rmSync(netnsEtc, { recursive: true, force: true });
+    pki.cleanup();
+  }
+}
+
+function printFigures(f: ProbeBenchFigures): void {
+  const rows: [string, ProberFigures][] = [["keepwatch checkSite", f.ours], ["blackbox_exporter 0.23", f.blackbox]];
+  console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.seconds} s each`);
+  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check");
+  for (const [name, r] of rows) {
+    console.log(`${name.padEnd(24)} ${String(r.perSecond).padStart(8)} ${String(r.checks).padStart(8)} ${String(r.failures).padStart(9)}`
+      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)}`);
+  }
+  console.log(`ratio ours / blackbox: ${f.ratio}`);
+  console.log(JSON.stringify({ bench: "probes", ...f }));
+}
+
+if (process.argv[2] === "--ours") {
+  await runOursChild(JSON.parse(process.argv[3] ?? "{}") as OursChildArgs);
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const seconds = process.argv[2] ? Number(process.argv[2]) : undefined;
+  const concurrency = process.argv[3] ? Number(process.argv[3]) : undefined;
+  printFigures(await benchProbes({ seconds, concurrency }));
+}
