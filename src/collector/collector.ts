@@ -11,6 +11,9 @@ import type { ResultsJobData } from "../queue/results-job.js";
 import type { Store } from "../store/store.js";
 import { RetentionTask, type RetentionOptions } from "./retention.js";
 
+/** Invalid ids listed per log line; the count is always complete. */
+const MAX_LOGGED_IDS = 100;
+
 export interface CollectorOptions {
   /** A Redis URL (the collector opens and closes its own connection) or a worker connection to share. */
   redis: string | Redis;
@@ -79,20 +82,28 @@ export class Collector {
       throw new UnrecoverableError("job data has no measurements array");
     }
     const valid: Measurement[] = [];
-    let invalid = 0;
+    const rejected: { id: string | null; issues: string[] }[] = [];
     for (const item of items) {
       const parsed = measurementSchema.safeParse(item);
       if (parsed.success) {
         valid.push(parsed.data);
         continue;
       }
-      invalid += 1;
       const id = (item as { id?: unknown } | null)?.id;
+      rejected.push({
+        id: typeof id === "string" ? id.slice(0, 64) : null,
+        issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`),
+      });
+    }
+    const invalid = rejected.length;
+    if (invalid > 0) {
+      // One line per job, not per item: a bad producer must not flood the log. Ids only, never content.
       this.opts.logger.warn({
         jobId: job.id,
-        measurementId: typeof id === "string" ? id.slice(0, 64) : null,
-        issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
-      }, "collector: invalid measurement dropped");
+        invalid,
+        measurementIds: rejected.slice(0, MAX_LOGGED_IDS).map((r) => r.id),
+        issues: rejected[0]?.issues,
+      }, "collector: invalid measurements dropped");
     }
     const { inserted, duplicates } = await this.opts.store.insertMeasurements(valid);
     // Counted only once the batch is stored, so a retried attempt does not count twice.

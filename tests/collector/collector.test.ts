@@ -86,9 +86,11 @@ describe("Collector", () => {
     expect((await store.measurementFacts({})).length).toBe(20);
     expect(await store.getMeasurement(good[7]!.id)).toEqual(good[7]);
     expect(await store.getMeasurement(bad1.id)).toBeNull();
-    const warned = logLines.map((l) => JSON.parse(l) as { msg: string; measurementId?: string })
+    const warned = logLines.map((l) => JSON.parse(l) as { msg: string; invalid?: number; measurementIds?: string[] })
       .filter((l) => l.msg.includes("invalid"));
-    expect(warned.map((l) => l.measurementId).sort()).toEqual([bad1.id, bad2.id].sort());
+    expect(warned.length).toBe(1); // one line per job
+    expect(warned[0]!.invalid).toBe(2);
+    expect(warned[0]!.measurementIds!.sort()).toEqual([bad1.id, bad2.id].sort());
     expect((await store.listProbes())[0]).toMatchObject({ id: "probe-1", measurements: 20, lastSeenAt: new Date(minute(19)).toISOString() });
   });
 
