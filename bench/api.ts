@@ -71,9 +71,9 @@ function measurement(n: number, t: number, region: string, net: (typeof NETWORKS
       tcp: [{ address: "198.18.0.10", port: 443, failure: null, connectTime: 0.02 }],
       tls: [{ address: "198.18.0.10", port: 443, serverName: host, alpn: "http/1.1", protocol: "TLSv1.3", failure: fails ? "tls_reset" : null, handshakeTime: fails ? null : handshake, certificate: null }],
       http: null,
-      verdict: { accessible: !fails, blocking: fails ? "tls" : null, failure: fails ? "tls_reset" : null, determined: true },
       time: 0.2,
     },
+    verdict: { accessible: !fails, blocking: fails ? "tls" : null, failure: fails ? "tls_reset" : null, determined: true },
     throughput: throughput ? { url: target.url, address: "198.18.0.10", bytes: 1_000_000, seconds: 0.5, bytesPerSecond: 2_000_000, firstByte: 0.05, capped: null, failure: null } : null,
   };
 }
@@ -134,7 +134,8 @@ export interface LatencyFigures {
 async function load(url: string, connections: number, seconds: number): Promise<LatencyFigures> {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds }, (err, r) => (err ? reject(err) : resolve(r)));
+    // A generous timeout so slow responses are measured rather than dropped as errors.
+    const instance = autocannon({ url, connections, duration: seconds, timeout: 120 }, (err, r) => (err ? reject(err) : resolve(r)));
     // autocannon reports percentiles without p95; each response's time is collected here instead.
     instance.on("response", (_client, _status, _bytes, ms) => times.push(ms));
   });
@@ -171,9 +172,23 @@ export async function benchApi(dbPath = join(tmpdir(), "keepwatch-bench-api.db")
   const sqliteBytes = statSync(dbPath).size;
   const timeline = `/api/v1/regions/KZ-47/timeline?since=${new Date(END - 7 * 86400_000).toISOString()}&until=${new Date(END).toISOString()}&bucket=hour`;
   const figures: (LatencyFigures & { regionsCacheMs: number })[] = [];
+  const sequential: { path: string; ms: number[] }[] = [];
   for (const cacheMs of [1000, 0]) {
     await withServer(dbPath, cacheMs, async (base) => {
       await fetch(`${base}/api/v1/regions`); // warm the page cache once
+      if (cacheMs === 0) {
+        // One request at a time: the cost of one response, without queueing behind others.
+        for (const path of ["/api/v1/regions", timeline]) {
+          const ms: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const t = performance.now();
+            await (await fetch(base + path)).arrayBuffer();
+            ms.push(Math.round(performance.now() - t));
+          }
+          sequential.push({ path, ms });
+          console.log(`sequential ${path.slice(0, 60)}: ${ms.join(", ")} ms`);
+        }
+      }
       for (const path of cacheMs === 0 ? ["/api/v1/regions", timeline] : ["/api/v1/regions"]) {
         const f = { ...(await load(base + path, connections, seconds)), regionsCacheMs: cacheMs };
         figures.push(f);
@@ -181,7 +196,7 @@ export async function benchApi(dbPath = join(tmpdir(), "keepwatch-bench-api.db")
       }
     });
   }
-  return { measurements: count, sqliteBytes, generation, connections, seconds, figures };
+  return { measurements: count, sqliteBytes, generation, connections, seconds, figures, sequential };
 }
 
 if (process.argv[2] === "--serve") {

@@ -1,7 +1,7 @@
 // The Measurement: the one type that crosses every stage (probe → queue/upload → store → detector →
 // exports). Versioned: readers accept every version they know; writers always write the newest.
 import { z } from "zod";
-import { throughputResultSchema, webCheckSchema } from "../probes/types.js";
+import { throughputResultSchema, verdictSchema, webCheckSchema } from "../probes/types.js";
 
 export const MEASUREMENT_VERSION = 1 as const;
 
@@ -39,7 +39,10 @@ export const measurementSchema = z.object({
   }),
   /** ISO 8601 UTC time the check started. */
   startedAt: z.string().datetime(),
-  check: webCheckSchema,
+  /** The site check's layers (DNS, TCP, TLS, HTTP); its verdict is lifted to the top level. */
+  check: webCheckSchema.omit({ verdict: true }),
+  /** { accessible, blocking, failure, determined }: read by other tools as `verdict.*`. */
+  verdict: verdictSchema,
   throughput: throughputResultSchema.nullable(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
@@ -80,9 +83,9 @@ export function measurementFacts(m: Measurement): MeasurementFacts {
     list: m.target.list,
     category: m.target.category,
     startedAt: m.startedAt,
-    accessible: m.check.verdict.accessible,
-    blocking: m.check.verdict.blocking,
-    failure: m.check.verdict.failure,
+    accessible: m.verdict.accessible,
+    blocking: m.verdict.blocking,
+    failure: m.verdict.failure,
     dnsFailure,
     tlsHandshakeTime: handshake,
     bytesPerSecond: m.throughput?.bytesPerSecond ?? null,

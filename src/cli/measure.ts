@@ -43,7 +43,7 @@ function adhocTarget(url: string): TargetConfig {
 }
 
 function describeOutcome(m: Measurement): string {
-  const v = m.check.verdict;
+  const v = m.verdict;
   if (v.accessible) return "ok";
   if (v.blocking === null) return "down";
   return v.determined ? `blocked (${v.blocking})` : `failed at ${v.blocking} (no control)`;
@@ -58,7 +58,7 @@ export function formatTable(ms: Measurement[]): string {
     return [
       m.target.url,
       describeOutcome(m),
-      m.check.verdict.failure ?? "",
+      m.verdict.failure ?? "",
       m.check.dns[0]?.addresses.slice(0, 2).join(" ") ?? "",
       http?.status?.toString() ?? "-",
       seconds(m.check.tcp.find((t) => t.connectTime !== null)?.connectTime),

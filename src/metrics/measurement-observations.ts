@@ -5,7 +5,7 @@ export type Phase = "dns" | "connect" | "tls" | "first_byte" | "download" | "tot
 
 /** ok, down (the site is down for the control too) or blocked_<layer> (dns, tcp, tls, http_failure, http_diff). */
 export function measurementOutcome(m: Measurement): string {
-  const v = m.check.verdict;
+  const v = m.verdict;
   if (v.accessible) return "ok";
   if (v.blocking === null) return "down";
   return `blocked_${v.blocking.replace("-", "_")}`;

@@ -112,11 +112,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       regions: config.regions.map((r) => r.id),
       regionNames: Object.fromEntries(config.regions.map((r) => [r.id, r.names.en])),
       ...(o.now ? { now: o.now } : {}),
-      onEvent: async (event) => {
+      onEvent: (event) => {
         hub.publish(event.incident);
         // Reminders come from the alert dispatcher's own durable schedule, not from the detector.
         if (event.type === "reminder") return;
-        await alerts.dispatcher.publish({ type: event.type, incident: event.incident, previousKind: event.previous?.kind ?? null, at: event.at });
+        // Not awaited: a Redis outage must not stall detection (the dispatcher queues in order and retries).
+        void alerts.dispatcher
+          .publish({ type: event.type, incident: event.incident, previousKind: event.previous?.kind ?? null, at: event.at })
+          .catch((e: unknown) => log.error({ err: e, incident: event.incident.id }, "alert publish failed"));
       },
     });
     const loop = new DetectorLoop(detector, o.detectorIntervalMs ?? Math.min(60_000, config.detector.windowSeconds * 500), log);

@@ -17,6 +17,11 @@ export interface ProbeIdentity {
 /** Measures one target; must resolve (never reject) for anything the network does. */
 export type TargetChecker = (target: TargetConfig) => Promise<{ check: WebCheck; throughput: ThroughputResult | null }>;
 
+function withoutVerdict(check: WebCheck): Omit<WebCheck, "verdict"> {
+  const { verdict: _verdict, ...layers } = check;
+  return layers;
+}
+
 export function toMeasurement(
   who: ProbeIdentity,
   target: TargetConfig,
@@ -31,7 +36,8 @@ export function toMeasurement(
     network: who.network,
     target: { url: target.url, list: target.list, category: target.category },
     startedAt: startedAt.toISOString(),
-    check: result.check,
+    check: withoutVerdict(result.check),
+    verdict: result.check.verdict,
     throughput: result.throughput,
   };
 }

@@ -100,7 +100,7 @@ describe("Detector on the SQLite store", () => {
     expect(i.evidence.measurementIds).toHaveLength(16); // 8 non-whitelisted × 2 probes in window 12
     for (const id of i.evidence.measurementIds) {
       const m = await store.getMeasurement(id);
-      expect(m?.check.verdict.accessible).toBe(false);
+      expect(m?.verdict.accessible).toBe(false);
       expect(m?.target.list).toBe("non_whitelisted");
     }
     expect(i.revisions).toEqual([]);
@@ -159,7 +159,7 @@ describe("Detector on the SQLite store", () => {
         ...windowMeasurements(w, "CONTROL-EU", "hetzner", ["c1"], "normal", "control"),
       ].map((m) => {
         if (w < 12 || m.target.url !== site.url) return m;
-        m.check.verdict = { accessible: false, blocking: null, failure: "tcp_timeout", determined: true };
+        m.verdict = { accessible: false, blocking: null, failure: "tcp_timeout", determined: true };
         return m;
       });
       await store.insertMeasurements(batch);

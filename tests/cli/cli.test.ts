@@ -1,0 +1,123 @@
+// The `keepwatch` command as a user runs it: a real process, real loopback servers, real exit codes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { makeTestPki, type TestPki } from "../helpers/certs.js";
+import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
+import { startTestHttpServer, type TestHttpServer } from "../helpers/http-servers.js";
+import { measurementSchema } from "../../src/measurement.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+
+const run = promisify(execFile);
+const CLI = ["--import", "tsx", "src/cli.ts"];
+
+async function keepwatch(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const child = run(process.execPath, [...CLI, ...args], { cwd: process.cwd(), timeout: 60_000 });
+    if (input !== undefined) {
+      child.child.stdin?.end(input);
+    }
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}
+
+let pki: TestPki;
+let dns: TestDnsServer;
+let site: TestHttpServer;
+let dir: string;
+
+beforeAll(async () => {
+  pki = makeTestPki();
+  site = await startTestHttpServer({ address: "127.0.0.1", tls: pki.leaf(["ok.test", "slow.test"]) });
+  dns = await startDnsServer();
+  dns.set("ok.test", { A: ["127.0.0.1"] });
+  dns.set("gone.test", { rcode: "NXDOMAIN" });
+  dir = mkdtempSync(join(tmpdir(), "kw-cli-"));
+});
+afterAll(async () => {
+  await Promise.all([site.close(), dns.close()]);
+  pki.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("keepwatch measure", () => {
+  const common = () => ["--resolver", dns.resolver, "--ca", pki.caCertPath, "--not-bogon", "127.0.0.0/8", "--timeout", "3"];
+
+  it("prints one Measurement per line with --json, under the names other tools read", async () => {
+    const r = await keepwatch(["measure", "--json", ...common(), `https://ok.test:${site.port}/`, "https://gone.test/"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(measurementSchema.safeParse(line).success).toBe(true);
+    const ok = lines.find((l) => l.target.url.startsWith("https://ok.test"))!;
+    expect(ok.verdict).toMatchObject({ accessible: true, blocking: null, failure: null });
+    const gone = lines.find((l) => l.target.url === "https://gone.test/")!;
+    expect(gone.verdict.accessible).toBe(false);
+    expect(gone.verdict.failure).toBe("dns_nxdomain");
+    expect(gone).toHaveProperty("verdict.blocking");
+  });
+
+  it("measures throughput with --throughput", async () => {
+    const r = await keepwatch(["measure", "--json", "--throughput", ...common(), `https://ok.test:${site.port}/fixed?bytes=200000`]);
+    const m = JSON.parse(r.stdout.trim()) as { throughput: { bytesPerSecond: number; bytes: number } };
+    expect(m.throughput.bytes).toBe(200000);
+    expect(m.throughput.bytesPerSecond).toBeGreaterThan(0);
+  });
+
+  it("prints a readable table by default and reads --list files", async () => {
+    const list = join(dir, "urls.txt");
+    writeFileSync(list, `# targets\nhttps://ok.test:${site.port}/\nhttps://gone.test/\n`);
+    const r = await keepwatch(["measure", ...common(), "--list", list]);
+    expect(r.code).toBe(0);
+    const [header, ...rows] = r.stdout.trim().split("\n");
+    expect(header).toMatch(/^URL\s+VERDICT\s+FAILURE/);
+    expect(rows.find((l) => l.includes("ok.test"))).toMatch(/\bok\b/);
+    expect(rows.find((l) => l.includes("gone.test"))).toMatch(/dns_nxdomain/);
+  });
+
+  it("refuses bad arguments with a clear message and exit code 2", async () => {
+    expect((await keepwatch(["measure"])).code).toBe(2);
+    const bad = await keepwatch(["measure", "--timeout", "soon", "https://ok.test/"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--timeout must be a positive number/);
+  });
+});
+
+describe("keepwatch config check", () => {
+  it("passes the shipped default and reports every error of a bad file with its path", async () => {
+    expect((await keepwatch(["config", "check", "config/default.yaml"])).code).toBe(0);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "probes:\n  - id: p\n    region: KZ-99\n    network: nope\nschedule:\n  cron: 'not cron'\n");
+    const r = await keepwatch(["config", "check", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('probes[0].region: unknown region "KZ-99"');
+    expect(r.stderr).toContain('probes[0].network: unknown network "nope"');
+    expect(r.stderr).toContain("schedule.cron");
+  });
+});
+
+describe("keepwatch token", () => {
+  it("issues a probe token, storing only its hash", async () => {
+    const data = join(dir, "data");
+    const r = await keepwatch(["token", "create", "--probe", "probe-47", "--region", "KZ-47", "--data", data]);
+    expect(r.code).toBe(0);
+    const token = r.stdout.trim();
+    expect(token).toMatch(/^kwp_/);
+    const hashed = await keepwatch(["token", "hash"], token);
+    const store = new SqliteStore(join(data, "keepwatch.sqlite"));
+    try {
+      const found = await store.findProbeToken(hashed.stdout.trim());
+      expect(found).toMatchObject({ probeId: "probe-47", region: "KZ-47" });
+      expect(JSON.stringify(found)).not.toContain(token);
+    } finally {
+      await store.close();
+    }
+  });
+});
