@@ -26,8 +26,9 @@ export class Scheduler {
   }
 
   start(): void {
-    this.task = schedule(this.config.schedule.cron, () => {
-      this.ticking = this.tick().then(
+    // ctx.date is the slot the cron expression named, the same in every scheduler, not when we woke up.
+    this.task = schedule(this.config.schedule.cron, (ctx) => {
+      this.ticking = this.tick(ctx.date).then(
         () => undefined,
         (e: unknown) => this.log.error({ err: e }, "scheduling failed; the next tick retries"),
       );
