@@ -5,7 +5,7 @@ import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
 import type { Baseline, TargetBaseline } from "./baseline.js";
 import { median } from "./median.js";
-import type { ControlWindow, NetworkWindow, ProbeTargetStats, TargetWindow } from "./window.js";
+import { blockedBy, perProbe, type ControlWindow, type NetworkWindow, type ProbeTargetStats, type TargetWindow } from "./window.js";
 
 /** A target "usually works" (and can therefore be found blocked) when its baseline success is at least this. */
 export const USUALLY_WORKS = 0.5;
@@ -148,7 +148,7 @@ export function classifyWindow(
   const blockedSet = blockedTargets(judged, cfg);
   if (blockedSet.length > 0) {
     const failures = blockedSet.reduce((n, j) => n + j.t.total - j.t.ok, 0);
-    const dnsBlocked = blockedSet.reduce((n, j) => n + (j.t.blocked["dns"] ?? 0), 0);
+    const dnsBlocked = blockedSet.reduce((n, j) => n + blockedBy(j.t, "dns"), 0);
     const kind = failures > 0 && dnsBlocked / failures >= DNS_SHARE ? "dns_interference" : "service_blocking";
     const rest = judged.filter((j) => !blockedSet.includes(j));
     const sum = (js: Judged[], f: (j: Judged) => number): number => js.reduce((n, j) => n + f(j), 0);
@@ -250,18 +250,18 @@ function throttling(
 
 /** Probes whose own measurements of the affected targets, summed, show the problem. */
 function agreeingProbes(affected: readonly Judged[], agrees: (p: ProbeTargetStats) => boolean): string[] {
-  const perProbe = new Map<string, ProbeTargetStats>();
+  const sums = new Map<string, ProbeTargetStats>();
   for (const j of affected) {
-    for (const [probe, s] of j.t.perProbe) {
-      const acc = perProbe.get(probe) ?? {
+    for (const [probe, s] of perProbe(j.t)) {
+      const acc = sums.get(probe) ?? {
         total: 0, ok: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0,
       };
       acc.total += s.total;
       acc.ok += s.ok;
-      perProbe.set(probe, acc);
+      sums.set(probe, acc);
     }
   }
-  return [...perProbe].filter(([, s]) => agrees(s)).map(([p]) => p).sort();
+  return [...sums].filter(([, s]) => agrees(s)).map(([p]) => p).sort();
 }
 
 /** Probes for which most affected targets show the problem against that target's own baseline. */
@@ -271,7 +271,7 @@ function agreeingProbesWithBaseline(
 ): string[] {
   const votes = new Map<string, { yes: number; n: number }>();
   for (const j of affected) {
-    for (const [probe, s] of j.t.perProbe) {
+    for (const [probe, s] of perProbe(j.t)) {
       const v = votes.get(probe) ?? { yes: 0, n: 0 };
       v.n += 1;
       if (agrees(s, j.b)) v.yes += 1;

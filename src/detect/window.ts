@@ -18,11 +18,8 @@ export interface TargetWindow extends ProbeTargetStats {
   url: string;
   list: TargetList;
   category: string;
-  down: number;
-  /** Failures per blocking layer ("dns", "tcp", "tls", "http-failure", "http-diff"). */
-  blocked: Record<string, number>;
-  dnsFailures: number;
-  perProbe: Map<string, ProbeTargetStats>;
+  /** The store rows behind it (one per probe), for the rarely needed details: see perProbe(), blockedBy(). */
+  rows: TargetStatsRow[];
 }
 
 /** One region × network × window. `start`/`end` are epoch milliseconds. */
@@ -78,7 +75,30 @@ function addProbeStats(into: ProbeTargetStats, r: TargetStatsRow): void {
   into.tlsHandshakeCount += r.tlsHandshakeCount;
 }
 
-/** Folds rollup rows (any bucket width dividing the window) into detector windows. */
+/** What each probe saw of this target in the window. */
+export function perProbe(t: TargetWindow): Map<string, ProbeTargetStats> {
+  const out = new Map<string, ProbeTargetStats>();
+  for (const r of t.rows) {
+    let p = out.get(r.probeId);
+    if (!p) out.set(r.probeId, (p = emptyProbeStats()));
+    addProbeStats(p, r);
+  }
+  return out;
+}
+
+/** Failures of this target blocked at `layer` ("dns", "tcp", …). */
+export function blockedBy(t: TargetWindow, layer: string): number {
+  let n = 0;
+  for (const r of t.rows) n += r.blocked[layer] ?? 0;
+  return n;
+}
+
+/**
+ * Folds rollup rows (any bucket width dividing the window) into detector windows. Hot path of every
+ * pass (hundreds of thousands of rows): consecutive rows of one window and network are the common case
+ * (the store orders by bucket, region, network), so the last window is reused without a lookup, and
+ * times are parsed once per distinct string.
+ */
 export function indexWindows(rows: readonly TargetStatsRow[], windowSeconds: number): WindowIndex {
   const windowMs = windowSeconds * 1000;
   const byKey = new Map<string, Map<number, NetworkWindow>>();
@@ -86,60 +106,75 @@ export function indexWindows(rows: readonly TargetStatsRow[], windowSeconds: num
   const reporting = new Map<number, Map<string, number>>();
   const regionLastAt = new Map<string, number>();
   const controlRegions = new Set<string>();
+  const parsed = new Map<string, number>();
+  const parse = (iso: string): number => {
+    let ms = parsed.get(iso);
+    if (ms === undefined) {
+      ms = Date.parse(iso);
+      if (parsed.size > 100_000) parsed.clear(); // bound the cache on wildly varied lastAt values
+      parsed.set(iso, ms);
+    }
+    return ms;
+  };
+  let w: NetworkWindow | undefined;
+  let wBucket = "";
 
   for (const r of rows) {
     if (r.total <= 0) continue;
-    const start = windowStartOf(Date.parse(r.bucketStart), windowMs);
-    const lastAt = Date.parse(r.lastAt);
     if (r.role === "control") {
       controlRegions.add(r.region);
+      const start = windowStartOf(parse(r.bucketStart), windowMs);
       let cw = control.get(start);
       if (!cw) control.set(start, (cw = new Map()));
-      const c = cw.get(r.url) ?? { total: 0, ok: 0 };
-      c.total += r.total;
-      c.ok += r.ok;
-      cw.set(r.url, c);
+      const c = cw.get(r.url);
+      if (c) {
+        c.total += r.total;
+        c.ok += r.ok;
+      } else cw.set(r.url, { total: r.total, ok: r.ok });
       continue;
     }
-    let rep = reporting.get(start);
-    if (!rep) reporting.set(start, (rep = new Map()));
-    rep.set(r.region, Math.max(rep.get(r.region) ?? 0, lastAt));
-    regionLastAt.set(r.region, Math.max(regionLastAt.get(r.region) ?? 0, lastAt));
-
-    const key = networkKey(r.region, r.network);
-    let windows = byKey.get(key);
-    if (!windows) byKey.set(key, (windows = new Map()));
-    let w = windows.get(start);
-    if (!w) {
-      w = {
-        key, region: r.region, network: r.network, start, end: start + windowMs,
-        total: 0, ok: 0, lastAt: 0, targets: new Map(), probes: new Set(),
-      };
-      windows.set(start, w);
+    const lastAt = parse(r.lastAt);
+    if (!w || wBucket !== r.bucketStart || w.region !== r.region || w.network !== r.network) {
+      const start = windowStartOf(parse(r.bucketStart), windowMs);
+      const key = networkKey(r.region, r.network);
+      let windows = byKey.get(key);
+      if (!windows) byKey.set(key, (windows = new Map()));
+      w = windows.get(start);
+      if (!w) {
+        w = {
+          key, region: r.region, network: r.network, start, end: start + windowMs,
+          total: 0, ok: 0, lastAt: 0, targets: new Map(), probes: new Set(),
+        };
+        windows.set(start, w);
+      }
+      wBucket = r.bucketStart;
+      let rep = reporting.get(start);
+      if (!rep) reporting.set(start, (rep = new Map()));
+      if (!rep.has(r.region)) rep.set(r.region, 0);
     }
     w.total += r.total;
     w.ok += r.ok;
-    w.lastAt = Math.max(w.lastAt, lastAt);
+    if (lastAt > w.lastAt) w.lastAt = lastAt;
     w.probes.add(r.probeId);
 
     let t = w.targets.get(r.url);
     if (!t) {
-      t = {
-        url: r.url, list: r.list, category: r.category, ...emptyProbeStats(),
-        down: 0, blocked: {}, dnsFailures: 0, perProbe: new Map(),
-      };
+      t = { url: r.url, list: r.list, category: r.category, ...emptyProbeStats(), rows: [] };
       w.targets.set(r.url, t);
     }
     addProbeStats(t, r);
-    t.down += r.down;
-    t.dnsFailures += r.dnsFailures;
-    for (const [layer, n] of Object.entries(r.blocked)) t.blocked[layer] = (t.blocked[layer] ?? 0) + n;
-    let p = t.perProbe.get(r.probeId);
-    if (!p) t.perProbe.set(r.probeId, (p = emptyProbeStats()));
-    addProbeStats(p, r);
+    t.rows.push(r);
   }
 
   const networks = new Map<string, NetworkWindow[]>();
-  for (const [key, windows] of byKey) networks.set(key, [...windows.values()].sort((a, b) => a.start - b.start));
+  for (const [key, windows] of byKey) {
+    const sorted = [...windows.values()].sort((a, b) => a.start - b.start);
+    networks.set(key, sorted);
+    for (const nw of sorted) {
+      const rep = reporting.get(nw.start);
+      if (rep) rep.set(nw.region, Math.max(rep.get(nw.region) ?? 0, nw.lastAt));
+      regionLastAt.set(nw.region, Math.max(regionLastAt.get(nw.region) ?? 0, nw.lastAt));
+    }
+  }
   return { windowMs, networks, control, reporting, regionLastAt, controlRegions };
 }
