@@ -46,46 +46,68 @@ export function computeBaseline(
   config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
   computedAt: number,
 ): Baseline {
-  const used = windows.filter((w) => w.total >= config.minSamples && !insideAny(w.start, w.end, excluded));
-  const ratios = new Map<string, number[]>();
-  const throughputs = new Map<string, number[]>();
-  const handshakes = new Map<string, number[]>();
-  const listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
+  const builder = new BaselineBuilder(excluded, config);
+  builder.add(windows);
+  return builder.build(computedAt);
+}
 
-  for (const w of used) {
-    const listSums: Record<TargetList, { ok: number; total: number }> = {
-      whitelisted: { ok: 0, total: 0 },
-      non_whitelisted: { ok: 0, total: 0 },
-    };
-    for (const t of w.targets.values()) {
-      push(ratios, t.url, t.ok / t.total);
-      if (t.throughputCount > 0) push(throughputs, t.url, t.throughputSum / t.throughputCount);
-      if (t.tlsHandshakeCount > 0) push(handshakes, t.url, t.tlsHandshakeSum / t.tlsHandshakeCount);
-      listSums[t.list].ok += t.ok;
-      listSums[t.list].total += t.total;
+/**
+ * Accumulates per-window figures chunk by chunk, so a week of history can be read a day at a time and
+ * only numbers (not rows) are held. Windows must be added in chronological order.
+ */
+export class BaselineBuilder {
+  private readonly ratios = new Map<string, number[]>();
+  private readonly throughputs = new Map<string, number[]>();
+  private readonly handshakes = new Map<string, number[]>();
+  private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
+  private used = 0;
+  private judgeableFrom: number | null = null;
+
+  constructor(
+    private readonly excluded: readonly Interval[],
+    private readonly config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
+  ) {}
+
+  add(windows: readonly NetworkWindow[]): void {
+    for (const w of windows) {
+      if (w.total < this.config.minSamples || insideAny(w.start, w.end, this.excluded)) continue;
+      this.used += 1;
+      // Warm-up: a window is judged only once warmupWindows usable windows of history precede it.
+      if (this.used === this.config.warmupWindows) this.judgeableFrom = w.end;
+      const listSums: Record<TargetList, { ok: number; total: number }> = {
+        whitelisted: { ok: 0, total: 0 },
+        non_whitelisted: { ok: 0, total: 0 },
+      };
+      for (const t of w.targets.values()) {
+        push(this.ratios, t.url, t.ok / t.total);
+        if (t.throughputCount > 0) push(this.throughputs, t.url, t.throughputSum / t.throughputCount);
+        if (t.tlsHandshakeCount > 0) push(this.handshakes, t.url, t.tlsHandshakeSum / t.tlsHandshakeCount);
+        listSums[t.list].ok += t.ok;
+        listSums[t.list].total += t.total;
+      }
+      for (const list of ["whitelisted", "non_whitelisted"] as const) {
+        const sum = listSums[list];
+        if (sum.total > 0) this.listRatios[list].push(sum.ok / sum.total);
+      }
     }
+  }
+
+  build(computedAt: number): Baseline {
+    const targets: Record<string, TargetBaseline> = {};
+    for (const [url, rs] of this.ratios) {
+      targets[url] = {
+        ratio: median(rs) ?? 0,
+        throughput: median(this.throughputs.get(url) ?? []),
+        tlsHandshake: median(this.handshakes.get(url) ?? []),
+      };
+    }
+    const lists: Partial<Record<TargetList, number>> = {};
     for (const list of ["whitelisted", "non_whitelisted"] as const) {
-      const s = listSums[list];
-      if (s.total > 0) listRatios[list].push(s.ok / s.total);
+      const m = median(this.listRatios[list]);
+      if (m !== null) lists[list] = m;
     }
+    return { windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, computedAt };
   }
-
-  const targets: Record<string, TargetBaseline> = {};
-  for (const [url, rs] of ratios) {
-    targets[url] = {
-      ratio: median(rs) ?? 0,
-      throughput: median(throughputs.get(url) ?? []),
-      tlsHandshake: median(handshakes.get(url) ?? []),
-    };
-  }
-  const lists: Partial<Record<TargetList, number>> = {};
-  for (const list of ["whitelisted", "non_whitelisted"] as const) {
-    const m = median(listRatios[list]);
-    if (m !== null) lists[list] = m;
-  }
-  // Warm-up: a window is judged only once warmupWindows usable windows of history precede it.
-  const nth = used[config.warmupWindows - 1];
-  return { windows: used.length, judgeableFrom: nth ? nth.end : null, targets, lists, computedAt };
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {

@@ -6,7 +6,7 @@ import type { DetectorConfig } from "../config/schema.js";
 import type { MeasurementFacts } from "../measurement.js";
 import type { Store } from "../store/store.js";
 import type { Incident } from "./incident.js";
-import { computeBaseline, type Baseline, type Interval } from "./baseline.js";
+import { BaselineBuilder, type Baseline, type Interval } from "./baseline.js";
 import { refineBounds, type Bounds } from "./bounds.js";
 import type { BuildInput } from "./build.js";
 import { evaluate, type Finding, type ProbeSeen } from "./evaluate.js";
@@ -126,20 +126,30 @@ export class Detector {
       const region = key.slice(0, key.indexOf("|"));
       byRegion.set(region, [...(byRegion.get(region) ?? []), key]);
     }
-    const since = nowMs - this.config.baselineHours * 3_600_000;
+    const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
+    // Read a day at a time (whole windows), so a week of one region's rollups is never in memory at once.
+    const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
     for (const [region, regionKeys] of byRegion) {
-      const rows = await this.store.targetStats({
-        since: new Date(since), until: new Date(nowMs + this.windowMs), region, bucketSeconds: this.config.windowSeconds,
-      });
-      const index = indexWindows(rows, this.config.windowSeconds);
       const incidents = await this.store.listIncidents({ region, since: new Date(since) });
+      const builders = new Map<string, BaselineBuilder>();
       for (const key of regionKeys) {
         const network = key.slice(key.indexOf("|") + 1);
         // Windows inside this network's incidents (or the region's dark ones) are not "usual".
         const excluded: Interval[] = incidents
           .filter((i) => i.network === network || i.network === null)
           .map((i) => ({ from: Date.parse(i.startedAt), to: i.endedAt === null ? null : Date.parse(i.endedAt) }));
-        const baseline = computeBaseline(index.networks.get(key) ?? [], excluded, this.config, nowMs);
+        builders.set(key, new BaselineBuilder(excluded, this.config));
+      }
+      for (let start = since; start < nowMs + this.windowMs; start += chunkMs) {
+        const rows = await this.store.targetStats({
+          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs + this.windowMs)), region,
+          bucketSeconds: this.config.windowSeconds,
+        });
+        const index = indexWindows(rows, this.config.windowSeconds);
+        for (const [key, builder] of builders) builder.add(index.networks.get(key) ?? []);
+      }
+      for (const [key, builder] of builders) {
+        const baseline = builder.build(nowMs);
         await this.store.setState(BASELINE_KEY + key, JSON.stringify(baseline));
         out.set(key, baseline);
       }
