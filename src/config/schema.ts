@@ -96,8 +96,8 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
 export type AlertChannelConfig = z.infer<typeof alertChannelSchema>;
 
 export const detectorConfigSchema = z.object({
-  /** Width of one detector window. */
-  windowSeconds: z.number().int().min(30).default(300),
+  /** Width of one detector window (labs and tests go as low as 5 s; real deployments want minutes). */
+  windowSeconds: z.number().int().min(5).default(300),
   /** Hysteresis: open after this many consecutive bad windows, close after this many good ones. */
   openAfter: z.number().int().min(1).default(2),
   closeAfter: z.number().int().min(1).default(2),
@@ -111,7 +111,7 @@ export const detectorConfigSchema = z.object({
   /** Throttling: throughput this many times lower (or TLS handshake this many times slower). */
   throttleFactor: z.number().min(1).default(5),
   /** A region is dark when none of its probes reported for this long while others did. */
-  darkAfterSeconds: z.number().int().min(60).default(900),
+  darkAfterSeconds: z.number().int().min(5).default(900),
   /** Minimum measurements in a window before it is judged at all. */
   minSamples: z.number().int().min(1).default(3),
 });
@@ -168,6 +168,8 @@ export const configSchema = z.object({
   detector: detectorConfigSchema.prefault({}),
   /** CIDRs not to treat as bogons (labs use 198.18.0.0/15). */
   bogonExceptions: z.array(z.string()).default([]),
+  /** Extra CA bundles (PEM files) the probes trust, e.g. a lab's own CA. Replaces the system roots when set. */
+  caFiles: z.array(z.string()).default([]),
   /** Extra block-page fingerprint files (YAML), added to the shipped ones. */
   blockPageFiles: z.array(z.string()).default([]),
   alerts: z

@@ -106,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const alerts: Alerts = await startAlerts({ config, redisUrl, logger: log });
     stops.push(() => alerts.close());
     const hub = new IncidentEventHub();
+    hub.subscribe((incident) => metrics.recordIncident(incident));
     const detector = new Detector({
       store,
       config: config.detector,

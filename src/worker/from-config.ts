@@ -29,6 +29,7 @@ export function checkerSettings(config: KeepWatchConfig, probe: ProbeConfig): Ch
     // The control vantage's own answers are the reference; comparing them with themselves proves nothing.
     controlResolver: probe.role === "control" ? undefined : config.resolvers.control,
     notBogon: config.bogonExceptions,
+    caFiles: config.caFiles,
     blockPageFiles: config.blockPageFiles,
     timeoutSeconds: config.schedule.timeoutSeconds,
     throughputMaxBytes: config.schedule.throughputMaxBytes,
