@@ -1,6 +1,7 @@
 // The HTTP server: REST API under /api/v1, /metrics, /healthz and (when mounted) the dashboard. Everything it
 // uses comes in through AppDeps; nothing here is global, so tests build as many apps as they like.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
@@ -55,6 +56,10 @@ export function createApp(appDeps: AppDeps) {
       maxAge: 86400,
     }),
   );
+
+  // JSON bodies (a day's minute timeline is ~400 KB) shrink ~10x: it matters on the slow links of the
+  // regions we watch. Streams (SSE, NDJSON, CSV) are left alone so they flush as they are written.
+  app.use("/api/v1/*", compress({ contentTypeFilter: /^application\/json/ }));
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));

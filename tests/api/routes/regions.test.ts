@@ -100,3 +100,21 @@ describe("GET /api/v1/regions", () => {
     expect(await res.json()).toEqual({ error: { code: "not_found", message: "no route for GET /api/v1/nope" } });
   });
 });
+
+describe("compression", () => {
+  it("gzips JSON for clients that accept it, and the body is the same", async () => {
+    const h = await createHarness();
+    try {
+      for (let i = 0; i < 20; i++) await h.store.insertMeasurements([fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", startedAt: ago(1) })]);
+      const plain = await h.request("/api/v1/regions");
+      const zipped = await h.request("/api/v1/regions", { headers: { "Accept-Encoding": "gzip" } });
+      expect(zipped.headers.get("content-encoding")).toBe("gzip");
+      expect(plain.headers.get("content-encoding")).toBeNull();
+      const { gunzipSync } = await import("node:zlib");
+      const unzipped = JSON.parse(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString("utf8")) as unknown;
+      expect(unzipped).toEqual(await plain.json());
+    } finally {
+      await h.close();
+    }
+  });
+});
