@@ -2,7 +2,7 @@
 // and by prometheus-blackbox-exporter (the Debian package, v0.23) against the same local targets, in the same
 // run, at the same concurrency.
 //
-//   npm run bench:probes [-- seconds [concurrency]]        (root: it builds a network namespace)
+//   npm run bench:probes [-- seconds [concurrency [rounds]]]     (root: it builds a network namespace)
 //
 // Fairness: everything runs in one network namespace whose /etc/netns/<ns>/resolv.conf names our DNS server
 // (`ip netns exec` bind-mounts it), so blackbox_exporter's Go resolver and our resolver ask the same server,
@@ -20,9 +20,11 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Pool } from "undici";
 import { createBogonMatcher } from "../probes/bogons.js";
+import { probeDns } from "../probes/dns.js";
+import { probeHttp } from "../probes/http.js";
 import { checkSite } from "../probes/web.js";
 import { makeTestPki } from "../tests/helpers/certs.js";
-import { NetLab, netnsAvailable } from "../tests/helpers/netns.js";
+import { NetLab, netnsAvailable, type LabHost } from "../tests/helpers/netns.js";
 import { startLabServers } from "../tests/e2e/fixtures/start-lab-servers.js";
 
 const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
@@ -39,12 +41,20 @@ export interface ProberFigures {
   peakRssMiB: number;
   /** CPU (user + system) of the prober's process per check, milliseconds: the figure a busy machine does not bend. */
   cpuMsPerCheck: number;
+  /** CPU of the target servers (HTTPS + DNS, one process) per check, milliseconds: the load a check puts on a site. */
+  serverCpuMsPerCheck: number;
 }
 
 export interface ProbeBenchFigures {
   seconds: number;
   concurrency: number;
+  rounds: number;
   ours: ProberFigures;
+  /**
+   * Diagnostic: our probes doing blackbox's work only (probeDns for A, then probeHttp on one connection),
+   * to tell the cost of checkSite's extra measurements from the cost of Node against Go.
+   */
+  oursOneConnection: ProberFigures;
   blackbox: ProberFigures;
   /** ours.perSecond / blackbox.perSecond. */
   ratio: number;
@@ -61,6 +71,8 @@ interface OursChildReport {
 }
 
 interface OursChildArgs {
+  /** "checkSite": the full site check; "oneConnection": DNS A + one HTTPS GET, blackbox's work. */
+  mode: "checkSite" | "oneConnection";
   resolver: string;
   caFile: string;
   seconds: number;
@@ -83,7 +95,7 @@ async function runLoops(seconds: number, concurrency: number, one: (i: number) =
   return { ok, failed, seconds: (performance.now() - begin) / 1000 };
 }
 
-/** Child mode: checkSite at `concurrency` for `seconds`, inside the bench namespace. */
+/** Child mode: our probes at `concurrency` for `seconds`, inside the bench namespace. */
 async function runOursChild(args: OursChildArgs): Promise<void> {
   const options = {
     timeoutSeconds: 5,
@@ -92,12 +104,25 @@ async function runOursChild(args: OursChildArgs): Promise<void> {
     bogons: createBogonMatcher({ notBogon: ["198.18.0.0/15"] }),
   };
   let firstFailure: string | null = null;
-  const cpuBefore = process.cpuUsage();
-  const run = await runLoops(args.seconds, args.concurrency, async (i) => {
-    const r = await checkSite(siteUrl(i), options);
+  const fullCheck = async (url: string) => {
+    const r = await checkSite(url, options);
     if (!r.verdict.accessible) firstFailure ??= JSON.stringify(r.verdict);
     return r.verdict.accessible;
-  });
+  };
+  const oneConnection = async (url: string) => {
+    const dns = await probeDns(new URL(url).hostname, { ...options, types: ["A"] });
+    const address = dns.addresses[0];
+    if (address === undefined) {
+      firstFailure ??= dns.failure;
+      return false;
+    }
+    const http = await probeHttp({ url, address }, options);
+    if (http.status !== 200) firstFailure ??= http.failure;
+    return http.status === 200;
+  };
+  const one = args.mode === "checkSite" ? fullCheck : oneConnection;
+  const cpuBefore = process.cpuUsage();
+  const run = await runLoops(args.seconds, args.concurrency, (i) => one(siteUrl(i)));
   const cpu = process.cpuUsage(cpuBefore);
   const report: OursChildReport = {
     checks: run.ok,
@@ -159,9 +184,99 @@ async function waitForHttp(pool: Pool, path: string, timeoutMs = 15_000): Promis
 const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export async function benchProbes(opts: { seconds?: number; concurrency?: number } = {}): Promise<ProbeBenchFigures> {
+/** Raw counts of one prober over one or more rounds. */
+interface Tally {
+  ok: number;
+  failed: number;
+  seconds: number;
+  cpuSeconds: number;
+  serverCpuSeconds: number;
+  peakKiB: number;
+}
+
+const emptyTally = (): Tally => ({ ok: 0, failed: 0, seconds: 0, cpuSeconds: 0, serverCpuSeconds: 0, peakKiB: 0 });
+
+function add(into: Tally, t: Tally): void {
+  into.ok += t.ok;
+  into.failed += t.failed;
+  into.seconds += t.seconds;
+  into.cpuSeconds += t.cpuSeconds;
+  into.serverCpuSeconds += t.serverCpuSeconds;
+  into.peakKiB = Math.max(into.peakKiB, t.peakKiB);
+}
+
+function figures(t: Tally): ProberFigures {
+  const attempts = Math.max(1, t.ok + t.failed);
+  return {
+    perSecond: round(t.ok / t.seconds),
+    checks: t.ok,
+    failures: t.failed,
+    peakRssMiB: mib(t.peakKiB),
+    cpuMsPerCheck: round((t.cpuSeconds * 1000) / attempts, 2),
+    serverCpuMsPerCheck: round((t.serverCpuSeconds * 1000) / attempts, 2),
+  };
+}
+
+/** Runs our probes in a child process in the bench namespace and reads its figures. */
+async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serverPid: number): Promise<Tally> {
+  // KW_BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof".
+  const nodeArgs = (process.env.KW_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = lab.spawn(host, process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), "--ours",
+    JSON.stringify(args)]);
+  const serverBefore = procFigures(serverPid);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 60) * 1000);
+  await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
+  const serverAfter = procFigures(serverPid);
+  const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
+  if (report.checks === 0) throw new Error(`${args.mode} never succeeded: ${report.firstFailure}`);
+  return {
+    ok: report.checks,
+    failed: report.failures,
+    seconds: report.seconds,
+    cpuSeconds: report.cpuSeconds,
+    // Counted from the child's spawn, so its start-up (no checks) is in: slightly in blackbox's favour.
+    serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
+    peakKiB: report.maxRssKiB,
+  };
+}
+
+/** Drives blackbox_exporter's /probe from `concurrency` loops for `seconds`. */
+async function measureBlackbox(pool: Pool, exporterPid: number, serverPid: number, seconds: number, concurrency: number): Promise<Tally> {
+  const probe = async (i: number): Promise<boolean> => {
+    const res = await pool.request({ path: `/probe?module=${MODULE}&target=${encodeURIComponent(siteUrl(i))}`, method: "GET" });
+    const text = await res.body.text();
+    return res.statusCode === 200 && /^probe_success 1$/m.test(text);
+  };
+  if (!(await probe(0))) throw new Error("blackbox_exporter's probe failed: check its config and the lab");
+  const exporterBefore = procFigures(exporterPid);
+  const serverBefore = procFigures(serverPid);
+  const run = await runLoops(seconds, concurrency, probe);
+  const exporterAfter = procFigures(exporterPid);
+  const serverAfter = procFigures(serverPid);
+  return {
+    ok: run.ok,
+    failed: run.failed,
+    seconds: run.seconds,
+    cpuSeconds: exporterAfter.cpuSeconds - exporterBefore.cpuSeconds,
+    serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
+    peakKiB: exporterAfter.hwmKiB,
+  };
+}
+
+export interface ProbeBenchOptions {
+  /** Seconds each prober runs per round; default 10. */
+  seconds?: number;
+  /** Checks in flight; default 32. */
+  concurrency?: number;
+  /** Rounds of (blackbox, checkSite, one connection), the order rotating each round so load drift evens out; default 1. */
+  rounds?: number;
+}
+
+export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBenchFigures> {
   const seconds = opts.seconds ?? 10;
   const concurrency = opts.concurrency ?? 32;
+  const rounds = opts.rounds ?? 1;
   if (!netnsAvailable()) throw new Error("bench/probes needs root with `ip netns`, iptables and tc");
   const lab = new NetLab();
   const pki = makeTestPki();
@@ -187,7 +302,6 @@ export async function benchProbes(opts: { seconds?: number; concurrency?: number
     mkdirSync(netnsEtc, { recursive: true });
     writeFileSync(join(netnsEtc, "resolv.conf"), `nameserver ${host.address}\noptions ndots:1 attempts:1\n`);
 
-    // blackbox_exporter.
     const configFile = join(pki.dir, "blackbox.yml");
     writeFileSync(configFile, blackboxConfig(pki.caCertPath));
     const exporter = lab.spawn(host, BLACKBOX, [`--config.file=${configFile}`, `--web.listen-address=${host.address}:9115`,
@@ -195,42 +309,27 @@ export async function benchProbes(opts: { seconds?: number; concurrency?: number
     const pool = new Pool(`http://${host.address}:9115`, { connections: concurrency });
     try {
       await waitForHttp(pool, "/-/healthy");
-      const probe = async (i: number): Promise<boolean> => {
-        const res = await pool.request({ path: `/probe?module=${MODULE}&target=${encodeURIComponent(siteUrl(i))}`, method: "GET" });
-        const text = await res.body.text();
-        return res.statusCode === 200 && /^probe_success 1$/m.test(text);
+      const serverPid = servers.process.pid!;
+      const child = (mode: OursChildArgs["mode"]): OursChildArgs =>
+        ({ mode, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency });
+      const tallies = { blackbox: emptyTally(), ours: emptyTally(), oursOneConnection: emptyTally() };
+      const phases: [keyof typeof tallies, () => Promise<Tally>][] = [
+        ["blackbox", () => measureBlackbox(pool, exporter.pid!, serverPid, seconds, concurrency)],
+        ["ours", () => measureOurs(lab, host, child("checkSite"), serverPid)],
+        ["oursOneConnection", () => measureOurs(lab, host, child("oneConnection"), serverPid)],
+      ];
+      for (let r = 0; r < rounds; r++) {
+        for (let k = 0; k < phases.length; k++) {
+          const [name, run] = phases[(r + k) % phases.length]!;
+          add(tallies[name], await run());
+        }
+      }
+      const ours = figures(tallies.ours);
+      const blackbox = figures(tallies.blackbox);
+      return {
+        seconds, concurrency, rounds, ours, oursOneConnection: figures(tallies.oursOneConnection), blackbox,
+        ratio: round(ours.perSecond / blackbox.perSecond, 2),
       };
-      if (!(await probe(0))) throw new Error("blackbox_exporter's first probe failed: check its config and the lab");
-      const exporterBefore = procFigures(exporter.pid!);
-      const bb = await runLoops(seconds, concurrency, probe);
-      const exporterAfter = procFigures(exporter.pid!);
-      const blackbox: ProberFigures = {
-        perSecond: round(bb.ok / bb.seconds),
-        checks: bb.ok,
-        failures: bb.failed,
-        peakRssMiB: mib(exporterAfter.hwmKiB),
-        cpuMsPerCheck: round(((exporterAfter.cpuSeconds - exporterBefore.cpuSeconds) * 1000) / Math.max(1, bb.ok + bb.failed), 2),
-      };
-
-      // Ours, in its own process in the same namespace.
-      const childArgs: OursChildArgs = { resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency };
-      // KW_BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof".
-      const nodeArgs = (process.env.KW_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-      const child = lab.spawn(host, process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), "--ours",
-        JSON.stringify(childArgs)]);
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (seconds + 60) * 1000);
-      await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
-      const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
-      if (report.checks === 0) throw new Error(`checkSite never succeeded: ${report.firstFailure}`);
-      const ours: ProberFigures = {
-        perSecond: round(report.checks / report.seconds),
-        checks: report.checks,
-        failures: report.failures,
-        peakRssMiB: mib(report.maxRssKiB),
-        cpuMsPerCheck: round((report.cpuSeconds * 1000) / Math.max(1, report.checks + report.failures), 2),
-      };
-      return { seconds, concurrency, ours, blackbox, ratio: round(ours.perSecond / blackbox.perSecond, 2) };
     } finally {
       await pool.close();
     }
@@ -242,14 +341,16 @@ export async function benchProbes(opts: { seconds?: number; concurrency?: number
 }
 
 function printFigures(f: ProbeBenchFigures): void {
-  const rows: [string, ProberFigures][] = [["keepwatch checkSite", f.ours], ["blackbox_exporter 0.23", f.blackbox]];
-  console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.seconds} s each`);
-  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check");
+  const rows: [string, ProberFigures][] = [["keepwatch checkSite", f.ours], ["blackbox_exporter 0.23", f.blackbox],
+    ["(ours, blackbox's work)", f.oursOneConnection]];
+  console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.rounds} × ${f.seconds} s each`);
+  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check  server CPU ms/check");
   for (const [name, r] of rows) {
     console.log(`${name.padEnd(24)} ${String(r.perSecond).padStart(8)} ${String(r.checks).padStart(8)} ${String(r.failures).padStart(9)}`
-      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)}`);
+      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)} ${String(r.serverCpuMsPerCheck).padStart(20)}`);
   }
-  console.log(`ratio ours / blackbox: ${f.ratio}`);
+  console.log(`ratio ours / blackbox: ${f.ratio} (checkSite: A+AAAA, 3 TCP connects, 2 TLS handshakes, 1 GET per check;`
+    + " blackbox and the last row: A, 1 TCP connect, 1 TLS handshake, 1 GET)");
   console.log(JSON.stringify({ bench: "probes", ...f }));
 }
 
@@ -258,5 +359,6 @@ if (process.argv[2] === "--ours") {
 } else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const seconds = process.argv[2] ? Number(process.argv[2]) : undefined;
   const concurrency = process.argv[3] ? Number(process.argv[3]) : undefined;
-  printFigures(await benchProbes({ seconds, concurrency }));
+  const rounds = process.argv[4] ? Number(process.argv[4]) : undefined;
+  printFigures(await benchProbes({ seconds, concurrency, rounds }));
 }

@@ -7,6 +7,7 @@ import tls from "node:tls";
 import { performance } from "node:perf_hooks";
 import { Client } from "undici";
 import type { buildConnector } from "undici";
+import { secureContextFor } from "./tls-context.js";
 
 /** Where the exchange got to, and when (performance.now() milliseconds). */
 export interface ConnectionTrace {
@@ -71,7 +72,7 @@ function pinnedConnector(target: PinnedTarget, trace: ConnectionTrace): buildCon
         // Verification checks the certificate against the URL's name even when SNI is omitted (IP URLs).
         checkServerIdentity: (_host, cert) => tls.checkServerIdentity(target.url.hostname.replace(/^\[|\]$/g, ""), cert),
         ALPNProtocols: ["http/1.1"],
-        ...(target.ca === undefined ? {} : { ca: target.ca }),
+        secureContext: secureContextFor(target.ca),
       });
       trace.sockets.push(secure);
       secure.once("error", fail);

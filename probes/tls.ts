@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
 import { toAsciiHostname } from "./idn.js";
 import { checkEndpoint, openTcp } from "./tcp.js";
+import { secureContextFor } from "./tls-context.js";
 import type { Endpoint, ProbeOptions, Prober, TlsFailure, TlsResult } from "./types.js";
 
 export interface TlsTarget extends Endpoint {
@@ -84,7 +85,7 @@ export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target,
       // SNI must not carry an IP literal (RFC 6066 §3); the certificate is still checked against it.
       servername: isIP(serverName) === 0 ? serverName : undefined,
       ALPNProtocols: options.alpn ?? ["h2", "http/1.1"],
-      ca: options.ca,
+      secureContext: secureContextFor(options.ca),
       rejectUnauthorized: false,
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert),
     });
