@@ -1,10 +1,9 @@
-// Minute rollups for the SQLite store: folding a batch of newly stored measurements into per-minute
-// deltas (one upsert per key instead of one per measurement), and reading them back re-bucketed.
+// Rollups for the SQLite store: folding a batch of newly stored measurements into per-minute deltas (one
+// upsert per key instead of one per measurement). Reading them back is sqlite-target-stats.ts.
 import type { Database, Statement } from "better-sqlite3";
 import type { MeasurementFacts } from "../measurement.js";
-import type { TargetStatsQuery, TargetStatsRow } from "./store.js";
 
-const BLOCKED_COLUMNS = {
+export const BLOCKED_COLUMNS = {
   dns: "blocked_dns",
   tcp: "blocked_tcp",
   tls: "blocked_tls",
@@ -12,7 +11,7 @@ const BLOCKED_COLUMNS = {
   "http-diff": "blocked_http_diff",
 } as const;
 type BlockingKind = keyof typeof BLOCKED_COLUMNS;
-const BLOCKING_KINDS = Object.keys(BLOCKED_COLUMNS) as BlockingKind[];
+export const BLOCKING_KINDS = Object.keys(BLOCKED_COLUMNS) as BlockingKind[];
 
 interface RollupDelta {
   bucket: number;
@@ -89,71 +88,4 @@ export function prepareRollupUpsert(db: Database): Statement {
     ON CONFLICT (bucket, region, network, probe_id, list, url) DO UPDATE SET
       ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")},
       last_ms = MAX(last_ms, excluded.last_ms)`);
-}
-
-interface StatsRow {
-  b: number;
-  region: string;
-  network: string;
-  probe_id: string;
-  role: "region" | "control";
-  url: string;
-  list: TargetStatsRow["list"];
-  category: string;
-  total: number;
-  ok: number;
-  down: number;
-  blocked_dns: number;
-  blocked_tcp: number;
-  blocked_tls: number;
-  blocked_http_failure: number;
-  blocked_http_diff: number;
-  dns_failures: number;
-  throughput_sum: number;
-  throughput_count: number;
-  tls_handshake_sum: number;
-  tls_handshake_count: number;
-  last_ms: number;
-}
-
-/** Minute rollups with bucket start in [since, until), summed into epoch-aligned buckets of bucketSeconds. */
-export function readTargetStats(db: Database, q: TargetStatsQuery): TargetStatsRow[] {
-  if (!Number.isInteger(q.bucketSeconds) || q.bucketSeconds < 60 || q.bucketSeconds % 60 !== 0) {
-    throw new RangeError(`bucketSeconds must be a positive multiple of 60, got ${q.bucketSeconds}`);
-  }
-  const sumCols = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures", "throughput_sum",
-    "throughput_count", "tls_handshake_sum", "tls_handshake_count"];
-  const sql = `SELECT CAST(bucket / @bs AS INTEGER) * @bs AS b, region, network, probe_id, role, url, list, category,
-      ${sumCols.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, MAX(last_ms) AS last_ms
-    FROM rollups_minute
-    WHERE bucket >= @since AND bucket < @until ${q.region === undefined ? "" : "AND region = @region"}
-    GROUP BY b, region, network, probe_id, list, url, role, category
-    ORDER BY b, region, network, probe_id, list, url`;
-  const params: Record<string, unknown> = {
-    bs: q.bucketSeconds, // bound as a double, hence the CAST above
-    since: Math.ceil(q.since.getTime() / 1000),
-    until: Math.ceil(q.until.getTime() / 1000),
-  };
-  if (q.region !== undefined) params.region = q.region;
-  const rows = db.prepare(sql).all(params) as StatsRow[];
-  return rows.map((r) => ({
-    bucketStart: new Date(r.b * 1000).toISOString(),
-    region: r.region,
-    network: r.network,
-    probeId: r.probe_id,
-    role: r.role,
-    url: r.url,
-    list: r.list,
-    category: r.category,
-    total: r.total,
-    ok: r.ok,
-    blocked: Object.fromEntries(BLOCKING_KINDS.map((k) => [k, r[BLOCKED_COLUMNS[k]]])),
-    down: r.down,
-    dnsFailures: r.dns_failures,
-    throughputSum: r.throughput_sum,
-    throughputCount: r.throughput_count,
-    tlsHandshakeSum: r.tls_handshake_sum,
-    tlsHandshakeCount: r.tls_handshake_count,
-    lastAt: new Date(r.last_ms).toISOString(),
-  }));
 }

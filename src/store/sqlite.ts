@@ -6,7 +6,8 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../detect/incident.js";
 import { applyMigrations } from "./migrations.js";
-import { RollupBatch, prepareRollupUpsert, readTargetStats } from "./sqlite-rollups.js";
+import { RollupBatch, prepareRollupUpsert } from "./sqlite-rollups.js";
+import { TargetStatsReader, statsSource } from "./sqlite-target-stats.js";
 import type {
   IncidentQuery, InsertResult, MeasurementQuery, ProbeRecord, ProbeToken, Store, TargetStatsQuery, TargetStatsRow,
 } from "./store.js";
@@ -78,6 +79,7 @@ export class SqliteStore implements Store {
   private readonly pruneChunkSize: number;
   private readonly statements = new Map<string, Statement>();
   private insertBatch: Transaction<(batch: Measurement[]) => number> | null = null;
+  private statsReader: TargetStatsReader | null = null;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.db = new BetterSqlite3(path);
@@ -227,7 +229,10 @@ export class SqliteStore implements Store {
   }
 
   async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
-    return readTargetStats(this.db, q);
+    const source = statsSource(q.bucketSeconds);
+    // Built on first use, after migrate() created the tables.
+    this.statsReader ??= new TargetStatsReader(this.db);
+    return this.statsReader.read(q, source === "rollups_hour" ? "rollups_minute" : source);
   }
 
   async lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {

@@ -42,7 +42,11 @@ export interface TargetStatsQuery {
   since: Date;
   until: Date;
   region?: string;
-  /** Bucket width: 60 (the stored minute rollups) or any multiple of it. */
+  /**
+   * Bucket width in whole seconds. Multiples of 3600 or 60 read the hour or minute rollups (kept long);
+   * finer widths (detector windows of 5-30 s) are computed from raw measurements, so reach back only as
+   * far as raw retention. Buckets are epoch-aligned; a bucket is returned when its start is in [since, until).
+   */
   bucketSeconds: number;
 }
 
