@@ -1,0 +1,37 @@
+// `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, detect, api,
+// regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
+// measure; they never fail a build. Heavy ones (api generates 5 M measurements once, cached in the temp
+// dir) take minutes.
+import { uptime, loadavg, cpus } from "node:os";
+
+type Bench = () => Promise<unknown>;
+
+const BENCHES: Record<string, Bench> = {
+  probes: async () => (await import("./probes.js")).benchProbes(),
+  ingest: async () => (await import("./ingest.js")).benchIngest(),
+  detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
+  regime: async () => (await import("./regime.js")).benchRegime(),
+  api: async () => (await import("./api.js")).benchApi(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(BENCHES).join(", ")}`);
+  process.exit(2);
+}
+
+console.log(`machine: ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}, up ${Math.round(uptime() / 60)} min`);
+const results: Record<string, unknown> = {};
+for (const name of names) {
+  const started = Date.now();
+  console.log(`\n== ${name} ==`);
+  try {
+    results[name] = await BENCHES[name]!();
+  } catch (e) {
+    results[name] = { error: (e as Error).message };
+  }
+  console.log(`${name} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`RESULT ${JSON.stringify({ bench: name, ...(results[name] as object) })}`);
+}
