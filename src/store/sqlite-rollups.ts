@@ -1,5 +1,8 @@
-// Rollups for the SQLite store: folding a batch of newly stored measurements into per-minute deltas (one
-// upsert per key instead of one per measurement). Reading them back is sqlite-target-stats.ts.
+// Rollups for the SQLite store, write side: the measurements one insert transaction actually stored are
+// folded into per-key deltas (one upsert per key instead of one per measurement) for four tables -
+// per-target minute and hour rollups, and per-network (summed over probes and targets) minute and hour
+// rollups. All four are written in the insert's transaction from the same deltas, so they always agree
+// and a redelivered measurement (not inserted) touches none of them. Reading is sqlite-target-stats.ts.
 import type { Database, Statement } from "better-sqlite3";
 import type { MeasurementFacts } from "../measurement.js";
 
@@ -13,79 +16,130 @@ export const BLOCKED_COLUMNS = {
 type BlockingKind = keyof typeof BLOCKED_COLUMNS;
 export const BLOCKING_KINDS = Object.keys(BLOCKED_COLUMNS) as BlockingKind[];
 
-interface RollupDelta {
-  bucket: number;
-  region: string;
-  network: string;
-  probeId: string;
-  list: string;
-  url: string;
-  role: string;
-  category: string;
-  total: number;
-  ok: number;
-  down: number;
-  blocked: Record<BlockingKind, number>;
-  dnsFailures: number;
-  throughputSum: number;
-  throughputCount: number;
-  tlsHandshakeSum: number;
-  tlsHandshakeCount: number;
-  lastMs: number;
+/** The summed columns of every rollup table, in the order Sums.values() lists them. */
+export const SUM_COLUMNS = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures",
+  "throughput_sum", "throughput_count", "tls_handshake_sum", "tls_handshake_count"] as const;
+
+/** One key's sums, in SUM_COLUMNS order, plus the newest measurement time. */
+class Sums {
+  // total, ok, down, blocked x5, dns_failures, throughput sum/count, tls sum/count
+  readonly v = new Array<number>(SUM_COLUMNS.length).fill(0);
+  lastMs = 0;
+
+  addFacts(f: MeasurementFacts, startedMs: number): void {
+    const v = this.v;
+    v[0]! += 1;
+    if (f.accessible) v[1]! += 1;
+    else if (f.blocking === null) v[2]! += 1;
+    else {
+      const i = BLOCKING_KINDS.indexOf(f.blocking as BlockingKind);
+      if (i >= 0) v[3 + i]! += 1;
+    }
+    if (f.dnsFailure !== null) v[8]! += 1;
+    if (f.bytesPerSecond !== null) {
+      v[9]! += f.bytesPerSecond;
+      v[10]! += 1;
+    }
+    if (f.tlsHandshakeTime !== null) {
+      v[11]! += f.tlsHandshakeTime;
+      v[12]! += 1;
+    }
+    if (startedMs > this.lastMs) this.lastMs = startedMs;
+  }
+
+  addSums(o: Sums): void {
+    for (let i = 0; i < this.v.length; i++) this.v[i]! += o.v[i]!;
+    if (o.lastMs > this.lastMs) this.lastMs = o.lastMs;
+  }
+}
+
+interface TargetDelta {
+  sums: Sums;
+  /** region, bucket, network, probe_id, list, url, role, category */
+  cols: [string, number, string, string, string, string, string, string];
+}
+
+interface NetworkDelta {
+  sums: Sums;
+  /** region, bucket, network, role, list */
+  cols: [string, number, string, string, string];
+}
+
+// \u0001 cannot occur in ids or URLs, so joined keys are unambiguous.
+const SEP = "\u0001";
+
+function fold<D extends { sums: Sums }>(into: Map<string, D>, key: string, from: Sums, make: () => D): void {
+  let d = into.get(key);
+  if (!d) into.set(key, (d = make()));
+  d.sums.addSums(from);
 }
 
 /** Accumulates the rollup deltas of the measurements one transaction actually inserted. */
 export class RollupBatch {
-  private readonly deltas = new Map<string, RollupDelta>();
+  private readonly minutes = new Map<string, TargetDelta>();
 
   add(f: MeasurementFacts, startedMs: number): void {
     const bucket = Math.floor(startedMs / 60_000) * 60;
-    // \u0001 cannot occur in ids or URLs, so the joined key is unambiguous.
-    const key = [bucket, f.region, f.network, f.probeId, f.list, f.url].join("\u0001");
-    let d = this.deltas.get(key);
+    const key = f.region + SEP + bucket + SEP + f.network + SEP + f.probeId + SEP + f.list + SEP + f.url;
+    let d = this.minutes.get(key);
     if (!d) {
-      d = {
-        bucket, region: f.region, network: f.network, probeId: f.probeId, list: f.list, url: f.url,
-        role: f.role, category: f.category, total: 0, ok: 0, down: 0,
-        blocked: { dns: 0, tcp: 0, tls: 0, "http-failure": 0, "http-diff": 0 },
-        dnsFailures: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0, lastMs: 0,
-      };
-      this.deltas.set(key, d);
+      d = { sums: new Sums(), cols: [f.region, bucket, f.network, f.probeId, f.list, f.url, f.role, f.category] };
+      this.minutes.set(key, d);
     }
-    d.total += 1;
-    if (f.accessible) d.ok += 1;
-    else if (f.blocking === null) d.down += 1;
-    else if (f.blocking in BLOCKED_COLUMNS) d.blocked[f.blocking as BlockingKind] += 1;
-    if (f.dnsFailure !== null) d.dnsFailures += 1;
-    if (f.bytesPerSecond !== null) {
-      d.throughputSum += f.bytesPerSecond;
-      d.throughputCount += 1;
-    }
-    if (f.tlsHandshakeTime !== null) {
-      d.tlsHandshakeSum += f.tlsHandshakeTime;
-      d.tlsHandshakeCount += 1;
-    }
-    d.lastMs = Math.max(d.lastMs, startedMs);
+    d.sums.addFacts(f, startedMs);
   }
 
-  /** Writes the deltas; must run inside the insert's transaction. */
-  flush(upsert: Statement): void {
-    for (const d of this.deltas.values()) {
-      upsert.run(d.bucket, d.region, d.network, d.probeId, d.list, d.url, d.role, d.category, d.total, d.ok, d.down,
-        d.blocked.dns, d.blocked.tcp, d.blocked.tls, d.blocked["http-failure"], d.blocked["http-diff"],
-        d.dnsFailures, d.throughputSum, d.throughputCount, d.tlsHandshakeSum, d.tlsHandshakeCount, d.lastMs);
+  /** Writes the deltas of all four tables; must run inside the insert's transaction. */
+  flush(upserts: RollupUpserts): void {
+    const hours = new Map<string, TargetDelta>();
+    const netMinutes = new Map<string, NetworkDelta>();
+    for (const d of this.minutes.values()) {
+      upserts.minute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+      const [region, bucket, network, probeId, list, url, role, category] = d.cols;
+      const hour = bucket - (bucket % 3600);
+      fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url, d.sums,
+        () => ({ sums: new Sums(), cols: [region, hour, network, probeId, list, url, role, category] }));
+      fold(netMinutes, region + SEP + bucket + SEP + network + SEP + role + SEP + list, d.sums,
+        () => ({ sums: new Sums(), cols: [region, bucket, network, role, list] }));
     }
-    this.deltas.clear();
+    for (const d of hours.values()) upserts.hour.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+    const netHours = new Map<string, NetworkDelta>();
+    for (const d of netMinutes.values()) {
+      upserts.networkMinute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+      const [region, bucket, network, role, list] = d.cols;
+      const hour = bucket - (bucket % 3600);
+      fold(netHours, region + SEP + hour + SEP + network + SEP + role + SEP + list, d.sums,
+        () => ({ sums: new Sums(), cols: [region, hour, network, role, list] }));
+    }
+    for (const d of netHours.values()) upserts.networkHour.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+    this.minutes.clear();
   }
 }
 
-export function prepareRollupUpsert(db: Database): Statement {
-  const sums = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures", "throughput_sum",
-    "throughput_count", "tls_handshake_sum", "tls_handshake_count"];
-  return db.prepare(`INSERT INTO rollups_minute (bucket, region, network, probe_id, list, url, role, category,
-      ${sums.join(", ")}, last_ms)
-    VALUES (${new Array(8 + sums.length + 1).fill("?").join(", ")})
-    ON CONFLICT (bucket, region, network, probe_id, list, url) DO UPDATE SET
-      ${sums.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")},
+export interface RollupUpserts {
+  minute: Statement;
+  hour: Statement;
+  networkMinute: Statement;
+  networkHour: Statement;
+}
+
+function prepareUpsert(db: Database, table: string, key: readonly string[], attrs: readonly string[]): Statement {
+  const cols = [...key, ...attrs, ...SUM_COLUMNS, "last_ms"];
+  return db.prepare(`INSERT INTO ${table} (${cols.join(", ")})
+    VALUES (${cols.map(() => "?").join(", ")})
+    ON CONFLICT (${key.join(", ")}) DO UPDATE SET
+      ${SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")},
       last_ms = MAX(last_ms, excluded.last_ms)`);
+}
+
+const TARGET_KEY = ["region", "bucket", "network", "probe_id", "list", "url"] as const;
+const NETWORK_KEY = ["region", "bucket", "network", "role", "list"] as const;
+
+export function prepareRollupUpserts(db: Database): RollupUpserts {
+  return {
+    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["role", "category"]),
+    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["role", "category"]),
+    networkMinute: prepareUpsert(db, "network_rollups_minute", NETWORK_KEY, []),
+    networkHour: prepareUpsert(db, "network_rollups_hour", NETWORK_KEY, []),
+  };
 }

@@ -1,70 +1,65 @@
-// Reading TargetStatsRows back from SQLite, from the cheapest source that has the requested bucket width:
+// Reading rollup rows back from SQLite, from the cheapest source that has the requested bucket width:
 // hour rollups for multiples of 3600 s, minute rollups for multiples of 60 s, and the raw measurements for
 // anything finer (detector windows of 5-30 s in labs and tests), which only reaches back as far as raw
 // retention. Every path returns the same rows for the same data: a bucket is "in range" when its start is
-// in [since, until), and rows are grouped and ordered alike.
+// in [since, until), and rows are grouped and ordered alike. Two grains: per target (TargetStatsRow) and per
+// network (NetworkStatsRow, summed over probes and targets, from their own smaller tables).
 import type { Database, Statement } from "better-sqlite3";
-import { BLOCKED_COLUMNS, BLOCKING_KINDS } from "./sqlite-rollups.js";
-import type { TargetStatsQuery, TargetStatsRow } from "./store.js";
+import { BLOCKED_COLUMNS, BLOCKING_KINDS, SUM_COLUMNS } from "./sqlite-rollups.js";
+import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "./store.js";
 
 export type StatsSource = "rollups_hour" | "rollups_minute" | "measurements";
+type Grain = "target" | "network";
 
-/** The summed columns of a rollup table, in table order. */
-export const SUM_COLUMNS = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures",
-  "throughput_sum", "throughput_count", "tls_handshake_sum", "tls_handshake_count"] as const;
+const GRAINS = {
+  target: {
+    columns: "region, network, probe_id, role, url, list, category",
+    group: "region, network, probe_id, list, url, role, category",
+    order: "region, network, probe_id, list, url",
+    tables: { rollups_hour: "rollups_hour", rollups_minute: "rollups_minute" },
+  },
+  network: {
+    columns: "region, network, role, list",
+    group: "region, network, role, list",
+    order: "region, network, role, list",
+    tables: { rollups_hour: "network_rollups_hour", rollups_minute: "network_rollups_minute" },
+  },
+} as const;
 
-interface StatsRow {
-  b: number;
-  region: string;
-  network: string;
-  probe_id: string;
-  role: "region" | "control";
-  url: string;
-  list: TargetStatsRow["list"];
-  category: string;
-  total: number;
-  ok: number;
-  down: number;
-  blocked_dns: number;
-  blocked_tcp: number;
-  blocked_tls: number;
-  blocked_http_failure: number;
-  blocked_http_diff: number;
-  dns_failures: number;
-  throughput_sum: number;
-  throughput_count: number;
-  tls_handshake_sum: number;
-  tls_handshake_count: number;
-  last_ms: number;
-}
+/** Width in seconds of one stored bucket of each rollup source. */
+const NATIVE_SECONDS = { rollups_hour: 3600, rollups_minute: 60 } as const;
 
-const GROUP_ORDER = `GROUP BY b, region, network, probe_id, list, url, role, category
-  ORDER BY b, region, network, probe_id, list, url`;
+// Rollup tables are keyed region first; without a region, seek once per known region rather than scan the
+// table. last_seen gets a row for every region in the same transaction that writes its rollups.
+const EVERY_REGION = "region IN (SELECT DISTINCT region FROM last_seen)";
 
 /** Rollup tables store bucket starts in epoch seconds; @bs is the requested width in seconds. */
-function rollupSql(table: "rollups_hour" | "rollups_minute", byRegion: boolean): string {
+function rollupSql(grain: Grain, source: "rollups_hour" | "rollups_minute", byRegion: boolean, grouped: boolean): string {
+  const g = GRAINS[grain];
+  const where = `${byRegion ? "region = @region" : EVERY_REGION} AND bucket >= @since AND bucket < @until`;
+  if (!grouped) {
+    // The requested width is the stored one: each stored row is one result row, no re-grouping.
+    return `SELECT bucket AS b, ${g.columns}, ${SUM_COLUMNS.join(", ")}, last_ms
+      FROM ${g.tables[source]} WHERE ${where} ORDER BY b, ${g.order}`;
+  }
   // `%` works on integers whatever type the bound width has, so b stays an exact integer.
-  return `SELECT bucket - bucket % @bs AS b, region, network, probe_id, role, url, list, category,
-      ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}, MAX(last_ms) AS last_ms
-    FROM ${table}
-    WHERE ${byRegion ? "region = @region AND " : ""}bucket >= @since AND bucket < @until
-    ${GROUP_ORDER}`;
+  return `SELECT bucket - bucket % @bs AS b, ${g.columns},
+      ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(", ")}, MAX(last_ms)
+    FROM ${g.tables[source]} WHERE ${where}
+    GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 
 /** The same sums computed from the raw rows' fact columns (times in ms; @bsms is the width in ms). */
-function rawSql(byRegion: boolean): string {
-  const blocked = Object.entries(BLOCKED_COLUMNS)
-    .map(([kind, col]) => `SUM(accessible = 0 AND blocking = '${kind}') AS ${col}`).join(",\n      ");
-  return `SELECT (started_ms - started_ms % @bsms) / 1000 AS b, region, network, probe_id, role, url, list, category,
-      COUNT(*) AS total, SUM(accessible) AS ok, SUM(accessible = 0 AND blocking IS NULL) AS down,
-      ${blocked},
-      SUM(dns_failure IS NOT NULL) AS dns_failures,
-      TOTAL(bytes_per_second) AS throughput_sum, COUNT(bytes_per_second) AS throughput_count,
-      TOTAL(tls_handshake_time) AS tls_handshake_sum, COUNT(tls_handshake_time) AS tls_handshake_count,
-      MAX(started_ms) AS last_ms
+function rawSql(grain: Grain, byRegion: boolean): string {
+  const g = GRAINS[grain];
+  const blocked = Object.keys(BLOCKED_COLUMNS).map((kind) => `SUM(accessible = 0 AND blocking IS '${kind}')`);
+  return `SELECT (started_ms - started_ms % @bsms) / 1000 AS b, ${g.columns},
+      COUNT(*), SUM(accessible), SUM(accessible = 0 AND blocking IS NULL), ${blocked.join(", ")},
+      SUM(dns_failure IS NOT NULL), TOTAL(bytes_per_second), COUNT(bytes_per_second),
+      TOTAL(tls_handshake_time), COUNT(tls_handshake_time), MAX(started_ms)
     FROM measurements
     WHERE ${byRegion ? "region = @region AND " : ""}started_ms >= @since AND started_ms < @until
-    ${GROUP_ORDER}`;
+    GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 
 /** First multiple of step at or after t. */
@@ -81,59 +76,87 @@ export function statsSource(bucketSeconds: number): StatsSource {
   return "measurements";
 }
 
-/** Holds one prepared statement per source × region filter, reused by every call. */
+/** Result rows as arrays: [b, ...grain columns, ...SUM_COLUMNS, last_ms] (half the cost of row objects). */
+type RawRow = unknown[];
+
+/** Holds one prepared statement per grain x source x region filter x grouping, reused by every call. */
 export class TargetStatsReader {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {}
 
-  private statement(source: StatsSource, byRegion: boolean): Statement {
-    const key = `${source}/${byRegion}`;
-    let s = this.statements.get(key);
-    if (!s) {
-      s = this.db.prepare(source === "measurements" ? rawSql(byRegion) : rollupSql(source, byRegion));
-      this.statements.set(key, s);
+  private rows(grain: Grain, q: TargetStatsQuery, source: StatsSource): RawRow[] {
+    const byRegion = q.region !== undefined;
+    const grouped = source === "measurements" || q.bucketSeconds !== NATIVE_SECONDS[source];
+    const key = `${grain}/${source}/${byRegion}/${grouped}`;
+    let stmt = this.statements.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(source === "measurements" ? rawSql(grain, byRegion) : rollupSql(grain, source, byRegion, grouped))
+        .raw(true);
+      this.statements.set(key, stmt);
     }
-    return s;
-  }
-
-  read(q: TargetStatsQuery, source: StatsSource = statsSource(q.bucketSeconds)): TargetStatsRow[] {
     const widthMs = q.bucketSeconds * 1000;
     const params: Record<string, string | number> = source === "measurements"
       ? { bsms: widthMs, since: alignUp(q.since.getTime(), widthMs), until: alignUp(q.until.getTime(), widthMs) }
       : {
-        bs: q.bucketSeconds,
         // Stored buckets are minutes or hours; a stored bucket is in range when its own start is.
         since: Math.ceil(q.since.getTime() / 1000),
         until: Math.ceil(q.until.getTime() / 1000),
       };
-    if (q.region !== undefined) params.region = q.region;
-    const rows = this.statement(source, q.region !== undefined).all(params) as StatsRow[];
-    return rows.map(toTargetStatsRow);
+    if (grouped && source !== "measurements") params.bs = q.bucketSeconds;
+    if (byRegion) params.region = q.region!;
+    return stmt.all(params) as RawRow[];
+  }
+
+  read(q: TargetStatsQuery, source: StatsSource = statsSource(q.bucketSeconds)): TargetStatsRow[] {
+    return this.rows("target", q, source).map(toTargetStatsRow);
+  }
+
+  readNetworks(q: TargetStatsQuery, source: StatsSource = statsSource(q.bucketSeconds)): NetworkStatsRow[] {
+    return this.rows("network", q, source).map(toNetworkStatsRow);
   }
 }
 
-function toTargetStatsRow(r: StatsRow): TargetStatsRow {
+/** The sums part of a result row, starting at index `at`. */
+function sumsAt(r: RawRow, at: number) {
+  const n = (i: number) => r[at + i] as number;
   const blocked: Record<string, number> = {};
-  for (const k of BLOCKING_KINDS) blocked[k] = r[BLOCKED_COLUMNS[k]];
+  BLOCKING_KINDS.forEach((k, i) => { blocked[k] = n(3 + i); });
   return {
-    bucketStart: new Date(r.b * 1000).toISOString(),
-    region: r.region,
-    network: r.network,
-    probeId: r.probe_id,
-    role: r.role,
-    url: r.url,
-    list: r.list,
-    category: r.category,
-    total: r.total,
-    ok: r.ok,
+    total: n(0),
+    ok: n(1),
     blocked,
-    down: r.down,
-    dnsFailures: r.dns_failures,
-    throughputSum: r.throughput_sum,
-    throughputCount: r.throughput_count,
-    tlsHandshakeSum: r.tls_handshake_sum,
-    tlsHandshakeCount: r.tls_handshake_count,
-    lastAt: new Date(r.last_ms).toISOString(),
+    down: n(2),
+    dnsFailures: n(8),
+    throughputSum: n(9),
+    throughputCount: n(10),
+    tlsHandshakeSum: n(11),
+    tlsHandshakeCount: n(12),
+    lastAt: new Date(n(13)).toISOString(),
+  };
+}
+
+function toTargetStatsRow(r: RawRow): TargetStatsRow {
+  return {
+    bucketStart: new Date((r[0] as number) * 1000).toISOString(),
+    region: r[1] as string,
+    network: r[2] as string,
+    probeId: r[3] as string,
+    role: r[4] as TargetStatsRow["role"],
+    url: r[5] as string,
+    list: r[6] as TargetStatsRow["list"],
+    category: r[7] as string,
+    ...sumsAt(r, 8),
+  };
+}
+
+function toNetworkStatsRow(r: RawRow): NetworkStatsRow {
+  return {
+    bucketStart: new Date((r[0] as number) * 1000).toISOString(),
+    region: r[1] as string,
+    network: r[2] as string,
+    role: r[3] as NetworkStatsRow["role"],
+    list: r[4] as NetworkStatsRow["list"],
+    ...sumsAt(r, 5),
   };
 }

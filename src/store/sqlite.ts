@@ -6,10 +6,11 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../detect/incident.js";
 import { applyMigrations } from "./migrations.js";
-import { RollupBatch, prepareRollupUpsert } from "./sqlite-rollups.js";
-import { TargetStatsReader, statsSource } from "./sqlite-target-stats.js";
+import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
+import { TargetStatsReader } from "./sqlite-target-stats.js";
 import type {
-  IncidentQuery, InsertResult, MeasurementQuery, ProbeRecord, ProbeToken, Store, TargetStatsQuery, TargetStatsRow,
+  IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, TargetStatsQuery,
+  TargetStatsRow,
 } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -56,6 +57,14 @@ interface SeenAggregate {
   lastMs: number;
   n: number;
 }
+
+/** Every rollup table with its primary key and bucket width in seconds (pruned together). */
+const ROLLUP_TABLES: readonly [string, string, number][] = [
+  ["rollups_minute", "region, bucket, network, probe_id, list, url", 60],
+  ["rollups_hour", "region, bucket, network, probe_id, list, url", 3600],
+  ["network_rollups_minute", "region, bucket, network, role, list", 60],
+  ["network_rollups_hour", "region, bucket, network, role, list", 3600],
+];
 
 const FACT_COLUMNS = `id, probe_id, role, region, network, asn, network_kind, url, list, category, started_at,
   accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
@@ -116,7 +125,7 @@ export class SqliteStore implements Store {
         network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
         tls_handshake_time, bytes_per_second, json)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const upsertRollup = prepareRollupUpsert(this.db);
+    const upsertRollups = prepareRollupUpserts(this.db);
     const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
       VALUES (?, ?, ?, ?)
       ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = MAX(last_ms, excluded.last_ms)`);
@@ -149,7 +158,7 @@ export class SqliteStore implements Store {
           seen.set(key, { region: f.region, network: f.network, probeId: f.probeId, role: f.role, lastMs: ms, n: 1 });
         }
       }
-      rollups.flush(upsertRollup);
+      rollups.flush(upsertRollups);
       for (const s of seen.values()) upsertLastSeen.run(s.region, s.network, s.probeId, s.lastMs);
       const perProbe = new Map<string, SeenAggregate>();
       for (const s of seen.values()) {
@@ -229,10 +238,14 @@ export class SqliteStore implements Store {
   }
 
   async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
-    const source = statsSource(q.bucketSeconds);
     // Built on first use, after migrate() created the tables.
     this.statsReader ??= new TargetStatsReader(this.db);
-    return this.statsReader.read(q, source === "rollups_hour" ? "rollups_minute" : source);
+    return this.statsReader.read(q);
+  }
+
+  async networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> {
+    this.statsReader ??= new TargetStatsReader(this.db);
+    return this.statsReader.readNetworks(q);
   }
 
   async lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
@@ -244,11 +257,11 @@ export class SqliteStore implements Store {
   }
 
   /** Deletes in chunks, yielding between them so the API and collector keep being served. */
-  private async deleteInChunks(sql: string, cutoff: number): Promise<number> {
+  private async deleteInChunks(sql: string, ...params: (string | number)[]): Promise<number> {
     const del = this.stmt(sql);
     let total = 0;
     for (;;) {
-      const n = del.run(cutoff, this.pruneChunkSize).changes;
+      const n = del.run(...params, this.pruneChunkSize).changes;
       total += n;
       if (n < this.pruneChunkSize) return total;
       await yieldToEventLoop();
@@ -261,10 +274,19 @@ export class SqliteStore implements Store {
   }
 
   async pruneRollups(olderThan: Date): Promise<number> {
-    // Only whole minutes older than the cutoff go.
-    return this.deleteInChunks(`DELETE FROM rollups_minute WHERE (bucket, region, network, probe_id, list, url) IN
-      (SELECT bucket, region, network, probe_id, list, url FROM rollups_minute WHERE bucket + 60 <= ? LIMIT ?)`,
-    Math.floor(olderThan.getTime() / 1000));
+    // Only whole buckets older than the cutoff go. Rollup tables are keyed region first, so each region's
+    // old rows are one contiguous range.
+    const cutoffS = Math.floor(olderThan.getTime() / 1000);
+    const regions = this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all() as string[];
+    let minuteRows = 0;
+    for (const region of regions) {
+      for (const [table, key, width] of ROLLUP_TABLES) {
+        const n = await this.deleteInChunks(`DELETE FROM ${table} WHERE (${key}) IN
+          (SELECT ${key} FROM ${table} WHERE region = ? AND bucket <= ? LIMIT ?)`, region, cutoffS - width);
+        if (table === "rollups_minute") minuteRows += n;
+      }
+    }
+    return minuteRows;
   }
 
   async saveIncident(incident: Incident): Promise<void> {

@@ -38,6 +38,12 @@ export interface TargetStatsRow {
   lastAt: string;
 }
 
+/**
+ * TargetStatsRows summed over every probe and target of one bucket x region x network x role x list: what
+ * region grids and timelines show, read from far fewer rows than targetStats.
+ */
+export type NetworkStatsRow = Omit<TargetStatsRow, "probeId" | "url" | "category">;
+
 export interface TargetStatsQuery {
   since: Date;
   until: Date;
@@ -99,11 +105,13 @@ export interface Store {
   measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]>;
   /** Per-minute rollups (re-bucketed to bucketSeconds), kept longer than raw measurements. */
   targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]>;
+  /** targetStats summed over probes and targets (same buckets, same sources, same retention). */
+  networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]>;
   /** Newest startedAt per region and per probe, for "dark" detection and last-seen. */
   lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
   /** Deletes raw measurements older than the cutoff (rollups stay). Returns rows deleted. */
   pruneMeasurements(olderThan: Date): Promise<number>;
-  /** Deletes rollups older than the cutoff. */
+  /** Deletes rollups older than the cutoff (whole buckets only). Returns minute-rollup rows deleted. */
   pruneRollups(olderThan: Date): Promise<number>;
 
   saveIncident(incident: Incident): Promise<void>;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
 import { MIGRATIONS, applyMigrations, schemaVersion, type Migration } from "../../src/store/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import { fixtureMeasurement } from "../fixtures/measurement.js";
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "kw-migr-")); });
@@ -49,5 +50,58 @@ describe("migrations", () => {
     applyMigrations(db, [{ version: 1, name: "one", sql: "" }, { version: 2, name: "two", sql: "" }]);
     expect(() => applyMigrations(db, [{ version: 1, name: "one", sql: "" }])).toThrow(/newer/);
     db.close();
+  });
+
+  it("version 2 carries a version-1 database forward: minute rollups re-keyed, hour and network rollups backfilled", async () => {
+    const base = Date.parse("2025-01-05T00:00:00Z");
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => fixtureMeasurement({
+      startedAt: new Date(base + (from + i) * 97_000).toISOString(),
+      region: i % 3 === 0 ? "KZ-47" : "KZ-75", probeId: `p${i % 4}`, url: `https://t${i % 5}.test/`,
+      accessible: i % 6 !== 0, blocking: i % 12 === 0 ? "dns" : null, bytesPerSecond: i % 7 === 0 ? 5000 + i : null,
+      handshakeTime: (i % 4) * 0.125, // binary fractions: sums agree exactly whatever the order of addition
+    }));
+    const first = batch(0, 300);
+    const later = batch(300, 100);
+    // The reference: a store that was always at the newest version.
+    const reference = new SqliteStore(join(dir, "reference.sqlite"));
+    await reference.migrate();
+    await reference.insertMeasurements(first);
+    // A version-1 file holding what a version-1 store wrote for `first` (its tables had these columns).
+    const oldPath = join(dir, "old.sqlite");
+    const old = new BetterSqlite3(oldPath);
+    applyMigrations(old, MIGRATIONS.filter((m) => m.version === 1));
+    old.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
+    const cols = (t: string) => (old.prepare(`SELECT name FROM pragma_table_info('${t}')`).all() as { name: string }[])
+      .map((c) => c.name).join(", ");
+    for (const t of ["measurements", "rollups_minute", "last_seen", "probes"]) {
+      old.exec(`INSERT INTO main.${t} (${cols(t)}) SELECT ${cols(t)} FROM ref.${t}`);
+    }
+    old.exec("DETACH ref");
+    expect(old.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(bucket,/);
+    old.close();
+
+    const migrated = new SqliteStore(oldPath);
+    await migrated.migrate();
+    const q = { since: new Date(base), until: new Date(base + 86400_000) };
+    const same = async () => {
+      for (const bucketSeconds of [60, 3600, 86400]) {
+        expect(await migrated.targetStats({ ...q, bucketSeconds })).toEqual(await reference.targetStats({ ...q, bucketSeconds }));
+        expect(await migrated.networkStats({ ...q, bucketSeconds })).toEqual(await reference.networkStats({ ...q, bucketSeconds }));
+        expect(await migrated.networkStats({ ...q, bucketSeconds, region: "KZ-47" }))
+          .toEqual(await reference.networkStats({ ...q, bucketSeconds, region: "KZ-47" }));
+      }
+    };
+    await same();
+    expect((await migrated.targetStats({ ...q, bucketSeconds: 3600 })).reduce((n, r) => n + r.total, 0)).toBe(300);
+    // Writes after the migration add to the backfilled rows (first and later share hours).
+    expect(await migrated.insertMeasurements([...later, ...first.slice(0, 10)])).toEqual({ inserted: 100, duplicates: 10 });
+    await reference.insertMeasurements(later);
+    await same();
+    const db = new BetterSqlite3(oldPath, { readonly: true });
+    expect(schemaVersion(db)).toBe(2);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket,/);
+    db.close();
+    await migrated.close();
+    await reference.close();
   });
 });
