@@ -5,7 +5,7 @@
 // in [since, until), and rows are grouped and ordered alike. Two grains: per target (TargetStatsRow) and per
 // network (NetworkStatsRow, summed over probes and targets, from their own smaller tables).
 import type { Database, Statement } from "better-sqlite3";
-import { BLOCKED_COLUMNS, BLOCKING_KINDS, SUM_COLUMNS } from "./sqlite-rollups.js";
+import { BLOCKED_COLUMNS, SUM_COLUMNS } from "./sqlite-rollups.js";
 import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "./store.js";
 
 export type StatsSource = "rollups_hour" | "rollups_minute" | "measurements";
@@ -109,36 +109,44 @@ export class TargetStatsReader {
   }
 
   read(q: TargetStatsQuery, source: StatsSource = statsSource(q.bucketSeconds)): TargetStatsRow[] {
-    return this.rows("target", q, source).map(toTargetStatsRow);
+    const iso = new IsoCache();
+    return this.rows("target", q, source).map((r) => toTargetStatsRow(r, iso));
   }
 
   readNetworks(q: TargetStatsQuery, source: StatsSource = statsSource(q.bucketSeconds)): NetworkStatsRow[] {
-    return this.rows("network", q, source).map(toNetworkStatsRow);
+    const iso = new IsoCache();
+    return this.rows("network", q, source).map((r) => toNetworkStatsRow(r, iso));
   }
 }
 
-/** The sums part of a result row, starting at index `at`. */
-function sumsAt(r: RawRow, at: number) {
-  const n = (i: number) => r[at + i] as number;
-  const blocked: Record<string, number> = {};
-  BLOCKING_KINDS.forEach((k, i) => { blocked[k] = n(3 + i); });
+/** Many rows of one read share a bucket start (and often a last time): format each instant once. */
+class IsoCache {
+  private readonly seen = new Map<number, string>();
+
+  of(ms: number): string {
+    let s = this.seen.get(ms);
+    if (s === undefined) {
+      s = new Date(ms).toISOString();
+      this.seen.set(ms, s);
+    }
+    return s;
+  }
+}
+
+function blockedAt(r: RawRow, at: number): Record<string, number> {
   return {
-    total: n(0),
-    ok: n(1),
-    blocked,
-    down: n(2),
-    dnsFailures: n(8),
-    throughputSum: n(9),
-    throughputCount: n(10),
-    tlsHandshakeSum: n(11),
-    tlsHandshakeCount: n(12),
-    lastAt: new Date(n(13)).toISOString(),
+    dns: r[at] as number,
+    tcp: r[at + 1] as number,
+    tls: r[at + 2] as number,
+    "http-failure": r[at + 3] as number,
+    "http-diff": r[at + 4] as number,
   };
 }
 
-function toTargetStatsRow(r: RawRow): TargetStatsRow {
+// Index of each value in a result row: [b, ...grain columns, ...SUM_COLUMNS, last_ms].
+function toTargetStatsRow(r: RawRow, iso: IsoCache): TargetStatsRow {
   return {
-    bucketStart: new Date((r[0] as number) * 1000).toISOString(),
+    bucketStart: iso.of((r[0] as number) * 1000),
     region: r[1] as string,
     network: r[2] as string,
     probeId: r[3] as string,
@@ -146,17 +154,35 @@ function toTargetStatsRow(r: RawRow): TargetStatsRow {
     url: r[5] as string,
     list: r[6] as TargetStatsRow["list"],
     category: r[7] as string,
-    ...sumsAt(r, 8),
+    total: r[8] as number,
+    ok: r[9] as number,
+    blocked: blockedAt(r, 11),
+    down: r[10] as number,
+    dnsFailures: r[16] as number,
+    throughputSum: r[17] as number,
+    throughputCount: r[18] as number,
+    tlsHandshakeSum: r[19] as number,
+    tlsHandshakeCount: r[20] as number,
+    lastAt: iso.of(r[21] as number),
   };
 }
 
-function toNetworkStatsRow(r: RawRow): NetworkStatsRow {
+function toNetworkStatsRow(r: RawRow, iso: IsoCache): NetworkStatsRow {
   return {
-    bucketStart: new Date((r[0] as number) * 1000).toISOString(),
+    bucketStart: iso.of((r[0] as number) * 1000),
     region: r[1] as string,
     network: r[2] as string,
     role: r[3] as NetworkStatsRow["role"],
     list: r[4] as NetworkStatsRow["list"],
-    ...sumsAt(r, 5),
+    total: r[5] as number,
+    ok: r[6] as number,
+    blocked: blockedAt(r, 8),
+    down: r[7] as number,
+    dnsFailures: r[13] as number,
+    throughputSum: r[14] as number,
+    throughputCount: r[15] as number,
+    tlsHandshakeSum: r[16] as number,
+    tlsHandshakeCount: r[17] as number,
+    lastAt: iso.of(r[18] as number),
   };
 }
