@@ -6,6 +6,7 @@
 import type { Incident } from "./incident.js";
 import type { Bounds } from "./bounds.js";
 import { buildIncident, type BuildInput } from "./build.js";
+import { utc } from "./summary.js";
 
 interface IncidentEventBase {
   incident: Incident;
@@ -79,9 +80,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   const save: Incident[] = [];
   const events: IncidentEvent[] = [];
+  const idOf = new Map<BuildInput, string>();
   for (const { b, prev } of pairs) {
+    if (prev) idOf.set(b, prev.id);
     if (!prev) {
       const incident = buildIncident(b);
+      idOf.set(b, incident.id);
       save.push(incident);
       events.push({ type: "opened", incident, previous: null, at });
       if (incident.status === "closed") events.push({ type: "closed", incident, previous: null, at });
@@ -95,22 +99,41 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   }
   for (const prev of unmatched.values()) {
     if (Date.parse(prev.startedAt) < input.from) continue; // outside what this pass re-derived
-    const incident: Incident = {
-      ...prev,
-      status: "closed",
-      endedAt: prev.endedAt ?? at,
-      revisedAt: at,
-      revisions: [
-        ...prev.revisions,
-        { at, field: "status", from: prev.status, to: "closed", reason: "re-evaluation with late measurements no longer shows this incident" },
-      ],
-    };
-    if (JSON.stringify(incident) === JSON.stringify(prev)) continue;
-    save.push(incident);
-    events.push({ type: "revised", incident, previous: prev, at });
-    if (prev.status === "open") events.push({ type: "closed", incident, previous: prev, at });
+    const withdrawn = withdraw(prev, input.built, idOf, at);
+    if (!withdrawn) continue;
+    save.push(withdrawn);
+    events.push({ type: "revised", incident: withdrawn, previous: prev, at });
+    if (prev.status === "open") events.push({ type: "closed", incident: withdrawn, previous: prev, at });
   }
   return { save, events };
+}
+
+export const WITHDRAWN = "re-evaluation with late measurements no longer shows this incident";
+
+/**
+ * Closes a published incident the re-derived data no longer supports, once: a second pass finding the
+ * same thing changes nothing. A `dark` incident whose region's spooled measurements show what really
+ * happened points at the incident that now covers that time, so its permalink leads somewhere.
+ */
+function withdraw(prev: Incident, built: readonly BuildInput[], idOf: ReadonlyMap<BuildInput, string>, at: string): Incident | null {
+  if (prev.revisions.some((r) => r.field === "status" && r.reason.startsWith(WITHDRAWN))) return null;
+  const covering = prev.kind === "dark"
+    ? built.find((b) => b.finding.region === prev.region && b.finding.network !== null && overlaps(span(b.bounds), span(prev)))
+    : undefined;
+  const coveringId = covering ? idOf.get(covering) ?? null : null;
+  const reason = covering
+    ? `${WITHDRAWN}: measurements the region's probes spooled while cut off arrived late and show ${covering.finding.kind} on network ${covering.finding.network}${coveringId ? ` (incident ${coveringId})` : ""}`
+    : WITHDRAWN;
+  const endedAt = prev.endedAt ?? at;
+  const summary = `${prev.summary.replace(/, ongoing\.$/, `, to ${utc(endedAt)}.`)} Withdrawn on ${utc(at)}: ${reason.slice(WITHDRAWN.length + 2) || "later measurements do not support it"}.`;
+  return {
+    ...prev,
+    status: "closed",
+    endedAt,
+    summary,
+    revisedAt: at,
+    revisions: [...prev.revisions, { at, field: "status", from: prev.status, to: "closed", reason }],
+  };
 }
 
 function update(

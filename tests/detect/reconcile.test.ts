@@ -95,3 +95,28 @@ describe("reconcile", () => {
     expect(save[0]?.revisions.map((r) => r.field)).toEqual(["network", "kind", "startedAt"]);
   });
 });
+
+describe("reconcile: withdrawing what late data no longer supports", () => {
+  it("withdraws once, and later passes leave the withdrawn incident alone", () => {
+    const prev = buildIncident({ finding: finding("service_blocking", { targets: ["https://t.me/"] }), bounds: bounds(T + 30_000), measurementIds: [] });
+    const first = reconcile({ built: [], existing: [prev], from, now });
+    expect(first.events.map((e) => e.type)).toEqual(["revised", "closed"]);
+    const withdrawn = first.save[0]!;
+    expect(withdrawn).toMatchObject({ status: "closed", endedAt: now.toISOString(), revisedAt: now.toISOString() });
+    expect(withdrawn.summary).not.toMatch(/ongoing/);
+    expect(withdrawn.summary).toMatch(/Withdrawn on /);
+    const later = new Date(now.getTime() + 5 * MIN);
+    expect(reconcile({ built: [], existing: [withdrawn], from, now: later })).toEqual({ save: [], events: [] });
+  });
+
+  it("points a dark incident at the network incident its region's late measurements show", () => {
+    const dark = buildIncident({ finding: finding("dark"), bounds: bounds(T + 10 * MIN), measurementIds: [] });
+    const shutdown = { finding: finding("full_shutdown"), bounds: bounds(T + 30_000), measurementIds: [] };
+    const existingShutdown = buildIncident(shutdown);
+    const { save, events } = reconcile({ built: [shutdown], existing: [existingShutdown, dark], from, now });
+    const withdrawn = save.find((i) => i.id === dark.id)!;
+    expect(withdrawn.status).toBe("closed");
+    expect(withdrawn.revisions.at(-1)?.reason).toContain(`show full_shutdown on network kcell-mobile (incident ${existingShutdown.id})`);
+    expect(events.filter((e) => e.incident.id === dark.id).map((e) => e.type)).toEqual(["revised", "closed"]);
+  });
+});
