@@ -7,7 +7,7 @@
 // child process so autocannon does not share its event loop.
 import { fork } from "node:child_process";
 import { statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -49,8 +49,10 @@ function uuid(n: number): string {
 }
 
 /** One site check as a probe reports it (compact: no HTTP hop detail, which the rollups do not use). */
+const HOSTS = new Map(TARGETS.map((t) => [t.url, new URL(t.url).hostname]));
+
 function measurement(n: number, t: number, region: string, net: (typeof NETWORKS)[number], probe: string, target: (typeof TARGETS)[number]): Measurement {
-  const host = new URL(target.url).hostname;
+  const host = HOSTS.get(target.url)!;
   // A whitelist-only episode on KZ-47 mobile during the last day, 6 h long; otherwise ~3 % random failures.
   const whitelistOnly = region === "KZ-47" && net.kind === "mobile" && t > END - 30 * 3600_000 && t < END - 24 * 3600_000;
   const fails = (whitelistOnly && target.list === "non_whitelisted") || n % 33 === 0;
@@ -82,6 +84,7 @@ async function generate(store: SqliteStore): Promise<{ count: number; seconds: n
   const started = performance.now();
   let n = 0;
   let batch: Measurement[] = [];
+  let flushes = 0;
   for (let round = START; round < END; round += ROUND_MS) {
     for (const region of REGION_IDS) {
       for (const net of NETWORKS) {
@@ -93,10 +96,11 @@ async function generate(store: SqliteStore): Promise<{ count: number; seconds: n
         }
       }
     }
-    if (batch.length >= 10_000) {
+    // Large batches: one transaction (and one rollup fold) per ~50k rows instead of per ~10k.
+    if (batch.length >= 50_000) {
       await store.insertMeasurements(batch);
       batch = [];
-      if ((round - START) % (ROUND_MS * 288) === 0) process.stdout.write(`  generated ${n} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+      if (++flushes % 20 === 0) process.stdout.write(`  generated ${n} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
   }
   if (batch.length) await store.insertMeasurements(batch);
@@ -157,6 +161,34 @@ async function withServer<T>(dbPath: string, cacheMs: number, fn: (base: string)
   }
 }
 
+/** Sequential store calls (no HTTP): what one request costs the store, per read path. */
+async function storeTimings(store: SqliteStore, runs = 20): Promise<{ call: string; rows: number; p50: number; p95: number }[]> {
+  const week = { since: new Date(END - 7 * 86400_000), until: new Date(END), region: "KZ-47", bucketSeconds: 3600 };
+  const recent = { since: new Date(END - 15 * 60_000), until: new Date(END), bucketSeconds: 900 };
+  const calls: [string, () => Promise<unknown[]>][] = [
+    ["targetStats 7 d KZ-47 hour", () => store.targetStats(week)],
+    ["networkStats 7 d KZ-47 hour", () => store.networkStats(week)],
+    ["targetStats 15 min all regions", () => store.targetStats(recent)],
+    ["networkStats 15 min all regions", () => store.networkStats(recent)],
+    ["targetStats 1 d KZ-47 5 min (detector baseline chunk)", () => store.targetStats({ ...week, since: new Date(END - 86400_000), bucketSeconds: 300 })],
+  ];
+  const out = [];
+  for (const [call, fn] of calls) {
+    const ms: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      rows = (await fn()).length;
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    const pct = (p: number) => Number(ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(1));
+    out.push({ call, rows, p50: pct(50), p95: pct(95) });
+    console.log(`store ${call}: ${rows} rows, p50 ${pct(50)} ms, p95 ${pct(95)} ms`);
+  }
+  return out;
+}
+
 export async function benchApi(dbPath = join(tmpdir(), "keepwatch-bench-api.db"), connections = 20, seconds = 10) {
   const store = new SqliteStore(dbPath);
   await store.migrate();
@@ -168,6 +200,7 @@ export async function benchApi(dbPath = join(tmpdir(), "keepwatch-bench-api.db")
     console.log(`generated ${generation.count} measurements in ${generation.seconds.toFixed(0)} s (${Math.round(generation.count / generation.seconds)}/s)`);
   }
   const count = Number(await store.getState("bench:api:count"));
+  const storeCalls = await storeTimings(store);
   await store.close();
   const sqliteBytes = statSync(dbPath).size;
   const timeline = `/api/v1/regions/KZ-47/timeline?since=${new Date(END - 7 * 86400_000).toISOString()}&until=${new Date(END).toISOString()}&bucket=hour`;
@@ -196,7 +229,7 @@ export async function benchApi(dbPath = join(tmpdir(), "keepwatch-bench-api.db")
       }
     });
   }
-  return { measurements: count, sqliteBytes, generation, connections, seconds, figures, sequential };
+  return { measurements: count, sqliteBytes, generation, connections, seconds, storeCalls, figures, sequential, loadAverage: loadavg() };
 }
 
 if (process.argv[2] === "--serve") {
