@@ -14,9 +14,9 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 const run = promisify(execFile);
 const CLI = ["--import", "tsx", "src/cli.ts"];
 
-async function keepwatch(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function keepwatch(args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const child = run(process.execPath, [...CLI, ...args], { cwd: process.cwd(), timeout: 60_000 });
+    const child = run(process.execPath, [...CLI, ...args], { cwd: process.cwd(), timeout: 60_000, env });
     if (input !== undefined) {
       child.child.stdin?.end(input);
     }
@@ -119,5 +119,15 @@ describe("keepwatch token", () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe("keepwatch serve", () => {
+  it("exits with a message saying how to get Redis when redis-server is missing and REDIS_URL is unset", async () => {
+    const env = { ...process.env, PATH: join(dir, "empty-path") };
+    delete env.REDIS_URL;
+    const r = await keepwatch(["serve", "--data", join(dir, "serve-data"), "--port", "0"], undefined, env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/redis-server is not installed.*apt-get install redis-server.*REDIS_URL/s);
   });
 });
