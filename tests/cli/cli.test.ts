@@ -124,7 +124,7 @@ describe("keepwatch token", () => {
 
 describe("keepwatch serve", () => {
   it("exits with a message saying how to get Redis when redis-server is missing and REDIS_URL is unset", async () => {
-    const env = { ...process.env, PATH: join(dir, "empty-path") };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: join(dir, "empty-path") };
     delete env.REDIS_URL;
     const r = await keepwatch(["serve", "--data", join(dir, "serve-data"), "--port", "0"], undefined, env);
     expect(r.code).toBe(1);
