@@ -1,12 +1,15 @@
 // The connection under one HTTP exchange: TCP (and TLS) to an address our caller already resolved, never one
 // undici would look up itself, so DNS and HTTP are judged separately. The URL's host still goes into the Host
 // header (undici takes it from the origin) and into SNI (set here). Handshakes are timed as they happen.
-// Shared by http.ts and throughput.ts.
+// Shared by http.ts and throughput.ts. A connection another prober already opened (and measured) to the same
+// address can be handed in: the exchange then runs over it instead of opening its own (OONI LTE does the
+// same: one connection per address, the chosen one fetches the page).
 import net from "node:net";
 import tls from "node:tls";
 import { performance } from "node:perf_hooks";
 import { Client } from "undici";
 import type { buildConnector } from "undici";
+import type { HeldConnection } from "./tcp.js";
 import { secureContextFor } from "./tls-context.js";
 
 /** Where the exchange got to, and when (performance.now() milliseconds). */
@@ -14,6 +17,8 @@ export interface ConnectionTrace {
   tcpStart: number | null;
   tcpDone: number | null;
   tlsDone: number | null;
+  /** True when the exchange ran over a handed-in connection: the marks above are that connection's. */
+  reused: boolean;
   /** The sockets opened, so a timed-out exchange can be torn down even mid-handshake. */
   sockets: net.Socket[];
 }
@@ -25,10 +30,15 @@ export interface PinnedTarget {
   address: string;
   /** Extra trusted CA certificates (PEM) for https. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * An open connection to `address` (TLS for https) to send the request over; if it is gone by the time the
+   * request starts, a fresh connection is made as without it.
+   */
+  connection?: HeldConnection;
 }
 
 export function newTrace(): ConnectionTrace {
-  return { tcpStart: null, tcpDone: null, tlsDone: null, sockets: [] };
+  return { tcpStart: null, tcpDone: null, tlsDone: null, reused: false, sockets: [] };
 }
 
 /** The port a URL talks to: explicit, else the scheme's default. */
@@ -44,7 +54,21 @@ function sniFor(url: URL): string | undefined {
 }
 
 function pinnedConnector(target: PinnedTarget, trace: ConnectionTrace): buildConnector.connector {
+  let held = target.connection;
   return (_opts, callback) => {
+    const reuse = held;
+    held = undefined; // one use: a second connect (undici retrying) makes a fresh connection
+    if (reuse && !reuse.socket.destroyed && (target.url.protocol === "https:") === (reuse.tlsDone !== null)) {
+      trace.tcpStart = reuse.tcpStart;
+      trace.tcpDone = reuse.tcpDone;
+      trace.tlsDone = reuse.tlsDone;
+      trace.reused = true;
+      trace.sockets.push(reuse.socket);
+      // Never call back synchronously: undici's dispatch loop is still running and would not see the socket.
+      process.nextTick(() => callback(null, reuse.socket));
+      return;
+    }
+    reuse?.socket.destroy();
     const port = urlPort(target.url);
     trace.tcpStart = performance.now();
     const tcp = net.connect({ host: target.address, port });
@@ -106,6 +130,13 @@ export function pinnedClient(target: PinnedTarget, trace: ConnectionTrace): Clie
 
 /** Close everything an exchange opened, whatever state it is in. */
 export async function teardown(client: Client, trace: ConnectionTrace): Promise<void> {
+  if (trace.reused) {
+    // A handed-in socket is connected (maybe HTTP/2): undici's HTTP/2 session must close before its socket,
+    // or undici 7 throws from the session's close handler.
+    await client.destroy().catch(() => undefined);
+    for (const s of trace.sockets) s.destroy();
+    return;
+  }
   for (const s of trace.sockets) s.destroy();
   await client.destroy().catch(() => undefined);
 }

@@ -1,7 +1,8 @@
 // HTTP GET of one URL, pinned to an address the caller resolved, following redirects by hand so that every
-// hop is measured on its own fresh connection (connect, TLS, first byte, download). Network failures are
-// results with an http_* failure class, never exceptions. Bodies are read up to a cap (512 KiB, as OONI)
-// and fingerprinted for block pages.
+// redirect hop is measured on its own fresh connection (connect, TLS, first byte, download). The first hop
+// can instead reuse a connection the caller already opened and measured (web.ts: one connection per
+// address). Network failures are results with an http_* failure class, never exceptions. Bodies are read
+// up to a cap (512 KiB, as OONI) and fingerprinted for block pages.
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -9,8 +10,9 @@ import type { Dispatcher } from "undici";
 import { detectBlockPage } from "./blockpage.js";
 import type { CompiledFingerprint } from "./blockpage.js";
 import { decodeBody, extractTitle } from "./html.js";
-import { errorCode, newTrace, pinnedClient, teardown } from "./http-connect.js";
+import { errorCode, newTrace, pinnedClient, teardown, urlPort } from "./http-connect.js";
 import type { ConnectionTrace } from "./http-connect.js";
+import type { HeldConnection } from "./tcp.js";
 import type { BlockPageMatch, HttpFailure, HttpHop, HttpResult, ProbeOptions, Prober } from "./types.js";
 
 export interface HttpTarget {
@@ -35,6 +37,12 @@ export interface HttpOptions extends ProbeOptions {
   userAgent?: string;
   /** Block-page fingerprints checked on every hop (see blockpage.ts loadFingerprints). */
   fingerprints?: readonly CompiledFingerprint[];
+  /**
+   * An open connection to `target.address` on the URL's port (TLS for https, handshake done and certificate
+   * checked by the caller) for the first hop; probeHttp owns it from here and closes it. The hop's connect and
+   * tls phases are then that connection's own, and its total adds them to the exchange.
+   */
+  connection?: HeldConnection;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -80,6 +88,8 @@ function classify(err: unknown, timedOut: boolean): HttpFailure {
 
 interface HopOutcome {
   hop: HttpHop;
+  /** Seconds of a reused connection's handshakes, which ran before the hop started (0 on a fresh one). */
+  setup: number;
   location: string | null;
   blockPage: BlockPageMatch | null;
 }
@@ -120,11 +130,17 @@ async function readCapped(body: AsyncIterable<Buffer>, max: number, into: { chun
   }
 }
 
-/** One GET on a fresh pinned connection, bounded by `timeoutSeconds` from start to the end of the body. */
-async function exchange(url: URL, address: string, options: HttpOptions, maxBody: number): Promise<Exchange> {
+/**
+ * One GET on a pinned connection (`connection`, else a fresh one), bounded by `timeoutSeconds` from start to
+ * the end of the body.
+ */
+async function exchange(url: URL, address: string, options: HttpOptions, maxBody: number,
+  connection: HeldConnection | undefined): Promise<Exchange> {
   const trace = newTrace();
   const start = performance.now();
-  const client = pinnedClient({ url, address, ...(options.ca === undefined ? {} : { ca: options.ca }) }, trace);
+  const client = pinnedClient({
+    url, address, ...(options.ca === undefined ? {} : { ca: options.ca }), ...(connection === undefined ? {} : { connection }),
+  }, trace);
   const abort = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -172,14 +188,18 @@ async function exchange(url: URL, address: string, options: HttpOptions, maxBody
   return out;
 }
 
-async function fetchHop(url: URL, address: string, options: HttpOptions, maxBody: number): Promise<HopOutcome> {
-  const x = await exchange(url, address, options, maxBody);
+async function fetchHop(url: URL, address: string, options: HttpOptions, maxBody: number,
+  connection: HeldConnection | undefined): Promise<HopOutcome> {
+  const x = await exchange(url, address, options, maxBody, connection);
   const https = url.protocol === "https:";
   const answered = x.status !== null;
   const text = answered ? decodeBody(x.body, headerValue(x.headers, "content-type")) : "";
   const title = answered ? extractTitle(text) : null;
   const location = headerValue(x.headers, "location") ?? null;
   const ready = https ? x.trace.tlsDone : x.trace.tcpDone; // connection usable from here
+  // A reused connection was ready before the request: its wait for the request is nobody's phase, so first
+  // byte counts from the request and the total is its handshakes plus the exchange.
+  const setup = x.trace.reused ? seconds(x.trace.tcpStart, ready) ?? 0 : 0;
   const hop: HttpHop = {
     url: url.href,
     address,
@@ -194,14 +214,14 @@ async function fetchHop(url: URL, address: string, options: HttpOptions, maxBody
       dns: null, // our caller resolved
       connect: seconds(x.trace.tcpStart, x.trace.tcpDone),
       tls: https ? seconds(x.trace.tcpDone, x.trace.tlsDone) : null,
-      firstByte: seconds(ready, x.headersAt),
+      firstByte: seconds(x.trace.reused ? x.start : ready, x.headersAt),
       download: seconds(x.headersAt, x.bodyEnd),
-      total: (x.end - x.start) / 1000,
+      total: (x.end - x.start) / 1000 + setup,
     },
   };
   const evidence = { title, body: text, headers: x.headers, location: location === null ? null : resolveLocation(url, location), addresses: [address] };
   const blockPage = options.fingerprints?.length ? detectBlockPage(evidence, options.fingerprints) : null;
-  return { hop, location, blockPage };
+  return { hop, location, blockPage, setup };
 }
 
 function resolveLocation(base: URL, location: string): string {
@@ -222,6 +242,16 @@ async function addressFor(url: URL, options: HttpOptions): Promise<string | null
   return options.resolve(host).catch(() => null);
 }
 
+/** A handed-in connection must go where the first hop would connect: anything else is a caller's bug. */
+function checkHeldConnection(url: URL, address: string, held: HeldConnection | undefined): void {
+  if (!held || held.socket.destroyed) return;
+  const to = `${held.socket.remoteAddress}:${held.socket.remotePort}`;
+  if (held.socket.remoteAddress !== address.replace(/^\[|\]$/g, "") || held.socket.remotePort !== urlPort(url)) {
+    held.socket.destroy();
+    throw new TypeError(`probeHttp: the connection given goes to ${to}, not to ${address}:${urlPort(url)}`);
+  }
+}
+
 /**
  * GET `target.url` from `target.address`, following up to `maxRedirects` redirects. A redirect loop or too
  * many redirects ends with `http_too_many_redirects`. Rejects only for bad arguments (an unparsable URL or a
@@ -230,6 +260,7 @@ async function addressFor(url: URL, options: HttpOptions): Promise<string | null
 export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (target, options) => {
   let url = new URL(target.url);
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`probeHttp: unsupported scheme ${url.protocol}`);
+  checkHeldConnection(url, target.address, options.connection);
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const start = performance.now();
@@ -238,6 +269,8 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
   let address: string | null = target.address;
   let blockPage: BlockPageMatch | null = null;
   let failure: HttpFailure | null = null;
+  let connection = options.connection; // first hop only
+  let setup = 0; // handshake time of a reused connection, which ran before this call
 
   for (;;) {
     visited.add(url.href);
@@ -246,7 +279,10 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
       failure = "http_error";
       break;
     }
-    const { hop, location, blockPage: match } = await fetchHop(url, address, options, maxBody);
+    const { hop, location, blockPage: match, setup: hopSetup } = await fetchHop(url, address, options, maxBody, connection);
+    if (connection && !connection.socket.destroyed) connection.socket.destroy(); // not taken (e.g. gone): ours to close
+    setup += hopSetup;
+    connection = undefined;
     hops.push(hop);
     blockPage ??= match;
     if (hop.failure !== null) {
@@ -280,6 +316,6 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
     status: last?.status ?? null,
     failure,
     blockPage,
-    time: (performance.now() - start) / 1000,
+    time: (performance.now() - start) / 1000 + setup,
   };
 };

@@ -7,8 +7,31 @@ import type { Endpoint, ProbeOptions, Prober, TcpFailure, TcpResult } from "./ty
 export type TcpOptions = ProbeOptions;
 
 export type TcpOpenResult =
-  | { ok: true; socket: Socket; connectTime: number }
+  | { ok: true; socket: Socket; connectTime: number; startedAt: number; connectedAt: number }
   | { ok: false; failure: TcpFailure; error: unknown };
+
+/**
+ * An open connection handed from the prober that measured its handshakes to the HTTP exchange that reuses it
+ * (OONI LTE: one connection per address). Marks are performance.now() milliseconds; `tlsDone` is null for
+ * cleartext. Whoever holds it must destroy the socket.
+ */
+export interface HeldConnection {
+  socket: Socket;
+  tcpStart: number;
+  tcpDone: number;
+  tlsDone: number | null;
+}
+
+export interface TcpConnectOptions extends TcpOptions {
+  /** Hand back the open socket instead of closing it (the caller then owns it). */
+  keepSocket?: boolean;
+}
+
+/** A TCP measurement and, when asked for and connected, the open connection. */
+export interface TcpConnect {
+  tcp: TcpResult;
+  connection: HeldConnection | null;
+}
 
 /** Maps a socket error to a TCP failure class by its errno code. */
 export function classifyTcpError(error: unknown): TcpFailure {
@@ -62,14 +85,27 @@ export function openTcp(target: Endpoint, options: TcpOptions): Promise<TcpOpenR
     socket.on("error", onError);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
-    socket.once("connect", () => settle({ ok: true, socket, connectTime: (performance.now() - started) / 1000 }));
+    socket.once("connect", () => {
+      const connectedAt = performance.now();
+      settle({ ok: true, socket, connectTime: (connectedAt - started) / 1000, startedAt: started, connectedAt });
+    });
   });
 }
 
-export const probeTcp: Prober<Endpoint, TcpOptions, TcpResult> = async (target, options) => {
+/** probeTcp's measurement, optionally keeping the connection open for an HTTP GET over it. */
+export async function connectTcp(target: Endpoint, options: TcpConnectOptions): Promise<TcpConnect> {
   const { host, port } = checkEndpoint(target);
   const opened = await openTcp({ host, port }, options);
-  if (!opened.ok) return { address: host, port, failure: opened.failure, connectTime: null };
-  opened.socket.destroy();
-  return { address: host, port, failure: null, connectTime: opened.connectTime };
-};
+  if (!opened.ok) return { tcp: { address: host, port, failure: opened.failure, connectTime: null }, connection: null };
+  const tcp: TcpResult = { address: host, port, failure: null, connectTime: opened.connectTime };
+  if (!options.keepSocket) {
+    opened.socket.destroy();
+    return { tcp, connection: null };
+  }
+  // A reset while the socket waits for its GET must not crash the process; the GET will see the socket gone.
+  opened.socket.on("error", () => undefined);
+  return { tcp, connection: { socket: opened.socket, tcpStart: opened.startedAt, tcpDone: opened.connectedAt, tlsDone: null } };
+}
+
+export const probeTcp: Prober<Endpoint, TcpOptions, TcpResult> = async (target, options) =>
+  (await connectTcp(target, options)).tcp;

@@ -3,16 +3,17 @@
 // Certificates are checked after the handshake rather than by aborting it, so a bad certificate still yields
 // the negotiated protocol and a summary of what the server presented.
 //
-// tls.ts reports only tls_* classes. If the TCP connect itself fails, the result is tls_error with
-// handshakeTime null: the site-check composer runs tcp.ts separately and that result says why.
+// tls.ts's TlsResult carries only tls_* classes: if the TCP connect itself fails, it is tls_error with
+// handshakeTime null. handshakeTls also returns the TCP result of the same connect (tcp_* class, connect
+// time), so a site check needs no separate TCP connection, and can keep the socket for its HTTP GET.
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
 import { toAsciiHostname } from "./idn.js";
-import { checkEndpoint, openTcp } from "./tcp.js";
+import { checkEndpoint, openTcp, type HeldConnection } from "./tcp.js";
 import { secureContextFor } from "./tls-context.js";
-import type { Endpoint, ProbeOptions, Prober, TlsFailure, TlsResult } from "./types.js";
+import type { Endpoint, ProbeOptions, Prober, TcpResult, TlsFailure, TlsResult } from "./types.js";
 
 export interface TlsTarget extends Endpoint {
   /** The name sent as SNI and checked against the certificate (IDN converted to punycode). */
@@ -24,6 +25,22 @@ export interface TlsOptions extends ProbeOptions {
   alpn?: string[];
   /** Trusted CA certificates (PEM). Replaces the built-in root store, like curl --cacert. */
   ca?: string | string[];
+}
+
+export interface TlsHandshakeOptions extends TlsOptions {
+  /**
+   * Hand back the socket when the handshake completed (whatever the certificate): the caller owns it and
+   * must destroy it. Without it the socket is closed right after the handshake.
+   */
+  keepSocket?: boolean;
+}
+
+/** One connection's TCP connect and TLS handshake, as tcp.ts and probeTls would report them. */
+export interface TlsHandshake {
+  tcp: TcpResult;
+  tls: TlsResult;
+  /** The open TLS connection, when `keepSocket` was asked and the handshake completed. */
+  connection: HeldConnection | null;
 }
 
 const EXPIRED = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]); // either way: outside its validity period
@@ -67,7 +84,8 @@ function summarise(cert: X509Certificate): NonNullable<TlsResult["certificate"]>
   };
 }
 
-export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target, options) => {
+/** TCP connect, then TLS handshake, on one connection; never rejects for what the network did. */
+export async function handshakeTls(target: TlsTarget, options: TlsHandshakeOptions): Promise<TlsHandshake> {
   const { host, port } = checkEndpoint(target);
   const serverName = toAsciiHostname(target.serverName);
   if (serverName === null) throw new TypeError(`not a valid server name: "${target.serverName}"`);
@@ -75,10 +93,13 @@ export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target,
     handshakeTime: null, certificate: null };
 
   const opened = await openTcp({ host, port }, options);
-  if (!opened.ok) return { ...base, failure: "tls_error" };
-  const established = performance.now();
+  if (!opened.ok) {
+    return { tcp: { address: host, port, failure: opened.failure, connectTime: null }, tls: { ...base, failure: "tls_error" }, connection: null };
+  }
+  const tcp: TcpResult = { address: host, port, failure: null, connectTime: opened.connectTime };
+  const established = opened.connectedAt;
 
-  return new Promise<TlsResult>((resolve) => {
+  return new Promise<TlsHandshake>((resolve) => {
     let settled = false;
     const socket: TLSSocket = tlsConnect({
       socket: opened.socket,
@@ -89,32 +110,37 @@ export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target,
       rejectUnauthorized: false,
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert),
     });
-    const settle = (result: TlsResult) => {
+    const settle = (tls: TlsResult, doneAt: number | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onTimeout);
-      socket.destroy();
-      resolve(result);
+      const keep = options.keepSocket === true && doneAt !== null;
+      if (!keep) socket.destroy();
+      // The error listener below stays: it swallows a reset that arrives while a kept socket waits for its GET.
+      resolve({ tcp, tls, connection: keep ? { socket, tcpStart: opened.startedAt, tcpDone: established, tlsDone: doneAt } : null });
     };
     // The caller's abort is its deadline passing: reported like our own timeout.
-    const onTimeout = () => settle({ ...base, failure: "tls_timeout" });
+    const onTimeout = () => settle({ ...base, failure: "tls_timeout" }, null);
     const timer = setTimeout(onTimeout, options.timeoutSeconds * 1000);
     options.signal?.addEventListener("abort", onTimeout, { once: true });
     if (options.signal?.aborted) onTimeout();
-    socket.on("error", (error) => settle({ ...base, failure: classifyTlsError(error) }));
+    socket.on("error", (error) => settle({ ...base, failure: classifyTlsError(error) }, null));
     socket.once("secureConnect", () => {
-      const handshakeTime = (performance.now() - established) / 1000;
+      const doneAt = performance.now();
       const peer = socket.getPeerX509Certificate();
       const verifyError = socket.authorized ? null : String(socket.authorizationError ?? "UNKNOWN");
       settle({
         ...base,
         alpn: socket.alpnProtocol || null,
         protocol: socket.getProtocol(),
-        handshakeTime,
+        handshakeTime: (doneAt - established) / 1000,
         certificate: peer ? summarise(peer) : null,
         failure: verifyError === null ? null : classifyCertificateError(verifyError),
-      });
+      }, doneAt);
     });
   });
-};
+}
+
+export const probeTls: Prober<TlsTarget, TlsOptions, TlsResult> = async (target, options) =>
+  (await handshakeTls(target, options)).tls;

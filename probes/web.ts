@@ -2,6 +2,10 @@
 // resolved address, then an HTTP GET pinned to an address that connected, composed into a verdict with
 // OONI Web Connectivity's rules (ooni.md §1.4–1.5), walking from the last layer back to DNS.
 //
+// As OONI's LTE (ooni.md §1.2) there is one connection per address: its TCP connect and TLS handshake are
+// the tcp and tls results, and the first hop of the GET runs over the connection of the address chosen to
+// fetch; the others are closed once their handshake is measured. Redirect hops use fresh connections.
+//
 // What "control" can prove here: a control resolver proves DNS lies; a control observation (what the
 // control vantage saw of the same URL, when the caller has one) proves a site is down for everyone or that
 // a cleartext page differs. Without a control observation a TCP/TLS/HTTP failure keeps its layer as
@@ -14,8 +18,8 @@ import { defaultBogons, type BogonMatcher } from "./bogons.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
-import { probeTcp } from "./tcp.js";
-import { probeTls } from "./tls.js";
+import { connectTcp, type HeldConnection } from "./tcp.js";
+import { handshakeTls } from "./tls.js";
 import type { Blocking, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
 
 /** What the control vantage saw of the same URL (e.g. its latest measurement), used as OONI uses its TH. */
@@ -138,6 +142,45 @@ function httpDiff(ours: { status: number | null; bodyLength: number; title: stri
   return true;
 }
 
+/** One address's connection: TCP (and TLS for https) on one socket, kept open for a possible GET. */
+interface AddressMeasurement {
+  tcp: TcpResult;
+  tls: TlsResult | null;
+  connection: HeldConnection | null;
+}
+
+function measureAddress(address: string, port: number, serverName: string, https: boolean,
+  options: WebCheckOptions): Promise<AddressMeasurement> {
+  const common = { timeoutSeconds: options.timeoutSeconds, signal: options.signal, keepSocket: true };
+  if (https) return handshakeTls({ host: address, port, serverName }, { ...common, ca: options.ca });
+  return connectTcp({ host: address, port }, common).then((r) => ({ ...r, tls: null }));
+}
+
+const usable = (m: AddressMeasurement, https: boolean) =>
+  m.connection !== null && m.tcp.failure === null && (!https || m.tls?.failure === null);
+
+/**
+ * The address to fetch from, as soon as it is known: the first in order whose connection worked (the one a
+ * user's browser takes), without waiting for later addresses. Every other connection is closed when its
+ * handshake is over.
+ */
+async function chooseConnection(targets: string[], pending: Promise<AddressMeasurement>[], https: boolean) {
+  let chosen: { address: string; connection: HeldConnection } | null = null;
+  let chosenIndex = -1;
+  for (const [i, p] of pending.entries()) {
+    const m = await p;
+    if (usable(m, https)) {
+      chosen = { address: targets[i]!, connection: m.connection! };
+      chosenIndex = i;
+      break;
+    }
+  }
+  pending.forEach((p, i) => {
+    if (i !== chosenIndex) void p.then((m) => m.connection?.socket.destroy());
+  });
+  return chosen;
+}
+
 /** Resolves `host` through `resolver` (for redirects to another host), first address or null. */
 async function firstAddress(host: string, resolver: string, options: WebCheckOptions): Promise<string | null> {
   if (isIP(host)) return host;
@@ -174,21 +217,19 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     addresses = ours.addresses;
   }
   const targets = pickAddresses(addresses, options.maxAddressesPerFamily ?? 2);
-  const timeouts = { timeoutSeconds: options.timeoutSeconds, signal: options.signal };
-  const [tcp, tls] = await Promise.all([
-    Promise.all(targets.map((address) => probeTcp({ host: address, port }, timeouts))),
-    https
-      ? Promise.all(targets.map((address) => probeTls({ host: address, port, serverName: host }, { ...timeouts, ca: options.ca })))
-      : Promise.resolve([] as TlsResult[]),
-  ]);
-  // Fetch over one connection that worked, preferring the first answer (the one a user's browser takes).
-  const usable = targets.find((address, i) => tcp[i]?.failure === null && (!https || tls[i]?.failure === null));
-  const http = usable === undefined ? null : await probeHttp({ url: parsed.href, address: usable }, {
-    ...timeouts,
+  const pending = targets.map((address) => measureAddress(address, port, host, https, options));
+  const chosen = await chooseConnection(targets, pending, https);
+  const http = chosen === null ? null : await probeHttp({ url: parsed.href, address: chosen.address }, {
+    timeoutSeconds: options.timeoutSeconds,
+    signal: options.signal,
     ca: options.ca,
     fingerprints: options.fingerprints,
     resolve: (h) => firstAddress(h, resolver, options),
+    connection: chosen.connection,
   });
+  const measured = await Promise.all(pending);
+  const tcp = measured.map((m) => m.tcp);
+  const tls = https ? measured.map((m) => m.tls).filter((t): t is TlsResult => t !== null) : [];
   const dnsBlockPage = options.fingerprints && addresses.length > 0
     ? detectBlockPage({ addresses }, options.fingerprints)?.id ?? null : null;
   const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https };
