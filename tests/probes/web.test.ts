@@ -1,6 +1,8 @@
 // The site-check composer against real loopback servers: a DNS server for the region's resolver, another
 // for the control resolver, HTTPS and HTTP servers with certificates from a test CA.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import http2 from "node:http2";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createBogonMatcher } from "../../probes/bogons.js";
 import { loadFingerprints, parseFingerprints } from "../../probes/blockpage.js";
 import { checkSite } from "../../probes/web.js";
@@ -20,7 +22,7 @@ const bogons = createBogonMatcher({ notBogon: ["127.0.0.0/8"] });
 
 beforeAll(async () => {
   pki = makeTestPki();
-  site = await startTestHttpServer({ address: "127.0.0.1", tls: pki.leaf(["site.test", "cdn.test", "dual.test", "xn--d1acufc.xn--p1ai"]) });
+  site = await startTestHttpServer({ address: "127.0.0.1", tls: pki.leaf(["site.test", "cdn.test", "dual.test", "xn--d1acufc.xn--p1ai", "two.test", "hop.test", "mixed.test", "reset.test"]) });
   plain = await startTestHttpServer({ address: "127.0.0.4", port: site.port });
   ours = await startDnsServer();
   control = await startDnsServer();
@@ -146,5 +148,158 @@ describe("checkSite", () => {
     const r = await checkSite(`https://dual.test:${site.port}/`, { ...opts(), bogons: createBogonMatcher({ notBogon: ["127.0.0.0/8", "::1/128"] }) });
     expect(r.tcp.map((t) => t.address)).toEqual(["127.0.0.1", "::1"]);
     expect(r.verdict, JSON.stringify(r, null, 1)).toMatchObject({ accessible: true });
+  });
+});
+
+/**
+ * A TCP relay on `address:port` to `to`, counting the connections made to it: one relay per address lets a
+ * test see how many connections a check opened to each address. `onHello` instead plays a censor on the
+ * first bytes (the ClientHello or the request).
+ */
+async function relay(address: string, port: number, to: { address: string; port: number }, onHello?: (s: Socket) => void) {
+  const open = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((client) => {
+    connections++;
+    open.add(client);
+    client.on("close", () => open.delete(client));
+    client.on("error", () => undefined);
+    if (onHello) {
+      client.once("data", () => onHello(client));
+      return;
+    }
+    const upstream = connect(to.port, to.address);
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, address, () => resolve());
+  });
+  return {
+    get connections() { return connections; },
+    /** Connections still open (the client has not closed them yet). */
+    get open() { return open.size; },
+    close: () => new Promise<void>((resolve) => {
+      for (const s of open) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe("checkSite: one connection per address (OONI LTE)", () => {
+  it("measures TCP and TLS on one connection per address and fetches over the first address's", async () => {
+    const first = await relay("127.0.0.5", site.port, site);
+    const second = await relay("127.0.0.6", site.port, site);
+    try {
+      ours.set("two.test", { A: ["127.0.0.5", "127.0.0.6"] });
+      const before = site.requests.length;
+      const r = await checkSite(`https://two.test:${site.port}/`, opts());
+      expect(r.verdict.accessible).toBe(true);
+      expect([first.connections, second.connections]).toEqual([1, 1]);
+      expect(site.requests.length - before).toBe(1);
+      expect(r.tcp.map((t) => [t.address, t.failure])).toEqual([["127.0.0.5", null], ["127.0.0.6", null]]);
+      expect(r.tls.map((t) => [t.address, t.failure])).toEqual([["127.0.0.5", null], ["127.0.0.6", null]]);
+      const hop = r.http!.hops[0]!;
+      expect(hop.address).toBe("127.0.0.5");
+      // The hop's handshakes are the ones the TCP and TLS results measured, not a second connection's.
+      expect(hop.phases.connect).toBe(r.tcp[0]!.connectTime);
+      expect(hop.phases.tls).toBe(r.tls[0]!.handshakeTime);
+      expect(hop.phases.connect! + hop.phases.tls! + hop.phases.firstByte! + hop.phases.download!)
+        .toBeLessThanOrEqual(hop.phases.total + 1e-6);
+      // Nothing is left open once the check is over.
+      await vi.waitFor(() => expect([first.open, second.open]).toEqual([0, 0]));
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("fetches a cleartext page over the TCP connection it measured", async () => {
+    const first = await relay("127.0.0.5", plain.port, plain);
+    const second = await relay("127.0.0.6", plain.port, plain);
+    try {
+      ours.set("two-plain.test", { A: ["127.0.0.5", "127.0.0.6"] });
+      const r = await checkSite(`http://two-plain.test:${plain.port}/page`, opts());
+      expect(r.verdict.accessible).toBe(true);
+      expect([first.connections, second.connections]).toEqual([1, 1]);
+      expect(r.tls).toEqual([]);
+      expect(r.http!.hops[0]!.phases.connect).toBe(r.tcp[0]!.connectTime);
+      expect(r.http!.hops[0]!.phases.tls).toBeNull();
+      await vi.waitFor(() => expect([first.open, second.open]).toEqual([0, 0]));
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("follows a redirect on a fresh connection", async () => {
+    const only = await relay("127.0.0.5", site.port, site);
+    try {
+      ours.set("hop.test", { A: ["127.0.0.5"] });
+      const r = await checkSite(`https://hop.test:${site.port}/chain/1`, opts());
+      expect(r.http?.hops.map((h) => h.status)).toEqual([302, 200]);
+      expect(only.connections).toBe(2); // the measured one (first hop), then one for the redirect
+      const [firstHop, secondHop] = r.http!.hops;
+      expect(firstHop!.phases.tls).toBe(r.tls[0]!.handshakeTime);
+      expect(secondHop!.phases.tls).not.toBe(r.tls[0]!.handshakeTime);
+    } finally {
+      await only.close();
+    }
+  });
+
+  it("keeps every failure class: a refused and a reset address, then a fetch from the one that worked", async () => {
+    const reset = await relay("127.0.0.6", site.port, site, (s) => s.resetAndDestroy());
+    const good = await relay("127.0.0.8", site.port, site);
+    try {
+      // 127.0.0.7: nothing listens. Three IPv4 answers, all measured.
+      ours.set("mixed.test", { A: ["127.0.0.7", "127.0.0.6", "127.0.0.8"] });
+      const r = await checkSite(`https://mixed.test:${site.port}/`, { ...opts(), maxAddressesPerFamily: 3 });
+      expect(r.tcp.map((t) => t.failure)).toEqual(["tcp_refused", null, null]);
+      expect(r.tcp[0]!.connectTime).toBeNull();
+      expect(r.tcp[1]!.connectTime).not.toBeNull();
+      expect(r.tls.map((t) => t.failure)).toEqual(["tls_error", "tls_reset", null]);
+      expect(r.http?.hops[0]?.address).toBe("127.0.0.8");
+      expect([reset.connections, good.connections]).toEqual([1, 1]);
+      expect(r.verdict.accessible).toBe(true);
+    } finally {
+      await Promise.all([reset.close(), good.close()]);
+    }
+  });
+
+  it("calls a reset on every address TLS blocking, with the TCP result of the same connections", async () => {
+    const reset = await relay("127.0.0.6", site.port, site, (s) => s.resetAndDestroy());
+    try {
+      ours.set("reset.test", { A: ["127.0.0.6"] });
+      const r = await checkSite(`https://reset.test:${site.port}/`, { ...opts(), control: { reachable: true, http: null } });
+      expect(reset.connections).toBe(1);
+      expect(r.tcp[0]?.failure).toBeNull();
+      expect(r.tls[0]?.failure).toBe("tls_reset");
+      expect(r.http).toBeNull();
+      expect(r.verdict).toEqual({ accessible: false, blocking: "tls", failure: "tls_reset", determined: true });
+    } finally {
+      await reset.close();
+    }
+  });
+
+  it("fetches over HTTP/2 when the handshake negotiated h2, still on the one connection", async () => {
+    const leaf = pki.leaf(["h2.test"]);
+    let connections = 0;
+    const server = http2.createSecureServer({ key: leaf.key, cert: leaf.cert, allowHTTP1: true }, (req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<title>over ${req.httpVersion}</title>`);
+    });
+    server.on("connection", () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.9", () => resolve()));
+    try {
+      ours.set("h2.test", { A: ["127.0.0.9"] });
+      const r = await checkSite(`https://h2.test:${(server.address() as AddressInfo).port}/`, opts());
+      expect(r.tls[0]?.alpn).toBe("h2");
+      expect(r.http?.hops[0]?.title).toBe("over 2.0");
+      expect(r.verdict.accessible).toBe(true);
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
