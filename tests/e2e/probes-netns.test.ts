@@ -109,6 +109,25 @@ describe("checkSite across network namespaces", () => {
     expect(r.http?.status).toBe(200);
   });
 
+  it("opens one connection per check to the site (OONI LTE), counted by the server's own firewall", async () => {
+    const synsTo = (port: number) => {
+      // A rule with no target only counts: SYNs to the site's address and port.
+      const listing = lab!.exec(server, "iptables", ["-w", "-L", "INPUT", "-v", "-x", "-n"]);
+      const line = listing.split("\n").find((l) => l.includes(server.address) && l.includes(`dpt:${port}`) && l.includes("0x17/0x02"));
+      return Number(line?.trim().split(/\s+/)[0] ?? NaN);
+    };
+    for (const [scheme, port] of [["https", 443], ["http", 80]] as const) {
+      const rule = ["-d", server.address, "-p", "tcp", "--dport", String(port), "--syn"];
+      const r = await withRule(rule, async () => {
+        const check = await checkSite(`${scheme}://allowed.test/`, options());
+        return { check, syns: synsTo(port) };
+      });
+      expect(r.check.verdict.accessible).toBe(true);
+      expect(r.syns).toBe(1);
+      expect(r.check.http?.hops[0]?.phases.connect).toBe(r.check.tcp[0]?.connectTime);
+    }
+  });
+
   it("calls dropped SYNs TCP blocking (tcp_timeout)", async () => {
     expect((await checkSite("https://filtered.test/", options())).verdict.accessible).toBe(true);
     const rule = ["-d", filteredAddress, "-p", "tcp", "--dport", "443", "-j", "DROP"];
