@@ -3,7 +3,7 @@
 import type { KeepWatchConfig } from "../config/schema.js";
 import type { Incident, IncidentKind } from "../detect/incident.js";
 import type { NetworkKind } from "../measurement.js";
-import type { Store, TargetStatsRow } from "../store/store.js";
+import type { NetworkStatsRow, Store } from "../store/store.js";
 import { RatioTally, type ListRatios } from "./ratios.js";
 
 export type ViewState = "normal" | IncidentKind | "unknown";
@@ -53,7 +53,7 @@ export interface RegionsInput {
   config: KeepWatchConfig;
   openIncidents: Incident[];
   /** Rollups of the recent window; control-role rows are ignored. */
-  recentStats: TargetStatsRow[];
+  recentStats: NetworkStatsRow[];
   lastSeen: { region: string; lastAt: string }[];
   now: Date;
 }
@@ -124,8 +124,8 @@ export async function loadRegionsView(
   const since = new Date(now.getTime() - recentWindowSeconds * 1000);
   const [openIncidents, recentStats, lastSeen] = await Promise.all([
     store.listIncidents({ status: "open", limit: 10_000 }),
-    // One wide bucket (a multiple of 60, as the store requires) keeps the row count at ~2 per probe × target.
-    store.targetStats({ since, until: now, bucketSeconds: Math.max(60, Math.ceil(recentWindowSeconds / 60) * 60) }),
+    // One wide bucket over per-network rollups: a handful of rows per network, whatever the target count.
+    store.networkStats({ since, until: now, bucketSeconds: Math.max(60, Math.ceil(recentWindowSeconds / 60) * 60) }),
     store.lastSeen(),
   ]);
   return buildRegionsView({ config, openIncidents, recentStats, lastSeen, now });

@@ -1,6 +1,6 @@
 // GET /api/v1/regions/:id/timeline: rollups re-bucketed per network into a gap-filled series. Empty buckets are
 // kept with null ratios and samples 0 so a chart shows a gap instead of joining across missing data.
-import type { TargetStatsRow } from "../store/store.js";
+import type { NetworkStatsRow } from "../store/store.js";
 import { RatioTally, type ListRatios } from "./ratios.js";
 
 export interface TimelinePoint extends ListRatios {
@@ -24,7 +24,7 @@ class BucketAccumulator {
   tlsCount = 0;
   dnsFailures = 0;
 
-  add(row: TargetStatsRow): void {
+  add(row: NetworkStatsRow): void {
     this.ratios.add(row);
     this.throughputSum += row.throughputSum;
     this.throughputCount += row.throughputCount;
@@ -54,7 +54,7 @@ export function bucketStarts(since: Date, until: Date, bucketSeconds: number): n
 }
 
 export function buildTimeline(
-  rows: TargetStatsRow[],
+  rows: NetworkStatsRow[],
   since: Date,
   until: Date,
   bucketSeconds: number,

@@ -38,7 +38,7 @@ export function timelineRoutes(deps: ResolvedDeps) {
       const range = parseRange(q, deps.clock(), 86400, MAX_RANGE_SECONDS[bucket]);
       const bucketSeconds = BUCKETS[bucket];
       const [rows, incidents] = await Promise.all([
-        deps.store.targetStats({ ...range, region: id, bucketSeconds }),
+        deps.store.networkStats({ ...range, region: id, bucketSeconds }),
         deps.store.listIncidents({ region: id, ...range, limit: 1000 }),
       ]);
       const body = {
