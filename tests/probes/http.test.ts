@@ -1,9 +1,13 @@
 // probeHttp against real loopback servers: every failure class, redirects hop by hop, the redirect cap,
 // the body cap, the pinned address, Host/SNI (IDN punycoded), a private CA, and block pages.
+import http2 from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import type { CompiledFingerprint } from "../../probes/blockpage.js";
 import { DEFAULT_MAX_BODY_BYTES, probeHttp } from "../../probes/http.js";
+import { connectTcp, type HeldConnection } from "../../probes/tcp.js";
+import { handshakeTls } from "../../probes/tls.js";
 import { httpResultSchema } from "../../probes/types.js";
 import type { HttpResult } from "../../probes/types.js";
 import { makeTestPki } from "../helpers/certs.js";
@@ -249,5 +253,125 @@ describe("probeHttp: block pages", () => {
   it("finds nothing on an ordinary page", async () => {
     const r = valid(await get("/page", { fingerprints }));
     expect(r.blockPage).toBeNull();
+  });
+});
+
+describe("probeHttp: the first hop over a connection handed in", () => {
+  const tlsTo = async (address: string, port: number, serverName: string) =>
+    (await handshakeTls({ host: address, port, serverName }, { timeoutSeconds: 2, ca: pki.caCert, keepSocket: true })).connection!;
+  const tcpTo = async (address: string, port: number) =>
+    (await connectTcp({ host: address, port }, { timeoutSeconds: 2, keepSocket: true })).connection!;
+
+  it("sends the request over it: no new connection, the hop's handshakes are that connection's", async () => {
+    const held = await tlsTo("127.0.0.3", secure.port, "secure.test");
+    const before = secure.requests.length;
+    const r = valid(await probeHttp({ url: `https://secure.test:${secure.port}/echo?reused`, address: "127.0.0.3" },
+      { timeoutSeconds: 2, ca: pki.caCert, connection: held }));
+    expect(r.status).toBe(200);
+    expect(secure.requests.length - before).toBe(1);
+    const p = r.hops[0]!.phases;
+    expect(p.connect).toBe((held.tcpDone - held.tcpStart) / 1000);
+    expect(p.tls).toBe((held.tlsDone! - held.tcpDone) / 1000);
+    expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
+    expect(r.time).toBeGreaterThanOrEqual(p.total - 1e-6);
+    expect(held.socket.destroyed).toBe(true); // probeHttp closed it when done
+  });
+
+  it("gives the failure classes a fresh connection gives, cleartext and TLS", async () => {
+    const expected: [string, HttpResult["failure"]][] = [["/page", null], ["/reset", "http_reset"],
+      ["/reset-before-headers", "http_reset"], ["/eof", "http_eof"], ["/eof-before-headers", "http_eof"], ["/stall", "http_timeout"]];
+    const opts = { timeoutSeconds: 0.5, ca: pki.caCert };
+    for (const [path, failure] of expected) {
+      const url = { url: at(path), address: "127.0.0.2" };
+      const fresh = await probeHttp(url, opts);
+      const reused = await probeHttp(url, { ...opts, connection: await tcpTo("127.0.0.2", plain.port) });
+      expect([fresh.failure, reused.failure], path).toEqual([failure, failure]);
+      expect(reused.status, path).toBe(fresh.status);
+      // The helper's HTTPS server cannot send a RST (a TLS socket has no resetAndDestroy): resets over TLS are
+      // in the HTTP/2 block below.
+      if (path.startsWith("/reset")) continue;
+      const tlsUrl = { url: `https://secure.test:${secure.port}${path}`, address: "127.0.0.3" };
+      const tlsFresh = await probeHttp(tlsUrl, opts);
+      const tlsReused = await probeHttp(tlsUrl, { ...opts, connection: await tlsTo("127.0.0.3", secure.port, "secure.test") });
+      expect([tlsFresh.failure, tlsReused.failure], `https ${path}`).toEqual([failure, failure]);
+      expect(tlsReused.status, `https ${path}`).toBe(tlsFresh.status);
+    }
+  });
+
+  it("makes a fresh connection when the one handed in is already gone", async () => {
+    const held = await tlsTo("127.0.0.3", secure.port, "secure.test");
+    held.socket.destroy();
+    const r = valid(await probeHttp({ url: `https://secure.test:${secure.port}/page`, address: "127.0.0.3" },
+      { timeoutSeconds: 2, ca: pki.caCert, connection: held }));
+    expect(r.status).toBe(200);
+    // Phases measured on the new connection, not copied from the dead one.
+    expect(r.hops[0]!.phases.tls).not.toBe((held.tlsDone! - held.tcpDone) / 1000);
+  });
+
+  it("refuses a connection to another address: a caller's bug, not a network result", async () => {
+    const held = await tcpTo("127.0.0.1", decoy.port);
+    await expect(probeHttp({ url: at("/page"), address: "127.0.0.2" }, { timeoutSeconds: 2, connection: held }))
+      .rejects.toThrow(TypeError);
+    expect(held.socket.destroyed).toBe(true);
+  });
+
+  describe("over HTTP/2 (h2 negotiated) and HTTP/1.1 on TLS, a RST or FIN mid-body", () => {
+    let server: http2.Http2SecureServer;
+    let port: number;
+    let connections = 0;
+    const raw = new Map<number, Socket>(); // client port -> the server's TCP socket, to reset or end it
+
+    beforeAll(async () => {
+      const leaf = pki.leaf(["h2.test"]);
+      server = http2.createSecureServer({ key: leaf.key, cert: leaf.cert, allowHTTP1: true }, (req, res) => {
+        const socket = raw.get(req.socket.remotePort ?? 0)!;
+        if (req.url === "/page") {
+          res.writeHead(200, { "content-type": "text/html" });
+          return res.end(`<title>over ${req.httpVersion}</title>`);
+        }
+        // The two ways a censor ends a flow mid-body: a TCP RST, or a FIN.
+        res.writeHead(200, { "content-type": "text/html", "content-length": "100000" });
+        res.write("<html><title>half</title>");
+        setTimeout(() => (req.url === "/reset" ? socket.resetAndDestroy() : socket.end()), 30);
+      });
+      server.on("connection", (s: Socket) => {
+        connections++;
+        raw.set(s.remotePort ?? 0, s);
+        s.on("error", () => undefined);
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.3", () => resolve()));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      for (const s of raw.values()) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    /** GET `path` over a reused connection that negotiated `alpn`, or (null) over a fresh HTTP/1.1 one. */
+    const over = async (path: string, alpn: "h2" | "http/1.1" | null = "h2") => {
+      let held: HeldConnection | undefined;
+      if (alpn !== null) {
+        held = (await handshakeTls({ host: "127.0.0.3", port, serverName: "h2.test" },
+          { timeoutSeconds: 2, ca: pki.caCert, keepSocket: true, alpn: [alpn] })).connection!;
+        expect((held.socket as import("node:tls").TLSSocket).alpnProtocol).toBe(alpn);
+      }
+      return valid(await probeHttp({ url: `https://h2.test:${port}${path}`, address: "127.0.0.3" },
+        { timeoutSeconds: 2, ca: pki.caCert, ...(held ? { connection: held } : {}) }));
+    };
+
+    it("fetches the page on the one connection", async () => {
+      const before = connections;
+      const r = await over("/page");
+      expect(r).toMatchObject({ status: 200, failure: null });
+      expect(r.hops[0]!.title).toBe("over 2.0");
+      expect(connections - before).toBe(1);
+    });
+
+    it("classifies a RST mid-body as http_reset and a FIN mid-body as http_eof, reused or not", async () => {
+      for (const alpn of ["h2", "http/1.1", null] as const) {
+        expect(await over("/reset", alpn), String(alpn)).toMatchObject({ status: 200, failure: "http_reset" });
+        expect(await over("/eof", alpn), String(alpn)).toMatchObject({ status: 200, failure: "http_eof" });
+      }
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Worker } from "node:worker_threads";
-import { classifyTcpError, openTcp, probeTcp } from "../../probes/tcp.js";
+import { classifyTcpError, connectTcp, openTcp, probeTcp } from "../../probes/tcp.js";
 import { tcpResultSchema } from "../../probes/types.js";
 import { NetLab, netnsAvailable } from "../helpers/netns.js";
 
@@ -121,6 +121,26 @@ describe("probeTcp on loopback", () => {
     } finally {
       await new Promise<void>((resolve) => resetter.close(() => resolve()));
     }
+  });
+
+  it("connectTcp keeps the measured connection open when asked, and only then", async () => {
+    const kept = await connectTcp({ host: "127.0.0.1", port }, { timeoutSeconds: 2, keepSocket: true });
+    try {
+      expect(kept.tcp).toMatchObject({ address: "127.0.0.1", port, failure: null });
+      const c = kept.connection!;
+      expect(c.socket.destroyed).toBe(false);
+      expect([c.socket.remoteAddress, c.socket.remotePort]).toEqual(["127.0.0.1", port]);
+      expect(c.tlsDone).toBeNull();
+      // The result's connect time is the one of this very connection.
+      expect(kept.tcp.connectTime).toBe((c.tcpDone - c.tcpStart) / 1000);
+      // The server ends every connection at once: a kept socket that sees it close does not throw.
+      await new Promise((resolve) => c.socket.once("end", resolve).resume());
+    } finally {
+      kept.connection?.socket.destroy();
+    }
+    expect((await connectTcp({ host: "127.0.0.1", port }, { timeoutSeconds: 2 })).connection).toBeNull();
+    const refused = await connectTcp({ host: "127.0.0.1", port: await closedPort() }, { timeoutSeconds: 2, keepSocket: true });
+    expect(refused).toMatchObject({ tcp: { failure: "tcp_refused", connectTime: null }, connection: null });
   });
 
   it("maps errno codes to failure classes", () => {

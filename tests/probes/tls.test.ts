@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { X509Certificate } from "node:crypto";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { classifyTlsError, probeTls, type TlsOptions } from "../../probes/tls.js";
+import { classifyTlsError, handshakeTls, probeTls, type TlsOptions } from "../../probes/tls.js";
 import { tlsResultSchema } from "../../probes/types.js";
 import { makeTestPki, type LeafCert, type TestPki } from "../helpers/certs.js";
 
@@ -206,6 +206,52 @@ describe("probeTls", () => {
     const r = await probeTls({ host: "127.0.0.1", port, serverName: "site.test" }, trust);
     expect(r).toEqual({ address: "127.0.0.1", port, serverName: "site.test", alpn: null, protocol: null,
       failure: "tls_error", handshakeTime: null, certificate: null });
+  });
+
+  it("handshakeTls also reports the TCP connect of the same connection", async () => {
+    const ok = await handshakeTls({ host: "127.0.0.1", port: good.port, serverName: "site.test" }, trust);
+    expect(ok.tcp).toMatchObject({ address: "127.0.0.1", port: good.port, failure: null });
+    expect(ok.tcp.connectTime).toBeGreaterThan(0);
+    expect(ok.tls.failure).toBeNull();
+    expect(ok.connection).toBeNull(); // not asked to keep it
+
+    const tcp = createTcpServer();
+    const port = await listen(tcp);
+    await close(tcp);
+    const refused = await handshakeTls({ host: "127.0.0.1", port, serverName: "site.test" }, trust);
+    expect(refused.tcp).toEqual({ address: "127.0.0.1", port, failure: "tcp_refused", connectTime: null });
+    expect(refused.tls).toMatchObject({ failure: "tls_error", handshakeTime: null });
+
+    const srv = await rawServer((s) => s.resetAndDestroy());
+    try {
+      const reset = await handshakeTls({ host: "127.0.0.1", port: srv.port, serverName: "blocked.test" }, { ...trust, keepSocket: true });
+      expect(reset.tcp.failure).toBeNull();
+      expect(reset.tls.failure).toBe("tls_reset");
+      expect(reset.connection).toBeNull();
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it("handshakeTls hands back the open TLS socket when asked, with the marks its results were timed by", async () => {
+    const r = await handshakeTls({ host: "127.0.0.1", port: good.port, serverName: "site.test" }, { ...trust, keepSocket: true });
+    const c = r.connection!;
+    try {
+      expect(c.socket.destroyed).toBe(false);
+      expect((c.socket as TLSSocket).encrypted).toBe(true);
+      expect((c.socket as TLSSocket).alpnProtocol).toBe(r.tls.alpn);
+      expect(r.tcp.connectTime).toBe((c.tcpDone - c.tcpStart) / 1000);
+      expect(r.tls.handshakeTime).toBe((c.tlsDone! - c.tcpDone) / 1000);
+      // The test server ends the connection after the handshake: a kept socket sees it end without throwing.
+      await new Promise((resolve) => c.socket.once("end", resolve).resume());
+    } finally {
+      c.socket.destroy();
+    }
+    // A certificate failure still completed the handshake: the socket comes back too, for the caller to close.
+    const wrong = await handshakeTls({ host: "127.0.0.1", port: good.port, serverName: "other.test" }, { ...trust, keepSocket: true });
+    expect(wrong.tls.failure).toBe("tls_cert_hostname");
+    expect(wrong.connection?.socket.destroyed).toBe(false);
+    wrong.connection?.socket.destroy();
   });
 
   it("tells a RST from an EOF by node's error shape", () => {
