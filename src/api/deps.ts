@@ -30,6 +30,8 @@ export interface ApiOptions {
   recentWindowSeconds: number;
   /** How long one computed regions view is reused (ms); 0 recomputes per request. */
   regionsCacheMs: number;
+  /** How long one computed timeline (same region, range and bucket) is reused (ms); 0 disables. */
+  timelineCacheMs: number;
   /** Upload body cap in bytes. */
   maxUploadBytes: number;
   /** How often the SSE stream re-checks region states when no incident event arrives (ms). */
@@ -43,6 +45,7 @@ export interface ApiOptions {
 export const DEFAULT_API_OPTIONS: ApiOptions = {
   recentWindowSeconds: 15 * 60,
   regionsCacheMs: 1_000,
+  timelineCacheMs: 1_000,
   maxUploadBytes: 5 * 1024 * 1024,
   regionsRefreshMs: 30_000,
   keepAliveMs: 25_000,

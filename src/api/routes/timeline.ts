@@ -2,11 +2,20 @@
 // with the incidents overlapping the range.
 import { createRoute } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
+import type { Incident } from "../../detect/incident.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter, parseRange, publicCache, weakEtag } from "../router.js";
 import { errorResponses, errorSchema, regionIdParam, timelineQuerySchema, timelineResponseSchema } from "../schemas.js";
+import { ResponseCache } from "../response-cache.js";
 import { buildTimeline } from "../timeline-view.js";
+
+interface TimelineBody {
+  region: string;
+  bucketSeconds: number;
+  series: ReturnType<typeof buildTimeline>;
+  incidents: Incident[];
+}
 
 const BUCKETS = { minute: 60, hour: 3600 } as const;
 /** Longest range per bucket width: keeps a response to a few thousand points per network. */
@@ -15,6 +24,7 @@ const AUTO_MINUTE_UP_TO_SECONDS = 6 * 3600;
 
 export function timelineRoutes(deps: ResolvedDeps) {
   const app = newRouter();
+  const cache = new ResponseCache<{ body: TimelineBody; tag: string }>(deps.options.timelineCacheMs);
   app.use("/regions/:id/timeline", etag(), publicCache(30));
   app.openapi(
     createRoute({
@@ -37,17 +47,21 @@ export function timelineRoutes(deps: ResolvedDeps) {
       const bucket = q.bucket ?? (requested <= AUTO_MINUTE_UP_TO_SECONDS * 1000 ? "minute" : "hour");
       const range = parseRange(q, deps.clock(), 86400, MAX_RANGE_SECONDS[bucket]);
       const bucketSeconds = BUCKETS[bucket];
-      const [rows, incidents] = await Promise.all([
-        deps.store.networkStats({ ...range, region: id, bucketSeconds }),
-        deps.store.listIncidents({ region: id, ...range, limit: 1000 }),
-      ]);
-      const body = {
-        region: id,
-        bucketSeconds,
-        series: buildTimeline(rows, range.since, range.until, bucketSeconds, region.networks),
-        incidents,
-      };
-      c.header("ETag", weakEtag(body));
+      const key = `${id}|${range.since.getTime()}|${range.until.getTime()}|${bucketSeconds}`;
+      const { body, tag } = await cache.get(key, async () => {
+        const [rows, incidents] = await Promise.all([
+          deps.store.networkStats({ ...range, region: id, bucketSeconds }),
+          deps.store.listIncidents({ region: id, ...range, limit: 1000 }),
+        ]);
+        const built = {
+          region: id,
+          bucketSeconds,
+          series: buildTimeline(rows, range.since, range.until, bucketSeconds, region.networks),
+          incidents,
+        };
+        return { body: built, tag: weakEtag(built) };
+      });
+      c.header("ETag", tag);
       return c.json(body, 200);
     },
   );

@@ -68,3 +68,29 @@ describe("GET /api/v1/regions/:id/timeline", () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe("timeline response cache", () => {
+  it("serves the same range from one computation for timelineCacheMs, then recomputes", async () => {
+    const h = await createHarness({ options: { timelineCacheMs: 60_000 } });
+    try {
+      const url = `/api/v1/regions/KZ-47/timeline?since=${ago(60)}&until=${ago(0)}&bucket=minute`;
+      const first = await (await h.request(url)).json() as { series: { points: { samples: number }[] }[] };
+      await h.store.insertMeasurements([fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", startedAt: ago(5) })]);
+      const cached = await (await h.request(url)).json();
+      expect(cached).toEqual(first);
+    } finally {
+      await h.close();
+    }
+    const fresh = await createHarness({ options: { timelineCacheMs: 0 } });
+    try {
+      const url = `/api/v1/regions/KZ-47/timeline?since=${ago(60)}&until=${ago(0)}&bucket=minute`;
+      const before = await (await fresh.request(url)).json() as { series: { points: { samples: number }[] }[] };
+      await fresh.store.insertMeasurements([fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", startedAt: ago(5) })]);
+      const after = await (await fresh.request(url)).json() as { series: { points: { samples: number }[] }[] };
+      const total = (b: typeof before) => b.series.flatMap((s) => s.points).reduce((n, p) => n + p.samples, 0);
+      expect(total(after)).toBe(total(before) + 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
