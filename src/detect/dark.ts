@@ -4,6 +4,15 @@
 import type { SeriesWindow } from "./hysteresis.js";
 import type { WindowIndex } from "./window.js";
 
+/**
+ * What darkness needs to know: which regions reported in which window (with their newest measurement)
+ * and whether the control vantage did. A WindowIndex is one; so is an activity summary of networkStats.
+ */
+export type ActivityIndex = Pick<WindowIndex, "windowMs"> & {
+  readonly reporting: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  readonly control: ReadonlyMap<number, { readonly size: number }>;
+};
+
 export interface DarkWindow extends SeriesWindow {
   region: string;
   /** Newest measurement of the region before this window ended (epoch ms), null when never seen. */
@@ -19,7 +28,7 @@ export interface DarkWindow extends SeriesWindow {
  */
 export function darkSeries(
   region: string,
-  index: WindowIndex,
+  index: ActivityIndex,
   from: number,
   now: number,
   darkAfterSeconds: number,

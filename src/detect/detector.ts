@@ -1,16 +1,21 @@
 // The Detector: one pass reads the store, runs the pure core (evaluate → bounds → reconcile), saves
 // incidents and hands every incident event to the callback it was given (the alert sender). Each pass
-// re-evaluates a trailing horizon, stretched back to cover every open or recently closed incident, so
-// late (spooled) measurements revise what was published. State lives in the store (getState/setState).
+// re-derives a trailing horizon, stretched back to cover every open or recently closed incident, so
+// late (spooled) measurements revise what was published. It does so cheaply: networkStats fingerprints
+// every window, and only windows whose data (or baseline) changed since the last pass are read from
+// targetStats and classified again (incremental.ts). State lives in the store (getState/setState);
+// the verdict cache is only an in-memory shortcut, rebuilt by the first pass after a start.
 import type { DetectorConfig } from "../config/schema.js";
 import type { MeasurementFacts } from "../measurement.js";
-import type { Store } from "../store/store.js";
+import type { Store, TargetStatsRow } from "../store/store.js";
 import type { Incident } from "./incident.js";
+import { summarizeActivity } from "./activity.js";
 import { BaselineBuilder, type Baseline, type Interval } from "./baseline.js";
 import { refineBounds, type Bounds } from "./bounds.js";
 import type { BuildInput } from "./build.js";
-import { evaluate, type Finding, type ProbeSeen } from "./evaluate.js";
+import type { Finding, ProbeSeen } from "./evaluate.js";
 import type { Seed } from "./hysteresis.js";
+import { IncrementalEvaluator } from "./incremental.js";
 import { reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
 
@@ -32,6 +37,11 @@ export interface DetectorOptions {
   baselineRefreshSeconds?: number;
   /** Emit a "reminder" event for an open incident every this many minutes; 0 = never. Default 0. */
   reminderMinutes?: number;
+  /**
+   * Classify the whole horizon again, ignoring cached window verdicts, at most this often; 0 = only on
+   * the first pass. A safety net for a store whose networkStats might miss a change. Default 3600.
+   */
+  fullPassSeconds?: number;
 }
 
 export interface PassResult {
@@ -41,6 +51,12 @@ export interface PassResult {
   findings: Finding[];
   saved: Incident[];
   events: IncidentEvent[];
+  /** Window verdicts computed this pass (the others were unchanged and came from the cache). */
+  classifiedWindows: number;
+  /** targetStats rows read this pass. */
+  rowsRead: number;
+  /** True when the pass classified its whole horizon (first pass, or fullPassSeconds elapsed). */
+  full: boolean;
 }
 
 const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
@@ -54,6 +70,10 @@ export class Detector {
   private readonly now: () => Date;
   private readonly opts: DetectorOptions;
   private readonly windowMs: number;
+  private readonly evaluator: IncrementalEvaluator;
+  private lastFullAt: number | null = null;
+  /** Parsed baselines by their stored text, so an unchanged baseline is the same object pass after pass. */
+  private readonly parsedBaselines = new Map<string, { raw: string; baseline: Baseline }>();
 
   constructor(opts: DetectorOptions) {
     this.opts = opts;
@@ -62,6 +82,7 @@ export class Detector {
     this.onEvent = opts.onEvent;
     this.now = opts.now ?? (() => new Date());
     this.windowMs = opts.config.windowSeconds * 1000;
+    this.evaluator = new IncrementalEvaluator(opts.config);
   }
 
   async runPass(): Promise<PassResult> {
@@ -88,18 +109,35 @@ export class Detector {
       }
     }
 
-    // Rows from a little before `from`, so darkness can see how long a region was already silent.
+    // Activity from a little before `from`, so darkness can see how long a region was already silent.
     const rowsFrom = windowStartOf(from - cfg.darkAfterSeconds * 1000 - this.windowMs, this.windowMs);
-    const rows = await this.store.targetStats({
-      since: new Date(rowsFrom), until: new Date(nowMs + this.windowMs), bucketSeconds: cfg.windowSeconds,
-    });
-    const index = indexWindows(rows, cfg.windowSeconds);
+    const until = new Date(nowMs + this.windowMs);
+    const activity = summarizeActivity(
+      await this.store.networkStats({ since: new Date(rowsFrom), until, bucketSeconds: cfg.windowSeconds }),
+      cfg.windowSeconds,
+    );
     const seen: ProbeSeen[] = (await this.store.lastSeen()).map((s) => ({ ...s, lastAt: Date.parse(s.lastAt) }));
     const regions = this.opts.regions ??
-      [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !index.controlRegions.has(r)).sort();
-    const baselines = await this.baselines([...index.networks.keys()], nowMs);
+      [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
+    const baselines = await this.baselines([...activity.networks.keys()], nowMs);
 
-    const { findings } = evaluate({ index, baselines, seeds, regions, seen, from, now: nowMs, config: cfg });
+    const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
+    const full = this.lastFullAt === null || (fullMs > 0 && Math.abs(nowMs - this.lastFullAt) >= fullMs);
+    if (full) {
+      this.evaluator.clear();
+      this.lastFullAt = nowMs;
+    }
+    const plan = this.evaluator.plan({ activity, baselines, from, now: nowMs });
+    let rows: TargetStatsRow[] = [];
+    for (const read of plan.reads) {
+      const part = await this.store.targetStats({
+        since: new Date(read.since), until: new Date(read.until), bucketSeconds: cfg.windowSeconds,
+        ...(read.region !== undefined ? { region: read.region } : {}),
+      });
+      if (rows.length === 0) rows = part;
+      else for (const r of part) rows.push(r); // not push(...part): a deep read is far more rows than a call takes
+    }
+    const { findings, classified } = this.evaluator.finish(plan, rows, { seeds, regions, seen });
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
     const { save, events } = reconcile({ built, existing: relevant, from, now });
@@ -107,7 +145,10 @@ export class Detector {
 
     events.push(...(await this.reminders(relevant, save, events, now)));
     for (const event of events) await this.onEvent(event);
-    return { at: now.toISOString(), from: new Date(from).toISOString(), findings, saved: save, events };
+    return {
+      at: now.toISOString(), from: new Date(from).toISOString(), findings, saved: save, events,
+      classifiedWindows: classified, rowsRead: rows.length, full,
+    };
   }
 
   /** Cached per region × network; recomputed when stale, and every pass while still warming up. */
@@ -117,7 +158,7 @@ export class Detector {
     const stale = new Set<string>();
     for (const key of keys) {
       const raw = await this.store.getState(BASELINE_KEY + key);
-      const cached = raw ? (JSON.parse(raw) as Baseline) : null;
+      const cached = raw ? this.parsedBaseline(key, raw) : null;
       if (cached && cached.judgeableFrom !== null && nowMs - cached.computedAt < refreshMs) out.set(key, cached);
       else stale.add(key);
     }
@@ -150,11 +191,21 @@ export class Detector {
       }
       for (const [key, builder] of builders) {
         const baseline = builder.build(nowMs);
-        await this.store.setState(BASELINE_KEY + key, JSON.stringify(baseline));
+        const raw = JSON.stringify(baseline);
+        await this.store.setState(BASELINE_KEY + key, raw);
+        this.parsedBaselines.set(key, { raw, baseline });
         out.set(key, baseline);
       }
     }
     return out;
+  }
+
+  private parsedBaseline(key: string, raw: string): Baseline {
+    const known = this.parsedBaselines.get(key);
+    if (known?.raw === raw) return known.baseline;
+    const baseline = JSON.parse(raw) as Baseline;
+    this.parsedBaselines.set(key, { raw, baseline });
+    return baseline;
   }
 
   /** Exact bounds and evidence ids from the raw measurements at the finding's edges. */

@@ -1,12 +1,12 @@
-// The detector's pure core for one pass: windows → per-window verdicts → hysteresis episodes →
-// findings (one per would-be incident) with confidence across probes and networks. No I/O: the
-// Detector class feeds it store data and turns findings into persisted incidents.
+// The detector's pure core for one pass in one go: windows → per-window verdicts → findings (findings.ts).
+// No I/O. The Detector itself uses IncrementalEvaluator (incremental.ts), which gives the same findings
+// while classifying only the windows whose data changed since its last pass.
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
 import type { Baseline } from "./baseline.js";
-import { classifyWindow, familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
-import { darkSeries, type DarkWindow } from "./dark.js";
-import { episodes, type Episode, type KindSpan, type Seed } from "./hysteresis.js";
+import { classifyWindow, type WindowVerdict } from "./classify.js";
+import { findingsOf, type NetworkSeries } from "./findings.js";
+import type { KindSpan, Seed } from "./hysteresis.js";
 import { networkKey, type WindowIndex } from "./window.js";
 
 /** Window bounds in epoch ms, with the newest measurement in it. */
@@ -70,9 +70,7 @@ export interface EvaluateResult {
 
 export function evaluate(input: EvaluateInput): EvaluateResult {
   const { index, config, from, now } = input;
-  const findings: Finding[] = [];
-  const latest = new Map<string, WindowVerdict>();
-
+  const networks = new Map<string, NetworkSeries>();
   for (const [key, windows] of index.networks) {
     const first = windows[0];
     if (!first) continue;
@@ -82,110 +80,9 @@ export function evaluate(input: EvaluateInput): EvaluateResult {
       if (w.start < from || w.start >= now) continue;
       verdicts.push(classifyWindow(w, baseline, index.control.get(w.start), config));
     }
-    const last = verdicts[verdicts.length - 1];
-    if (last) latest.set(key, last);
-    for (const ep of episodes(verdicts, config, input.seeds.get(key) ?? null)) {
-      findings.push(networkFinding(first.region, first.network, ep));
-    }
+    networks.set(key, { region: first.region, network: first.network, verdicts });
   }
-
-  for (const region of input.regions) {
-    const before = input.seen.filter((s) => s.region === region && s.lastAt < from).map((s) => s.lastAt);
-    const series = darkSeries(region, index, from, now, config.darkAfterSeconds, before.length ? Math.max(...before) : null);
-    const silent = input.seen.filter((s) => s.region === region);
-    for (const ep of episodes(series, config, input.seeds.get(region) ?? null)) {
-      findings.push(darkFinding(region, ep, silent));
-    }
-  }
-
-  crossNetworkAgreement(findings);
-  return { findings, latest };
-}
-
-function ref(w: { start: number; end: number; lastAt: number }): WindowRef {
-  return { start: w.start, end: w.end, lastAt: w.lastAt };
-}
-
-function networkFinding(region: string, network: string, ep: Episode<WindowVerdict>): Finding {
-  const bad = ep.bad.filter((w): w is BadWindow => w.status === "bad");
-  const ofKind = bad.filter((w) => w.kind === ep.kind);
-  const firstBad = bad[0];
-  const lastBad = bad[bad.length - 1];
-  const span = (xs: BadWindow[], f: (w: BadWindow) => string[]): string[] => [...new Set(xs.flatMap(f))].sort();
-  const figures: Record<string, number> = {};
-  for (const w of ofKind) for (const [k, v] of Object.entries(w.figures)) figures[k] = (figures[k] ?? 0) + v / ofKind.length;
-  return {
-    region, network, kind: ep.kind, kinds: ep.kinds, seededFrom: ep.seededFrom,
-    firstBad: firstBad ? ref(firstBad) : { start: 0, end: 0, lastAt: 0 },
-    lastBad: lastBad ? ref(lastBad) : { start: 0, end: 0, lastAt: 0 },
-    lastGood: ep.lastGood ? ref(ep.lastGood) : null,
-    recovery: ep.recovery ? ref(ep.recovery) : null,
-    targets: span(ofKind.length ? ofKind : bad, (w) => w.targets),
-    affectedUrls: span(bad, (w) => w.affectedUrls),
-    probes: span(bad, (w) => w.agreeingProbes),
-    maxAgreeingProbes: Math.max(0, ...bad.map((w) => w.agreeingProbes.length)),
-    networks: [network],
-    controlAvailable: bad.some((w) => w.controlAvailable),
-    confidence: "suspected",
-    counts: {
-      badWindows: bad.length,
-      measurements: bad.reduce((n, w) => n + w.measurements, 0),
-      failures: bad.reduce((n, w) => n + w.failures, 0),
-      siteOutagesLeftOut: new Set(bad.flatMap((w) => w.siteOutages)).size,
-    },
-    figures,
-  };
-}
-
-function darkFinding(region: string, ep: Episode<DarkWindow>, seen: readonly ProbeSeen[]): Finding {
-  const firstBad = ep.bad[0];
-  const lastBad = ep.bad[ep.bad.length - 1];
-  const lastHeard = firstBad?.lastHeard ?? null;
-  const windowMs = firstBad ? firstBad.end - firstBad.start : 0;
-  // The silence began with the first window after the last measurement, not when it crossed darkAfterSeconds.
-  const silentStart = lastHeard !== null ? (Math.floor(lastHeard / windowMs) + 1) * windowMs : firstBad?.start ?? 0;
-  const probes = [...new Set(seen.map((s) => s.probeId))].sort();
-  const networks = [...new Set(seen.map((s) => s.network))].sort();
-  return {
-    region, network: null, kind: "dark", kinds: ep.kinds, seededFrom: ep.seededFrom,
-    firstBad: { start: silentStart, end: silentStart + windowMs, lastAt: silentStart },
-    lastBad: lastBad ? ref(lastBad) : { start: 0, end: 0, lastAt: 0 },
-    // For a dark region the last good measurement is simply the last one heard.
-    lastGood: lastHeard !== null ? { start: lastHeard, end: lastHeard, lastAt: lastHeard } : ep.lastGood ? ref(ep.lastGood) : null,
-    recovery: ep.recovery ? ref(ep.recovery) : null,
-    targets: [],
-    affectedUrls: [],
-    probes,
-    maxAgreeingProbes: probes.length,
-    networks,
-    controlAvailable: true,
-    confidence: probes.length >= 2 || networks.length >= 2 ? "confirmed" : "suspected",
-    counts: {
-      badWindows: ep.bad.length,
-      othersReporting: Math.max(0, ...ep.bad.map((w) => w.othersReporting)),
-    },
-    figures: {
-      silentSeconds: lastHeard !== null && lastBad ? Math.round((Math.min(lastBad.end, ep.recovery?.start ?? lastBad.end) - lastHeard) / 1000) : 0,
-    },
-  };
-}
-
-/** Networks of one region whose findings of the same family overlap in time agree with each other. */
-function crossNetworkAgreement(findings: Finding[]): void {
-  const overlaps = (a: Finding, b: Finding): boolean =>
-    a.firstBad.start < (b.recovery?.start ?? Number.POSITIVE_INFINITY) &&
-    b.firstBad.start < (a.recovery?.start ?? Number.POSITIVE_INFINITY);
-  for (const f of findings) {
-    if (f.network === null) continue;
-    const agreeing = findings.filter(
-      (g) => g.network !== null && g.region === f.region && familyOf(g.kind) === familyOf(f.kind) && overlaps(f, g),
-    );
-    f.networks = [...new Set(agreeing.map((g) => g.network as string))].sort();
-    const enough = f.maxAgreeingProbes >= 2 || f.networks.length >= 2;
-    // Without the control vantage, blocking cannot be told from outages for sure: never "confirmed".
-    const controlOk = f.kind === "throttling" || f.controlAvailable;
-    f.confidence = enough && controlOk ? "confirmed" : "suspected";
-  }
+  return findingsOf({ networks, activity: index, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
 }
 
 export { networkKey };

@@ -1,0 +1,172 @@
+// The detector's pure core across passes. Every pass still re-derives the whole horizon (so late,
+// spooled measurements revise what was published, on the very next pass), but a window's verdict is
+// kept from the pass before when nothing it depends on changed: its own data (the activity fingerprint),
+// the control vantage's data for that window, and the network's baseline (by identity). So a routine
+// pass reads and classifies only the newest window(s); late data costs only the windows it landed in.
+// Findings are exactly what evaluate() gives over the same data (tests/detect/incremental.test.ts).
+// Two steps, no I/O: plan() says which rows to read, finish() classifies them and assembles findings.
+import type { DetectorConfig } from "../config/schema.js";
+import type { TargetStatsRow } from "../store/store.js";
+import type { Activity } from "./activity.js";
+import type { Baseline } from "./baseline.js";
+import { classifyWindow, type WindowVerdict } from "./classify.js";
+import type { EvaluateResult, ProbeSeen } from "./evaluate.js";
+import { findingsOf, type NetworkSeries } from "./findings.js";
+import type { Seed } from "./hysteresis.js";
+import { indexWindows } from "./window.js";
+
+/** Rows to read with store.targetStats: bucket starts in [since, until), of one region or (no region) all. */
+export interface RowRead {
+  since: number;
+  until: number;
+  region?: string;
+}
+
+export interface PlanInput {
+  activity: Activity;
+  /** Per networkKey; a different object than last pass means a new baseline. */
+  baselines: ReadonlyMap<string, Baseline>;
+  /** Re-derive windows starting in [from, now). */
+  from: number;
+  now: number;
+}
+
+export interface PassPlan extends PlanInput {
+  /** Window starts to (re)classify, per networkKey. */
+  dirty: Map<string, Set<number>>;
+  reads: RowRead[];
+}
+
+export interface FinishInput {
+  seeds: ReadonlyMap<string, Seed>;
+  regions: readonly string[];
+  seen: readonly ProbeSeen[];
+}
+
+export interface IncrementalResult extends EvaluateResult {
+  /** Windows classified this pass (the rest came from the cache). */
+  classified: number;
+}
+
+interface Cached {
+  print: string;
+  controlPrint: string;
+  baseline: Baseline | undefined;
+  verdict: WindowVerdict;
+}
+
+/** More separate reads than this and one read spans them all (fewer round trips beat fewer rows). */
+const MAX_READS = 16;
+
+export class IncrementalEvaluator {
+  private cache = new Map<string, Map<number, Cached>>();
+
+  constructor(private readonly config: DetectorConfig) {}
+
+  /** Forget every verdict: the next pass classifies its whole horizon. */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** Windows whose verdict is missing or stale, and the targetStats reads that cover them. */
+  plan(input: PlanInput): PassPlan {
+    const { activity, baselines, from, now } = input;
+    const dirty = new Map<string, Set<number>>();
+    for (const [key, n] of activity.networks) {
+      const cached = this.cache.get(key);
+      const baseline = baselines.get(key);
+      for (const [start, print] of n.windows) {
+        if (start < from || start >= now) continue;
+        const c = cached?.get(start);
+        const fresh = c !== undefined && c.print === print && c.baseline === baseline &&
+          c.controlPrint === (activity.controlPrints.get(start) ?? "");
+        if (fresh) continue;
+        let starts = dirty.get(key);
+        if (!starts) dirty.set(key, (starts = new Set()));
+        starts.add(start);
+      }
+    }
+    return { ...input, dirty, reads: readsFor(dirty, activity) };
+  }
+
+  /** Classifies the dirty windows from `rows` (what plan.reads returned), then findings over every window. */
+  finish(plan: PassPlan, rows: readonly TargetStatsRow[], rest: FinishInput): IncrementalResult {
+    const { activity, baselines, from, now } = plan;
+    const index = indexWindows(rows, activity.windowMs / 1000);
+    const next = new Map<string, Map<number, Cached>>();
+    const networks = new Map<string, NetworkSeries>();
+    let classified = 0;
+
+    for (const [key, n] of activity.networks) {
+      const dirty = plan.dirty.get(key);
+      const fromRows = dirty ? new Map((index.networks.get(key) ?? []).map((w) => [w.start, w])) : null;
+      const cached = this.cache.get(key);
+      const kept = new Map<number, Cached>();
+      const baseline = baselines.get(key);
+      const starts = [...n.windows.keys()].filter((s) => s >= from && s < now).sort((a, b) => a - b);
+      const verdicts: WindowVerdict[] = [];
+      for (const start of starts) {
+        let c = dirty?.has(start) ? undefined : cached?.get(start);
+        if (!c) {
+          const w = fromRows?.get(start);
+          // Fingerprinted but not among the rows (pruned between the two reads): left out, retried next pass.
+          if (!w) continue;
+          c = {
+            print: n.windows.get(start) ?? "",
+            controlPrint: activity.controlPrints.get(start) ?? "",
+            baseline,
+            verdict: classifyWindow(w, baseline, index.control.get(start), this.config),
+          };
+          classified += 1;
+        }
+        kept.set(start, c);
+        verdicts.push(c.verdict);
+      }
+      if (kept.size > 0) next.set(key, kept);
+      networks.set(key, { region: n.region, network: n.network, verdicts });
+    }
+    this.cache = next; // windows that left the horizon are dropped here
+
+    const result = findingsOf({ networks, activity, seeds: rest.seeds, regions: rest.regions, seen: rest.seen, from, now, config: this.config });
+    return { ...result, classified };
+  }
+}
+
+/**
+ * Consecutive dirty windows become one time range. A range touching only a few regions is read per
+ * region (plus the control vantages, whose rows classification needs); otherwise for every region.
+ */
+function readsFor(dirty: ReadonlyMap<string, ReadonlySet<number>>, activity: Activity): RowRead[] {
+  const regionsAt = new Map<number, Set<string>>();
+  for (const [key, starts] of dirty) {
+    const region = activity.networks.get(key)?.region;
+    if (region === undefined) continue;
+    for (const s of starts) {
+      let rs = regionsAt.get(s);
+      if (!rs) regionsAt.set(s, (rs = new Set()));
+      rs.add(region);
+    }
+  }
+  const w = activity.windowMs;
+  const ranges: { since: number; until: number; regions: Set<string> }[] = [];
+  for (const s of [...regionsAt.keys()].sort((a, b) => a - b)) {
+    const last = ranges[ranges.length - 1];
+    const regions = regionsAt.get(s) ?? new Set<string>();
+    if (last && last.until === s) {
+      last.until = s + w;
+      for (const r of regions) last.regions.add(r);
+    } else ranges.push({ since: s, until: s + w, regions: new Set(regions) });
+  }
+  const allRegions = new Set([...activity.networks.values()].map((n) => n.region));
+  const split = (r: { since: number; until: number; regions: Set<string> }): RowRead[] =>
+    r.regions.size * 2 > allRegions.size
+      ? [{ since: r.since, until: r.until }]
+      : [...new Set([...r.regions, ...activity.controlRegions])].map((region) => ({ since: r.since, until: r.until, region }));
+  let reads = ranges.flatMap(split);
+  if (reads.length > MAX_READS && ranges.length > 0) {
+    const regions = new Set(ranges.flatMap((r) => [...r.regions]));
+    reads = split({ since: ranges[0]?.since ?? 0, until: ranges[ranges.length - 1]?.until ?? 0, regions });
+    if (reads.length > MAX_READS) reads = [{ since: reads[0]?.since ?? 0, until: reads[0]?.until ?? 0 }];
+  }
+  return reads;
+}
