@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { ThroughputResult, WebCheck } from "../../probes/types.js";
 import { MEASUREMENT_VERSION, type Measurement, type NetworkKind } from "../measurement.js";
 import type { TargetConfig } from "../config/schema.js";
+import { scrubMeasurement } from "../privacy/scrub.js";
 
 export const SOFTWARE = "keepwatch/0.1.0";
 
@@ -28,7 +29,8 @@ export function toMeasurement(
   startedAt: Date,
   result: { check: WebCheck; throughput: ThroughputResult | null },
 ): Measurement {
-  return {
+  // Every Measurement leaves the probe scrubbed of addresses that are not the target's (src/privacy).
+  return scrubMeasurement({
     version: MEASUREMENT_VERSION,
     id: randomUUID(),
     probe: { id: who.probeId, role: who.role, software: SOFTWARE },
@@ -39,7 +41,7 @@ export function toMeasurement(
     check: withoutVerdict(result.check),
     verdict: result.check.verdict,
     throughput: result.throughput,
-  };
+  });
 }
 
 export async function runChecks(
