@@ -168,4 +168,50 @@ describe("Detector on the SQLite store", () => {
     }
     expect(events).toEqual([]);
   });
+
+  it("routine passes classify only new windows; a late upload revises on the very next pass, as a fresh detector would", async () => {
+    const settle = { baselineRefreshSeconds: 86_400 }; // no refresh mid-test: counts stay exact
+    const d = detector(settle);
+    const classified: number[] = [];
+    for (let w = 0; w < 18; w++) {
+      await insertWindow(w, "normal");
+      clock = endOf(w);
+      if (w < 8) continue;
+      const r = await d.runPass();
+      classified.push(r.classifiedWindows);
+      expect(r.full).toBe(w === 8);
+    }
+    // The first pass judges every window it has (KZ-75 and KZ-ALA, windows 0-8); then one window each.
+    expect(classified[0]).toBe(2 * 9);
+    expect(classified.slice(1)).toEqual(Array(9).fill(2));
+    expect(events).toEqual([]);
+
+    // A beeline probe in KZ-75, offline since window 10, uploads its spool: windows 10-15 were
+    // whitelist-only on its network. The next pass reads and judges just those windows and the newest.
+    const spool: Measurement[] = [];
+    for (let w = 0; w < 10; w++) spool.push(...windowMeasurements(w, REGION, "beeline", ["b1"], "normal"));
+    await store.insertMeasurements(spool);
+    await d.runPass(); // beeline's history (windows 0-9) first, as its baseline needs it
+    spool.length = 0;
+    for (let w = 10; w < 18; w++) spool.push(...windowMeasurements(w, REGION, "beeline", ["b1"], w < 16 ? "whitelist_only" : "normal"));
+    await store.insertMeasurements(spool);
+    await insertWindow(18, "normal");
+    clock = endOf(18);
+    const late = await d.runPass();
+    expect(late.full).toBe(false);
+    expect(late.classifiedWindows).toBe(8 + 2); // beeline 10-17 (new); kcell and KZ-ALA 18
+    expect(late.events.map((e) => [e.type, e.incident.network, e.incident.kind, e.incident.status])).toEqual([
+      ["opened", "beeline", "whitelist_only", "closed"],
+      ["closed", "beeline", "whitelist_only", "closed"],
+    ]);
+    expect(late.events[0]?.incident.startedAt).toBe(new Date(T0 + 10 * WINDOW_MS + 30_000 + 4 * 1000).toISOString());
+
+    // A detector started now (no cache: it judges everything) finds nothing to change.
+    events = [];
+    const fresh = await detector(settle).runPass();
+    expect(fresh.full).toBe(true);
+    expect(fresh.classifiedWindows).toBeGreaterThan(late.classifiedWindows);
+    expect(fresh.findings).toEqual(late.findings);
+    expect(events).toEqual([]);
+  });
 });
