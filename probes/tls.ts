@@ -13,6 +13,7 @@ import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type 
 import { toAsciiHostname } from "./idn.js";
 import { checkEndpoint, openTcp, type HeldConnection } from "./tcp.js";
 import { secureContextFor } from "./tls-context.js";
+import { leafOnlyIdentityCheck } from "./tls-identity.js";
 import type { Endpoint, ProbeOptions, Prober, TcpResult, TlsFailure, TlsResult } from "./types.js";
 
 export interface TlsTarget extends Endpoint {
@@ -110,6 +111,7 @@ export async function handshakeTls(target: TlsTarget, options: TlsHandshakeOptio
       rejectUnauthorized: false,
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert),
     });
+    leafOnlyIdentityCheck(socket);
     const settle = (tls: TlsResult, doneAt: number | null) => {
       if (settled) return;
       settled = true;
