@@ -47,10 +47,17 @@ export function summarizeActivity(rows: readonly NetworkStatsRow[], windowSecond
   const control = new Map<number, Set<string>>();
   const controlPrints = new Map<number, string>();
   const controlRegions = new Set<string>();
+  // Many rows share a bucket start and a last time: parse each distinct string once.
+  const parsed = new Map<string, number>();
+  const parse = (iso: string): number => {
+    let ms = parsed.get(iso);
+    if (ms === undefined) parsed.set(iso, (ms = Date.parse(iso)));
+    return ms;
+  };
 
   for (const r of rows) {
     if (r.total <= 0) continue;
-    const start = windowStartOf(Date.parse(r.bucketStart), windowMs);
+    const start = windowStartOf(parse(r.bucketStart), windowMs);
     if (r.role === "control") {
       controlRegions.add(r.region);
       let regions = control.get(start);
@@ -65,7 +72,7 @@ export function summarizeActivity(rows: readonly NetworkStatsRow[], windowSecond
     append(n.windows, start, print(r));
     let rep = reporting.get(start);
     if (!rep) reporting.set(start, (rep = new Map()));
-    rep.set(r.region, Math.max(rep.get(r.region) ?? 0, Date.parse(r.lastAt)));
+    rep.set(r.region, Math.max(rep.get(r.region) ?? 0, parse(r.lastAt)));
   }
   return { windowMs, networks, reporting, control, controlPrints, controlRegions };
 }

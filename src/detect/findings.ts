@@ -3,7 +3,7 @@
 // and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
 import type { DetectorConfig } from "../config/schema.js";
 import { familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
-import { darkSeries, type ActivityIndex, type DarkWindow } from "./dark.js";
+import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
 import type { EvaluateResult, Finding, ProbeSeen, WindowRef } from "./evaluate.js";
 import { episodes, type Episode, type Seed } from "./hysteresis.js";
 
@@ -40,9 +40,12 @@ export function findingsOf(input: FindingsInput): EvaluateResult {
     }
   }
 
+  const around = reportersAround(input.activity, from, now);
   for (const region of input.regions) {
     const before = input.seen.filter((s) => s.region === region && s.lastAt < from).map((s) => s.lastAt);
-    const series = darkSeries(region, input.activity, from, now, config.darkAfterSeconds, before.length ? Math.max(...before) : null);
+    const series = darkSeries(
+      region, input.activity, from, now, config.darkAfterSeconds, before.length ? Math.max(...before) : null, around,
+    );
     const silent = input.seen.filter((s) => s.region === region);
     for (const ep of episodes(series, config, input.seeds.get(region) ?? null)) {
       findings.push(darkFinding(region, ep, silent));
