@@ -214,4 +214,18 @@ describe("Detector on the SQLite store", () => {
     expect(fresh.findings).toEqual(late.findings);
     expect(events).toEqual([]);
   });
+
+  it("classifies the whole horizon again every fullPassSeconds", async () => {
+    const d = detector({ baselineRefreshSeconds: 86_400, fullPassSeconds: 900 });
+    const passes: [boolean, number][] = [];
+    for (let w = 0; w < 16; w++) {
+      await insertWindow(w, "normal");
+      clock = endOf(w);
+      if (w < 8) continue;
+      const r = await d.runPass();
+      passes.push([r.full, r.classifiedWindows]);
+    }
+    // Every third pass (900 s of 300-s windows) judges windows 0..w of both regions; the others only w.
+    expect(passes).toEqual([[true, 18], [false, 2], [false, 2], [true, 24], [false, 2], [false, 2], [true, 30], [false, 2]]);
+  });
 });
