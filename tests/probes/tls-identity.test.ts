@@ -24,7 +24,7 @@ afterAll(async () => {
 
 /** Handshake for `name`, recording what the identity check was given. */
 async function handshake(name: string, leafOnly: boolean) {
-  const seen: PeerCertificate[] = [];
+  const seen: Array<PeerCertificate & { issuerCertificate?: unknown }> = [];
   const socket = connect({
     host: "127.0.0.1", port, servername: name, ca: pki.caCert, rejectUnauthorized: false,
     checkServerIdentity: (host, cert) => {
