@@ -3,12 +3,16 @@ import type { Measurement } from "../measurement.js";
 
 export type Phase = "dns" | "connect" | "tls" | "first_byte" | "download" | "total";
 
-/** ok, down (the site is down for the control too) or blocked_<layer> (dns, tcp, tls, http_failure, http_diff). */
+/**
+ * ok; down (the site is down for the control too); blocked_<layer> (dns, tcp, tls, http_failure, http_diff)
+ * when a control showed the failure is the network's; failed_<layer> when nothing could tell "down" from
+ * "blocked" (no control to compare with) — never counted as blocking.
+ */
 export function measurementOutcome(m: Measurement): string {
   const v = m.verdict;
   if (v.accessible) return "ok";
   if (v.blocking === null) return "down";
-  return `blocked_${v.blocking.replace("-", "_")}`;
+  return `${v.determined ? "blocked" : "failed"}_${v.blocking.replace("-", "_")}`;
 }
 
 /**

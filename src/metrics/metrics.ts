@@ -41,7 +41,7 @@ export class Metrics {
 
     this.measurements = new Counter({
       name: "keepwatch_measurements_total",
-      help: "Measurements stored, by region, network, target list and outcome (ok, down, blocked_<layer>)",
+      help: "Measurements stored, by region, network, target list and outcome (ok, down, blocked_<layer>, failed_<layer> when no control could tell)",
       labelNames: ["region", "network", "list", "outcome"],
       registers,
     });

@@ -115,3 +115,15 @@ describe("Metrics", () => {
     await redis.restart();
   });
 });
+
+describe("measurementOutcome", () => {
+  it("never labels an undetermined failure as blocking", async () => {
+    const { measurementOutcome } = await import("../../src/metrics/measurement-observations.js");
+    const base = fixtureMeasurement({ accessible: false, blocking: "dns", failure: "dns_servfail" });
+    expect(measurementOutcome(base)).toBe("blocked_dns");
+    expect(measurementOutcome({ ...base, verdict: { ...base.verdict, determined: false } })).toBe("failed_dns");
+    expect(measurementOutcome(fixtureMeasurement({ accessible: false, blocking: "http-diff" }))).toBe("blocked_http_diff");
+    expect(measurementOutcome(fixtureMeasurement({ accessible: false, blocking: null }))).toBe("down");
+    expect(measurementOutcome(fixtureMeasurement())).toBe("ok");
+  });
+});
