@@ -33,5 +33,6 @@ export function checkerSettings(config: KeepWatchConfig, probe: ProbeConfig): Ch
     blockPageFiles: config.blockPageFiles,
     timeoutSeconds: config.schedule.timeoutSeconds,
     throughputMaxBytes: config.schedule.throughputMaxBytes,
+    threads: config.schedule.threads,
   };
 }

@@ -1,6 +1,7 @@
 // Builds the TargetChecker that the worker, the agent and `keepwatch measure` share: a site check with the
 // probe's resolvers, CA, bogon exceptions and block-page fingerprints, plus a throughput download when the
 // target asks for one (on an address the site check connected to, so DNS is not measured twice).
+// With `threads` above 1 the checks run in a pool of worker threads (check-pool.ts), one per core at most.
 import { readFileSync } from "node:fs";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import { createBogonMatcher } from "../../probes/bogons.js";
@@ -9,6 +10,7 @@ import { checkSite } from "../../probes/web.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
+import { CheckPool, resolveThreadCount, type ThreadsOption } from "./check-pool.js";
 
 export interface CheckerSettings {
   resolver?: string;
@@ -21,7 +23,12 @@ export interface CheckerSettings {
   throughputMaxBytes?: number;
   /** Measure throughput on every target, not only those marked `throughput: true`. */
   throughputAll?: boolean;
+  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
+  threads?: ThreadsOption;
 }
+
+/** A TargetChecker that may own threads: close() ends them (a no-op for the in-process checker). */
+export type ClosableTargetChecker = TargetChecker & { close(): Promise<void> };
 
 /** The address the site check reached the site on, if any. */
 function connectedAddress(check: WebCheck): string | null {
@@ -31,7 +38,15 @@ function connectedAddress(check: WebCheck): string | null {
   return ok[0] ?? null;
 }
 
-export async function createTargetChecker(s: CheckerSettings): Promise<TargetChecker> {
+export async function createTargetChecker(s: CheckerSettings): Promise<ClosableTargetChecker> {
+  const threads = resolveThreadCount(s.threads);
+  if (threads <= 1) return Object.assign(await createInProcessChecker(s), { close: async () => undefined });
+  const pool = await CheckPool.start({ ...s, threads: 1 }, threads);
+  return Object.assign((target: Parameters<TargetChecker>[0]) => pool.check(target), { close: () => pool.close() });
+}
+
+/** The checker that runs in the calling thread: what each pool thread runs too. */
+export async function createInProcessChecker(s: CheckerSettings): Promise<TargetChecker> {
   const ca = (s.caFiles ?? []).map((f) => readFileSync(f, "utf8"));
   const bogons = createBogonMatcher({ notBogon: s.notBogon ?? [] });
   const fingerprints = await loadFingerprints(s.blockPageFiles ?? []);

@@ -1,0 +1,36 @@
+// One check thread of the pool (check-pool.ts): builds the same in-process checker the main thread would
+// from the plain settings it was started with, then answers each { id, target } with the check's result.
+// Results are plain data (the WebCheck and throughput schemas), so they cross the thread boundary as they are.
+import { parentPort, workerData } from "node:worker_threads";
+import type { TargetConfig } from "../config/schema.js";
+import type { TargetChecker } from "./run-checks.js";
+import { createInProcessChecker, type CheckerSettings } from "./target-checker.js";
+
+export type TargetCheckResult = Awaited<ReturnType<TargetChecker>>;
+
+export interface ThreadRequest {
+  id: number;
+  target: TargetConfig;
+}
+
+export type ThreadReply =
+  | { type: "ready" }
+  | { type: "result"; id: number; result: TargetCheckResult }
+  /** Only for a checker that threw, which is a bug: network failures come back as results. */
+  | { type: "error"; id: number; error: string };
+
+async function serve(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error("check-thread.ts runs only as a worker thread (see check-pool.ts)");
+  // A bad setting (missing CA file) throws here, before "ready": the pool reports it as a start-up error.
+  const checker = await createInProcessChecker(workerData as CheckerSettings);
+  port.on("message", (req: ThreadRequest) => {
+    checker(req.target).then(
+      (result) => port.postMessage({ type: "result", id: req.id, result } satisfies ThreadReply),
+      (e: unknown) => port.postMessage({ type: "error", id: req.id, error: e instanceof Error ? e.message : String(e) } satisfies ThreadReply),
+    );
+  });
+  port.postMessage({ type: "ready" } satisfies ThreadReply);
+}
+
+await serve();
