@@ -15,8 +15,14 @@
 // makes one connection; checkSite asks for A and AAAA and, as OONI's Web Connectivity LTE does, measures TCP
 // and TLS on one connection per address and sends the GET over it: one TCP connect and one TLS handshake per
 // check on these one-address sites.
+//
+// Cores: Go's blackbox_exporter uses every core; one Node thread does not. The "ours (threads=N)" row runs
+// the production checker (src/worker/target-checker.ts) with a pool of N = os.availableParallelism() worker
+// threads, as a probe configured with `schedule.threads: auto` does; the headline ratio uses that row. That
+// checker also matches block-page fingerprints on every page, which the single-thread checkSite row skips.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Pool } from "undici";
@@ -24,6 +30,7 @@ import { createBogonMatcher } from "../probes/bogons.js";
 import { probeDns } from "../probes/dns.js";
 import { probeHttp } from "../probes/http.js";
 import { checkSite } from "../probes/web.js";
+import { createTargetChecker } from "../src/worker/target-checker.js";
 import { makeTestPki } from "../tests/helpers/certs.js";
 import { NetLab, netnsAvailable, type LabHost } from "../tests/helpers/netns.js";
 import { startLabServers } from "../tests/e2e/fixtures/start-lab-servers.js";
@@ -50,15 +57,22 @@ export interface ProbeBenchFigures {
   seconds: number;
   concurrency: number;
   rounds: number;
+  /** checkSite in one thread. */
   ours: ProberFigures;
+  /** Worker threads of the threaded row: os.availableParallelism(). */
+  threads: number;
+  /** The production checker with `threads` worker threads. */
+  oursThreaded: ProberFigures;
   /**
    * Diagnostic: our probes doing blackbox's work only (probeDns for A, then probeHttp on one connection),
    * to tell the cost of checkSite's extra measurements from the cost of Node against Go.
    */
   oursOneConnection: ProberFigures;
   blackbox: ProberFigures;
-  /** ours.perSecond / blackbox.perSecond. */
+  /** oursThreaded.perSecond / blackbox.perSecond: the headline. */
   ratio: number;
+  /** ours.perSecond / blackbox.perSecond: one thread against every core. */
+  ratioSingleThread: number;
 }
 
 /** What the child process measuring checkSite reports on its last stdout line. */
@@ -72,8 +86,13 @@ interface OursChildReport {
 }
 
 interface OursChildArgs {
-  /** "checkSite": the full site check; "oneConnection": DNS A + one HTTPS GET, blackbox's work. */
-  mode: "checkSite" | "oneConnection";
+  /**
+   * "checkSite": the full site check; "threaded": the same through the production checker's thread pool;
+   * "oneConnection": DNS A + one HTTPS GET, blackbox's work.
+   */
+  mode: "checkSite" | "threaded" | "oneConnection";
+  /** Worker threads for "threaded". */
+  threads: number;
   resolver: string;
   caFile: string;
   seconds: number;
@@ -121,10 +140,21 @@ async function runOursChild(args: OursChildArgs): Promise<void> {
     if (http.status !== 200) firstFailure ??= http.failure;
     return http.status === 200;
   };
-  const one = args.mode === "checkSite" ? fullCheck : oneConnection;
+  const pooled = args.mode === "threaded"
+    ? await createTargetChecker({ resolver: args.resolver, caFiles: [args.caFile], notBogon: ["198.18.0.0/15"],
+      timeoutSeconds: options.timeoutSeconds, threads: args.threads })
+    : null;
+  const threadedCheck = async (url: string) => {
+    const r = await pooled!({ url, list: "whitelisted", category: "bench", throughput: false });
+    if (!r.check.verdict.accessible) firstFailure ??= JSON.stringify(r.check.verdict);
+    return r.check.verdict.accessible;
+  };
+  const one = args.mode === "checkSite" ? fullCheck : args.mode === "threaded" ? threadedCheck : oneConnection;
+  // process.cpuUsage() counts every thread of the process, the pool's included.
   const cpuBefore = process.cpuUsage();
   const run = await runLoops(args.seconds, args.concurrency, (i) => one(siteUrl(i)));
   const cpu = process.cpuUsage(cpuBefore);
+  await pooled?.close();
   const report: OursChildReport = {
     checks: run.ok,
     failures: run.failed,
@@ -270,7 +300,7 @@ export interface ProbeBenchOptions {
   seconds?: number;
   /** Checks in flight; default 32. */
   concurrency?: number;
-  /** Rounds of (blackbox, checkSite, one connection), the order rotating each round so load drift evens out; default 1. */
+  /** Rounds of (blackbox, checkSite, threaded checker, one connection), the order rotating each round so load drift evens out; default 1. */
   rounds?: number;
 }
 
@@ -278,6 +308,7 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
   const seconds = opts.seconds ?? 10;
   const concurrency = opts.concurrency ?? 32;
   const rounds = opts.rounds ?? 1;
+  const threads = availableParallelism();
   if (!netnsAvailable()) throw new Error("bench/probes needs root with `ip netns`, iptables and tc");
   const lab = new NetLab();
   const pki = makeTestPki();
@@ -312,11 +343,12 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
       await waitForHttp(pool, "/-/healthy");
       const serverPid = servers.process.pid!;
       const child = (mode: OursChildArgs["mode"]): OursChildArgs =>
-        ({ mode, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency });
-      const tallies = { blackbox: emptyTally(), ours: emptyTally(), oursOneConnection: emptyTally() };
+        ({ mode, threads, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency });
+      const tallies = { blackbox: emptyTally(), ours: emptyTally(), oursThreaded: emptyTally(), oursOneConnection: emptyTally() };
       const phases: [keyof typeof tallies, () => Promise<Tally>][] = [
         ["blackbox", () => measureBlackbox(pool, exporter.pid!, serverPid, seconds, concurrency)],
         ["ours", () => measureOurs(lab, host, child("checkSite"), serverPid)],
+        ["oursThreaded", () => measureOurs(lab, host, child("threaded"), serverPid)],
         ["oursOneConnection", () => measureOurs(lab, host, child("oneConnection"), serverPid)],
       ];
       for (let r = 0; r < rounds; r++) {
@@ -326,10 +358,12 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
         }
       }
       const ours = figures(tallies.ours);
+      const oursThreaded = figures(tallies.oursThreaded);
       const blackbox = figures(tallies.blackbox);
       return {
-        seconds, concurrency, rounds, ours, oursOneConnection: figures(tallies.oursOneConnection), blackbox,
-        ratio: round(ours.perSecond / blackbox.perSecond, 2),
+        seconds, concurrency, rounds, ours, threads, oursThreaded, oursOneConnection: figures(tallies.oursOneConnection), blackbox,
+        ratio: round(oursThreaded.perSecond / blackbox.perSecond, 2),
+        ratioSingleThread: round(ours.perSecond / blackbox.perSecond, 2),
       };
     } finally {
       await pool.close();
@@ -342,15 +376,16 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
 }
 
 function printFigures(f: ProbeBenchFigures): void {
-  const rows: [string, ProberFigures][] = [["keepwatch checkSite", f.ours], ["blackbox_exporter 0.23", f.blackbox],
-    ["(ours, blackbox's work)", f.oursOneConnection]];
+  const rows: [string, ProberFigures][] = [["ours (threads=1)", f.ours], [`ours (threads=${f.threads})`, f.oursThreaded],
+    ["blackbox_exporter 0.23", f.blackbox], ["(ours, blackbox's work)", f.oursOneConnection]];
   console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.rounds} × ${f.seconds} s each`);
   console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check  server CPU ms/check");
   for (const [name, r] of rows) {
     console.log(`${name.padEnd(24)} ${String(r.perSecond).padStart(8)} ${String(r.checks).padStart(8)} ${String(r.failures).padStart(9)}`
       + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)} ${String(r.serverCpuMsPerCheck).padStart(20)}`);
   }
-  console.log(`ratio ours / blackbox: ${f.ratio} (checkSite: A+AAAA, 1 TCP connect, 1 TLS handshake, 1 GET per check;`
+  console.log(`ratio ours (threads=${f.threads}) / blackbox: ${f.ratio}; one thread: ${f.ratioSingleThread}`
+    + " (checkSite: A+AAAA, 1 TCP connect, 1 TLS handshake, 1 GET per check;"
     + " blackbox and the last row: A, 1 TCP connect, 1 TLS handshake, 1 GET)");
   console.log(JSON.stringify({ bench: "probes", ...f }));
 }
