@@ -18,11 +18,12 @@ export async function runWorker(opts: { region: string; probe: string; config: s
   const workerConnection = createRedisConnection(redisUrl, "worker");
   const producerConnection = createRedisConnection(redisUrl, "worker");
   const results = new ResultsProducer(producerConnection);
+  const checker = await createTargetChecker(checkerSettings(config, probe));
   const worker = new MeasureWorker({
     connection: workerConnection,
     results,
     probe: probeIdentity(config, probe),
-    checker: await createTargetChecker(checkerSettings(config, probe)),
+    checker,
     concurrency: config.schedule.concurrency,
     log,
   });
@@ -30,6 +31,7 @@ export async function runWorker(opts: { region: string; probe: string; config: s
   log.info({ probe: probe.id, region: probe.region }, "worker ready");
   onShutdownSignal(log, async () => {
     await worker.close();
+    await checker.close();
     await results.close();
     workerConnection.disconnect();
     producerConnection.disconnect();

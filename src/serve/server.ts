@@ -129,16 +129,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
     for (const probe of config.probes.filter((p) => p.mode === "local")) {
       const connection: Redis = createRedisConnection(redisUrl, "worker");
+      const checker = await createTargetChecker(checkerSettings(config, probe));
       const worker = new MeasureWorker({
         connection,
         results,
         probe: probeIdentity(config, probe),
-        checker: await createTargetChecker(checkerSettings(config, probe)),
+        checker,
         concurrency: config.schedule.concurrency,
         log,
       });
       stops.push(async () => {
         await worker.close();
+        await checker.close();
         connection.disconnect();
       });
     }

@@ -15,7 +15,10 @@ export interface ProbeIdentity {
   network: { id: string; asn: number | null; kind: NetworkKind };
 }
 
-/** Measures one target; must resolve (never reject) for anything the network does. */
+/**
+ * Measures one target; resolves for anything the network does. It rejects only for a fault of our own (e.g.
+ * a check thread that crashed): the measure job then fails and BullMQ retries it.
+ */
 export type TargetChecker = (target: TargetConfig) => Promise<{ check: WebCheck; throughput: ThroughputResult | null }>;
 
 function withoutVerdict(check: WebCheck): Omit<WebCheck, "verdict"> {
