@@ -144,6 +144,22 @@ function blockedAt(r: RawRow, at: number): Record<string, number> {
 }
 
 // Index of each value in a result row: [b, ...grain columns, ...SUM_COLUMNS, last_ms].
+/** The summed columns every stats row ends with, read from `at` (the index of `total`) onwards. */
+function sums(r: RawRow, at: number, iso: IsoCache) {
+  return {
+    total: r[at] as number,
+    ok: r[at + 1] as number,
+    blocked: blockedAt(r, at + 3),
+    down: r[at + 2] as number,
+    dnsFailures: r[at + 8] as number,
+    throughputSum: r[at + 9] as number,
+    throughputCount: r[at + 10] as number,
+    tlsHandshakeSum: r[at + 11] as number,
+    tlsHandshakeCount: r[at + 12] as number,
+    lastAt: iso.of(r[at + 13] as number),
+  };
+}
+
 function toTargetStatsRow(r: RawRow, iso: IsoCache): TargetStatsRow {
   return {
     bucketStart: iso.of((r[0] as number) * 1000),
@@ -154,16 +170,7 @@ function toTargetStatsRow(r: RawRow, iso: IsoCache): TargetStatsRow {
     url: r[5] as string,
     list: r[6] as TargetStatsRow["list"],
     category: r[7] as string,
-    total: r[8] as number,
-    ok: r[9] as number,
-    blocked: blockedAt(r, 11),
-    down: r[10] as number,
-    dnsFailures: r[16] as number,
-    throughputSum: r[17] as number,
-    throughputCount: r[18] as number,
-    tlsHandshakeSum: r[19] as number,
-    tlsHandshakeCount: r[20] as number,
-    lastAt: iso.of(r[21] as number),
+    ...sums(r, 8, iso),
   };
 }
 
@@ -174,15 +181,6 @@ function toNetworkStatsRow(r: RawRow, iso: IsoCache): NetworkStatsRow {
     network: r[2] as string,
     role: r[3] as NetworkStatsRow["role"],
     list: r[4] as NetworkStatsRow["list"],
-    total: r[5] as number,
-    ok: r[6] as number,
-    blocked: blockedAt(r, 8),
-    down: r[7] as number,
-    dnsFailures: r[13] as number,
-    throughputSum: r[14] as number,
-    throughputCount: r[15] as number,
-    tlsHandshakeSum: r[16] as number,
-    tlsHandshakeCount: r[17] as number,
-    lastAt: iso.of(r[18] as number),
+    ...sums(r, 5, iso),
   };
 }
