@@ -1,11 +1,10 @@
 // From per-window verdicts to findings: hysteresis episodes per region × network, darkness per region
 // from who reported when, then agreement across probes and networks. Shared by the one-shot evaluate()
 // and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
-import type { DetectorConfig } from "../config/schema.js";
 import { familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
 import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
-import type { EvaluateResult, Finding, ProbeSeen, WindowRef } from "./evaluate.js";
-import { episodes, type Episode, type Seed } from "./hysteresis.js";
+import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, WindowRef } from "./evaluate.js";
+import { episodes, type Episode } from "./hysteresis.js";
 
 /** One region × network's verdicts over the re-evaluated windows, oldest first. */
 export interface NetworkSeries {
@@ -14,17 +13,12 @@ export interface NetworkSeries {
   verdicts: readonly WindowVerdict[];
 }
 
-export interface FindingsInput {
+/** The pass's scope as evaluate() takes it, with the verdicts in place of the raw windows. */
+export interface FindingsInput extends Omit<EvaluateInput, "index" | "baselines"> {
   /** Per networkKey, in a stable order (the order findings come out in). */
   networks: ReadonlyMap<string, NetworkSeries>;
   /** Who reported in which window (from the rows or from networkStats), for darkness. */
   activity: ActivityIndex;
-  seeds: ReadonlyMap<string, Seed>;
-  regions: readonly string[];
-  seen: readonly ProbeSeen[];
-  from: number;
-  now: number;
-  config: DetectorConfig;
 }
 
 export function findingsOf(input: FindingsInput): EvaluateResult {
