@@ -20,7 +20,8 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-async function freeLoopbackPort(): Promise<number> {
+/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.on("error", fail);

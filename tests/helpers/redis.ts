@@ -1,9 +1,9 @@
 // A real redis-server per test suite, on a free loopback port, with its data in a temp dir.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freeLoopbackPort as freePort } from "../../src/serve/embedded-redis.js";
 
 export interface TestRedis {
   url: string;
@@ -16,18 +16,8 @@ export interface TestRedis {
   cleanup(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free port on 127.0.0.1: the helper the embedded redis-server uses. */
+export { freePort };
 
 async function waitReady(proc: ChildProcess): Promise<void> {
   await new Promise<void>((resolve, reject) => {
