@@ -1,7 +1,7 @@
 // The agent's offline spool: measurements are appended to segment files on disk (fsync'd) before any
 // upload is tried, and a segment is deleted only after the server accepted it. A shutdown is exactly
 // when uploads fail and the data matters most, so nothing is ever dropped for being unsent.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
   writeSync } from "node:fs";
 import { join } from "node:path";
 import { measurementSchema, type Measurement } from "../measurement.js";
@@ -75,9 +75,5 @@ export class Spool {
 
   pendingCount(): number {
     return this.segments().reduce((n, s) => n + this.read(s).measurements.length, 0);
-  }
-
-  bytes(): number {
-    return this.segments().reduce((n, s) => n + statSync(join(this.dir, s)).size, 0);
   }
 }

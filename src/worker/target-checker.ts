@@ -30,12 +30,9 @@ export interface CheckerSettings {
 /** A TargetChecker that may own threads: close() ends them (a no-op for the in-process checker). */
 export type ClosableTargetChecker = TargetChecker & { close(): Promise<void> };
 
-/** The address the site check reached the site on, if any. */
+/** The address the site check fetched the page from: one that connected (and shook hands, over https). */
 function connectedAddress(check: WebCheck): string | null {
-  const https = check.url.startsWith("https:");
-  const tcpOk = new Set(check.tcp.filter((t) => t.failure === null).map((t) => t.address));
-  const ok = https ? check.tls.filter((t) => t.failure === null && tcpOk.has(t.address)).map((t) => t.address) : [...tcpOk];
-  return ok[0] ?? null;
+  return check.http?.hops[0]?.address ?? null;
 }
 
 export async function createTargetChecker(s: CheckerSettings): Promise<ClosableTargetChecker> {
