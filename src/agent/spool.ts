@@ -17,7 +17,8 @@ export class Spool {
   private readonly dir: string;
   private sequence = 0;
 
-  constructor(dir: string, private readonly maxPerSegment = 500) {
+  /** `linesPerWrite` bounds the string built for one write(), not the segment: a batch is one segment. */
+  constructor(dir: string, private readonly linesPerWrite = 500) {
     this.dir = dir;
     mkdirSync(join(dir, "quarantine"), { recursive: true });
   }
@@ -29,8 +30,8 @@ export class Spool {
     const tmp = join(this.dir, `.${name}.tmp`);
     const fd = openSync(tmp, "w", 0o600);
     try {
-      for (let i = 0; i < batch.length; i += this.maxPerSegment) {
-        writeSync(fd, batch.slice(i, i + this.maxPerSegment).map((m) => JSON.stringify(m)).join("\n") + "\n");
+      for (let i = 0; i < batch.length; i += this.linesPerWrite) {
+        writeSync(fd, batch.slice(i, i + this.linesPerWrite).map((m) => JSON.stringify(m)).join("\n") + "\n");
       }
       fsyncSync(fd);
     } finally {
