@@ -117,6 +117,51 @@ export const detectorConfigSchema = z.object({
 });
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 
+// --- Redis and upload limits (issue 9: supervised embedded Redis, backpressure) ---------------------------
+
+/** A Redis memory size: bytes, or a number with kb/mb/gb (as redis.conf writes it). */
+export const redisMemorySchema = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+\s*(b|kb|mb|gb)?$/i, 'memory size like "256mb", "2gb" or bytes')])
+  .transform((v) => {
+    if (typeof v === "number") return v;
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(v)!;
+    const unit = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2]!.toLowerCase()] ?? 1;
+    return Number(m[1]) * unit;
+  });
+
+export const redisConfigSchema = z.object({
+  /** An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. */
+  url: z.string().optional(),
+  /** Embedded Redis port on 127.0.0.1; 0 = a free port picked at start (kept across restarts). */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** Embedded Redis AOF fsync: always (nothing accepted is lost, slower uploads), everysec (≤1 s), no. */
+  appendfsync: z.enum(["always", "everysec", "no"]).default("everysec"),
+  /** Embedded Redis memory cap (noeviction: beyond it writes fail; uploads get 503 before that). */
+  maxmemory: redisMemorySchema.default(256 * 1024 ** 2),
+  /** Uploads answer 503 once Redis uses this share of its maxmemory (any Redis that reports one). */
+  uploadMemoryHighWater: z.number().gt(0).max(1).default(0.9),
+  /** Upload-side Redis commands fail (→ 503) after this long instead of hanging on a frozen Redis. */
+  commandTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
+});
+
+export const uploadLimitsSchema = z.object({
+  /** Per probe token: upload requests per minute (token bucket, bursts up to this many). */
+  requestsPerMinute: z.number().int().min(1).default(60),
+  /** Per probe token: measurements per minute (a batch may overdraw; the next one waits). */
+  measurementsPerMinute: z.number().int().min(1).default(20_000),
+  /** Per probe token: uploads in flight at once. */
+  concurrentPerToken: z.number().int().min(1).default(2),
+  /** All uploads: bytes of request bodies in flight at once (503 beyond); at least one maximum body. */
+  inFlightBytes: redisMemorySchema.default(32 * 1024 ** 2),
+  /** Failed token checks per minute, all clients together, then 429. */
+  failedAuthPerMinute: z.number().int().min(1).default(120),
+  /** Failed token checks per minute from one client address, then 429. */
+  failedAuthPerMinutePerAddress: z.number().int().min(1).default(10),
+});
+export type RedisConfig = z.infer<typeof redisConfigSchema>;
+export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
+// --- end Redis and upload limits ---------------------------------------------------------------------------
+
 export const configSchema = z.object({
   /** ISO 3166-1 alpha-2 country whose whitelist/ files supply the default targets. */
   country: z.string().regex(/^[A-Z]{2}$/).default("KZ"),
@@ -132,7 +177,8 @@ export const configSchema = z.object({
       publicUrl: z.string().url().optional(),
     })
     .prefault({}),
-  redis: z.object({ url: z.string().optional() }).prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  uploads: uploadLimitsSchema.prefault({}),
   regions: z.array(regionConfigSchema).default([]),
   /** Control vantages: outside the measured networks, used to tell site outages from blocking. */
   controls: z.array(z.object({ id: z.string().regex(/^[A-Z][A-Z0-9_-]{1,31}$/), name: z.string() })).default([]),
