@@ -45,10 +45,10 @@ export class TokenBuckets {
     return { ok: false, retryAfterMs: Math.ceil((cost - level) / this.perMs) };
   }
 
-  /** How long until the bucket holds at least one token again (0 = now). */
+  /** How long until the bucket holds at least one whole token again (0 = now). */
   waitMs(key: string): number {
     const level = this.level(key, this.now());
-    return level > 0 ? 0 : Math.ceil((1 - level) / this.perMs);
+    return level >= 1 ? 0 : Math.ceil((1 - level) / this.perMs);
   }
 
   /** Takes `cost` tokens, going into debt if needed. */
