@@ -22,12 +22,15 @@ function closeListener(server: ServerType, graceMs = 10_000): Promise<void> {
   const http = server as Server;
   return new Promise<void>((ok) => {
     const force = setTimeout(() => http.closeAllConnections(), graceMs);
+    // A keep-alive connection becomes idle when its request is answered; close it then, before the client
+    // sends another request on it (which would hold close() open until the grace period ends).
+    const sweep = setInterval(() => http.closeIdleConnections(), 50);
     force.unref();
     http.close(() => {
       clearTimeout(force);
+      clearInterval(sweep);
       ok();
     });
-    // Keep-alive connections with no request in flight would otherwise hold close() open.
     http.closeIdleConnections();
   });
 }
