@@ -2,7 +2,7 @@
 // 4.7 MB batch at once (the issue 9 audit's case), with the server-wide body budget effectively off and at
 // its default. Each agent retries after Retry-After until its batch is taken, so both runs store the same
 // data; the figure that differs is memory.
-//   npx tsx bench/upload-memory.ts [agents] [rounds]
+//   npx tsx bench/upload-memory.ts [agents] [rounds] [budget...]   (budgets like 32mb; default: off, 32mb)
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +24,8 @@ export interface UploadMemoryFigures {
   peakRssMiB: number;
   accepted: number;
   refused503: number;
+  /** 503s by reason: the body budget ("busy") or Redis not answering in time ("queue"). */
+  refusedBusy: number;
   /** Refusals the client saw as a reset (the server stops reading a refused body after 500 ms). */
   resets: number;
   seconds: number;
@@ -89,6 +91,7 @@ async function run(budget: string, agents: number, rounds: number): Promise<Uplo
     let accepted = 0;
     let refused = 0;
     let resets = 0;
+    let busy = 0;
     const started = performance.now();
     await Promise.all(bodies.map(async (mine) => {
       for (const b of mine) {
@@ -103,7 +106,8 @@ async function run(budget: string, agents: number, rounds: number): Promise<Uplo
             await new Promise((r) => setTimeout(r, 200));
             continue;
           }
-          await res.arrayBuffer();
+          const text = await res.text();
+          if (res.status === 503 && text.includes("uploads in progress")) busy += 1;
           if (res.status === 202) {
             accepted += 1;
             break;
@@ -120,7 +124,7 @@ async function run(budget: string, agents: number, rounds: number): Promise<Uplo
     peak = Math.max(peak, rssKiB(proc.pid!, "VmHWM"));
     return {
       budget, agents, bodyMB: Number((bodies[0]![0]!.length / 1e6).toFixed(2)),
-      idleRssMiB: Math.round(idle / 1024), peakRssMiB: Math.round(peak / 1024), accepted, refused503: refused, resets,
+      idleRssMiB: Math.round(idle / 1024), peakRssMiB: Math.round(peak / 1024), accepted, refused503: refused, refusedBusy: busy, resets,
       seconds: Number(seconds.toFixed(1)),
     };
   } finally {
@@ -130,9 +134,9 @@ async function run(budget: string, agents: number, rounds: number): Promise<Uplo
   }
 }
 
-export async function benchUploadMemory(agents = 16, rounds = 1): Promise<{ runs: UploadMemoryFigures[] }> {
+export async function benchUploadMemory(agents = 16, rounds = 1, budgets = [`${4096 * MiB}`, "32mb"]): Promise<{ runs: UploadMemoryFigures[] }> {
   const runs: UploadMemoryFigures[] = [];
-  for (const budget of [`${4096 * MiB}`, "32mb"]) {
+  for (const budget of budgets) {
     const r = await run(budget, agents, rounds);
     console.log(JSON.stringify(r));
     runs.push(r);
@@ -141,5 +145,6 @@ export async function benchUploadMemory(agents = 16, rounds = 1): Promise<{ runs
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await benchUploadMemory(Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 1));
+  const budgets = process.argv.slice(4);
+  await benchUploadMemory(Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 1), budgets.length > 0 ? budgets : undefined);
 }

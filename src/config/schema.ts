@@ -140,7 +140,8 @@ export const redisConfigSchema = z.object({
   maxmemory: redisMemorySchema.default(256 * 1024 ** 2),
   /** Uploads answer 503 once Redis uses this share of its maxmemory (any Redis that reports one). */
   uploadMemoryHighWater: z.number().gt(0).max(1).default(0.9),
-  /** Upload-side Redis commands fail (→ 503) after this long instead of hanging on a frozen Redis. */
+  /** Upload-side Redis commands fail (→ 503) instead of hanging on a frozen Redis: the room check before
+   *  a body is read after this long, the enqueue after it was read after three times this long. */
   commandTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
 });
 

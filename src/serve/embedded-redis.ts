@@ -148,6 +148,7 @@ export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOpt
   let restarts = 0;
   let failedAttempts = 0;
   let restartTimer: NodeJS.Timeout | null = null;
+  let relaunching: Promise<void> | null = null;
 
   const launch = async () => {
     const { proc, output } = await spawnRedis(binary, conf, dir);
@@ -169,11 +170,12 @@ export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOpt
   };
 
   const scheduleRestart = () => {
+    if (stopping) return;
     const delay = Math.min(maxDelay, firstDelay * 2 ** failedAttempts);
     restartTimer = setTimeout(() => {
       restartTimer = null;
       if (stopping) return;
-      launch().then(
+      relaunching = launch().then(
         () => {
           restarts += 1;
           log?.info({ port, restarts }, "embedded redis-server restarted");
@@ -183,7 +185,9 @@ export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOpt
           log?.error({ err, nextInMs: Math.min(maxDelay, firstDelay * 2 ** failedAttempts) }, "embedded redis-server failed to restart");
           scheduleRestart();
         },
-      );
+      ).finally(() => {
+        relaunching = null;
+      });
     }, delay);
   };
 
@@ -201,6 +205,8 @@ export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOpt
       stopping = true;
       process.off("exit", killOnExit);
       if (restartTimer) clearTimeout(restartTimer);
+      // A restart half-way through would otherwise leave a server running after stop() returned.
+      await relaunching;
       const running = current;
       if (!running) return;
       const { proc, watchdog } = running;

@@ -85,23 +85,28 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     shutdown.add("store", () => store.close());
     await store.migrate();
 
-    // Uploads get their own fail-fast connection (command timeout: a frozen Redis means 503, not a hang).
-    const uploadConnection = createRedisConnection(redisUrl, "producer", { commandTimeoutMs: config.redis.commandTimeoutMs });
+    // Uploads get their own fail-fast connections (command timeouts: a frozen Redis means 503, not a hang).
+    // The room check before a body is read has the short timeout: refusing there is cheap, and a server so
+    // busy that a reply waits that long should not read more bodies. The enqueue after the body was read
+    // and checked gets three times as long, so a busy event loop does not waste a read upload.
+    const guardConnection = createRedisConnection(redisUrl, "producer", { commandTimeoutMs: config.redis.commandTimeoutMs });
+    const uploadConnection = createRedisConnection(redisUrl, "producer", { commandTimeoutMs: 3 * config.redis.commandTimeoutMs });
     const producerConnection = createRedisConnection(redisUrl, "producer");
     const queueConnection = createRedisConnection(redisUrl, "worker");
-    for (const c of [uploadConnection, producerConnection]) c.on("error", () => undefined); // Reported per command.
+    for (const c of [guardConnection, uploadConnection, producerConnection]) c.on("error", () => undefined); // Reported per command.
     shutdown.add("queues", async () => {
+      guardConnection.disconnect();
       uploadConnection.disconnect();
       producerConnection.disconnect();
       queueConnection.disconnect();
     });
-    await waitUntilReady(uploadConnection);
+    await Promise.all([guardConnection, uploadConnection].map(waitUntilReady));
     await waitUntilReady(producerConnection);
     const uploads = new ResultsProducer(uploadConnection);
     const results = new ResultsProducer(producerConnection);
     const measures = new MeasureProducer(queueConnection);
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
-    const memory = new RedisMemoryGuard(uploadConnection, config.redis.uploadMemoryHighWater);
+    const memory = new RedisMemoryGuard(guardConnection, config.redis.uploadMemoryHighWater);
     shutdown.add("queues", async () => {
       await uploads.close();
       await results.close();
