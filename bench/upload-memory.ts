@@ -2,7 +2,7 @@
 // 4.7 MB batch at once (the issue 9 audit's case), with the server-wide body budget effectively off and at
 // its default. Each agent retries after Retry-After until its batch is taken, so both runs store the same
 // data; the figure that differs is memory.
-//   npx tsx bench/upload-memory.ts [agents] [rounds] [budget...]   (budgets like 32mb; default: off, 32mb)
+//   npx tsx bench/upload-memory.ts [agents] [rounds] [budget...]   (budgets like 32mb; default: off, 16mb)
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -134,7 +134,7 @@ async function run(budget: string, agents: number, rounds: number): Promise<Uplo
   }
 }
 
-export async function benchUploadMemory(agents = 16, rounds = 1, budgets = [`${4096 * MiB}`, "32mb"]): Promise<{ runs: UploadMemoryFigures[] }> {
+export async function benchUploadMemory(agents = 16, rounds = 1, budgets = [`${4096 * MiB}`, "16mb"]): Promise<{ runs: UploadMemoryFigures[] }> {
   const runs: UploadMemoryFigures[] = [];
   for (const budget of budgets) {
     const r = await run(budget, agents, rounds);

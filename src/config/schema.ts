@@ -153,7 +153,7 @@ export const uploadLimitsSchema = z.object({
   /** Per probe token: uploads in flight at once. */
   concurrentPerToken: z.number().int().min(1).default(2),
   /** All uploads: bytes of request bodies in flight at once (503 beyond); at least one maximum body. */
-  inFlightBytes: redisMemorySchema.default(32 * 1024 ** 2),
+  inFlightBytes: redisMemorySchema.default(16 * 1024 ** 2),
   /** Failed token checks per minute, all clients together, then 429. */
   failedAuthPerMinute: z.number().int().min(1).default(120),
   /** Failed token checks per minute from one client address, then 429. */

@@ -132,6 +132,8 @@ export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOpt
   const binary = opts.binary ?? "redis-server";
   if (!redisServerInstalled(binary)) throw new RedisNotInstalledError();
   const { dir, conf, pidfile } = embeddedRedisPaths(dataDir);
+  // The path goes into redis.conf as a quoted string; refuse what would end the quote or the line.
+  if (/["\\\n\r]/.test(dir)) throw new Error(`data directory path not usable for redis-server: ${JSON.stringify(dir)}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = opts.log;
   // A redis-server a crashed KeepWatch left here would share the AOF with the new one: stop it first.
