@@ -1,9 +1,10 @@
 // What `redis.appendfsync` costs uploads: the real upload path (HTTP → token check → validation → results
 // queue on the embedded redis-server) timed with appendfsync no, everysec and always, on the data
 // directory's disk. N agents upload back to back for a fixed time; figures are uploads and measurements
-// accepted per second.
+// accepted per second, and, to see the policy where it is paid, results-queue adds per second without HTTP.
 //   npx tsx bench/upload-fsync.ts [seconds per mode] [agents] [measurements per upload] [data parent dir]
 import { serve } from "@hono/node-server";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -29,6 +30,9 @@ export interface FsyncFigures {
   uploadsPerSecond: number;
   measurementsPerSecond: number;
   meanMs: number;
+  /** The Redis side alone: results-queue adds (one upload's batch each) per second, same concurrency. */
+  queueAddsPerSecond: number;
+  queueAddMeanMs: number;
 }
 
 async function run(mode: Mode, seconds: number, agents: number, perUpload: number, parent: string): Promise<FsyncFigures> {
@@ -65,6 +69,20 @@ async function run(mode: Mode, seconds: number, agents: number, perUpload: numbe
     });
   };
   const bodies = Array.from({ length: 200 }, batch); // Built before timing; ids repeat across rounds (dedupe is free).
+  // The queue alone first: what the fsync policy costs where it is paid.
+  const parsed = bodies.map((b) => (JSON.parse(b) as { measurements: Parameters<ResultsProducer["add"]>[0] }).measurements);
+  let adds = 0;
+  let addMs = 0;
+  const addEnd = performance.now() + seconds * 500;
+  await Promise.all(Array.from({ length: agents }, async (_, a) => {
+    for (let i = a; performance.now() < addEnd; i += agents) {
+      const t = performance.now();
+      // Fresh ids so every add is a real write (a repeated job id would be a no-op).
+      await producer.add(parsed[i % parsed.length]!.map((m) => ({ ...m, id: randomUUID() })));
+      addMs += performance.now() - t;
+      adds += 1;
+    }
+  }));
   let uploads = 0;
   let totalMs = 0;
   const end = performance.now() + seconds * 1000;
@@ -89,6 +107,8 @@ async function run(mode: Mode, seconds: number, agents: number, perUpload: numbe
     uploadsPerSecond: Math.round(uploads / seconds),
     measurementsPerSecond: Math.round((uploads * perUpload) / seconds),
     meanMs: Number((totalMs / uploads).toFixed(1)),
+    queueAddsPerSecond: Math.round(adds / (seconds / 2)),
+    queueAddMeanMs: Number((addMs / adds).toFixed(2)),
   };
 }
 
