@@ -63,7 +63,7 @@ export function createApp(appDeps: AppDeps) {
   app.use("/api/v1/*", compress({ contentTypeFilter: /^application\/json/ }));
 
   // Token guessing: failed checks are limited per client and overall, before any token is looked at.
-  const authFailures = authFailureLimit(deps.config.uploads);
+  const authFailures = authFailureLimit(deps.config.uploads, (reason) => deps.metrics.recordUploadRefusal(reason));
   app.use("/api/v1/measurements", authFailures);
   app.use("/api/v1/admin/*", authFailures);
 

@@ -24,7 +24,10 @@ function peerAddress(c: Context): string | null {
   }
 }
 
-export function authFailureLimit(limits: Pick<UploadLimits, "failedAuthPerMinute" | "failedAuthPerMinutePerAddress">): MiddlewareHandler {
+export function authFailureLimit(
+  limits: Pick<UploadLimits, "failedAuthPerMinute" | "failedAuthPerMinutePerAddress">,
+  onRefuse: (reason: string) => void = () => undefined,
+): MiddlewareHandler {
   const key = randomBytes(32);
   const perAddress = new TokenBuckets(limits.failedAuthPerMinutePerAddress, MINUTE);
   const global = new TokenBuckets(limits.failedAuthPerMinute, MINUTE);
@@ -35,7 +38,10 @@ export function authFailureLimit(limits: Pick<UploadLimits, "failedAuthPerMinute
   return async function authFailureLimit(c, next) {
     const who = addressKey(c);
     const wait = Math.max(global.waitMs("all"), who === null ? 0 : perAddress.waitMs(who));
-    if (wait > 0) throw tooManyRequests("too many failed token checks; wait before trying again", wait);
+    if (wait > 0) {
+      onRefuse("auth_failures");
+      throw tooManyRequests("too many failed token checks; wait before trying again", wait);
+    }
     await next();
     if (c.res.status === 401) {
       global.charge("all", 1);

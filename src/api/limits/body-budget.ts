@@ -30,12 +30,13 @@ export class BodyBudget {
   }
 }
 
-export function bodyBudget(budget: BodyBudget, maxBodyBytes: number): MiddlewareHandler {
+export function bodyBudget(budget: BodyBudget, maxBodyBytes: number, onRefuse: (reason: string) => void = () => undefined): MiddlewareHandler {
   return async function bodyBudget(c, next) {
     const declared = Number(c.req.header("content-length"));
     // Larger than allowed is refused (413) by the body limit before it is read; count what it may read.
     const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
     if (!budget.reserve(bytes)) {
+      onRefuse("body_budget");
       throw serverBusy("too many uploads in progress on the server; retry shortly", 2_000);
     }
     try {

@@ -12,8 +12,9 @@ export { UPLOAD_ITEMS } from "./per-token.js";
 
 export function uploadLimits(deps: ResolvedDeps): MiddlewareHandler<PerTokenEnv>[] {
   const limits = deps.config.uploads;
-  const out: MiddlewareHandler<PerTokenEnv>[] = [perTokenLimits(limits)];
-  if (deps.queueRoom) out.push(queueRoom(deps.queueRoom, deps.reportError));
-  out.push(bodyBudget(new BodyBudget(limits.inFlightBytes), deps.options.maxUploadBytes));
+  const refused = (reason: string) => deps.metrics.recordUploadRefusal(reason);
+  const out: MiddlewareHandler<PerTokenEnv>[] = [perTokenLimits(limits, refused)];
+  if (deps.queueRoom) out.push(queueRoom(deps.queueRoom, deps.reportError, refused));
+  out.push(bodyBudget(new BodyBudget(limits.inFlightBytes), deps.options.maxUploadBytes, refused));
   return out;
 }

@@ -15,20 +15,30 @@ export const UPLOAD_ITEMS = "uploadItems";
 
 export type PerTokenEnv = { Variables: { probeToken: ProbeToken; uploadItems?: number } };
 
-export function perTokenLimits(limits: Pick<UploadLimits, "requestsPerMinute" | "measurementsPerMinute" | "concurrentPerToken">): MiddlewareHandler<PerTokenEnv> {
+export function perTokenLimits(
+  limits: Pick<UploadLimits, "requestsPerMinute" | "measurementsPerMinute" | "concurrentPerToken">,
+  onRefuse: (reason: string) => void = () => undefined,
+): MiddlewareHandler<PerTokenEnv> {
   const requests = new TokenBuckets(limits.requestsPerMinute, MINUTE);
   const items = new TokenBuckets(limits.measurementsPerMinute, MINUTE);
   const inFlight = new Map<string, number>();
   return async function perTokenLimits(c, next) {
     const key = c.get("probeToken").tokenHash;
     const itemWait = items.waitMs(key);
-    if (itemWait > 0) throw tooManyRequests(`more than ${limits.measurementsPerMinute} measurements a minute for this token`, itemWait);
+    if (itemWait > 0) {
+      onRefuse("token_measurements");
+      throw tooManyRequests(`more than ${limits.measurementsPerMinute} measurements a minute for this token`, itemWait);
+    }
     const running = inFlight.get(key) ?? 0;
     if (running >= limits.concurrentPerToken) {
+      onRefuse("token_concurrency");
       throw tooManyRequests(`at most ${limits.concurrentPerToken} uploads at once per token; wait for one to finish`, 1_000);
     }
     const r = requests.take(key);
-    if (!r.ok) throw tooManyRequests(`more than ${limits.requestsPerMinute} uploads a minute for this token`, r.retryAfterMs);
+    if (!r.ok) {
+      onRefuse("token_requests");
+      throw tooManyRequests(`more than ${limits.requestsPerMinute} uploads a minute for this token`, r.retryAfterMs);
+    }
     inFlight.set(key, running + 1);
     try {
       await next();

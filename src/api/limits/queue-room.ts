@@ -4,16 +4,20 @@ import type { MiddlewareHandler } from "hono";
 import type { QueueRoom } from "../deps.js";
 import { serverBusy } from "./responses.js";
 
-export function queueRoom(check: QueueRoom, report: (err: unknown) => void): MiddlewareHandler {
+export function queueRoom(check: QueueRoom, report: (err: unknown) => void, onRefuse: (reason: string) => void = () => undefined): MiddlewareHandler {
   return async function queueRoom(c, next) {
     let verdict: Awaited<ReturnType<QueueRoom>>;
     try {
       verdict = await check();
     } catch (err) {
       report(err);
+      onRefuse("queue_unavailable");
       throw serverBusy("results queue unavailable; retry later", 30_000);
     }
-    if (!verdict.ok) throw serverBusy(verdict.reason, verdict.retryAfterMs);
+    if (!verdict.ok) {
+      onRefuse("queue_full");
+      throw serverBusy(verdict.reason, verdict.retryAfterMs);
+    }
     await next();
   };
 }

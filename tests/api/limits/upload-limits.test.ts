@@ -63,6 +63,7 @@ describe("per-token limits", () => {
     expect(retryAfter).toBeLessThanOrEqual(20);
     expect(await h.store.getMeasurement(refused[0]!.id)).toBeNull();
     expect((await upload(batch(1, TOKEN_B), TOKEN_B)).status).toBe(202);
+    expect(await h.metrics.registry.metrics()).toContain('keepwatch_upload_refusals_total{reason="token_requests"} 1');
   });
 
   it("counts measurements: a big batch is taken once, the next upload waits until the minute's share is back", async () => {
@@ -96,6 +97,7 @@ describe("server-wide room", () => {
     await until(() => g.entered() === 1);
     await expectRefusal(await upload(batch(3, TOKEN_B), TOKEN_B), 503, "unavailable");
     expect(g.entered()).toBe(1);
+    expect(await h.metrics.registry.metrics()).toContain('keepwatch_upload_refusals_total{reason="body_budget"} 1');
     g.open();
     expect((await held).status).toBe(202);
     expect((await upload(batch(3, TOKEN_B), TOKEN_B)).status).toBe(202);
