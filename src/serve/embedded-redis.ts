@@ -5,7 +5,7 @@
 // KeepWatch is killed, and stopped last on a graceful exit. Without redis-server installed it fails with a
 // message saying how to get one.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { Logger } from "../log.js";
@@ -46,7 +46,9 @@ export interface EmbeddedRedis {
 
 /** Where the embedded Redis keeps its files, config and pidfile. */
 export function embeddedRedisPaths(dataDir: string) {
-  const dir = resolve(join(dataDir, "redis"));
+  const given = resolve(join(dataDir, "redis"));
+  // The real path: a later start through another spelling (a symlink) must recognise the same server.
+  const dir = existsSync(given) ? realpathSync(given) : given;
   return { dir, conf: join(dir, "keepwatch-redis.conf"), pidfile: join(dir, "redis-server.pid") };
 }
 
@@ -131,10 +133,10 @@ function spawnRedis(binary: string, conf: string, dir: string): Promise<{ proc: 
 export async function startEmbeddedRedis(dataDir: string, opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
   const binary = opts.binary ?? "redis-server";
   if (!redisServerInstalled(binary)) throw new RedisNotInstalledError();
+  mkdirSync(join(dataDir, "redis"), { recursive: true, mode: 0o700 });
   const { dir, conf, pidfile } = embeddedRedisPaths(dataDir);
   // The path goes into redis.conf as a quoted string; refuse what would end the quote or the line.
   if (/["\\\n\r]/.test(dir)) throw new Error(`data directory path not usable for redis-server: ${JSON.stringify(dir)}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = opts.log;
   // A redis-server a crashed KeepWatch left here would share the AOF with the new one: stop it first.
   const orphans = await stopOrphanRedis(pidfile, conf, dir);
