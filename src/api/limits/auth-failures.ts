@@ -24,6 +24,21 @@ function peerAddress(c: Context): string | null {
   }
 }
 
+/**
+ * Who a client is, for this limit: an IPv4 address (also IPv4-mapped IPv6), or an IPv6 client's /64 — one
+ * subscriber commonly holds a whole /64 and could otherwise rotate through it.
+ */
+export function clientKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(":")) return address;
+  const [head = "", tail] = address.toLowerCase().split("%")[0]!.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
 export function authFailureLimit(
   limits: Pick<UploadLimits, "failedAuthPerMinute" | "failedAuthPerMinutePerAddress">,
   onRefuse: (reason: string) => void = () => undefined,
@@ -33,7 +48,7 @@ export function authFailureLimit(
   const global = new TokenBuckets(limits.failedAuthPerMinute, MINUTE);
   const addressKey = (c: Context) => {
     const address = peerAddress(c);
-    return address === null ? null : createHmac("sha256", key).update(address).digest("base64url");
+    return address === null ? null : createHmac("sha256", key).update(clientKey(address)).digest("base64url");
   };
   return async function authFailureLimit(c, next) {
     const who = addressKey(c);

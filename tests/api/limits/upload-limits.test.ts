@@ -159,3 +159,17 @@ describe("failed token checks", () => {
     expect((await upload(batch(1))).status).toBe(202);
   });
 });
+
+describe("clientKey", () => {
+  it("takes IPv4 as is, unwraps IPv4-mapped IPv6, and groups IPv6 by /64", async () => {
+    const { clientKey } = await import("../../../src/api/limits/auth-failures.js");
+    expect(clientKey("198.18.77.77")).toBe("198.18.77.77");
+    expect(clientKey("::ffff:198.18.77.77")).toBe("198.18.77.77");
+    expect(clientKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:db8:1:2:bbbb:cccc:dddd:eeee")).toBe("2001:db8:1:2::/64");
+    expect(clientKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientKey("::1")).toBe("0:0:0:0::/64");
+    expect(clientKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(clientKey("2001:0db8:0001:0002::1")).toBe("2001:db8:1:2::/64");
+  });
+});
