@@ -42,18 +42,18 @@ export function hostHeader(url: URL): string {
 const fill = (value: string, host: string) => (value === "{host}" ? host : value);
 
 /**
- * The HTTP/1.1 request head (request line, headers, blank line) the browser would send for `url`, with an
- * optional User-Agent override. Latin-1, as HTTP/1.1 heads are.
+ * The HTTP/1.1 headers the browser would send for `url`, as node:http's flat [name, value, name, value, ...]
+ * list, which it writes in that order and case (request line "GET <path> HTTP/1.1" is node's, as the
+ * profile's). An optional User-Agent overrides the profile's.
  */
-export function http1RequestHead(profile: BrowserProfile, url: URL, userAgent?: string): Buffer {
+export function http1Headers(profile: BrowserProfile, url: URL, userAgent?: string): string[] {
   const host = hostHeader(url);
   const headers = url.protocol === "https:" ? profile.http1.secure : profile.http1.cleartext;
-  let head = profile.http1.requestLine.replace("{path}", `${url.pathname}${url.search}`) + "\r\n";
+  const flat: string[] = [];
   for (const [name, value] of headers) {
-    const v = userAgent !== undefined && name.toLowerCase() === "user-agent" ? userAgent : fill(value, host);
-    head += `${name}: ${v}\r\n`;
+    flat.push(name, userAgent !== undefined && name.toLowerCase() === "user-agent" ? userAgent : fill(value, host));
   }
-  return Buffer.from(head + "\r\n", "latin1");
+  return flat;
 }
 
 /** The HTTP/2 request headers for `url`, in the browser's order (pseudo-headers first). */

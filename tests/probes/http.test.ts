@@ -106,9 +106,9 @@ describe("probeHttp: https", () => {
     expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
   });
 
-  it("fails with http_error when the certificate is not trusted (no custom CA)", async () => {
+  it("fails with tls_cert_untrusted, as the TLS prober names it, when the certificate is not trusted", async () => {
     const r = valid(await probeHttp({ url: `https://secure.test:${secure.port}/page`, address: "127.0.0.3" }, { timeoutSeconds: 2 }));
-    expect(r.failure).toBe("http_error");
+    expect(r.failure).toBe("tls_cert_untrusted");
     expect(r.status).toBeNull();
     expect(r.hops[0]!.phases.connect).not.toBeNull(); // TCP got through; TLS is where it failed
     expect(r.hops[0]!.phases.tls).toBeNull();
@@ -157,9 +157,9 @@ describe("probeHttp: failure classes", () => {
     expect(r.hops[0]!.phases.firstByte).toBeNull();
   });
 
-  it("http_error: nothing listens at the address", async () => {
+  it("tcp_refused: nothing listens at the address (the TCP prober's name)", async () => {
     const r = valid(await probeHttp({ url: at("/page"), address: "127.0.0.4" }, { timeoutSeconds: 2 }));
-    expect(r.failure).toBe("http_error");
+    expect(r.failure).toBe("tcp_refused");
     expect(r.hops[0]!.phases.connect).toBeNull();
   });
 
