@@ -63,8 +63,12 @@ function watch(socket: Socket): SocketWatch {
   return w;
 }
 
+/** A body that arrived but does not decode: the server's (or a middlebox's) doing, not the connection's. */
+class UndecodableBody extends Error {}
+
 function classify(w: SocketWatch, signal: AbortSignal, err: unknown): HttpFailure {
   if (signal.aborted) return "http_timeout";
+  if (err instanceof UndecodableBody) return "http_error";
   if (w.reset) return "http_reset";
   const code = (err as NodeJS.ErrnoException | null)?.code ?? "";
   if (w.ended || code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") return "http_eof";
@@ -74,6 +78,12 @@ function classify(w: SocketWatch, signal: AbortSignal, err: unknown): HttpFailur
 /** Reads `source` (decoded when the response says so) up to `max` bytes. */
 async function readBody(source: Readable, encoding: string | undefined, max: number, out: ExchangeOutcome): Promise<void> {
   const decoder = contentDecoder(encoding);
+  let sourceError: unknown = null;
+  if (decoder) {
+    source.once("error", (e) => {
+      sourceError = e;
+    });
+  }
   const stream: Readable = decoder ? pipeline(source, decoder, () => undefined) : source;
   const chunks: Buffer[] = [];
   let length = 0;
@@ -89,6 +99,8 @@ async function readBody(source: Readable, encoding: string | undefined, max: num
       chunks.push(chunk);
       length += chunk.length;
     }
+  } catch (err) {
+    throw decoder && sourceError === null ? new UndecodableBody(String(err)) : err;
   } finally {
     out.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   }
