@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { detectBlockPage } from "./blockpage.js";
+import { startDeadline } from "./deadline.js";
 import type { CompiledFingerprint } from "./blockpage.js";
 import { DEFAULT_BROWSER_PROFILE, type BrowserProfile } from "./browser-profile.js";
 import { exchangeOver, type ExchangeOutcome, type ResponseHeaders } from "./http-exchange.js";
@@ -113,17 +114,15 @@ interface FetchContext {
   profile: BrowserProfile;
   maxBody: number;
   signal: AbortSignal;
-  deadline: number;
+  /** Seconds left before the deadline. */
+  remaining(): number;
 }
-
-/** Seconds left before the deadline (never 0: a prober given 0 would not start its own timer sensibly). */
-const remaining = (ctx: FetchContext) => Math.max(0.001, (ctx.deadline - performance.now()) / 1000);
 
 /** A fresh connection for a hop, made and classified as the tcp and tls probers make and classify theirs. */
 async function openConnection(url: URL, address: string, ctx: FetchContext):
   Promise<{ connection: HeldConnection } | { failure: FetchFailure; connect: number | null }> {
   const port = urlPort(url);
-  const common = { timeoutSeconds: remaining(ctx), signal: ctx.signal, keepSocket: true };
+  const common = { timeoutSeconds: ctx.remaining(), signal: ctx.signal, keepSocket: true };
   if (url.protocol !== "https:") {
     const r = await connectTcp({ host: address, port }, common);
     return r.connection ? { connection: r.connection } : { failure: r.tcp.failure ?? "tcp_error", connect: null };
@@ -227,24 +226,6 @@ function checkHeldConnection(url: URL, address: string, held: HeldConnection | u
   }
 }
 
-/** One AbortSignal for the fetch: fires at the deadline or when the caller aborts. */
-function deadlineSignal(options: HttpOptions): { signal: AbortSignal; deadline: number; done(): void } {
-  const controller = new AbortController();
-  const deadline = performance.now() + options.timeoutSeconds * 1000;
-  const timer = setTimeout(() => controller.abort(), options.timeoutSeconds * 1000);
-  const onOuter = () => controller.abort();
-  if (options.signal?.aborted) controller.abort();
-  options.signal?.addEventListener("abort", onOuter, { once: true });
-  return {
-    signal: controller.signal,
-    deadline,
-    done() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onOuter);
-    },
-  };
-}
-
 /**
  * GET `target.url` from `target.address`, following up to `maxRedirects` redirects, all within
  * `timeoutSeconds`. A redirect loop or too many redirects ends with `http_too_many_redirects`. Rejects only
@@ -256,10 +237,10 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
   checkHeldConnection(url, target.address, options.connection);
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const start = performance.now();
-  const limit = deadlineSignal(options);
+  const limit = startDeadline(options.timeoutSeconds, options.signal);
   const ctx: FetchContext = {
     options, profile: options.profile ?? DEFAULT_BROWSER_PROFILE, maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    signal: limit.signal, deadline: limit.deadline,
+    signal: limit.signal, remaining: limit.remaining,
   };
   const hops: HttpHop[] = [];
   const visited = new Set<string>();

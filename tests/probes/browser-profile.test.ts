@@ -106,7 +106,7 @@ describe("probeHttp on the wire", () => {
     const leaf = pki.leaf(["h2.test"]);
     const server = http2.createSecureServer({ key: leaf.key, cert: leaf.cert });
     const seen: string[][] = [];
-    server.on("stream", (stream, _h, _f, raw: string[]) => {
+    server.on("stream", (stream: http2.ServerHttp2Stream, _h: unknown, _f: unknown, raw: string[]) => {
       seen.push(raw);
       stream.respond({ ":status": 200 });
       stream.end("<title>h2</title>");
