@@ -5,7 +5,8 @@
 import { chromeProfile } from "./profiles/chrome.js";
 
 /** One header as sent: [name in the browser's case, value]; "{host}" in a value is the request's Host. */
-export type HeaderPair = [string, string];
+export type HeaderPair = readonly [string, string];
+type List = readonly string[];
 
 export interface BrowserProfile {
   /** Where it was captured, which version: shown in the README. */
@@ -15,20 +16,20 @@ export interface BrowserProfile {
     /** "GET {path} HTTP/1.1". */
     requestLine: string;
     /** Headers of a navigation to an http:// URL, in order. */
-    cleartext: HeaderPair[];
+    cleartext: readonly HeaderPair[];
     /** Headers of a navigation to an https:// URL over HTTP/1.1, in order. */
-    secure: HeaderPair[];
+    secure: readonly HeaderPair[];
   };
   /** HTTP/2 headers in order, pseudo-headers first (names are lower case by the protocol). */
-  h2: HeaderPair[];
+  h2: readonly HeaderPair[];
   /** Summary of the browser's ClientHello, for documentation and comparison with ours. */
   clientHello: {
-    cipherSuites: string[];
-    extensions: string[];
-    supportedGroups: string[];
-    signatureAlgorithms: string[];
-    alpn: string[];
-    supportedVersions: string[];
+    cipherSuites: List;
+    extensions: List;
+    supportedGroups: List;
+    signatureAlgorithms: List;
+    alpn: List;
+    supportedVersions: List;
   };
 }
 

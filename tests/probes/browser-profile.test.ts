@@ -22,7 +22,7 @@ const PAGE = "<title>captured</title>";
 const RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${PAGE.length}\r\n\r\n${PAGE}`;
 
 /** The head Chrome sent for `url`, rebuilt from the profile by hand (not by the code under test). */
-function expectedHead(headers: Array<[string, string]>, host: string, path: string): string {
+function expectedHead(headers: ReadonlyArray<readonly [string, string]>, host: string, path: string): string {
   const lines = [chromeProfile.http1.requestLine.replace("{path}", path)];
   for (const [name, value] of headers) lines.push(`${name}: ${value === "{host}" ? host : value}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
@@ -156,7 +156,7 @@ describe("our TLS ClientHello against Chrome's", () => {
       await handshakeTls({ host: "127.0.0.2", port, serverName: "hello.test" }, { timeoutSeconds: 2 });
       const ours = parseClientHello(await hello);
       const chrome = chromeProfile.clientHello;
-      const noGrease = (l: string[]) => l.filter((x) => x !== "GREASE");
+      const noGrease = (l: readonly string[]) => l.filter((x) => x !== "GREASE");
       // OpenSSL signals secure renegotiation with the SCSV cipher instead of Chrome's extension.
       expect(ours.cipherSuites.filter((c) => c !== "TLS_EMPTY_RENEGOTIATION_INFO_SCSV")).toEqual(noGrease(chrome.cipherSuites));
       expect(ours.alpn).toEqual(chrome.alpn);
