@@ -7,21 +7,18 @@
 // byte (http-exchange.ts). One deadline, `timeoutSeconds` from the start, bounds all hops together. Network
 // failures are results, never exceptions. Bodies are decoded, read up to a cap (512 KiB, as OONI) and
 // fingerprinted for block pages.
-import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { TLSSocket } from "node:tls";
-import { detectBlockPage } from "./blockpage.js";
-import { startDeadline } from "./deadline.js";
 import type { CompiledFingerprint } from "./blockpage.js";
 import { DEFAULT_BROWSER_PROFILE, type BrowserProfile } from "./browser-profile.js";
-import { exchangeOver, type ExchangeOutcome, type ResponseHeaders } from "./http-exchange.js";
+import { startDeadline } from "./deadline.js";
 import { urlPort } from "./http-connect.js";
-import { decodeBody, extractTitle } from "./html.js";
-import { connectTcp, type HeldConnection } from "./tcp.js";
-import { handshakeTls } from "./tls.js";
+import { emptyHop, fetchHop, type FetchContext } from "./http-hop.js";
+import type { HeldConnection } from "./tcp.js";
 import type { CaOption } from "./tls-context.js";
 import type { BlockPageMatch, DnsFailure, FetchFailure, HttpHop, HttpResult, ProbeOptions, Prober } from "./types.js";
+
+export { KEPT_HEADERS } from "./http-hop.js";
 
 export interface HttpTarget {
   /** http:// or https:// URL; IDN hosts are sent punycoded (Host and SNI). */
@@ -68,141 +65,7 @@ export const DEFAULT_MAX_REDIRECTS = 10;
 /** The profile's User-Agent: a regular desktop Chrome, as OONI uses a browser's (filters target people). */
 export const DEFAULT_USER_AGENT = DEFAULT_BROWSER_PROFILE.http1.cleartext.find(([n]) => n === "User-Agent")?.[1] ?? "";
 
-/** Response headers kept in results: the ones that tell servers, caches and middleboxes apart. */
-export const KEPT_HEADERS = [
-  "server", "content-type", "content-length", "content-encoding", "location", "via", "x-cache",
-  "x-served-by", "x-powered-by", "cf-ray", "age",
-] as const;
-
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const seconds = (from: number | null, to: number | null): number | null =>
-  from === null || to === null ? null : Math.max(0, (to - from) / 1000);
-
-function headerValue(headers: ResponseHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v.join(", ") : v;
-}
-
-function keptHeaders(headers: ResponseHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const v = headerValue(headers, name);
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
-}
-
-interface HopOutcome {
-  hop: HttpHop;
-  /** Seconds of a reused connection's handshakes, which ran before the hop started (0 on a fresh one). */
-  setup: number;
-  location: string | null;
-  blockPage: BlockPageMatch | null;
-}
-
-function emptyHop(url: URL, address: string | null, failure: FetchFailure, total: number,
-  connect: number | null = null): HttpHop {
-  return {
-    url: url.href, address, status: null, headers: {}, bodyLength: 0, bodySha256: null, bodyTruncated: false, title: null,
-    failure, phases: { dns: null, connect, tls: null, firstByte: null, download: null, total },
-  };
-}
-
-/** Everything one hop shares with the others: its options, and the one deadline of the whole fetch. */
-interface FetchContext {
-  options: HttpOptions;
-  profile: BrowserProfile;
-  maxBody: number;
-  signal: AbortSignal;
-  /** Seconds left before the deadline. */
-  remaining(): number;
-}
-
-/** A fresh connection for a hop, made and classified as the tcp and tls probers make and classify theirs. */
-async function openConnection(url: URL, address: string, ctx: FetchContext):
-  Promise<{ connection: HeldConnection } | { failure: FetchFailure; connect: number | null }> {
-  const port = urlPort(url);
-  const common = { timeoutSeconds: ctx.remaining(), signal: ctx.signal, keepSocket: true };
-  if (url.protocol !== "https:") {
-    const r = await connectTcp({ host: address, port }, common);
-    return r.connection ? { connection: r.connection } : { failure: r.tcp.failure ?? "tcp_error", connect: null };
-  }
-  const serverName = url.hostname.replace(/^\[|\]$/g, "");
-  const r = await handshakeTls({ host: address, port, serverName }, { ...common, ca: ctx.options.ca });
-  if (r.tcp.failure !== null) return { failure: r.tcp.failure, connect: null };
-  if (r.tls.failure !== null || !r.connection) {
-    r.connection?.socket.destroy();
-    return { failure: r.tls.failure ?? "tls_error", connect: r.tcp.connectTime };
-  }
-  return { connection: r.connection };
-}
-
-async function fetchHop(url: URL, address: string, ctx: FetchContext, held: HeldConnection | undefined): Promise<HopOutcome> {
-  const https = url.protocol === "https:";
-  const start = performance.now();
-  const usable = held && !held.socket.destroyed && https === (held.tlsDone !== null);
-  if (held && !usable) held.socket.destroy();
-  let connection = usable ? held : undefined;
-  if (!connection) {
-    const opened = await openConnection(url, address, ctx);
-    if ("failure" in opened) {
-      const hop = emptyHop(url, address, opened.failure, (performance.now() - start) / 1000, opened.connect);
-      return { hop, location: null, blockPage: null, setup: 0 };
-    }
-    connection = opened.connection;
-  }
-  const reused = connection === held;
-  const requested = performance.now();
-  const h2 = https && (connection.socket as TLSSocket).alpnProtocol === "h2";
-  let x: ExchangeOutcome;
-  try {
-    x = await exchangeOver(connection.socket, h2, url, {
-      profile: ctx.profile, userAgent: ctx.options.userAgent, maxBody: ctx.maxBody, signal: ctx.signal,
-    });
-  } finally {
-    connection.socket.destroy();
-  }
-  const end = performance.now();
-  const answered = x.status !== null;
-  const text = answered ? decodeBody(x.body, headerValue(x.headers, "content-type")) : "";
-  const title = answered ? extractTitle(text) : null;
-  const location = headerValue(x.headers, "location") ?? null;
-  const ready = connection.tlsDone ?? connection.tcpDone; // connection usable from here
-  // A reused connection was ready before the request: its wait for the request is nobody's phase, so first
-  // byte counts from the request and the total is its handshakes plus the exchange.
-  const setup = reused ? (ready - connection.tcpStart) / 1000 : 0;
-  const hop: HttpHop = {
-    url: url.href,
-    address,
-    status: x.status,
-    headers: keptHeaders(x.headers),
-    bodyLength: x.body.length,
-    bodySha256: answered ? createHash("sha256").update(x.body).digest("hex") : null,
-    bodyTruncated: x.truncated,
-    title,
-    failure: x.failure,
-    phases: {
-      dns: null, // our caller resolved
-      connect: seconds(connection.tcpStart, connection.tcpDone),
-      tls: https ? seconds(connection.tcpDone, connection.tlsDone) : null,
-      firstByte: seconds(reused ? requested : ready, x.headersAt),
-      download: seconds(x.headersAt, x.bodyEnd),
-      total: (end - (reused ? requested : start)) / 1000 + setup,
-    },
-  };
-  const evidence = { title, body: text, headers: x.headers, location: location === null ? null : resolveLocation(url, location), addresses: [address] };
-  const blockPage = ctx.options.fingerprints?.length ? detectBlockPage(evidence, ctx.options.fingerprints) : null;
-  return { hop, location, blockPage, setup };
-}
-
-function resolveLocation(base: URL, location: string): string {
-  try {
-    return new URL(location, base).href;
-  } catch {
-    return location;
-  }
-}
-
 const sameHost = (a: URL, b: URL) => a.hostname === b.hostname;
 
 /** The address for a redirect to another host: an IP literal as is, else the caller's resolver, if any. */
@@ -239,8 +102,8 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
   const start = performance.now();
   const limit = startDeadline(options.timeoutSeconds, options.signal);
   const ctx: FetchContext = {
-    options, profile: options.profile ?? DEFAULT_BROWSER_PROFILE, maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    signal: limit.signal, remaining: limit.remaining,
+    profile: options.profile ?? DEFAULT_BROWSER_PROFILE, userAgent: options.userAgent, ca: options.ca, fingerprints: options.fingerprints,
+    maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, signal: limit.signal, remaining: limit.remaining,
   };
   const hops: HttpHop[] = [];
   const visited = new Set<string>();
