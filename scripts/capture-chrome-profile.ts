@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 
   const h2 = http2.createSecureServer({ key, cert });
   const h2Headers = new Promise<Array<[string, string]>>((resolve) => {
-    h2.on("stream", (stream, _headers, _flags, raw: string[]) => {
+    h2.on("stream", (stream: http2.ServerHttp2Stream, _headers: unknown, _flags: unknown, raw: string[]) => {
       const pairs: Array<[string, string]> = [];
       for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i]!, raw[i] === ":authority" ? "{host}" : raw[i + 1]!]);
       resolve(pairs);
