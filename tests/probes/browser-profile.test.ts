@@ -1,6 +1,6 @@
 // What probeHttp puts on the wire, read on loopback sockets and compared byte for byte with the captured
 // browser profile: HTTP/1.1 over TCP (raw bytes), HTTP/1.1 over TLS (decrypted bytes), HTTP/2 (header order
-// as received), and the ClientHello's cipher, group, signature and ALPN lists against Chrome's.
+// as received). The ClientHello is compared with Chrome's in tls.test.ts.
 import http2 from "node:http2";
 import net from "node:net";
 import tls from "node:tls";
@@ -8,9 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BROWSER_PROFILE } from "../../probes/browser-profile.js";
 import { DEFAULT_USER_AGENT, probeHttp } from "../../probes/http.js";
 import { chromeProfile } from "../../probes/profiles/chrome.js";
-import { handshakeTls } from "../../probes/tls.js";
 import { makeTestPki, type TestPki } from "../helpers/certs.js";
-import { parseClientHello } from "../helpers/client-hello.js";
 
 let pki: TestPki;
 beforeAll(() => {
@@ -135,37 +133,6 @@ describe("probeHttp on the wire", () => {
       await probeHttp({ url: `http://site.test:${port}/`, address: "127.0.0.2" }, { timeoutSeconds: 2, userAgent: "Test/1" });
       const withUa = DEFAULT_BROWSER_PROFILE.http1.cleartext.map(([n, v]): [string, string] => [n, n === "User-Agent" ? "Test/1" : v]);
       expect(heads[0]).toBe(expectedHead(withUa, `site.test:${port}`, "/"));
-    } finally {
-      server.close();
-    }
-  });
-});
-
-describe("our TLS ClientHello against Chrome's", () => {
-  it("offers Chrome's ciphers, signature algorithms and ALPN in Chrome's order, and its groups that OpenSSL has", async () => {
-    const server = net.createServer();
-    const hello = new Promise<Buffer>((resolve) => server.on("connection", (s) => {
-      s.on("error", () => undefined);
-      s.once("data", (d: Buffer) => {
-        resolve(d);
-        s.destroy();
-      });
-    }));
-    const port = await listen(server, "127.0.0.2");
-    try {
-      await handshakeTls({ host: "127.0.0.2", port, serverName: "hello.test" }, { timeoutSeconds: 2 });
-      const ours = parseClientHello(await hello);
-      const chrome = chromeProfile.clientHello;
-      const noGrease = (l: readonly string[]) => l.filter((x) => x !== "GREASE");
-      // OpenSSL signals secure renegotiation with the SCSV cipher instead of Chrome's extension.
-      expect(ours.cipherSuites.filter((c) => c !== "TLS_EMPTY_RENEGOTIATION_INFO_SCSV")).toEqual(noGrease(chrome.cipherSuites));
-      expect(ours.alpn).toEqual(chrome.alpn);
-      expect(ours.supportedVersions).toEqual(noGrease(chrome.supportedVersions));
-      expect(ours.signatureAlgorithms).toEqual(noGrease(chrome.signatureAlgorithms).filter((a) => !a.startsWith("mldsa")));
-      expect(ours.supportedGroups).toEqual(noGrease(chrome.supportedGroups).filter((g) => ours.supportedGroups.includes(g)));
-      expect(ours.supportedGroups.slice(-3)).toEqual(["X25519", "P-256", "P-384"]);
-      expect(ours.extensions).toEqual(expect.arrayContaining(["server_name", "status_request", "alpn", "extended_master_secret"]));
-      expect(ours.extensions).not.toContain("encrypt_then_mac"); // Chrome sends none
     } finally {
       server.close();
     }
