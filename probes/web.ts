@@ -136,6 +136,9 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
   if (http && http.failure !== null) {
     const layer = layerOf(http.failure);
     if (layer === "dns" && !lied) return hopDnsVerdict(l.hopDns?.[l.hopDns.length - 1], http.failure);
+    // A redirect loop or chain past ten is how the site answers, not a failure of the path (OONI QA
+    // redirectWithMoreThanTenRedirects*: down).
+    if (http.failure === "http_too_many_redirects" && !lied) return verdict(false, null, http.failure, true);
     return failedAt(layer, http.failure);
   }
   if (l.https && anyTcpOk && !anyTlsOk) {

@@ -427,3 +427,13 @@ describe("checkSite: the misses of issue #7", () => {
     expect(r2.verdict).toMatchObject({ blocking: "tls", failure: "tls_eof" });
   });
 });
+
+describe("checkSite: a site that redirects past ten hops", () => {
+  it("is down, as OONI's QA says, not a failure of the path", async () => {
+    ours.set("loop.test", { A: ["127.0.0.4"] });
+    control.set("loop.test", { A: ["127.0.0.4"] });
+    const r = await checkSite(`http://loop.test:${plain.port}/chain/11`, { ...opts(), controlResolver: control.resolver });
+    expect(r.http?.failure).toBe("http_too_many_redirects");
+    expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "http_too_many_redirects", determined: true });
+  });
+});
