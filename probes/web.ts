@@ -17,9 +17,9 @@
 // the same name and layer as on the first connection.
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import { startDeadline } from "./deadline.js";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
+import { startDeadline } from "./deadline.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
@@ -103,7 +103,6 @@ function layerOf(failure: string): Exclude<Blocking, null> {
   if (failure.startsWith("tls_")) return "tls";
   return "http-failure";
 }
-
 
 function verdict(accessible: boolean, blocking: Blocking, failure: string | null, determined: boolean): Verdict {
   return { accessible, blocking, failure, determined };
