@@ -37,6 +37,7 @@ export interface ExchangeOutcome {
 }
 
 // Chrome's HTTP/2 SETTINGS (header table, no push, 6 MiB stream window, 256 KiB header list).
+const H2_CONNECTION_WINDOW = 15 * 1024 * 1024;
 const H2_SETTINGS: http2.Settings = { headerTableSize: 65536, enablePush: false, initialWindowSize: 6291456, maxHeaderListSize: 262144 };
 
 /** What the socket under the exchange saw: the evidence for reset vs EOF. */
@@ -153,6 +154,8 @@ function exchangeHttp2(socket: Socket, url: URL, o: ExchangeOptions, out: Exchan
   return new Promise<void>((resolve) => {
     const session = http2.connect(url.origin, { createConnection: () => socket, settings: H2_SETTINGS });
     session.on("error", () => undefined); // the stream reports it
+    // Chrome opens the connection window to 15 MiB right after its SETTINGS (WINDOW_UPDATE +15663105).
+    session.once("connect", () => session.setLocalWindowSize(H2_CONNECTION_WINDOW));
     const headers: http2.OutgoingHttpHeaders = {};
     for (const [name, value] of h2RequestHeaders(o.profile, url, o.userAgent)) headers[name] = value;
     const stream = session.request(headers, { endStream: true });
