@@ -81,6 +81,14 @@ describe("the lab's censor", () => {
     expect(lower.data).toContain(`<title>${SITE_TITLE}</title>`);
   });
 
+  it("leaves the control vantage alone: the same bytes from the control namespace get the site's page", () => {
+    const reply = qa.lab().getFromControl(qa.lab().addressOf("www.qa18.example"), "www.qa18.example");
+    expect(reply).toMatch(/^HTTP\/1\.1 200/);
+    expect(reply).toContain(`<title>${SITE_TITLE}</title>`);
+    const page = qa.lab().getFromControl(qa.lab().addressOf("www.qa19.example"), "www.qa19.example");
+    expect(page).toContain(`<title>${SITE_TITLE}</title>`);
+  });
+
   it("injects its block page on `Host: <name>` and resets the SNI it watches for", async () => {
     const page = await rawExchange(qa.lab().addressOf("www.qa19.example"), 80, get("www.qa19.example"));
     expect(page.data).toContain(`<title>${BLOCKPAGE_TITLE}</title>`);
