@@ -24,8 +24,9 @@ export interface HttpTarget {
 
 export interface HttpOptions extends ProbeOptions {
   /**
-   * Address for a redirect to another host. Without it (or when it answers null) such a redirect ends the
-   * check: the last hop has `address: null` and failure `http_error`.
+   * Address for a redirect to another host, asked for IP-literal hosts too (it may refuse one: the test
+   * helper's SSRF policy). Without it a literal is used as is; a name (or a null answer) ends the check: the
+   * last hop has `address: null` and failure `http_error`.
    */
   resolve?: (host: string) => Promise<string | null>;
   /** Extra trusted CA certificates (PEM) for https. */
@@ -210,6 +211,7 @@ async function fetchHop(url: URL, address: string, options: HttpOptions, maxBody
     bodyTruncated: x.truncated,
     title,
     failure: x.failure,
+    headerNames: Object.keys(x.headers).map((n) => n.toLowerCase()),
     phases: {
       dns: null, // our caller resolved
       connect: seconds(x.trace.tcpStart, x.trace.tcpDone),
@@ -234,11 +236,10 @@ function resolveLocation(base: URL, location: string): string {
 
 const sameHost = (a: URL, b: URL) => a.hostname === b.hostname;
 
-/** The address for a redirect to another host: an IP literal as is, else the caller's resolver, if any. */
+/** The address for a redirect to another host: the caller's resolver (IP literals too, so it may refuse one). */
 async function addressFor(url: URL, options: HttpOptions): Promise<string | null> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0) return host;
-  if (!options.resolve) return null;
+  if (!options.resolve) return isIP(host) !== 0 ? host : null;
   return options.resolve(host).catch(() => null);
 }
 

@@ -15,12 +15,14 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
+import { decideWithHelper } from "./control-compare.js";
+import type { ControlHelper } from "./control-types.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
 import { connectTcp, type HeldConnection } from "./tcp.js";
 import { handshakeTls } from "./tls.js";
-import type { Blocking, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
+import type { Blocking, CheckLayers, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
 
 /** What the control vantage saw of the same URL (e.g. its latest measurement), used as OONI uses its TH. */
 export interface ControlObservation {
@@ -36,6 +38,13 @@ export interface WebCheckOptions extends ProbeOptions {
   /** Trusted resolver whose answers ours are compared with. */
   controlResolver?: string;
   control?: ControlObservation;
+  /**
+   * Test helpers to ask what they see of the same URL (control-client.ts). Asked with our resolved addresses
+   * right after DNS, in parallel with the rest of the check; their answer, when one comes within
+   * `helperBudgetSeconds` (default twice the timeout: connects, then the GET), decides with OONI's full rules.
+   */
+  helper?: ControlHelper;
+  helperBudgetSeconds?: number;
   /** Extra trusted CA certificates (PEM) for TLS and HTTPS. */
   ca?: string[];
   bogons?: BogonMatcher;
@@ -53,16 +62,7 @@ function pickAddresses(addresses: string[], perFamily: number): string[] {
   return [...v4, ...v6];
 }
 
-interface Layers {
-  /** Fingerprint id when our DNS answer points at a known block-page server. */
-  dnsBlockPage: string | null;
-  dns: DnsResult[];
-  controlDns: DnsResult | null;
-  tcp: TcpResult[];
-  tls: TlsResult[];
-  http: HttpResult | null;
-  https: boolean;
-}
+type Layers = CheckLayers;
 
 /** True when our DNS answer disagrees with the control's and no TLS handshake vouches for our addresses. */
 function dnsInconsistent(l: Layers): boolean {
@@ -216,6 +216,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     // A bogon-only answer is still connected to: it may lead to a block page (ooni/probe#2327).
     addresses = ours.addresses;
   }
+  const helperCall = options.helper?.({ url: parsed.href, addresses },
+    { seconds: options.helperBudgetSeconds ?? 2 * options.timeoutSeconds, signal: options.signal }) ?? null;
   const targets = pickAddresses(addresses, options.maxAddressesPerFamily ?? 2);
   const pending = targets.map((address) => measureAddress(address, port, host, https, options));
   const chosen = await chooseConnection(targets, pending, https);
@@ -233,6 +235,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const dnsBlockPage = options.fingerprints && addresses.length > 0
     ? detectBlockPage({ addresses }, options.fingerprints)?.id ?? null : null;
   const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https };
+  const helperAnswer = helperCall === null ? null : await helperCall;
+  const withHelper = helperAnswer === null ? null : decideWithHelper(layers, helperAnswer);
   return {
     url,
     dns,
@@ -240,7 +244,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     tcp,
     tls,
     http,
-    verdict: decideVerdict(layers, options.control),
+    ...(withHelper === null ? {} : { control: withHelper.summary }),
+    verdict: withHelper?.verdict ?? decideVerdict(layers, options.control),
     time: (performance.now() - started) / 1000,
   };
 };

@@ -82,10 +82,23 @@ program
   .option("--ca <file>", "extra CA bundle (PEM) to trust")
   .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
   .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
   .action(async (opts) => {
     const { runAgent } = await import("./cli/agent.js");
     process.exitCode = await runAgent(opts);
+  });
+
+program
+  .command("helper")
+  .description("test helper for a control vantage abroad: answers probes what it sees of a URL (DNS, TCP, TLS, HTTP)")
+  .option("-c, --config <file>", "configuration file (its `helper` block)", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--port <port>", "port (overrides helper.port)")
+  .option("--host <addr>", "bind address (overrides helper.host)")
+  .action(async (opts) => {
+    const { runHelper } = await import("./cli/helper.js");
+    const code = await runHelper(opts);
+    if (code !== 0) process.exitCode = code;
   });
 
 const token = program.command("token").description("probe and admin tokens");

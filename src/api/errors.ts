@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | "not_found"
   | "payload_too_large"
   | "range_too_large"
+  | "too_many_requests"
   | "unavailable"
   | "internal";
 
@@ -48,6 +49,7 @@ const CODE_BY_STATUS: Partial<Record<number, ApiErrorCode>> = {
   403: "forbidden",
   404: "not_found",
   413: "payload_too_large",
+  429: "too_many_requests",
   503: "unavailable",
 };
 

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import { createBogonMatcher } from "../../probes/bogons.js";
 import { probeThroughput } from "../../probes/throughput.js";
+import { createControlClient, type HelperEndpoint } from "../../probes/control-client.js";
 import { checkSite } from "../../probes/web.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { TargetConfig } from "../config/schema.js";
@@ -23,6 +24,8 @@ export interface CheckerSettings {
   throughputMaxBytes?: number;
   /** Measure throughput on every target, not only those marked `throughput: true`. */
   throughputAll?: boolean;
+  /** Test helpers asked about each URL, in turn, in parallel with the check (tokens already resolved). */
+  helpers?: HelperEndpoint[];
   /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
   threads?: ThreadsOption;
 }
@@ -47,6 +50,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
   const ca = (s.caFiles ?? []).map((f) => readFileSync(f, "utf8"));
   const bogons = createBogonMatcher({ notBogon: s.notBogon ?? [] });
   const fingerprints = await loadFingerprints(s.blockPageFiles ?? []);
+  const helper = s.helpers && s.helpers.length > 0 ? createControlClient(s.helpers) : undefined;
   return async (target: TargetConfig) => {
     const check = await checkSite(target.url, {
       timeoutSeconds: s.timeoutSeconds,
@@ -55,6 +59,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
       ca: ca.length > 0 ? ca : undefined,
       bogons,
       fingerprints,
+      helper,
     });
     const address = connectedAddress(check);
     const wantThroughput = s.throughputAll || target.throughput;

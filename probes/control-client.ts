@@ -1,0 +1,72 @@
+// Calls KeepWatch test helpers (src/helper/) for a site check: each configured helper in turn until one
+// answers, all within the budget the check gives (OONI overlaps its calls every 15 s; a probe's own deadline
+// is shorter, so here the next helper is tried as soon as one fails). Never rejects: no answer is null, and
+// the check then stays `determined: false` as without a helper. It lives in probes/ because web.ts calls it
+// between its DNS and its connects; it imports nothing from src/.
+import { request } from "undici";
+import { controlAnswerSchema, type ControlHelper, type ControlRequest, type HelperAnswer } from "./control-types.js";
+
+export interface HelperEndpoint {
+  /** The helper's control URL, e.g. https://helper.example.org/api/v1/control. */
+  url: string;
+  /** Bearer token (a probe token the helper accepts); absent: no Authorization header. */
+  token?: string;
+}
+
+/** An answer larger than this is not a helper's (a few KB of JSON): stop reading. */
+const MAX_ANSWER_BYTES = 256 * 1024;
+/** Seconds kept back from the budget so the helper's answer can travel back before we stop waiting. */
+const RETURN_MARGIN_SECONDS = 0.5;
+
+/** The helper's URL as recorded in Measurements: no credentials, query or fragment. */
+export function helperName(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+async function readCapped(body: AsyncIterable<Buffer>): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.length;
+    if (length > MAX_ANSWER_BYTES) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** One helper, one try: its answer, or null for anything else (down, 4xx/5xx, garbage, too late). */
+async function askOne(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<HelperAnswer | null> {
+  try {
+    const res = await request(helper.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(helper.token ? { authorization: `Bearer ${helper.token}` } : {}),
+      },
+      body: JSON.stringify(query),
+      signal,
+    });
+    const text = await readCapped(res.body as AsyncIterable<Buffer>);
+    if (res.statusCode !== 200 || text === null) return null;
+    const parsed = controlAnswerSchema.safeParse(JSON.parse(text));
+    return parsed.success ? { helper: helperName(helper.url), answer: parsed.data } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A ControlHelper over `helpers`, tried in order until one answers within the budget. */
+export function createControlClient(helpers: readonly HelperEndpoint[]): ControlHelper {
+  return async (query, budget) => {
+    const deadline = Date.now() + budget.seconds * 1000;
+    for (const helper of helpers) {
+      const left = (deadline - Date.now()) / 1000;
+      if (left <= RETURN_MARGIN_SECONDS || budget.signal?.aborted) return null;
+      const signals = [AbortSignal.timeout(left * 1000), ...(budget.signal ? [budget.signal] : [])];
+      const answer = await askOne(helper, { ...query, timeoutSeconds: left - RETURN_MARGIN_SECONDS }, AbortSignal.any(signals));
+      if (answer !== null) return answer;
+    }
+    return null;
+  };
+}
