@@ -8,7 +8,7 @@
 //   TCP   per endpoint: our failure where the helper connected is blocking; both failing is the site down.
 //   HTTP  (cleartext final responses only) status match (different and the helper's 2xx = mismatch,
 //         different otherwise = unknown), body length proportion > 0.7, every title word of ≥ 5 characters in
-//         both titles, a shared uncommon header name. No diff iff the status matches and one of the others does.
+//         both titles, the same header names or a shared uncommon one (hop-by-hop names left out). No diff iff the status matches and one of the others does.
 // Decision, last layer first: a final response (https → accessible; cleartext → diff or not); an HTTP, TLS or
 // TCP failure (the helper failing too → down; else blocking at that layer); a DNS failure (helper failing too
 // → down; else dns). Whenever DNS is inconsistent, a failure is `dns`.
@@ -24,6 +24,12 @@ export const COMMON_HEADERS: ReadonlySet<string> = new Set([
   "x-content-type-options", "age", "via", "p3p", "x-xss-protection", "content-language", "cf-ray",
   "strict-transport-security", "link", "x-varnish",
 ]);
+
+/**
+ * Hop-by-hop headers describe the connection, not who answered (RFC 9110 §7.6.1); Go's client, which OONI's
+ * numbers come from, already drops transfer-encoding, and undici keeps them all. Not counted as uncommon.
+ */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "trailer", "upgrade"]);
 
 export const BODY_PROPORTION_THRESHOLD = 0.7;
 
@@ -68,12 +74,14 @@ export function compareHttp(ours: HttpHop, control: NonNullable<ControlAnswer["h
     : null;
   const a = words(ours.title);
   const b = words(control.title);
-  const titleMatch = a.size === 0 || b.size === 0 ? null : [...a].every((w) => b.has(w)) && [...b].every((w) => a.has(w));
-  const uncommon = (names: readonly string[]) => new Set(names.map((n) => n.toLowerCase()).filter((n) => !COMMON_HEADERS.has(n)));
-  const ourNames = ours.headerNames ?? Object.keys(ours.headers);
-  const theirNames = uncommon(control.headerNames);
-  const headersMatch = ourNames.length === 0 || control.headerNames.length === 0 ? null
-    : [...uncommon(ourNames)].some((n) => theirNames.has(n));
+  const titleMatch = a.size === 0 || b.size === 0 || ours.bodyTruncated ? null : [...a].every((w) => b.has(w)) && [...b].every((w) => a.has(w));
+  const named = (names: readonly string[]) => new Set(names.map((n) => n.toLowerCase()).filter((n) => !HOP_BY_HOP_HEADERS.has(n)));
+  const ourNames = named(ours.headerNames ?? Object.keys(ours.headers));
+  const theirNames = named(control.headerNames);
+  // As OONI: the same set of names is a match; else a shared uncommon name.
+  const sameSet = ourNames.size === theirNames.size && [...ourNames].every((n) => theirNames.has(n));
+  const headersMatch = ourNames.size === 0 || theirNames.size === 0 ? null
+    : sameSet || [...ourNames].some((n) => !COMMON_HEADERS.has(n) && theirNames.has(n));
   return { statusCodeMatch, bodyLengthMatch, headersMatch, titleMatch };
 }
 
