@@ -23,6 +23,7 @@ program
   .option("--timeout <seconds>", "per-step timeout in seconds", "10")
   .option("--throughput", "also time a download of each URL")
   .option("--list <file>", "read URLs (one per line, or a whitelist/ YAML file) from a file")
+  .option("--helper <url>", "test helper control URL (token: KEEPWATCH_HELPER_TOKEN or KEEPWATCH_PROBE_TOKEN), repeatable", collect, [])
   .addOption(new Option("--region <id>", "region id recorded in --json output").default("ZZ"))
   .addOption(new Option("--network <id>", "network id recorded in --json output").default("unknown"))
   .action(async (urls: string[], opts) => {
