@@ -189,6 +189,20 @@ describe("test helper: bad requests get a clear 400/413", () => {
     expect(a.http?.failure).not.toBeNull();
   });
 
+  it("answers 503 past its in-flight cap instead of queueing work", async () => {
+    const one = await startHelper({ maxConcurrent: 1, budgetSeconds: 2 });
+    try {
+      const slow = ask({ url: `http://site.test:${site.port}/stall`, addresses: [] }, TOKEN, one.url);
+      await new Promise((ok) => setTimeout(ok, 300)); // let the first one start measuring
+      const busy = await ask({ url: `http://site.test:${site.port}/`, addresses: [] }, TOKEN, one.url);
+      expect(busy.status).toBe(503);
+      expect((await slow).status).toBe(200);
+      expect((await ask({ url: `http://site.test:${site.port}/`, addresses: [] }, TOKEN, one.url)).status).toBe(200);
+    } finally {
+      one.server.close();
+    }
+  });
+
   it("reads bodies only up to its cap", async () => {
     const capped = await startHelper({ maxBodyBytes: 4096 });
     try {
