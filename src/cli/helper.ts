@@ -2,10 +2,11 @@
 // configuration; probes authenticate with tokens listed (hashed) in `helper.tokenHashes`, since a helper
 // abroad has no KeepWatch database. Stops gracefully on SIGTERM/SIGINT.
 import { serve, type ServerType } from "@hono/node-server";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { loadConfig } from "../config/load.js";
 import { helperApp, helperDeps } from "../helper/app.js";
 import { configuredTokens } from "../helper/tokens.js";
 import { createLogger } from "../log.js";
+import { UsageError } from "./cli-error.js";
 import { onShutdownSignal } from "./signals.js";
 
 export interface HelperCliOptions {
@@ -16,20 +17,11 @@ export interface HelperCliOptions {
 
 export async function runHelper(o: HelperCliOptions): Promise<number> {
   const log = createLogger({ name: "keepwatch-helper" });
-  let config;
-  try {
-    config = loadConfig(o.config);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  if (o.port !== undefined && !/^\d{1,5}$/.test(o.port)) throw new UsageError(`--port must be a port number, got "${o.port}"`);
+  const config = loadConfig(o.config); // a ConfigError is reported by the CLI as bad input (exit 2)
   const h = config.helper;
   if (h.tokenHashes.length === 0) {
-    console.error("helper.tokenHashes is empty: no probe could use this helper (add `keepwatch token hash` outputs)");
-    return 2;
+    throw new UsageError("helper.tokenHashes is empty: no probe could use this helper (add `keepwatch token hash` outputs)");
   }
   const app = helperApp(helperDeps(h, configuredTokens(h.tokenHashes)), (err) => log.error({ err }, "helper error"));
   const host = o.host ?? h.host;
