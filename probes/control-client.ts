@@ -1,8 +1,10 @@
 // Calls KeepWatch test helpers (src/helper/) for a site check: each configured helper in turn until one
 // answers, all within the budget the check gives (OONI overlaps its calls every 15 s; a probe's own deadline
 // is shorter, so here the next helper is tried as soon as one fails). Never rejects: no answer is null, and
-// the check then stays `determined: false` as without a helper. It lives in probes/ because web.ts calls it
-// between its DNS and its connects; it imports nothing from src/.
+// the check then stays `determined: false` as without a helper. A helper that failed is left alone for a
+// cool-down (its Retry-After when it sent one), so that in a shutdown — when no helper can be reached — checks
+// do not each wait out the helper budget. It lives in probes/ because web.ts calls it between its DNS and its
+// connects; it imports nothing from src/.
 import { request } from "undici";
 import { controlAnswerSchema, type ControlHelper, type ControlRequest, type HelperAnswer } from "./control-types.js";
 
@@ -35,8 +37,21 @@ async function readCapped(body: AsyncIterable<Buffer>): Promise<string | null> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+export interface ControlClientOptions {
+  /** Seconds a helper that failed is skipped; 30 by default. */
+  coolDownSeconds?: number;
+  now?: () => number;
+}
+
+interface Outcome {
+  answer: HelperAnswer | null;
+  /** Seconds the helper asked us to wait (429/503 Retry-After). */
+  retryAfter: number | null;
+}
+
 /** One helper, one try: its answer, or null for anything else (down, 4xx/5xx, garbage, too late). */
-async function askOne(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<HelperAnswer | null> {
+async function askOne(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<Outcome> {
+  const none = (retryAfter: number | null = null): Outcome => ({ answer: null, retryAfter });
   try {
     const res = await request(helper.url, {
       method: "POST",
@@ -48,24 +63,34 @@ async function askOne(helper: HelperEndpoint, query: ControlRequest, signal: Abo
       signal,
     });
     const text = await readCapped(res.body as AsyncIterable<Buffer>);
-    if (res.statusCode !== 200 || text === null) return null;
+    if (res.statusCode !== 200 || text === null) {
+      const retry = Number(res.headers["retry-after"]);
+      return none(Number.isFinite(retry) && retry > 0 ? retry : null);
+    }
     const parsed = controlAnswerSchema.safeParse(JSON.parse(text));
-    return parsed.success ? { helper: helperName(helper.url), answer: parsed.data } : null;
+    return parsed.success ? { answer: { helper: helperName(helper.url), answer: parsed.data }, retryAfter: null } : none();
   } catch {
-    return null;
+    return none();
   }
 }
 
 /** A ControlHelper over `helpers`, tried in order until one answers within the budget. */
-export function createControlClient(helpers: readonly HelperEndpoint[]): ControlHelper {
+export function createControlClient(helpers: readonly HelperEndpoint[], options: ControlClientOptions = {}): ControlHelper {
+  const now = options.now ?? Date.now;
+  const coolDown = (options.coolDownSeconds ?? 30) * 1000;
+  /** Per helper: the time before which it is not asked again. */
+  const restingUntil = new Map<HelperEndpoint, number>();
   return async (query, budget) => {
-    const deadline = Date.now() + budget.seconds * 1000;
+    const deadline = now() + budget.seconds * 1000;
     for (const helper of helpers) {
-      const left = (deadline - Date.now()) / 1000;
+      if ((restingUntil.get(helper) ?? 0) > now()) continue;
+      const left = (deadline - now()) / 1000;
       if (left <= RETURN_MARGIN_SECONDS || budget.signal?.aborted) return null;
       const signals = [AbortSignal.timeout(left * 1000), ...(budget.signal ? [budget.signal] : [])];
-      const answer = await askOne(helper, { ...query, timeoutSeconds: left - RETURN_MARGIN_SECONDS }, AbortSignal.any(signals));
-      if (answer !== null) return answer;
+      const outcome = await askOne(helper, { ...query, timeoutSeconds: left - RETURN_MARGIN_SECONDS }, AbortSignal.any(signals));
+      if (outcome.answer !== null) return outcome.answer;
+      // Our own check being cancelled says nothing about the helper.
+      if (!budget.signal?.aborted) restingUntil.set(helper, now() + (outcome.retryAfter !== null ? outcome.retryAfter * 1000 : coolDown));
     }
     return null;
   };
