@@ -1,6 +1,6 @@
 // The test helper's HTTP face: POST /control (mounted under /api/v1) answers "what do you see for this URL".
-// In order, before any measuring: a probe token (401), its rate limit (429), the concurrency cap (503), the
-// body cap (413), the request's shape (zod, 400) and the URL's policy (400). Mounted alone by
+// In order, before any measuring: a probe token (401), its rate limit (429), the body cap (413), the
+// request's shape (zod, 400), the URL's policy (400) and the in-flight cap (503). Mounted alone by
 // `keepwatch helper` (helperApp) or inside `keepwatch serve` (helperRoutes on the main app).
 import { readFileSync } from "node:fs";
 import { Hono } from "hono";
