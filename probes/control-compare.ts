@@ -136,7 +136,9 @@ export function decideWithHelper(l: CheckLayers, { helper, answer }: HelperAnswe
       return isHttpDiff(cmp) ? verdict(false, "http-diff", "http_diff", true) : verdict(true, null, null, true);
     }
     if (http && http.failure !== null) {
-      return failed("http-failure", http.failure, answer.http === null ? "unknown" : helperHttpOk(answer) ? "ok" : "failed");
+      // A redirect hop's host that did not resolve for us is DNS's failure (the helper followed the same chain).
+      const layer = http.failure.startsWith("dns_") ? "dns" : "http-failure";
+      return failed(layer, http.failure, answer.http === null ? "unknown" : helperHttpOk(answer) ? "ok" : "failed");
     }
     const connected = l.tcp.filter((t) => t.failure === null);
     if (l.https && connected.length > 0 && !l.tls.some((t) => t.failure === null)) {

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import type { BogonMatcher } from "../../probes/bogons.js";
 import { CONTROL_PROTOCOL_VERSION, type ControlAnswer, type ControlEndpoint, type ControlHttp, type ParsedControlRequest } from "../../probes/control-types.js";
 import { probeDns } from "../../probes/dns.js";
-import { probeHttp } from "../../probes/http.js";
+import { probeHttp, type HopAddress } from "../../probes/http.js";
 import { connectTcp } from "../../probes/tcp.js";
 import { handshakeTls } from "../../probes/tls.js";
 import type { HttpResult } from "../../probes/types.js";
@@ -95,14 +95,15 @@ export async function measureForControl(req: ParsedControlRequest, s: HelperMeas
   // The GET goes to the first address of our own answer we may connect to (never one the probe handed in).
   const fetchFrom = own.find((a) => s.policy.allows(a)) ?? null;
   let refusedHop = false;
-  const resolveHop = async (host: string): Promise<string | null> => {
-    const candidates = isIP(host) !== 0 ? [host] : (await probeDns(host, dnsOptions(DNS_TIMEOUT_SECONDS))).addresses;
+  const resolveHop = async (host: string): Promise<HopAddress> => {
+    const looked = isIP(host) !== 0 ? null : await probeDns(host, dnsOptions(DNS_TIMEOUT_SECONDS));
+    const candidates = looked === null ? [host] : looked.addresses;
     const allowed = candidates.find((a) => s.policy.allows(a));
-    if (allowed === undefined) {
-      refusedHop = candidates.length > 0 || refusedHop;
-      for (const a of candidates.slice(0, 4)) refusals.push(`redirect to ${host} not followed: ${s.policy.refusal(a)}`);
-    }
-    return allowed ?? null;
+    if (allowed !== undefined) return { address: allowed, failure: null };
+    if (candidates.length === 0) return { address: null, failure: looked?.failure ?? "dns_no_answer" };
+    refusedHop = true;
+    for (const a of candidates.slice(0, 4)) refusals.push(`redirect to ${host} not followed: ${s.policy.refusal(a)}`);
+    return { address: null, failure: null };
   };
   const userAgent = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === "user-agent")?.[1];
   const http = fetchFrom === null ? null : probeHttp({ url: u.url.href, address: fetchFrom }, {

@@ -3,7 +3,7 @@
 import type { HelperEndpoint } from "../../probes/control-client.js";
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
 import type { ProbeIdentity } from "./run-checks.js";
-import type { CheckerSettings } from "./target-checker.js";
+import type { CheckerSettings } from "./checker-types.js";
 
 export function findProbe(config: KeepWatchConfig, probeId: string, region?: string): ProbeConfig {
   const probe = config.probes.find((p) => p.id === probeId);

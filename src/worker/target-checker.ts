@@ -6,29 +6,15 @@ import { readFileSync } from "node:fs";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import { createBogonMatcher } from "../../probes/bogons.js";
 import { probeThroughput } from "../../probes/throughput.js";
-import { createControlClient, type HelperEndpoint } from "../../probes/control-client.js";
+import { createControlClient } from "../../probes/control-client.js";
 import { checkSite } from "../../probes/web.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
-import { CheckPool, resolveThreadCount, type ThreadsOption } from "./check-pool.js";
+import { CheckPool, resolveThreadCount } from "./check-pool.js";
+import type { CheckerSettings } from "./checker-types.js";
 
-export interface CheckerSettings {
-  resolver?: string;
-  controlResolver?: string;
-  /** Paths of extra CA bundles (PEM). */
-  caFiles?: string[];
-  notBogon?: string[];
-  blockPageFiles?: string[];
-  timeoutSeconds: number;
-  throughputMaxBytes?: number;
-  /** Measure throughput on every target, not only those marked `throughput: true`. */
-  throughputAll?: boolean;
-  /** Test helpers asked about each URL, in turn, in parallel with the check (tokens already resolved). */
-  helpers?: HelperEndpoint[];
-  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
-  threads?: ThreadsOption;
-}
+export type { CheckerSettings } from "./checker-types.js";
 
 /** A TargetChecker that may own threads: close() ends them (a no-op for the in-process checker). */
 export type ClosableTargetChecker = TargetChecker & { close(): Promise<void> };
