@@ -86,11 +86,16 @@ export function createControlClient(helpers: readonly HelperEndpoint[], options:
       if ((restingUntil.get(helper) ?? 0) > now()) continue;
       const left = (deadline - now()) / 1000;
       if (left <= RETURN_MARGIN_SECONDS || budget.signal?.aborted) return null;
-      const signals = [AbortSignal.timeout(left * 1000), ...(budget.signal ? [budget.signal] : [])];
-      const outcome = await askOne(helper, { ...query, timeoutSeconds: left - RETURN_MARGIN_SECONDS }, AbortSignal.any(signals));
+      // Our own timer ends just before the check's deadline, so a helper too slow for it is told apart from a
+      // check cancelled by its caller (AbortSignal.timeout takes whole milliseconds).
+      const ownTimeout = AbortSignal.timeout(Math.max(1, Math.floor((left - 0.05) * 1000)));
+      const outcome = await askOne(helper, { ...query, timeoutSeconds: left - RETURN_MARGIN_SECONDS },
+        AbortSignal.any([ownTimeout, ...(budget.signal ? [budget.signal] : [])]));
       if (outcome.answer !== null) return outcome.answer;
-      // Our own check being cancelled says nothing about the helper.
-      if (!budget.signal?.aborted) restingUntil.set(helper, now() + (outcome.retryAfter !== null ? outcome.retryAfter * 1000 : coolDown));
+      // A cancelled check says nothing about the helper; anything else rests it.
+      if (ownTimeout.aborted || !budget.signal?.aborted) {
+        restingUntil.set(helper, now() + (outcome.retryAfter !== null ? outcome.retryAfter * 1000 : coolDown));
+      }
     }
     return null;
   };

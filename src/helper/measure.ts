@@ -79,7 +79,7 @@ function toControlHttp(r: HttpResult, refusedHop: boolean): ControlHttp {
 /** Measures `req` from here. The URL must already have passed parseControlUrl (it is parsed again here). */
 export async function measureForControl(req: ParsedControlRequest, s: HelperMeasureSettings, outer?: AbortSignal): Promise<ControlAnswer> {
   const budget = Math.min(s.budgetSeconds, req.timeoutSeconds ?? s.budgetSeconds);
-  const signal = AbortSignal.any([AbortSignal.timeout(budget * 1000), ...(outer ? [outer] : [])]);
+  const signal = AbortSignal.any([AbortSignal.timeout(Math.ceil(budget * 1000)), ...(outer ? [outer] : [])]);
   const clock: Clock = { started: performance.now(), budget, signal };
   const u = parseControlUrl(req.url, s.policy);
   const refusals: string[] = [];

@@ -77,6 +77,11 @@ describe("control client", () => {
     const before = h("ok").hits;
     expect(await client(query, { seconds: 1 })).toBeNull(); // the stall ate the budget; no time left for the next
     expect(h("ok").hits).toBe(before);
+    // Too slow once, rested after: the next check goes straight to the next helper (a shutdown does not make
+    // every check wait out its budget on a helper that cannot be reached).
+    const stalled = h("stall").hits;
+    expect((await client(query, { seconds: 1 }))?.helper).toBe(h("ok").url);
+    expect(h("stall").hits).toBe(stalled);
   });
 
   it("rests a failed helper for its cool-down (or its Retry-After), then asks it again", async () => {
@@ -94,11 +99,22 @@ describe("control client", () => {
     expect([h("500").hits - f500, h("429").hits - f429]).toEqual([3, 2]);
   });
 
-  it("stops at once when the check is cancelled", async () => {
+  it("takes a budget of fractional seconds, as a check's deadline leaves it", async () => {
+    const client = createControlClient([{ url: h("ok").url }]);
+    expect((await client(query, { seconds: 2.7183 }))?.helper).toBe(h("ok").url);
+  });
+
+  it("stops at once when the check is cancelled, without holding it against the helper", async () => {
     const client = createControlClient([{ url: h("stall").url }]);
     const abort = new AbortController();
     const pending = client(query, { seconds: 30, signal: abort.signal });
     setTimeout(() => abort.abort(), 100);
     expect(await pending).toBeNull();
+    const stalled = h("stall").hits;
+    const again = new AbortController();
+    const second = client(query, { seconds: 30, signal: again.signal });
+    setTimeout(() => again.abort(), 300);
+    await second;
+    expect(h("stall").hits).toBe(stalled + 1); // asked again: a cancelled check did not rest it
   });
 });
