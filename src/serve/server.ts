@@ -18,6 +18,8 @@ import { RedisMemoryGuard } from "../queue/memory-guard.js";
 import { MeasureProducer } from "../queue/measure-producer.js";
 import { QUEUES } from "../queue/names.js";
 import { ResultsProducer } from "../queue/results-producer.js";
+import { helperDeps, helperRoutes } from "../helper/app.js";
+import { anyTokenSource, configuredTokens, storeTokens } from "../helper/tokens.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { checkerSettings, probeIdentity } from "../worker/from-config.js";
@@ -198,6 +200,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       reportError: (err) => log.error({ err }, "api error"),
       ...(o.now ? { clock: o.now } : {}),
     });
+    if (config.helper.enabled) {
+      // The test helper inside serve: the store's probe tokens (revocation applies at once) and any listed hashes.
+      const tokens = anyTokenSource([storeTokens(store), configuredTokens(config.helper.tokenHashes)]);
+      app.route("/api/v1", helperRoutes(helperDeps(config.helper, tokens)));
+    }
     const host = o.host ?? config.server.host;
     const listener = await listen(app.fetch, host, o.port ?? config.server.port);
     const port = listener.port;
