@@ -17,7 +17,7 @@ import { detectorConfigSchema } from "../src/config/schema.js";
 import { computeBaseline, type Baseline } from "../src/detect/baseline.js";
 import { summarizeActivity } from "../src/detect/activity.js";
 import { Detector, type PassResult } from "../src/detect/detector.js";
-import { evaluate } from "../src/detect/evaluate.js";
+import { evaluate } from "../tests/detect/evaluate-once.js";
 import { IncrementalEvaluator, type PassPlan } from "../src/detect/incremental.js";
 import { indexWindows } from "../src/detect/window.js";
 import type { Measurement, TargetList } from "../src/measurement.js";

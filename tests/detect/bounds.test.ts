@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { measurementFacts, type MeasurementFacts } from "../../src/measurement.js";
 import { refineBounds, windowBounds } from "../../src/detect/bounds.js";
-import type { Finding } from "../../src/detect/evaluate.js";
+import type { Finding } from "../../src/detect/types.js";
 import { summarize } from "../../src/detect/summary.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 
@@ -19,7 +19,7 @@ const f: Finding = {
   region: "KZ-75", network: "kcell-mobile", kind: "service_blocking", kinds: [], seededFrom: null,
   firstBad: { start: T, end: T + W, lastAt: T + 200_000 }, lastBad: { start: T + W, end: T + 2 * W, lastAt: T + W + 200_000 },
   lastGood: { start: T - W, end: T, lastAt: T - 10_000 }, recovery: { start: T + 2 * W, end: T + 3 * W, lastAt: T + 2 * W + 250_000 },
-  targets: [A], affectedUrls: [A], probes: [], maxAgreeingProbes: 1, networks: [], controlAvailable: true,
+  targets: [A], affectedUrls: [A], probes: [], maxAgreeingProbes: 1, networks: [], controlAvailable: true, controlCoverage: 1,
   confidence: "suspected", counts: {}, figures: {},
 };
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { TargetStatsRow } from "../../src/store/store.js";
 import { summarizeActivity } from "../../src/detect/activity.js";
 import { computeBaseline, type Baseline } from "../../src/detect/baseline.js";
-import { evaluate, type ProbeSeen } from "../../src/detect/evaluate.js";
+import { evaluate, type ProbeSeen } from "./evaluate-once.js";
 import { IncrementalEvaluator, type PassPlan } from "../../src/detect/incremental.js";
 import { indexWindows, windowStartOf } from "../../src/detect/window.js";
 import {

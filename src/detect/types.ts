@@ -1,13 +1,11 @@
-// The detector's pure core for one pass in one go: windows → per-window verdicts → findings (findings.ts).
-// No I/O. The Detector itself uses IncrementalEvaluator (incremental.ts), which gives the same findings
-// while classifying only the windows whose data changed since its last pass.
+// The detector's shared types: what the pure core hands between its stages (window verdicts → findings
+// → bounds → incidents) and what a pass takes in. Types only, below every module that uses them.
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
 import type { Baseline } from "./baseline.js";
-import { classifyWindow, type WindowVerdict } from "./classify.js";
-import { findingsOf, type NetworkSeries } from "./findings.js";
+import type { WindowVerdict } from "./classify.js";
 import type { KindSpan, Seed } from "./hysteresis.js";
-import { networkKey, type WindowIndex } from "./window.js";
+import type { WindowIndex } from "./window.js";
 
 /** Window bounds in epoch ms, with the newest measurement in it. */
 export interface WindowRef {
@@ -23,8 +21,11 @@ export interface Finding {
   kind: IncidentKind;
   kinds: KindSpan[];
   seededFrom: string | null;
+  /** The window holding the first bad measurement of the run (may precede the first window classified bad). */
   firstBad: WindowRef;
   lastBad: WindowRef;
+  /** The last bad window in which an affected target was actually measured (absent for dark). */
+  lastMeasured?: WindowRef;
   lastGood: WindowRef | null;
   recovery: WindowRef | null;
   targets: string[];
@@ -34,6 +35,8 @@ export interface Finding {
   maxAgreeingProbes: number;
   networks: string[];
   controlAvailable: boolean;
+  /** Share of the affected targets the control vantage measured near the bad windows (lowest over them). */
+  controlCoverage: number;
   confidence: "confirmed" | "suspected";
   counts: Record<string, number>;
   figures: Record<string, number>;
@@ -49,7 +52,7 @@ export interface ProbeSeen {
 
 export interface EvaluateInput {
   index: WindowIndex;
-  /** Per region × network key (networkKey()). */
+  /** Per region × network key (networkKey()); the control vantage's under CONTROL_BASELINE_KEY. */
   baselines: ReadonlyMap<string, Baseline>;
   /** Open incidents that began before `from`, per networkKey or per region (for dark). */
   seeds: ReadonlyMap<string, Seed>;
@@ -67,22 +70,3 @@ export interface EvaluateResult {
   /** The latest verdict per networkKey (for the region state and the pass summary). */
   latest: Map<string, WindowVerdict>;
 }
-
-export function evaluate(input: EvaluateInput): EvaluateResult {
-  const { index, config, from, now } = input;
-  const networks = new Map<string, NetworkSeries>();
-  for (const [key, windows] of index.networks) {
-    const first = windows[0];
-    if (!first) continue;
-    const baseline = input.baselines.get(key);
-    const verdicts: WindowVerdict[] = [];
-    for (const w of windows) {
-      if (w.start < from || w.start >= now) continue;
-      verdicts.push(classifyWindow(w, baseline, index.control.get(w.start), config));
-    }
-    networks.set(key, { region: first.region, network: first.network, verdicts });
-  }
-  return findingsOf({ networks, activity: index, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
-}
-
-export { networkKey };
