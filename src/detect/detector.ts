@@ -128,17 +128,27 @@ export class Detector {
       this.evaluator.clear();
       this.lastFullAt = nowMs;
     }
-    const plan = this.evaluator.plan({ activity, baselines, controlBaseline, from, now: nowMs });
-    let rows: TargetStatsRow[] = [];
-    for (const read of plan.reads) {
-      const part = await this.store.targetStats({
-        since: new Date(read.since), until: new Date(read.until), bucketSeconds: cfg.windowSeconds,
-        ...(read.region !== undefined ? { region: read.region } : {}),
-      });
-      // not push(...part): a deep read is far more rows than a call takes
-      for (const r of part) if (read.role === undefined || r.role === read.role) rows.push(r);
+    let findings: Finding[] = [];
+    let classified = 0;
+    let rowsRead = 0;
+    // A second round only when late data changed the runs carried into windows whose rows were not read.
+    for (let round = 0; round < 2; round++) {
+      const plan = this.evaluator.plan({ activity, baselines, controlBaseline, from, now: nowMs });
+      const rows: TargetStatsRow[] = [];
+      for (const read of plan.reads) {
+        const part = await this.store.targetStats({
+          since: new Date(read.since), until: new Date(read.until), bucketSeconds: cfg.windowSeconds,
+          ...(read.region !== undefined ? { region: read.region } : {}),
+        });
+        // not push(...part): a deep read is far more rows than a call takes
+        for (const r of part) if (read.role === undefined || r.role === read.role) rows.push(r);
+      }
+      const result = this.evaluator.finish(plan, rows, { seeds, regions, seen });
+      findings = result.findings;
+      classified += result.classified;
+      rowsRead += rows.length;
+      if (!result.retry) break;
     }
-    const { findings, classified } = this.evaluator.finish(plan, rows, { seeds, regions, seen });
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
     const { save, events } = reconcile({ built, existing: relevant, from, now });
@@ -147,7 +157,7 @@ export class Detector {
     for (const event of events) await this.onEvent(event);
     return {
       at: now.toISOString(), from: new Date(from).toISOString(), findings, saved: save, events,
-      classifiedWindows: classified, rowsRead: rows.length, full,
+      classifiedWindows: classified, rowsRead, full,
     };
   }
 

@@ -51,25 +51,17 @@ export interface ControlTarget {
 export type ControlWindow = Map<string, ControlTarget>;
 
 /**
- * The control's view "near" a window: per target, that window's measurements, or else those of the
- * windows either side (a control round that spilled over a window edge, or ran a little early or late).
- * A target missing here was not measured by the control anywhere near: its failures cannot be told
- * from an outage.
+ * The control's view "near" a window: per target, that window's measurements, or else the window
+ * before's (a control round that spilled over a window edge: any two adjacent windows hold a whole
+ * round). A target missing here was not measured by the control anywhere near: its failures cannot be
+ * told from an outage. Not the window after: it is still being measured when this one is judged.
  */
 export function controlNear(control: ReadonlyMap<number, ControlWindow>, start: number, windowMs: number): ControlWindow {
   const here = control.get(start);
   const before = control.get(start - windowMs);
-  const after = control.get(start + windowMs);
-  if (!before && !after) return here ?? new Map();
+  if (!before) return here ?? new Map();
   const out: ControlWindow = new Map(here ?? []);
-  for (const side of [before, after]) {
-    for (const [url, c] of side ?? []) {
-      if (here?.has(url)) continue;
-      const into = out.get(url);
-      if (into) addProbeStats(into, c);
-      else out.set(url, { ...c });
-    }
-  }
+  for (const [url, c] of before) if (!out.has(url)) out.set(url, c);
   return out;
 }
 

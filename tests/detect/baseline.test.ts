@@ -29,7 +29,9 @@ describe("computeBaseline", () => {
   it("takes medians per target and per list, and excludes windows inside incidents", () => {
     const b = computeBaseline(windows, [{ from: T0 + 6 * WINDOW_MS, to: null }], config({ warmupWindows: 6 }), 0);
     expect(b.windows).toBe(6);
-    expect(b.targets[targets[0]!.url]).toEqual({ ratio: 1, throughput: 3500, tlsHandshake: 0.1 });
+    // Performance leaves out the first startupWindows (2) windows: the median of windows 3-6.
+    expect(b.targets[targets[0]!.url]).toMatchObject({ ratio: 1, throughput: 4500, tlsHandshake: 0.1 });
+    expect(b.targets[targets[0]!.url]?.failRate).toBeCloseTo(0.5 / 7); // (0 failures + ½) / (6 measurements + 1)
     expect(b.targets[targets[3]!.url]?.ratio).toBe(0); // blocked all along: usual success 0
     expect(b.lists).toEqual({ whitelisted: 1, non_whitelisted: 0.5 });
     expect(b.judgeableFrom).toBe(T0 + 6 * WINDOW_MS);
