@@ -139,6 +139,8 @@ export const detectorConfigSchema = z.object({
   dnsShare: z.number().min(0).max(1).default(0.8),
   /** A list is "cut" when its success falls to at most this share of its usual success (whitelist-only, full shutdown). */
   cutShare: z.number().min(0).max(1).default(0.25),
+  /** Whole-list verdicts (full shutdown, whitelist-only) need at least this share of each list's usual targets measured in the window. */
+  listCoverage: z.number().min(0).max(1).default(0.75),
   /** Confirmed needs the control vantage to have measured at least this share of the affected targets (same or adjacent window). */
   controlCoverage: z.number().min(0).max(1).default(0.8),
   /** A target slower from the control too (by this factor against the control's usual) is a slow server, not throttling. */

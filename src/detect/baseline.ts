@@ -36,6 +36,8 @@ export interface Baseline {
   lists: Partial<Record<TargetList, number>>;
   /** Hour-of-week performance factors (see hourOfWeek()); absent in baselines from before. */
   hours?: HourFactors;
+  /** Each target's list (to know how much of a list a window should hold); absent in baselines from before. */
+  targetLists?: Record<string, TargetList>;
   computedAt: number;
 }
 
@@ -92,6 +94,7 @@ export class BaselineBuilder {
   private readonly throughputs = new Map<string, number[]>();
   private readonly handshakes = new Map<string, number[]>();
   private readonly measured = new Map<string, { n: number; failed: number }>();
+  private readonly lists = new Map<string, TargetList>();
   private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
   /** Per window: the median over targets of throughput / handshake, and its hour of the week. */
   private readonly windowPerf: { hour: number; throughput: number | null; tlsHandshake: number | null }[] = [];
@@ -120,6 +123,7 @@ export class BaselineBuilder {
       for (const t of w.targets.values()) {
         const ok = reachable(t, blockedBy(t, "http-failure"));
         push(this.ratios, t.url, ok / t.total);
+        this.lists.set(t.url, t.list);
         const m = this.measured.get(t.url);
         if (m) {
           m.n += t.total;
@@ -164,7 +168,10 @@ export class BaselineBuilder {
       const m = median(this.listRatios[list]);
       if (m !== null) lists[list] = m;
     }
-    return { windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, hours: this.hourFactors(), computedAt };
+    return {
+      windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, hours: this.hourFactors(),
+      targetLists: Object.fromEntries(this.lists), computedAt,
+    };
   }
 
   /** Per hour of the week with enough windows: median of that hour's window medians over the overall one. */

@@ -47,8 +47,18 @@ export function refineBounds(f: Finding, facts: EdgeFacts): Bounds {
   const affected = new Set(f.affectedUrls);
   // dark has no bad measurements; every measurement of the region is a sign of life.
   const relevant = (m: MeasurementFacts): boolean => f.kind === "dark" || affected.size === 0 || affected.has(m.url);
-  const isBad = (m: MeasurementFacts): boolean => relevant(m) && (f.kind === "throttling" || !m.accessible);
-  const isGood = (m: MeasurementFacts): boolean => relevant(m) && (f.kind === "dark" || m.accessible);
+  // Throttling: slow against the target's own threshold (when known); a slow download may fail the
+  // site check, so "good" is "not slow", not "accessible".
+  const slow = (m: MeasurementFacts): boolean | null => {
+    const t = f.slowWhen?.[m.url];
+    if (!t) return null;
+    const tp = t.throughputBelow !== null && m.bytesPerSecond !== null ? m.bytesPerSecond <= t.throughputBelow : null;
+    const tls = t.tlsAbove !== null && m.tlsHandshakeTime !== null ? m.tlsHandshakeTime >= t.tlsAbove : null;
+    return tp === null && tls === null ? null : tp === true || tls === true;
+  };
+  const isBad = (m: MeasurementFacts): boolean => relevant(m) && (f.kind === "throttling" ? slow(m) !== false : !m.accessible);
+  const isGood = (m: MeasurementFacts): boolean =>
+    relevant(m) && (f.kind === "dark" || (f.kind === "throttling" ? slow(m) === false : m.accessible));
   const byTime = (a: MeasurementFacts, b: MeasurementFacts): number => Date.parse(a.startedAt) - Date.parse(b.startedAt);
 
   let startedAt = approx.startedAt;
@@ -60,7 +70,7 @@ export function refineBounds(f: Finding, facts: EdgeFacts): Bounds {
     if (firstBadAt >= 0) {
       let i = firstBadAt;
       // Walk back over bad measurements to the last good one: the run began right after it.
-      if (f.kind !== "throttling") while (i > 0 && !isGood(opening[i - 1] as MeasurementFacts)) i -= 1;
+      while (i > 0 && !isGood(opening[i - 1] as MeasurementFacts)) i -= 1;
       const first = opening[i] as MeasurementFacts;
       startedAt = isBad(first) ? first.startedAt : (opening[firstBadAt] as MeasurementFacts).startedAt;
       const before = opening.slice(0, i).filter(isGood);

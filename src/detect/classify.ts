@@ -4,6 +4,7 @@
 // shutdown, whitelist-only, blocking of a set of targets (or its DNS form), throttling, normal.
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
+import type { SlowThreshold } from "./types.js";
 import { expectedPerformance, type Baseline, type ControlBaseline, type TargetBaseline } from "./baseline.js";
 import { advanceRuns, requiredRun, runOf, type Carry, type ProbeObservation } from "./runs.js";
 import { isSlow, slowServer, throttling } from "./throttle.js";
@@ -21,7 +22,7 @@ export type DetectorThresholds = Pick<
   DetectorConfig,
   | "minSamples" | "failRatio" | "usualFactor" | "throttleFactor" | "usuallyWorks" | "controlDown" | "blockAfter"
   | "blockAfterMax" | "blockFalseRate" | "categoryShare" | "dnsShare" | "cutShare" | "controlCoverage"
-  | "controlSlowFactor" | "maxGapWindows"
+  | "controlSlowFactor" | "maxGapWindows" | "listCoverage"
 >;
 
 interface WindowBase {
@@ -60,6 +61,8 @@ export interface BadWindow extends WindowBase {
   figures: Record<string, number>;
   /** Window start of the first bad measurement of the run this window belongs to (≤ start). */
   since: number;
+  /** Throttling: what counts as a slow measurement, per affected URL. */
+  slowWhen?: Record<string, SlowThreshold>;
 }
 
 export type WindowVerdict = InsufficientWindow | GoodWindow | BadWindow;
@@ -146,9 +149,11 @@ function verdictOf(w: NetworkWindow, ctx: WindowContext, carry: Carry, cfg: Dete
 
   const judged: Judged[] = [];
   const siteOutages: string[] = [];
+  const measured = { whitelisted: 0, non_whitelisted: 0 };
   for (const t of w.targets.values()) {
     const b = baseline.targets[t.url];
     if (!b || b.ratio < cfg.usuallyWorks) continue; // never usually reachable here: nothing to lose
+    measured[t.list] += 1;
     const ok = reachable(t, blockedBy(t, "http-failure"));
     const ratio = ok / t.total;
     const c = control?.get(t.url);
@@ -192,20 +197,24 @@ function verdictOf(w: NetworkWindow, ctx: WindowContext, carry: Carry, cfg: Dete
   const white = listView(judged, "whitelisted");
   const other = listView(judged, "non_whitelisted");
   const cut = (l: ListView | null): boolean => l !== null && l.observed <= cfg.cutShare * l.usual;
+  // A window still being measured (or holding the ends of two rounds) may show one list and not the
+  // other, or a few targets of it: whole-list verdicts need most of each usual list measured.
+  const usual = usualCounts(baseline, cfg.usuallyWorks);
+  const complete = (["whitelisted", "non_whitelisted"] as const).every((l) => measured[l] >= cfg.listCoverage * usual[l]);
   const listFigures = {
     ...(white ? { whitelistedObserved: white.observed, whitelistedUsual: white.usual } : {}),
     ...(other ? { nonWhitelistedObserved: other.observed, nonWhitelistedUsual: other.usual } : {}),
   };
 
   // Everything that usually works is cut, whichever list it is on.
-  if ((white === null || cut(white)) && (other === null || cut(other))) {
+  if (complete && (white === null || cut(white)) && (other === null || cut(other))) {
     const targets = [white ? "list:whitelisted" : null, other ? "list:non_whitelisted" : null].filter(
       (x): x is string => x !== null,
     );
     return bad("full_shutdown", targets, judged.filter((j) => j.ratio < j.b.ratio), failingAmong, listFigures);
   }
   // Everything else is cut while whitelisted services still work.
-  if (white && other && cut(other)) {
+  if (complete && white && other && cut(other)) {
     const affected = judged.filter((j) => j.t.list === "non_whitelisted" && j.ratio < cfg.failRatio);
     return bad("whitelist_only", ["list:non_whitelisted"], affected, failingAmong, listFigures);
   }
@@ -237,9 +246,31 @@ function verdictOf(w: NetworkWindow, ctx: WindowContext, carry: Carry, cfg: Dete
     };
     const affected = judged.filter((j) => throttle.affected.some((a) => a.t === j.t));
     const verdict = bad("throttling", affected.map((j) => j.t.url).sort(), affected, () => false, throttle.figures, throttle.since);
-    return { ...verdict, agreeingProbes: agreeingProbesPerTarget(affected, agrees) };
+    const slowWhen: Record<string, SlowThreshold> = {};
+    for (const j of affected) {
+      const e = throttle.expected.get(j.t.url);
+      if (e) slowWhen[j.t.url] = { throughputBelow: e.throughput === null ? null : e.throughput / f, tlsAbove: e.tlsHandshake === null ? null : e.tlsHandshake * f };
+    }
+    return { ...verdict, agreeingProbes: agreeingProbesPerTarget(affected, agrees), slowWhen };
   }
   return { ...base, status: "good", siteOutages };
+}
+
+const usualCache = new WeakMap<Baseline, Record<"whitelisted" | "non_whitelisted", number>>();
+
+/** How many targets of each list usually work on this network (per baseline object, computed once). */
+function usualCounts(b: Baseline, usuallyWorks: number): Record<"whitelisted" | "non_whitelisted", number> {
+  let c = usualCache.get(b);
+  if (!c) {
+    c = { whitelisted: 0, non_whitelisted: 0 };
+    const lists = b.targetLists ?? {};
+    for (const [url, t] of Object.entries(b.targets)) {
+      const list = lists[url];
+      if (list && t.ratio >= usuallyWorks) c[list] += 1;
+    }
+    usualCache.set(b, c);
+  }
+  return c;
 }
 
 function listView(judged: readonly Judged[], list: "whitelisted" | "non_whitelisted"): ListView | null {
@@ -260,7 +291,8 @@ function listView(judged: readonly Judged[], list: "whitelisted" | "non_whitelis
 /**
  * Targets blocked as of this window: failing here, and failing in a run of consecutive measurements
  * (across windows, summed over the probes) long enough for that target's usual noise (requiredRun); or
- * the failing targets of a category most of whose targets fail at once. One failed measurement is noise.
+ * the failing targets of a category most of whose targets fail at once, with the shortest run
+ * (blockAfter). One failed measurement is noise; so is one round.
  */
 function blockedTargets(judged: readonly Judged[], carry: Carry, start: number, cfg: DetectorThresholds): { set: Judged[]; since: number } {
   const failing = judged.filter((j) => j.ratio < cfg.failRatio);
@@ -278,7 +310,9 @@ function blockedTargets(judged: readonly Judged[], carry: Carry, start: number, 
     const run = runOf(carry, j.t.url);
     const c = byCategory.get(j.t.category);
     const firm = run.fails > 0 && run.fails >= requiredRun(j.b, cfg);
-    const category = c !== undefined && c.failing >= 2 && c.failing / c.n >= cfg.categoryShare;
+    // Most of a category failing together is evidence enough for the shortest run (blockAfter), never for
+    // one round: a moment's local outage fails every category at once.
+    const category = c !== undefined && c.failing >= 2 && c.failing / c.n >= cfg.categoryShare && run.fails >= cfg.blockAfter;
     if (!firm && !category) continue;
     set.push(j);
     if (run.fails > 0) since = Math.min(since, run.failSince);

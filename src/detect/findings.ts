@@ -3,7 +3,7 @@
 // and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
 import { familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
 import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
-import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, WindowRef } from "./types.js";
+import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, SlowThreshold, WindowRef } from "./types.js";
 import { episodes, type Episode } from "./hysteresis.js";
 import { median } from "./median.js";
 
@@ -70,6 +70,7 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
   const firstBad: WindowRef = !firstClassified ? { start: 0, end: 0, lastAt: 0 }
     : ep.since < firstClassified.start ? { start: ep.since, end: ep.since + width, lastAt: ep.since } : ref(firstClassified);
   const controlCoverage = median(bad.map((w) => w.controlCoverage)) ?? 0;
+  const slowWhen = Object.assign({}, ...ofKind.map((w) => w.slowWhen ?? {})) as Record<string, SlowThreshold>;
   return {
     region, network, kind: ep.kind, kinds: ep.kinds, seededFrom: ep.seededFrom,
     firstBad,
@@ -92,6 +93,7 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
       siteOutagesLeftOut: new Set(bad.flatMap((w) => w.siteOutages)).size,
     },
     figures,
+    ...(ep.kind === "throttling" ? { slowWhen } : {}),
   };
 }
 

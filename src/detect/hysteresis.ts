@@ -119,15 +119,21 @@ export function episodes<W extends SeriesWindow>(
   return out;
 }
 
-/** The most frequent kind in a run, the latest one on ties. */
+/** Severity: a whole-list verdict includes the per-target ones (a whitelist blocks those targets too). */
+const SEVERITY: readonly IncidentKind[] = ["full_shutdown", "whitelist_only", "dns_interference", "service_blocking", "throttling", "dark"];
+
+/**
+ * The most frequent kind in a run; on ties the most severe one. The newest window of a run is often
+ * still being measured, and a partial window can show only per-target blocking of what a complete
+ * window shows as whitelist-only.
+ */
 function dominantKind(run: readonly SeriesWindow[]): IncidentKind {
   const counts = new Map<IncidentKind, number>();
+  for (const w of run) if (w.kind !== undefined) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
   let best: IncidentKind | undefined;
-  for (const w of run) {
-    if (w.kind === undefined) continue;
-    const n = (counts.get(w.kind) ?? 0) + 1;
-    counts.set(w.kind, n);
-    if (best === undefined || n >= (counts.get(best) ?? 0)) best = w.kind;
+  for (const kind of SEVERITY) {
+    const n = counts.get(kind) ?? 0;
+    if (n > 0 && (best === undefined || n > (counts.get(best) ?? 0))) best = kind;
   }
   return best ?? "full_shutdown";
 }

@@ -40,6 +40,14 @@ export interface Finding {
   confidence: "confirmed" | "suspected";
   counts: Record<string, number>;
   figures: Record<string, number>;
+  /** Throttling: per affected URL, what a slow measurement is (so bounds can be told to the measurement). */
+  slowWhen?: Record<string, SlowThreshold>;
+}
+
+/** A measurement of a throttled target is slow at or below this throughput, or at or above this handshake time. */
+export interface SlowThreshold {
+  throughputBelow: number | null;
+  tlsAbove: number | null;
 }
 
 /** Who measured a region, from the store's lastSeen(). */
