@@ -1,7 +1,8 @@
 // From per-window verdicts to findings: hysteresis episodes per region × network, darkness per region
 // from who reported when, then agreement across probes and networks. Shared by the one-shot evaluate()
 // and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
-import { familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
+import { familyOf } from "./family.js";
+import type { BadWindow, WindowVerdict } from "./types.js";
 import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
 import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, SlowThreshold, WindowRef } from "./types.js";
 import { episodes, type Episode } from "./hysteresis.js";

@@ -6,7 +6,7 @@
 // A bad window may carry evidence from before it (`since`: the run of failed measurements that made it
 // bad began windows earlier); such a window counts for the windows its evidence spans. Pure.
 import type { IncidentKind } from "./incident.js";
-import { familyOf } from "./classify.js";
+import { familyOf } from "./family.js";
 
 /** The minimum a window verdict must say for hysteresis (window verdicts and dark windows both fit). */
 export interface SeriesWindow {

@@ -2,10 +2,71 @@
 // → bounds → incidents) and what a pass takes in. Types only, below every module that uses them.
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
-import type { Baseline } from "./baseline.js";
-import type { WindowVerdict } from "./classify.js";
+import type { Baseline, ControlBaseline } from "./baseline.js";
 import type { KindSpan, Seed } from "./hysteresis.js";
-import type { WindowIndex } from "./window.js";
+import type { Carry } from "./runs.js";
+import type { ControlWindow, WindowIndex } from "./window.js";
+
+/** The detector settings window classification reads. */
+export type DetectorThresholds = Pick<
+  DetectorConfig,
+  | "minSamples" | "failRatio" | "usualFactor" | "throttleFactor" | "usuallyWorks" | "controlDown" | "blockAfter"
+  | "blockAfterMax" | "blockFalseRate" | "categoryShare" | "dnsShare" | "cutShare" | "controlCoverage"
+  | "controlSlowFactor" | "maxGapWindows" | "listCoverage"
+>;
+
+export interface WindowBase {
+  start: number;
+  end: number;
+  /** Newest measurement in the window (epoch ms). */
+  lastAt: number;
+  probes: string[];
+}
+
+export interface InsufficientWindow extends WindowBase {
+  status: "insufficient";
+  reason: "few_samples" | "warm_up" | "no_usual_targets";
+}
+
+export interface GoodWindow extends WindowBase {
+  status: "good";
+  /** Targets left out because the control vantage could not reach them either. */
+  siteOutages: string[];
+}
+
+export interface BadWindow extends WindowBase {
+  status: "bad";
+  kind: Exclude<IncidentKind, "dark">;
+  /** What the incident is about: URLs, or "list:<name>" for whole lists. */
+  targets: string[];
+  /** The URLs whose measurements show the problem (for evidence and exact bounds). */
+  affectedUrls: string[];
+  agreeingProbes: string[];
+  controlAvailable: boolean;
+  siteOutages: string[];
+  /** Share of the affected targets the control vantage measured in or beside this window. */
+  controlCoverage: number;
+  measurements: number;
+  failures: number;
+  figures: Record<string, number>;
+  /** Window start of the first bad measurement of the run this window belongs to (≤ start). */
+  since: number;
+  /** Throttling: what counts as a slow measurement, per affected URL. */
+  slowWhen?: Record<string, SlowThreshold>;
+}
+
+export type WindowVerdict = InsufficientWindow | GoodWindow | BadWindow;
+
+/** What classifying a window needs besides the window itself. */
+export interface WindowContext {
+  baseline: Baseline | undefined;
+  /** The control's view near this window (controlNear()). */
+  control: ControlWindow | undefined;
+  controlBaseline: ControlBaseline | undefined;
+  /** Runs of bad measurements up to the window before. */
+  carry: Carry;
+}
+
 
 /** Window bounds in epoch ms, with the newest measurement in it. */
 export interface WindowRef {
