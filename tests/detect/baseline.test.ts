@@ -1,6 +1,6 @@
 // Baselines: medians of per-window ratios, warm-up, exclusion of incident windows.
 import { describe, expect, it } from "vitest";
-import { computeBaseline } from "../../src/detect/baseline.js";
+import { computeBaseline, expectedPerformance, hourOfWeek } from "../../src/detect/baseline.js";
 import { median } from "../../src/detect/median.js";
 import { indexWindows } from "../../src/detect/window.js";
 import { T0, WINDOW_MS, config, makeTargets, series } from "./synthetic.js";
@@ -54,5 +54,32 @@ describe("computeBaseline", () => {
     expect(b.judgeableFrom).toBeNull();
     const sparse = computeBaseline(windows, [], config({ warmupWindows: 6, minSamples: 5 }), 0);
     expect(sparse.windows).toBe(0); // 4 measurements per window < minSamples
+  });
+
+  it("keeps hour-of-week performance factors where the hour has enough windows, else the overall median", () => {
+    // 5-minute windows over 3 hours: throughput halves in the third hour (an evening peak).
+    const perHour = 12;
+    const rows = series({
+      region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets, from: 0, to: 3 * perHour,
+      outcome: ({ window }) => ({ ok: true, throughput: window >= 2 * perHour ? 500 : 1000, tls: 0.1 }),
+    });
+    const w = indexWindows(rows, 300).networks.get(key)!;
+    const b = computeBaseline(w, [], config({ startupWindows: 0, hourOfWeekMinWindows: 3 }), 0);
+    const t = b.targets[targets[0]!.url]!;
+    expect(t.throughput).toBe(1000);
+    const at = (hour: number): number => T0 + hour * 3_600_000;
+    expect(expectedPerformance(b, t, at(2)).throughput).toBe(500); // its own hour
+    expect(expectedPerformance(b, t, at(0)).throughput).toBe(1000);
+    expect(expectedPerformance(b, t, at(5)).throughput).toBe(1000); // no history for that hour: overall median
+    expect(hourOfWeek(T0)).toBe(0); // T0 is a Monday, 00:00 UTC
+  });
+
+  it("leaves start-up windows out of performance, not out of success", () => {
+    const rows = series({
+      region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets, from: 0, to: 8,
+      outcome: ({ window }) => ({ ok: true, throughput: 1000, tls: window < 3 ? 2 : 0.1 }), // slow handshakes while starting
+    });
+    const b = computeBaseline(indexWindows(rows, 300).networks.get(key)!, [], config({ startupWindows: 3 }), 0);
+    expect(b.targets[targets[0]!.url]).toMatchObject({ ratio: 1, tlsHandshake: 0.1 });
   });
 });
