@@ -145,8 +145,11 @@ export const detectorConfigSchema = z.object({
   controlCoverage: z.number().min(0).max(1).default(0.8),
   /** A target slower from the control too (by this factor against the control's usual) is a slow server, not throttling. */
   controlSlowFactor: z.number().min(1).default(2),
-  /** Hour-of-week baselines (performance) need this many windows in that hour; fewer fall back to the overall median. */
-  hourOfWeekMinWindows: z.number().int().min(1).default(3),
+  /**
+   * Hourly performance baselines: an hour of the week needs history from this many different weeks (else
+   * the hour of the day, from this many different days; else the overall median).
+   */
+  hourlyMinPeriods: z.number().int().min(2).default(3),
   /** The first windows of a network's history are start-up load: left out of performance baselines. */
   startupWindows: z.number().int().min(0).default(2),
   /** Recompute a warmed-up baseline at most this often (seconds; it reads baselineHours of rollups). */

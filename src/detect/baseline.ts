@@ -20,10 +20,18 @@ export interface TargetBaseline {
   failRate?: number;
 }
 
-/** Performance by hour of the week: factor against the overall median, only for hours with enough history. */
+/**
+ * Performance by hour: factors against the overall median, per hour of the week where that hour has
+ * history from hourlyMinPeriods different weeks, else per hour of the day where it has history from that
+ * many different days. One week (or day) of an hour is one sample: a regime then would be learnt as the
+ * hour's norm.
+ */
 export interface HourFactors {
   throughput: Record<number, number>;
   tlsHandshake: Record<number, number>;
+  /** Per hour of the day (0-23 UTC), the fallback. */
+  throughputByDayHour?: Record<number, number>;
+  tlsHandshakeByDayHour?: Record<number, number>;
 }
 
 export interface Baseline {
@@ -50,8 +58,9 @@ export function hourOfWeek(ms: number): number {
 /** The target's usual throughput / TLS handshake for the hour of `at`, falling back to the overall median. */
 export function expectedPerformance(b: Baseline, t: TargetBaseline, at: number): { throughput: number | null; tlsHandshake: number | null } {
   const h = hourOfWeek(at);
-  const tp = b.hours?.throughput[h] ?? 1;
-  const tls = b.hours?.tlsHandshake[h] ?? 1;
+  const d = h % 24;
+  const tp = b.hours?.throughput[h] ?? b.hours?.throughputByDayHour?.[d] ?? 1;
+  const tls = b.hours?.tlsHandshake[h] ?? b.hours?.tlsHandshakeByDayHour?.[d] ?? 1;
   return {
     throughput: t.throughput === null ? null : t.throughput * tp,
     tlsHandshake: t.tlsHandshake === null ? null : t.tlsHandshake * tls,
@@ -83,7 +92,7 @@ export function computeBaseline(
   return builder.build(computedAt);
 }
 
-export type BaselineSettings = Pick<DetectorConfig, "minSamples" | "warmupWindows" | "startupWindows" | "hourOfWeekMinWindows">;
+export type BaselineSettings = Pick<DetectorConfig, "minSamples" | "warmupWindows" | "startupWindows" | "hourlyMinPeriods">;
 
 /**
  * Accumulates per-window figures chunk by chunk, so a week of history can be read a day at a time and
@@ -97,7 +106,7 @@ export class BaselineBuilder {
   private readonly lists = new Map<string, TargetList>();
   private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
   /** Per window: the median over targets of throughput / handshake, and its hour of the week. */
-  private readonly windowPerf: { hour: number; throughput: number | null; tlsHandshake: number | null }[] = [];
+  private readonly windowPerf: { at: number; throughput: number | null; tlsHandshake: number | null }[] = [];
   private used = 0;
   private judgeableFrom: number | null = null;
 
@@ -147,7 +156,7 @@ export class BaselineBuilder {
         if (sum.total > 0) this.listRatios[list].push(sum.ok / sum.total);
       }
       if (tps.length > 0 || tlss.length > 0) {
-        this.windowPerf.push({ hour: hourOfWeek(w.start), throughput: median(tps), tlsHandshake: median(tlss) });
+        this.windowPerf.push({ at: w.start, throughput: median(tps), tlsHandshake: median(tlss) });
       }
     }
   }
@@ -174,23 +183,34 @@ export class BaselineBuilder {
     };
   }
 
-  /** Per hour of the week with enough windows: median of that hour's window medians over the overall one. */
+  /** Hour factors: per hour, the median over periods (weeks or days) of that hour's median, over the overall median. */
   private hourFactors(): HourFactors {
-    const min = this.config.hourOfWeekMinWindows ?? Number.POSITIVE_INFINITY;
-    const out: HourFactors = { throughput: {}, tlsHandshake: {} };
+    const min = this.config.hourlyMinPeriods ?? Number.POSITIVE_INFINITY;
+    const out: HourFactors = { throughput: {}, tlsHandshake: {}, throughputByDayHour: {}, tlsHandshakeByDayHour: {} };
     for (const field of ["throughput", "tlsHandshake"] as const) {
       const all = this.windowPerf.map((p) => p[field]).filter((v): v is number => v !== null);
       const overall = median(all);
       if (overall === null || overall <= 0) continue;
-      const byHour = new Map<number, number[]>();
-      for (const p of this.windowPerf) {
-        const v = p[field];
-        if (v !== null) push(byHour, p.hour, v);
-      }
-      for (const [hour, vs] of byHour) {
-        const m = median(vs);
-        if (vs.length >= min && m !== null) out[field][hour] = m / overall;
-      }
+      const factors = (hourOf: (ms: number) => number, periodMs: number): Record<number, number> => {
+        const byHour = new Map<number, Map<number, number[]>>(); // hour -> period -> values
+        for (const p of this.windowPerf) {
+          const v = p[field];
+          if (v === null) continue;
+          const hour = hourOf(p.at);
+          let periods = byHour.get(hour);
+          if (!periods) byHour.set(hour, (periods = new Map()));
+          push(periods, Math.floor(p.at / periodMs), v);
+        }
+        const result: Record<number, number> = {};
+        for (const [hour, periods] of byHour) {
+          if (periods.size < min) continue;
+          const m = median([...periods.values()].map((vs) => median(vs) ?? 0));
+          if (m !== null) result[hour] = m / overall;
+        }
+        return result;
+      };
+      out[field] = factors(hourOfWeek, 7 * 86_400_000);
+      out[field === "throughput" ? "throughputByDayHour" : "tlsHandshakeByDayHour"] = factors((ms) => new Date(ms).getUTCHours(), 86_400_000);
     }
     return out;
   }

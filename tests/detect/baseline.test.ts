@@ -56,21 +56,26 @@ describe("computeBaseline", () => {
     expect(sparse.windows).toBe(0); // 4 measurements per window < minSamples
   });
 
-  it("keeps hour-of-week performance factors where the hour has enough windows, else the overall median", () => {
-    // 5-minute windows over 3 hours: throughput halves in the third hour (an evening peak).
-    const perHour = 12;
+  it("keeps hourly performance factors only for hours seen on enough different days, else the overall median", () => {
+    // Hourly windows over 4 days: throughput halves at 18:00 UTC every day (an evening peak), and once,
+    // on the last day only, at 03:00 (an event, not a pattern).
     const rows = series({
-      region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets, from: 0, to: 3 * perHour,
-      outcome: ({ window }) => ({ ok: true, throughput: window >= 2 * perHour ? 500 : 1000, tls: 0.1 }),
+      region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets, from: 0, to: 4 * 24 * 12,
+      outcome: ({ window }) => {
+        const hour = Math.floor(window / 12) % 24;
+        const day = Math.floor(window / 288);
+        return { ok: true, throughput: hour === 18 || (hour === 3 && day === 3) ? 500 : 1000, tls: 0.1 };
+      },
     });
     const w = indexWindows(rows, 300).networks.get(key)!;
-    const b = computeBaseline(w, [], config({ startupWindows: 0, hourOfWeekMinWindows: 3 }), 0);
+    const b = computeBaseline(w, [], config({ startupWindows: 0, hourlyMinPeriods: 3 }), 0);
     const t = b.targets[targets[0]!.url]!;
     expect(t.throughput).toBe(1000);
     const at = (hour: number): number => T0 + hour * 3_600_000;
-    expect(expectedPerformance(b, t, at(2)).throughput).toBe(500); // its own hour
-    expect(expectedPerformance(b, t, at(0)).throughput).toBe(1000);
-    expect(expectedPerformance(b, t, at(5)).throughput).toBe(1000); // no history for that hour: overall median
+    expect(expectedPerformance(b, t, at(5 * 24 + 18)).throughput).toBe(500); // a day later, the same hour
+    expect(expectedPerformance(b, t, at(5 * 24 + 3)).throughput).toBe(1000); // seen slow once: not the norm
+    expect(expectedPerformance(b, t, at(5 * 24 + 12)).throughput).toBe(1000);
+    expect(b.hours?.throughput).toEqual({}); // 4 days: no hour of the week was seen in 3 different weeks
     expect(hourOfWeek(T0)).toBe(0); // T0 is a Monday, 00:00 UTC
   });
 

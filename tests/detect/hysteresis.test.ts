@@ -15,7 +15,7 @@ function windows(pattern: string): SeriesWindow[] {
 }
 
 const cfg = { openAfter: 2, closeAfter: 2 };
-const summary = (pattern: string, c = cfg) =>
+const summary = (pattern: string, c: { openAfter: number; closeAfter: number; maxGapWindows?: number } = cfg) =>
   episodes(windows(pattern), c).map((e) => ({
     kind: e.kind, first: e.bad[0]?.start, lastGood: e.lastGood?.start ?? null, recovery: e.recovery?.start ?? null,
   }));
