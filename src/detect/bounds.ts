@@ -64,15 +64,16 @@ export function refineBounds(f: Finding, facts: EdgeFacts): Bounds {
   let startedAt = approx.startedAt;
   let lastGoodAt = approx.lastGoodAt;
   if (f.kind !== "dark") {
-    const opening = facts.opening.filter(relevant).sort(byTime);
+    const first = new Set(f.openingUrls && f.openingUrls.length > 0 ? f.openingUrls : f.affectedUrls);
+    const opening = facts.opening.filter((m) => relevant(m) && (first.size === 0 || first.has(m.url))).sort(byTime);
     const inFirst = (m: MeasurementFacts): boolean => Date.parse(m.startedAt) >= f.firstBad.start && Date.parse(m.startedAt) < f.firstBad.end;
     const firstBadAt = opening.findIndex((m) => inFirst(m) && isBad(m));
     if (firstBadAt >= 0) {
       let i = firstBadAt;
       // Walk back over bad measurements to the last good one: the run began right after it.
       while (i > 0 && !isGood(opening[i - 1] as MeasurementFacts)) i -= 1;
-      const first = opening[i] as MeasurementFacts;
-      startedAt = isBad(first) ? first.startedAt : (opening[firstBadAt] as MeasurementFacts).startedAt;
+      const runStart = opening[i] as MeasurementFacts;
+      startedAt = isBad(runStart) ? runStart.startedAt : (opening[firstBadAt] as MeasurementFacts).startedAt;
       const before = opening.slice(0, i).filter(isGood);
       const lastGood = before[before.length - 1];
       // A fallback from the windows may point at a failed measurement: say "unknown" instead.

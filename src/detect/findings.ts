@@ -66,10 +66,10 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
   const span = (xs: BadWindow[], f: (w: BadWindow) => string[]): string[] => [...new Set(xs.flatMap(f))].sort();
   const figures: Record<string, number> = {};
   for (const w of ofKind) for (const [k, v] of Object.entries(w.figures)) figures[k] = (figures[k] ?? 0) + v / ofKind.length;
-  const width = firstClassified ? firstClassified.end - firstClassified.start : 0;
-  // The run's first bad measurement may lie windows before the first window classified bad.
+  // The run's first bad measurement may lie windows before the first window classified bad: firstBad then
+  // spans from the run's first window to the end of the first one classified bad.
   const firstBad: WindowRef = !firstClassified ? { start: 0, end: 0, lastAt: 0 }
-    : ep.since < firstClassified.start ? { start: ep.since, end: ep.since + width, lastAt: ep.since } : ref(firstClassified);
+    : ep.since < firstClassified.start ? { start: ep.since, end: firstClassified.end, lastAt: firstClassified.lastAt } : ref(firstClassified);
   const controlCoverage = median(bad.map((w) => w.controlCoverage)) ?? 0;
   const slowWhen = Object.assign({}, ...ofKind.map((w) => w.slowWhen ?? {})) as Record<string, SlowThreshold>;
   return {
@@ -81,6 +81,7 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
     recovery: ep.recovery ? ref(ep.recovery) : null,
     targets: span(ofKind.length ? ofKind : bad, (w) => w.targets),
     affectedUrls: span(bad, (w) => w.affectedUrls),
+    openingUrls: span(bad.filter((w) => w.kind === (ep.kinds[0]?.kind ?? ep.kind)), (w) => w.affectedUrls),
     probes: span(bad, (w) => w.agreeingProbes),
     maxAgreeingProbes: Math.max(0, ...bad.map((w) => w.agreeingProbes.length)),
     networks: [network],

@@ -82,7 +82,7 @@ export interface Finding {
   kind: IncidentKind;
   kinds: KindSpan[];
   seededFrom: string | null;
-  /** The window holding the first bad measurement of the run (may precede the first window classified bad). */
+  /** From the window holding the run's first bad measurement to the end of the first window classified bad. */
   firstBad: WindowRef;
   lastBad: WindowRef;
   /** The last bad window in which an affected target was actually measured (absent for dark). */
@@ -91,6 +91,9 @@ export interface Finding {
   recovery: WindowRef | null;
   targets: string[];
   affectedUrls: string[];
+  /** The URLs that showed the problem while it had its first kind: what its start is told by (a later,
+   * wider kind must not move the start to where the first kind's measurements still worked). */
+  openingUrls?: string[];
   probes: string[];
   /** Most probes that agreed within one bad window. */
   maxAgreeingProbes: number;
