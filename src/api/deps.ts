@@ -2,6 +2,7 @@
 import type { KeepWatchConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
 import type { IncidentEvents } from "./incident-events.js";
@@ -21,6 +22,8 @@ export interface AppDeps {
   adminToken?: string;
   /** Where unexpected errors go (a pino logger's error, say). Never receives client addresses. */
   reportError?: ErrorReporter;
+  /** What GET /readyz reports (a Readiness); without it, /readyz checks the store only. */
+  readiness?: { check(): Promise<ReadinessReport> };
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }

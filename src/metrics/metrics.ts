@@ -33,6 +33,7 @@ export class Metrics {
   private readonly incidentsOpened: Counter<"kind">;
   private readonly openedIds = new Set<string>();
   private readonly snapshot: ScrapeSnapshot;
+  private backlogReading: Promise<{ jobs: number; oldestAcceptedAt: Date | null } | null> | null = null;
 
   constructor(private readonly sources: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -139,6 +140,7 @@ export class Metrics {
         }
       },
     });
+    this.registerBacklogGauges(registers);
     const queues = this.sources.queues ?? [];
     const timeoutMs = this.sources.queueTimeoutMs ?? 2_000;
     new Gauge({
@@ -159,6 +161,35 @@ export class Metrics {
             }
           }),
         );
+      },
+    });
+  }
+
+  /** Results backlog: one read per scrape shared by its two gauges; Redis down drops both series. */
+  private registerBacklogGauges(registers: Registry[]): void {
+    const source = this.sources.resultsBacklog;
+    if (!source) return;
+    const timeoutMs = this.sources.queueTimeoutMs ?? 2_000;
+    // Ages use the wall clock, not sources.clock: BullMQ stamps jobs with Date.now().
+    const read = () => (this.backlogReading ??= withTimeout(source.read(), timeoutMs).catch(() => null));
+    new Gauge({
+      name: "keepwatch_results_backlog",
+      help: "Results jobs accepted but not yet stored (waiting, delayed for a retry, active, paused or failed)",
+      registers,
+      async collect() {
+        this.reset();
+        const r = await read();
+        if (r) this.set(r.jobs);
+      },
+    });
+    new Gauge({
+      name: "keepwatch_results_backlog_oldest_age_seconds",
+      help: "Age of the oldest results job accepted but not yet stored (0 when there is none)",
+      registers,
+      async collect() {
+        this.reset();
+        const r = await read();
+        if (r) this.set(r.oldestAcceptedAt ? Math.max(0, (Date.now() - r.oldestAcceptedAt.getTime()) / 1000) : 0);
       },
     });
   }
@@ -198,6 +229,7 @@ export class Metrics {
   /** The Prometheus text exposition (runs the scrape-time collectors). */
   async render(): Promise<string> {
     this.snapshot.reset();
+    this.backlogReading = null;
     return this.registry.metrics();
   }
 }
