@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   let refused = 0;
   let uploadMaxMs = 0;
   let healthzMaxMs = 0;
+  let uploadErrors = 0;
+  let healthzErrors = 0;
   let running = true;
   const upload = async () => {
     while (running) {
@@ -62,8 +64,13 @@ async function main(): Promise<void> {
       const res = await fetch(`${server.url}/api/v1/measurements`, {
         method: "POST", headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
         body: JSON.stringify({ measurements: items }),
-      });
+      }).catch(() => null);
       uploadMaxMs = Math.max(uploadMaxMs, performance.now() - t);
+      if (!res) {
+        // Connection reset (the frozen server's keep-alive timer fired): not accepted, the agent retries.
+        uploadErrors += 1;
+        continue;
+      }
       if (res.status === 202) {
         const n = ((await res.json()) as { accepted: number }).accepted;
         accepted += n;
@@ -74,7 +81,9 @@ async function main(): Promise<void> {
   const healthz = async () => {
     while (running) {
       const t = performance.now();
-      await (await fetch(`${server.url}/healthz`)).text();
+      const res = await fetch(`${server.url}/healthz`).catch(() => null);
+      if (res) await res.text();
+      else healthzErrors += 1;
       healthzMaxMs = Math.max(healthzMaxMs, performance.now() - t);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -102,6 +111,8 @@ async function main(): Promise<void> {
     lockSeconds: LOCK_SECONDS,
     accepted,
     refused503: refused,
+    uploadErrors,
+    healthzErrors,
     stored,
     lost: accepted - stored,
     drainSecondsAfterRelease: stored >= accepted ? (Date.now() - releasedAt) / 1000 : null,

@@ -9,6 +9,7 @@ import { pino, type Logger } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Collector, type CollectorOptions } from "../../src/collector/collector.js";
 import type { Measurement } from "../../src/measurement.js";
+import { Metrics } from "../../src/metrics/metrics.js";
 import { createRedisConnection, waitUntilReady } from "../../src/queue/connection.js";
 import { QUEUES } from "../../src/queue/names.js";
 import { ResultsBacklog } from "../../src/queue/results-backlog.js";
@@ -114,6 +115,10 @@ describe("Collector durability", () => {
     expect(backlog.jobs).toBe(5);
     expect(backlog.oldestAcceptedAt).not.toBeNull();
     expect(await queue.getFailedCount()).toBe(0);
+    const metrics = new Metrics({ resultsBacklog: new ResultsBacklog(queue), processMetrics: false });
+    const text = await metrics.render();
+    expect(text).toMatch(/^keepwatch_results_backlog 5$/m);
+    expect(Number(/^keepwatch_results_backlog_oldest_age_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
 
     await lock.release();
     await waitFor(() => c.counters().batches === 5, "all batches stored", 60_000);
