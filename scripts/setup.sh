@@ -19,3 +19,4 @@ fi
 # The packaged redis-server service is not needed: KeepWatch starts its own.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
 npm ci --no-audit --no-fund
+npm run build

@@ -2,7 +2,6 @@
 // cross-reference checks (+ the country's whitelist file). Every problem is reported, with its path, in
 // one pass; `loadConfig` throws them together as a ConfigError, `checkConfigFile` returns them.
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { configSchema, probeConfigSchema, networkConfigSchema, regionConfigSchema, targetConfigSchema, alertChannelSchema } from "./schema.js";
 import type { KeepWatchConfig } from "./schema.js";
@@ -15,8 +14,9 @@ import type { ConfigIssue } from "./errors.js";
 import { isPlainObject, normalizeRegionReferences } from "./normalize.js";
 import { DEFAULT_WHITELIST_DIR, readWhitelist, whitelistPath } from "./whitelist.js";
 import { readYamlMappingFile } from "./yaml-file.js";
+import { packagePath } from "../package-root.js";
 
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../../config/default.yaml", import.meta.url));
+export const DEFAULT_CONFIG_PATH = packagePath("config", "default.yaml");
 
 export interface LoadOptions {
   /** Source of ${NAME} values; process.env when absent. */
