@@ -232,7 +232,7 @@ export class Collector {
    */
   async close(opts: { force?: boolean } = {}): Promise<void> {
     await this.worker.close(opts.force ?? false);
-    await this.revived;
+    // Not awaiting this.revived: with Redis down it waits for Redis; closing the connection ends it.
     await this.retention?.stop();
     if (this.ownConnection) await this.ownConnection.quit().catch(() => this.ownConnection?.disconnect());
   }
