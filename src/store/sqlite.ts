@@ -108,13 +108,13 @@ export class SqliteStore implements Store {
   private statsReader: TargetStatsReader | null = null;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
-    this.db = new BetterSqlite3(path);
+    // better-sqlite3 opens with a 5 s busy_timeout unless told otherwise; the pragmas below must not wait either.
+    this.db = new BetterSqlite3(path, { timeout: opts.busyTimeoutMs ?? 0 });
     // Only takes effect before the first table exists (new files).
     this.db.pragma(`page_size = ${opts.pageSize ?? 8192}`);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
     this.db.pragma("synchronous = NORMAL");
-    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 0}`);
     this.db.pragma(`cache_size = -${opts.cacheKiB ?? 65536}`);
     // GROUP BY / ORDER BY scratch b-trees of the rollup reads stay in memory.
     this.db.pragma("temp_store = MEMORY");
@@ -218,7 +218,7 @@ export class SqliteStore implements Store {
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
     this.insertBatch ??= this.buildInsertBatch();
-    // IMMEDIATE: take the write lock up front so a second collector process waits (busy_timeout) instead
+    // IMMEDIATE: take the write lock up front so a second collector process waits (retryWhileLocked) instead
     // of failing to upgrade a read transaction.
     const insertBatch = this.insertBatch;
     const inserted = await this.run(() => insertBatch.immediate(batch));
