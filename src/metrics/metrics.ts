@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { Incident } from "../detect/incident.js";
 import type { Measurement } from "../measurement.js";
 import { measurementOutcome, measurementPhases } from "./measurement-observations.js";
+import { QUEUES } from "../queue/names.js";
 import type { MetricsSources } from "./sources.js";
 import { ScrapeSnapshot } from "./snapshot.js";
 
@@ -175,21 +176,24 @@ export class Metrics {
     new Gauge({
       name: "keepwatch_results_backlog",
       help: "Results jobs accepted but not yet stored (waiting, delayed for a retry, active, paused or failed)",
+      // A label, so that an unknown reading (Redis down) drops the series instead of showing 0.
+      labelNames: ["queue"],
       registers,
       async collect() {
         this.reset();
         const r = await read();
-        if (r) this.set(r.jobs);
+        if (r) this.set({ queue: QUEUES.results }, r.jobs);
       },
     });
     new Gauge({
       name: "keepwatch_results_backlog_oldest_age_seconds",
       help: "Age of the oldest results job accepted but not yet stored (0 when there is none)",
+      labelNames: ["queue"],
       registers,
       async collect() {
         this.reset();
         const r = await read();
-        if (r) this.set(r.oldestAcceptedAt ? Math.max(0, (Date.now() - r.oldestAcceptedAt.getTime()) / 1000) : 0);
+        if (r) this.set({ queue: QUEUES.results }, r.oldestAcceptedAt ? Math.max(0, (Date.now() - r.oldestAcceptedAt.getTime()) / 1000) : 0);
       },
     });
   }

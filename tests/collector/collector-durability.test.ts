@@ -117,8 +117,8 @@ describe("Collector durability", () => {
     expect(await queue.getFailedCount()).toBe(0);
     const metrics = new Metrics({ resultsBacklog: new ResultsBacklog(queue), processMetrics: false });
     const text = await metrics.render();
-    expect(text).toMatch(/^keepwatch_results_backlog 5$/m);
-    expect(Number(/^keepwatch_results_backlog_oldest_age_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^keepwatch_results_backlog\{queue="results"\} 5$/m);
+    expect(Number(/^keepwatch_results_backlog_oldest_age_seconds\{queue="results"\} (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
 
     await lock.release();
     await waitFor(() => c.counters().batches === 5, "all batches stored", 60_000);
