@@ -123,4 +123,9 @@ token
     await runTokenHash();
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const { reportCliError } = await import("./cli/cli-error.js");
+  process.exitCode = reportCliError(e);
+}
