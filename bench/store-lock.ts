@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import BetterSqlite3 from "better-sqlite3";
+import { Queue } from "bullmq";
 import { pino } from "pino";
 import { configSchema } from "../src/config/schema.js";
 import { startServer } from "../src/serve/server.js";
@@ -117,6 +118,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     stored = await count();
   }
+  // Jobs that gave up (older versions: 8 attempts) sit in "failed" and are never stored without a person.
+  const results = new Queue("results", { connection: { host: "127.0.0.1", port: redis.port } });
+  const failedJobs = await results.getFailedCount();
+  await results.close();
   console.log(JSON.stringify({
     lockSeconds: LOCK_SECONDS,
     accepted,
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
     healthzErrors,
     stored,
     pending: accepted - stored,
+    failedJobs,
     drainSecondsAfterRelease: stored >= accepted ? (Date.now() - releasedAt) / 1000 : null,
     maxEventLoopDelayMs: Math.round(loop.max / 1e6),
     healthzMaxMs: Math.round(healthzMaxMs),
