@@ -9,6 +9,9 @@ import type { IncidentEvents } from "./incident-events.js";
 
 export type Clock = () => Date;
 
+/** Whether the results queue can take an upload now (e.g. Redis below its memory high-water mark). */
+export type QueueRoom = () => Promise<{ ok: true } | { ok: false; reason: string; retryAfterMs: number }>;
+
 export interface AppDeps {
   store: Store;
   config: KeepWatchConfig;
@@ -24,6 +27,10 @@ export interface AppDeps {
   reportError?: ErrorReporter;
   /** What GET /readyz reports (a Readiness); without it, /readyz checks the store only. */
   readiness?: { check(): Promise<ReadinessReport> };
+  /** Checked before an upload's body is read; a 'no' (or a throw) answers 503. Unset = always room. */
+  queueRoom?: QueueRoom;
+  /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */
+  shutdown?: AbortSignal;
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }
