@@ -323,6 +323,17 @@ export const configSchema = z.object({
       rollupDays: z.number().min(1).default(730),
     })
     .prefault({}),
+  /** When GET /readyz answers 503 (besides Redis or the store being down). */
+  readiness: z
+    .object({
+      /** Pending results jobs (accepted, not yet stored). */
+      maxBacklogJobs: z.number().int().min(1).default(10_000),
+      /** Age of the oldest pending results job, seconds. */
+      maxBacklogAgeSeconds: z.number().int().min(1).default(600),
+      /** Deadline of each readiness check (Redis PING, backlog read). */
+      checkTimeoutMs: z.number().int().min(50).max(30_000).default(1000),
+    })
+    .prefault({}),
 });
 export type KeepWatchConfig = z.infer<typeof configSchema>;
 export type RegionConfig = z.infer<typeof regionConfigSchema>;
