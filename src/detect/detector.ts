@@ -16,7 +16,7 @@ import type { BuildInput } from "./build.js";
 import type { Finding, ProbeSeen } from "./evaluate.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
-import { reconcile, type IncidentEvent } from "./reconcile.js";
+import { isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
 
 export interface DetectorOptions {
@@ -104,7 +104,7 @@ export class Detector {
     const relevant = existing.filter((i) => i.status === "open" || (i.endedAt !== null && Date.parse(i.endedAt) >= from));
     const seeds = new Map<string, Seed>();
     for (const i of relevant) {
-      if (i.status === "open" && Date.parse(i.startedAt) < from) {
+      if (i.status === "open" && Date.parse(i.startedAt) < from && !isWithdrawn(i)) {
         seeds.set(i.network === null ? i.region : networkKey(i.region, i.network), { id: i.id, kind: i.kind });
       }
     }
@@ -140,7 +140,7 @@ export class Detector {
     const { findings, classified } = this.evaluator.finish(plan, rows, { seeds, regions, seen });
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
-    const { save, events } = reconcile({ built, existing: relevant, from, now });
+    const { save, events } = reconcile({ built, existing: relevant, takenIds: existing.map((i) => i.id), from, now });
     for (const incident of save) await this.store.saveIncident(incident);
 
     events.push(...(await this.reminders(relevant, save, events, now)));
