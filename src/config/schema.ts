@@ -114,6 +114,26 @@ export const detectorConfigSchema = z.object({
   darkAfterSeconds: z.number().int().min(5).default(900),
   /** Minimum measurements in a window before it is judged at all. */
   minSamples: z.number().int().min(1).default(3),
+
+  // ── Darkness, cadence, retirement, clock skew, prior (README "Detector") ──
+  /**
+   * What is usual without clean history: "works" (default) — targets usually work when the control
+   * reaches them, so a region whitelist-only since deployment is still called whitelist_only; "none" —
+   * nothing is judged until warmupWindows clean windows exist (the regime becomes the baseline).
+   */
+  prior: z.enum(["works", "none"]).default("works"),
+  /** A network is dark only after max(darkAfterSeconds, cadenceFactor × its probes' slowest cadence) of silence. */
+  cadenceFactor: z.number().min(1).default(3),
+  /** Added to that threshold: how late a probe's results may normally arrive (upload, queues, a throttled link). */
+  uploadGraceSeconds: z.number().int().min(0).default(120),
+  /** A probe silent this long is retired: it no longer counts for its network's darkness. */
+  retireAfterSeconds: z.number().int().min(60).default(7 * 86_400),
+  /** Probes retired by hand (moved, switched off for good): they never count for darkness. */
+  retiredProbes: z.array(z.string()).default([]),
+  /** A measurement stamped more than this after it was first seen (from the future), or a reported offset beyond it, marks its probe's clock as skewed. */
+  skewToleranceSeconds: z.number().int().min(1).default(300),
+  /** A measurement stamped more than this before it was first seen (far past) is not trusted for silence or revisions. */
+  maxLateSeconds: z.number().int().min(60).default(7 * 86_400),
 });
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 

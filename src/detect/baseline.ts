@@ -1,6 +1,18 @@
-// A region × network's baseline: what is usual for it, from its own trailing history. Robust by
-// construction (medians of per-window ratios), and windows that were inside incidents are left out,
-// so a site blocked for years has a usual success near 0 and never alarms. Pure; serialisable.
+// A region × network's baseline: what is usual for it, from its own history before now — or, while an
+// incident is open, before that incident began (the Detector picks the range). Robust by construction
+// (medians of per-window ratios), and windows that were inside incidents are left out, so a site blocked
+// for years has a usual success near 0 and never alarms.
+//
+// The prior (detector.prior: "works", the default) stands in where history cannot say what is usual:
+//   - too little clean history (fewer than warmupWindows usable windows: a new deployment, or one whose
+//     every window since it started is inside an incident): every target usually works. Only list-level
+//     reachability is judged from it (a target's throughput and handshake have no usual yet);
+//   - a whole list near zero (< failRatio) in the history while the control vantage reached those same
+//     targets (≥ CONTROL_REACHES): a list of dozens of unrelated sites does not fail everywhere by
+//     chance — that history is a regime the probe was deployed into (a region whitelist-only since
+//     deployment), so the list's targets usually work, as they do from the control.
+// A single target near zero while its list works stays learned: a site blocked for years never alarms.
+// Pure; serialisable.
 import type { TargetList } from "../measurement.js";
 import type { DetectorConfig } from "../config/schema.js";
 import { median } from "./median.js";
@@ -24,7 +36,23 @@ export interface Baseline {
   /** Median per-window success ratio per list. */
   lists: Partial<Record<TargetList, number>>;
   computedAt: number;
+  /** Set when the history ended before now (at an open incident's start): epoch ms. */
+  until?: number;
+  /** "history": learned from enough clean windows; "prior": too little clean history, the prior stands in. */
+  source?: "history" | "prior";
+  /** Lists whose history was a regime (near zero while the control reached them), replaced by the prior. */
+  priorLists?: TargetList[];
+  /** Usual figures for a target the history does not know (the prior); absent: such a target is not judged. */
+  fallback?: TargetBaseline;
 }
+
+/** The control vantage reaches a list's targets when its success over them is at least this. */
+export const CONTROL_REACHES = 0.5;
+/** What the prior says a target usually does: works; no throughput or handshake figure is known. */
+export const PRIOR_TARGET: TargetBaseline = { ratio: 1, throughput: null, tlsHandshake: null };
+
+/** The control vantage's view of one window, by URL (WindowIndex.control values fit). */
+export type ControlView = ReadonlyMap<string, { total: number; ok: number }>;
 
 /** A time interval [from, to) in epoch ms; `to` null means still open. */
 export interface Interval {
@@ -36,6 +64,9 @@ export function insideAny(start: number, end: number, intervals: readonly Interv
   return intervals.some((i) => start < (i.to ?? Number.POSITIVE_INFINITY) && end > i.from);
 }
 
+export type BaselineConfig = Pick<DetectorConfig, "minSamples" | "warmupWindows"> &
+  Partial<Pick<DetectorConfig, "failRatio" | "prior">>;
+
 /**
  * Baseline from `windows` (one region × network), skipping windows with fewer than minSamples
  * measurements and windows overlapping `excluded` (incident intervals).
@@ -43,7 +74,7 @@ export function insideAny(start: number, end: number, intervals: readonly Interv
 export function computeBaseline(
   windows: readonly NetworkWindow[],
   excluded: readonly Interval[],
-  config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
+  config: BaselineConfig,
   computedAt: number,
 ): Baseline {
   const builder = new BaselineBuilder(excluded, config);
@@ -60,16 +91,23 @@ export class BaselineBuilder {
   private readonly throughputs = new Map<string, number[]>();
   private readonly handshakes = new Map<string, number[]>();
   private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
+  /** Per list, the control's success over the targets this network measured, per window it measured them. */
+  private readonly controlRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
+  private readonly listOf = new Map<string, TargetList>();
   private used = 0;
   private judgeableFrom: number | null = null;
 
   constructor(
     private readonly excluded: readonly Interval[],
-    private readonly config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
+    private readonly config: BaselineConfig,
+    /** Only windows starting in [from, to) count (the Detector's range: before an open incident). */
+    private readonly range: { from: number; to: number } = { from: -Infinity, to: Infinity },
   ) {}
 
-  add(windows: readonly NetworkWindow[]): void {
+  /** `control`: the control vantage's view per window start, for the regime check. */
+  add(windows: readonly NetworkWindow[], control?: ReadonlyMap<number, ControlView>): void {
     for (const w of windows) {
+      if (w.start < this.range.from || w.start >= this.range.to) continue;
       if (w.total < this.config.minSamples || insideAny(w.start, w.end, this.excluded)) continue;
       this.used += 1;
       // Warm-up: a window is judged only once warmupWindows usable windows of history precede it.
@@ -78,7 +116,18 @@ export class BaselineBuilder {
         whitelisted: { ok: 0, total: 0 },
         non_whitelisted: { ok: 0, total: 0 },
       };
+      const controlSums: Record<TargetList, { ok: number; total: number }> = {
+        whitelisted: { ok: 0, total: 0 },
+        non_whitelisted: { ok: 0, total: 0 },
+      };
+      const cw = control?.get(w.start);
       for (const t of w.targets.values()) {
+        this.listOf.set(t.url, t.list);
+        const c = cw?.get(t.url);
+        if (c && c.total > 0) {
+          controlSums[t.list].ok += c.ok;
+          controlSums[t.list].total += c.total;
+        }
         push(this.ratios, t.url, t.ok / t.total);
         if (t.throughputCount > 0) push(this.throughputs, t.url, t.throughputSum / t.throughputCount);
         if (t.tlsHandshakeCount > 0) push(this.handshakes, t.url, t.tlsHandshakeSum / t.tlsHandshakeCount);
@@ -88,11 +137,18 @@ export class BaselineBuilder {
       for (const list of ["whitelisted", "non_whitelisted"] as const) {
         const sum = listSums[list];
         if (sum.total > 0) this.listRatios[list].push(sum.ok / sum.total);
+        const c = controlSums[list];
+        if (c.total > 0) this.controlRatios[list].push(c.ok / c.total);
       }
     }
   }
 
   build(computedAt: number): Baseline {
+    const usePrior = (this.config.prior ?? "works") === "works";
+    if (usePrior && this.judgeableFrom === null) {
+      // Too little clean history: the prior, judged from the first window on.
+      return { windows: this.used, judgeableFrom: 0, targets: {}, lists: {}, computedAt, source: "prior", fallback: PRIOR_TARGET };
+    }
     const targets: Record<string, TargetBaseline> = {};
     for (const [url, rs] of this.ratios) {
       targets[url] = {
@@ -106,7 +162,26 @@ export class BaselineBuilder {
       const m = median(this.listRatios[list]);
       if (m !== null) lists[list] = m;
     }
-    return { windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, computedAt };
+    const priorLists: TargetList[] = [];
+    if (usePrior) {
+      const failRatio = this.config.failRatio ?? 0.1;
+      for (const list of ["whitelisted", "non_whitelisted"] as const) {
+        const usual = lists[list];
+        const control = median(this.controlRatios[list]);
+        if (usual === undefined || usual >= failRatio || control === null || control < CONTROL_REACHES) continue;
+        // A regime, not what is usual: the list's targets usually work, as they do from the control.
+        priorLists.push(list);
+        lists[list] = PRIOR_TARGET.ratio;
+        for (const [url, l] of this.listOf) {
+          const t = targets[url];
+          if (l === list && t) targets[url] = { ...t, ratio: PRIOR_TARGET.ratio };
+        }
+      }
+    }
+    return {
+      windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, computedAt, source: "history",
+      ...(priorLists.length > 0 ? { priorLists } : {}),
+    };
   }
 }
 

@@ -95,7 +95,7 @@ export function classifyWindow(
   const judged: Judged[] = [];
   const siteOutages: string[] = [];
   for (const t of w.targets.values()) {
-    const b = baseline.targets[t.url];
+    const b = baseline.targets[t.url] ?? baseline.fallback; // fallback: the prior, for targets history does not know
     if (!b || b.ratio < USUALLY_WORKS) continue; // never usually reachable here: nothing to lose
     const c = control?.get(t.url);
     if (c && c.total > 0 && c.ok / c.total < CONTROL_DOWN) {

@@ -119,7 +119,7 @@ export class Detector {
     const seen: ProbeSeen[] = (await this.store.lastSeen()).map((s) => ({ ...s, lastAt: Date.parse(s.lastAt) }));
     const regions = this.opts.regions ??
       [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
-    const baselines = await this.baselines([...activity.networks.keys()], nowMs);
+    const baselines = await this.baselines([...activity.networks.keys()], nowMs, relevant.filter((i) => i.status === "open" && !isWithdrawn(i)));
 
     const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
     const full = this.lastFullAt === null || (fullMs > 0 && Math.abs(nowMs - this.lastFullAt) >= fullMs);
@@ -151,50 +151,79 @@ export class Detector {
     };
   }
 
-  /** Cached per region × network; recomputed when stale, and every pass while still warming up. */
-  private async baselines(keys: readonly string[], nowMs: number): Promise<Map<string, Baseline>> {
+  /**
+   * Cached per region × network; recomputed when stale, and every pass while the prior stands in. The
+   * history is the baselineHours before now, or — while the network (or its region, for dark) has an
+   * open incident — the baselineHours before that incident began: a shutdown lasting longer than
+   * baselineHours is still judged against what was usual before it, so it can close.
+   */
+  private async baselines(keys: readonly string[], nowMs: number, open: readonly Incident[]): Promise<Map<string, Baseline>> {
     const refreshMs = (this.opts.baselineRefreshSeconds ?? 3600) * 1000;
     const out = new Map<string, Baseline>();
-    const stale = new Set<string>();
+    const stale = new Map<string, { region: string; network: string; until: number }>();
     for (const key of keys) {
       const raw = await this.store.getState(BASELINE_KEY + key);
       const cached = raw ? this.parsedBaseline(key, raw) : null;
-      if (cached && cached.judgeableFrom !== null && nowMs - cached.computedAt < refreshMs) out.set(key, cached);
-      else stale.add(key);
-    }
-    const byRegion = new Map<string, string[]>();
-    for (const key of stale) {
       const region = key.slice(0, key.indexOf("|"));
-      byRegion.set(region, [...(byRegion.get(region) ?? []), key]);
+      const network = key.slice(key.indexOf("|") + 1);
+      let openStart: number | undefined;
+      for (const i of open) {
+        if (i.region !== region || (i.network !== network && i.network !== null)) continue;
+        openStart = Math.min(openStart ?? Infinity, windowStartOf(Date.parse(i.startedAt), this.windowMs));
+      }
+      const until = openStart ?? nowMs + this.windowMs;
+      const fresh = cached !== null && cached.judgeableFrom !== null && cached.source !== "prior" &&
+        nowMs - cached.computedAt < refreshMs && cached.until === openStart;
+      if (cached && fresh) out.set(key, cached);
+      else stale.set(key, { region, network, until });
     }
-    const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
+    // One read per region × history range (usually one per region).
+    const groups = new Map<string, { region: string; since: number; until: number; keys: string[] }>();
+    for (const [key, s] of stale) {
+      const since = windowStartOf(s.until - this.config.baselineHours * 3_600_000, this.windowMs);
+      const id = `${s.region}|${since}|${s.until}`;
+      const g = groups.get(id) ?? { region: s.region, since, until: s.until, keys: [] };
+      g.keys.push(key);
+      groups.set(id, g);
+    }
     // Read a day at a time (whole windows), so a week of one region's rollups is never in memory at once.
     const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
-    for (const [region, regionKeys] of byRegion) {
-      const incidents = await this.store.listIncidents({ region, since: new Date(since) });
+    for (const g of groups.values()) {
+      const incidents = (await this.store.listIncidents({ region: g.region, since: new Date(g.since) })).filter((i) => !isWithdrawn(i));
       const builders = new Map<string, BaselineBuilder>();
-      for (const key of regionKeys) {
+      for (const key of g.keys) {
         const network = key.slice(key.indexOf("|") + 1);
         // Windows inside this network's incidents (or the region's dark ones) are not "usual".
         const excluded: Interval[] = incidents
           .filter((i) => i.network === network || i.network === null)
           .map((i) => ({ from: Date.parse(i.startedAt), to: i.endedAt === null ? null : Date.parse(i.endedAt) }));
-        builders.set(key, new BaselineBuilder(excluded, this.config));
+        builders.set(key, new BaselineBuilder(excluded, this.config, { from: g.since, to: g.until }));
       }
-      for (let start = since; start < nowMs + this.windowMs; start += chunkMs) {
+      for (let start = g.since; start < g.until; start += chunkMs) {
         const rows = await this.store.targetStats({
-          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs + this.windowMs)), region,
+          since: new Date(start), until: new Date(Math.min(start + chunkMs, g.until)), region: g.region,
           bucketSeconds: this.config.windowSeconds,
         });
         const index = indexWindows(rows, this.config.windowSeconds);
-        for (const [key, builder] of builders) builder.add(index.networks.get(key) ?? []);
+        for (const [key, builder] of builders) builder.add(index.networks.get(key) ?? [], index.control);
       }
       for (const [key, builder] of builders) {
-        const baseline = builder.build(nowMs);
+        const built = { ...builder.build(nowMs), ...(g.until <= nowMs ? { until: g.until } : {}) };
+        // Unchanged but for computedAt: keep the same object, so cached window verdicts stay valid.
+        const known = this.parsedBaselines.get(key)?.baseline;
+        const same = known !== undefined && JSON.stringify({ ...known, computedAt: 0 }) === JSON.stringify({ ...built, computedAt: 0 });
+        const baseline = same ? { ...known, computedAt: nowMs } : built;
         const raw = JSON.stringify(baseline);
         await this.store.setState(BASELINE_KEY + key, raw);
-        this.parsedBaselines.set(key, { raw, baseline });
-        out.set(key, baseline);
+        if (same) {
+          // Same identity for the evaluator's cache; only the stored computedAt moves on.
+          known.computedAt = nowMs;
+          this.parsedBaselines.set(key, { raw, baseline: known });
+          out.set(key, known);
+        } else {
+          this.parsedBaselines.set(key, { raw, baseline });
+          out.set(key, baseline);
+        }
       }
     }
     return out;
