@@ -16,6 +16,7 @@ import type { BuildInput } from "./build.js";
 import type { Finding, ProbeSeen } from "./evaluate.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
+import { darkSeedKey } from "./dark-findings.js";
 import { isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
 
@@ -105,7 +106,8 @@ export class Detector {
     const seeds = new Map<string, Seed>();
     for (const i of relevant) {
       if (i.status === "open" && Date.parse(i.startedAt) < from && !isWithdrawn(i)) {
-        seeds.set(i.network === null ? i.region : networkKey(i.region, i.network), { id: i.id, kind: i.kind });
+        const key = i.network === null ? i.region : i.kind === "dark" ? darkSeedKey(i.region, i.network) : networkKey(i.region, i.network);
+        seeds.set(key, { id: i.id, kind: i.kind });
       }
     }
 
@@ -211,18 +213,20 @@ export class Detector {
         const built = { ...builder.build(nowMs), ...(g.until <= nowMs ? { until: g.until } : {}) };
         // Unchanged but for computedAt: keep the same object, so cached window verdicts stay valid.
         const known = this.parsedBaselines.get(key)?.baseline;
-        const same = known !== undefined && JSON.stringify({ ...known, computedAt: 0 }) === JSON.stringify({ ...built, computedAt: 0 });
-        const baseline = same ? { ...known, computedAt: nowMs } : built;
-        const raw = JSON.stringify(baseline);
+        const figures = (b: Baseline): string => JSON.stringify({ ...b, computedAt: 0, until: 0 });
+        const same = known !== undefined && figures(known) === figures(built);
+        const raw = JSON.stringify(built);
         await this.store.setState(BASELINE_KEY + key, raw);
         if (same) {
-          // Same identity for the evaluator's cache; only the stored computedAt moves on.
-          known.computedAt = nowMs;
+          // Same figures: same identity for the evaluator's cache; only computedAt and until move on.
+          known.computedAt = built.computedAt;
+          if (built.until === undefined) delete known.until;
+          else known.until = built.until;
           this.parsedBaselines.set(key, { raw, baseline: known });
           out.set(key, known);
         } else {
-          this.parsedBaselines.set(key, { raw, baseline });
-          out.set(key, baseline);
+          this.parsedBaselines.set(key, { raw, baseline: built });
+          out.set(key, built);
         }
       }
     }

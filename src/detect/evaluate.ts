@@ -5,6 +5,7 @@ import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "./incident.js";
 import type { Baseline } from "./baseline.js";
 import { classifyWindow, type WindowVerdict } from "./classify.js";
+import { networkActivityOf } from "./dark.js";
 import { findingsOf, type NetworkSeries } from "./findings.js";
 import type { KindSpan, Seed } from "./hysteresis.js";
 import { networkKey, type WindowIndex } from "./window.js";
@@ -39,12 +40,21 @@ export interface Finding {
   figures: Record<string, number>;
 }
 
-/** Who measured a region, from the store's lastSeen(). */
+/** Who measured a region, from the store's lastSeen() and the detector's probe roster (roster.ts). */
 export interface ProbeSeen {
   region: string;
   network: string;
   probeId: string;
-  lastAt: number;
+  /** Newest trusted measurement time (epoch ms); null when its stamps are not trusted (clock skew). */
+  lastAt: number | null;
+  /** When its newest measurement first arrived, if known (epoch ms). */
+  receivedAt?: number | null;
+  /** How often it measures (s), if known. */
+  cadenceSeconds?: number | null;
+  /** false when retired, moved or removed: it no longer counts for darkness. Default true. */
+  active?: boolean;
+  /** Why it does not count, or why its stamps are not trusted. */
+  note?: string;
 }
 
 export interface EvaluateInput {
@@ -82,7 +92,7 @@ export function evaluate(input: EvaluateInput): EvaluateResult {
     }
     networks.set(key, { region: first.region, network: first.network, verdicts });
   }
-  return findingsOf({ networks, activity: index, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
+  return findingsOf({ networks, activity: { ...index, byNetwork: networkActivityOf(index) }, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
 }
 
 export { networkKey };
