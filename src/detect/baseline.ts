@@ -15,6 +15,7 @@
 // Pure; serialisable.
 import type { TargetList } from "../measurement.js";
 import type { DetectorConfig } from "../config/schema.js";
+import { CadenceObserver } from "./cadence.js";
 import { median } from "./median.js";
 import type { NetworkWindow } from "./window.js";
 
@@ -42,6 +43,8 @@ export interface Baseline {
   source?: "history" | "prior";
   /** Lists whose history was a regime (near zero while the control reached them), replaced by the prior. */
   priorLists?: TargetList[];
+  /** Observed seconds between two rounds, per probe (cadence.ts), for darkness. */
+  cadence?: Record<string, number>;
   /** Usual figures for a target the history does not know (the prior); absent: such a target is not judged. */
   fallback?: TargetBaseline;
 }
@@ -94,6 +97,8 @@ export class BaselineBuilder {
   /** Per list, the control's success over the targets this network measured, per window it measured them. */
   private readonly controlRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
   private readonly listOf = new Map<string, TargetList>();
+  private readonly cadences = new Map<string, CadenceObserver>();
+  private windowMs = 0;
   private used = 0;
   private judgeableFrom: number | null = null;
 
@@ -108,6 +113,7 @@ export class BaselineBuilder {
   add(windows: readonly NetworkWindow[], control?: ReadonlyMap<number, ControlView>): void {
     for (const w of windows) {
       if (w.start < this.range.from || w.start >= this.range.to) continue;
+      this.observeCadence(w);
       if (w.total < this.config.minSamples || insideAny(w.start, w.end, this.excluded)) continue;
       this.used += 1;
       // Warm-up: a window is judged only once warmupWindows usable windows of history precede it.
@@ -143,11 +149,43 @@ export class BaselineBuilder {
     }
   }
 
+  /** Every window with data counts for cadence, incidents and thin windows included. */
+  private observeCadence(w: NetworkWindow): void {
+    this.windowMs = w.end - w.start;
+    const perProbe = new Map<string, { total: number; targets: number }>();
+    for (const t of w.targets.values()) {
+      for (const r of t.rows) {
+        const p = perProbe.get(r.probeId) ?? { total: 0, targets: 0 };
+        p.total += r.total;
+        p.targets += 1;
+        perProbe.set(r.probeId, p);
+      }
+    }
+    for (const [probe, p] of perProbe) {
+      let c = this.cadences.get(probe);
+      if (!c) this.cadences.set(probe, (c = new CadenceObserver()));
+      c.add(w.start, p.total / Math.max(1, p.targets));
+    }
+  }
+
+  private cadence(): Record<string, number> | undefined {
+    const out: Record<string, number> = {};
+    for (const [probe, c] of [...this.cadences].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const s = c.seconds(this.windowMs);
+      if (s !== null) out[probe] = Math.round(s);
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
   build(computedAt: number): Baseline {
     const usePrior = (this.config.prior ?? "works") === "works";
     if (usePrior && this.judgeableFrom === null) {
       // Too little clean history: the prior, judged from the first window on.
-      return { windows: this.used, judgeableFrom: 0, targets: {}, lists: {}, computedAt, source: "prior", fallback: PRIOR_TARGET };
+      const cadence = this.cadence();
+      return {
+        windows: this.used, judgeableFrom: 0, targets: {}, lists: {}, computedAt, source: "prior", fallback: PRIOR_TARGET,
+        ...(cadence ? { cadence } : {}),
+      };
     }
     const targets: Record<string, TargetBaseline> = {};
     for (const [url, rs] of this.ratios) {
@@ -181,6 +219,7 @@ export class BaselineBuilder {
     return {
       windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, computedAt, source: "history",
       ...(priorLists.length > 0 ? { priorLists } : {}),
+      ...(this.cadence() ? { cadence: this.cadence() } : {}),
     };
   }
 }

@@ -113,11 +113,15 @@ export function networkDarkSeries(
   for (const p of probes) if (p.lastAt !== null && p.lastAt < first) lastHeard = Math.max(lastHeard ?? 0, p.lastAt);
   // Still delivering: something of this network arrived within the threshold, whatever its stamp says.
   const delivering = probes.some((p) => p.receivedAt !== undefined && p.receivedAt !== null && now - p.receivedAt < threshold);
+  // A probe whose stamps are not trusted (lastAt null) was last heard when its results last arrived.
+  let arrived: number | null = null;
+  for (const p of probes) if (p.lastAt === null && p.receivedAt != null) arrived = Math.max(arrived ?? 0, p.receivedAt);
 
   const out: DarkWindow[] = [];
   let run: DarkWindow[] = [];
   const endRun = (until: number | null): void => {
-    const heard = run[0]?.lastHeard ?? null;
+    const stamped = run[0]?.lastHeard ?? null;
+    const heard = until === null && arrived !== null ? Math.max(stamped ?? 0, arrived) : stamped;
     const long = heard !== null && (until ?? now) - heard >= threshold;
     const dark = long && (until !== null || !delivering);
     for (const w of run) {

@@ -16,6 +16,7 @@ import type { BuildInput } from "./build.js";
 import type { Finding, ProbeSeen } from "./evaluate.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
+import { ProbeRoster, type ConfiguredProbe, type LastSeenRow } from "./roster.js";
 import { darkSeedKey } from "./dark-findings.js";
 import { isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
@@ -43,6 +44,15 @@ export interface DetectorOptions {
    * the first pass. A safety net for a store whose networkStats might miss a change. Default 3600.
    */
   fullPassSeconds?: number;
+  /** The config's region probes with their schedule's cadence: where they are, and how often they measure. */
+  configuredProbes?: readonly ConfiguredProbe[];
+  /** Clock offsets agents reported (seconds, probe minus server), e.g. from heartbeats. */
+  clockOffsets?: () => ReadonlyMap<string, number>;
+  /**
+   * Replaying stored data (keepwatch detect): "now" is the replayed time, so last-seen is read as of it
+   * and arrival times are unknown (every measurement counts as arrived when it was taken).
+   */
+  replay?: boolean;
 }
 
 export interface PassResult {
@@ -63,6 +73,7 @@ export interface PassResult {
 const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
 const BASELINE_KEY = "detector:baseline:";
 const REMINDED_KEY = "detector:reminded:";
+const CONFIGURED_KEY = "detector:configured-probes";
 
 export class Detector {
   private readonly store: Store;
@@ -72,6 +83,7 @@ export class Detector {
   private readonly opts: DetectorOptions;
   private readonly windowMs: number;
   private readonly evaluator: IncrementalEvaluator;
+  private readonly probes: ProbeRoster;
   private lastFullAt: number | null = null;
   /** Parsed baselines by their stored text, so an unchanged baseline is the same object pass after pass. */
   private readonly parsedBaselines = new Map<string, { raw: string; baseline: Baseline }>();
@@ -84,6 +96,7 @@ export class Detector {
     this.now = opts.now ?? (() => new Date());
     this.windowMs = opts.config.windowSeconds * 1000;
     this.evaluator = new IncrementalEvaluator(opts.config);
+    this.probes = new ProbeRoster(opts.config);
   }
 
   async runPass(): Promise<PassResult> {
@@ -118,10 +131,14 @@ export class Detector {
       await this.store.networkStats({ since: new Date(rowsFrom), until, bucketSeconds: cfg.windowSeconds }),
       cfg.windowSeconds,
     );
-    const seen: ProbeSeen[] = (await this.store.lastSeen()).map((s) => ({ ...s, lastAt: Date.parse(s.lastAt) }));
+    const stored = await this.lastSeenRows(nowMs);
     const regions = this.opts.regions ??
-      [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
-    const baselines = await this.baselines([...activity.networks.keys()], nowMs, relevant.filter((i) => i.status === "open" && !isWithdrawn(i)));
+      [...new Set(stored.rows.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
+    const watched = new Set(regions);
+    const keys = new Set(activity.networks.keys());
+    for (const r of stored.rows) if (watched.has(r.region)) keys.add(networkKey(r.region, r.network));
+    const baselines = await this.baselines([...keys], nowMs, relevant.filter((i) => i.status === "open" && !isWithdrawn(i)));
+    const seen = await this.roster(stored, baselines, nowMs);
 
     const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
     const full = this.lastFullAt === null || (fullMs > 0 && Math.abs(nowMs - this.lastFullAt) >= fullMs);
@@ -231,6 +248,40 @@ export class Detector {
       }
     }
     return out;
+  }
+
+  /** lastSeen as of now: live, the stored table (and, if it holds future stamps, the newest ones before); replaying, before now. */
+  private async lastSeenRows(nowMs: number): Promise<{ rows: LastSeenRow[]; bounded: LastSeenRow[] | null }> {
+    const parse = (xs: { region: string; network: string; probeId: string; lastAt: string }[]): LastSeenRow[] =>
+      xs.map((x) => ({ region: x.region, network: x.network, probeId: x.probeId, lastAt: Date.parse(x.lastAt) }));
+    if (this.opts.replay) {
+      const rows = parse(await this.store.lastSeen({ before: new Date(nowMs) }));
+      return { rows, bounded: null };
+    }
+    const rows = parse(await this.store.lastSeen());
+    const bound = nowMs + this.config.skewToleranceSeconds * 1000;
+    const bounded = rows.some((r) => r.lastAt >= bound) ? parse(await this.store.lastSeen({ before: new Date(bound) })) : null;
+    return { rows, bounded };
+  }
+
+  /** Who counts for darkness this pass (roster.ts), with cadences from the config or the baselines. */
+  private async roster(stored: { rows: LastSeenRow[]; bounded: LastSeenRow[] | null }, baselines: ReadonlyMap<string, Baseline>, nowMs: number): Promise<ProbeSeen[]> {
+    const observed = new Map<string, number>();
+    for (const b of baselines.values()) for (const [probe, sec] of Object.entries(b.cadence ?? {})) observed.set(probe, sec);
+    const configured = this.opts.configuredProbes;
+    let everConfigured: Set<string> | undefined;
+    if (configured) {
+      everConfigured = new Set<string>(JSON.parse((await this.store.getState(CONFIGURED_KEY)) ?? "[]") as string[]);
+      const before = everConfigured.size;
+      for (const p of configured) everConfigured.add(p.id);
+      if (everConfigured.size !== before && !this.opts.replay) await this.store.setState(CONFIGURED_KEY, JSON.stringify([...everConfigured].sort()));
+    }
+    return this.probes.update({
+      now: nowMs, stored: stored.rows, bounded: stored.bounded, observed,
+      ...(configured ? { configured } : {}), ...(everConfigured ? { everConfigured } : {}),
+      ...(this.opts.clockOffsets ? { offsets: this.opts.clockOffsets() } : {}),
+      ...(this.opts.replay ? { replay: true } : {}),
+    });
   }
 
   private parsedBaseline(key: string, raw: string): Baseline {
