@@ -6,9 +6,10 @@
 // active probe's cadence + uploadGraceSeconds) — so a probe measuring every 30 minutes never flaps dark
 // between rounds — and only while other networks (of the region or elsewhere, or the control vantage)
 // report, so the silence is the network's and not the collector's. Then every window of the run is dark,
-// from the first one after the last measurement heard. An ongoing run is not dark while any of the
-// network's probes is still delivering (results received within the threshold, however late their
-// stamps): a throttled region's results arrive late, not never. Late arrivals fill the run and revise it.
+// from the first one after the last measurement heard. A run is not dark while the network was still
+// delivering during it (results arriving well after the last measurement heard, however old their
+// stamps; for an ongoing run, within the last threshold): a throttled region's results arrive late, not
+// never. Late arrivals fill the run and revise it.
 // A region is dark when every one of its active networks is dark at once.
 import type { ProbeSeen } from "./evaluate.js";
 import type { SeriesWindow } from "./hysteresis.js";
@@ -51,10 +52,17 @@ export function networkActivityOf(index: WindowIndex): Map<string, Map<number, n
   return out;
 }
 
-/** Silence longer than this (ms) makes these probes' network dark. */
-export function darkThresholdMs(probes: readonly ProbeSeen[], s: DarkSettings): number {
+/**
+ * Silence longer than this (ms) makes these probes' network dark; null while a probe's cadence is unknown
+ * (the roster says null: too few rounds seen yet), as its silence cannot be told from its schedule.
+ * A cadence left undefined (callers without a roster) is taken as one window.
+ */
+export function darkThresholdMs(probes: readonly ProbeSeen[], s: DarkSettings): number | null {
   let cadence = 0;
-  for (const p of probes) cadence = Math.max(cadence, p.cadenceSeconds ?? s.windowSeconds);
+  for (const p of probes) {
+    if (p.cadenceSeconds === null) return null;
+    cadence = Math.max(cadence, p.cadenceSeconds ?? s.windowSeconds);
+  }
   return Math.max(s.darkAfterSeconds, s.cadenceFactor * cadence + s.uploadGraceSeconds) * 1000;
 }
 
@@ -107,23 +115,31 @@ export function networkDarkSeries(
   const { windowMs } = index;
   const key = networkKey(region, network);
   const heardIn = index.byNetwork.get(key) ?? new Map<number, number>();
-  const threshold = darkThresholdMs(probes, s);
+  const threshold = darkThresholdMs(probes, s) ?? Number.POSITIVE_INFINITY;
   const first = firstIndexedStart(index, from);
   let lastHeard: number | null = null;
   for (const p of probes) if (p.lastAt !== null && p.lastAt < first) lastHeard = Math.max(lastHeard ?? 0, p.lastAt);
-  // Still delivering: something of this network arrived within the threshold, whatever its stamp says.
-  const delivering = probes.some((p) => p.receivedAt !== undefined && p.receivedAt !== null && now - p.receivedAt < threshold);
   // A probe whose stamps are not trusted (lastAt null) was last heard when its results last arrived.
   let arrived: number | null = null;
   for (const p of probes) if (p.lastAt === null && p.receivedAt != null) arrived = Math.max(arrived ?? 0, p.receivedAt);
+  const grace = s.uploadGraceSeconds * 1000;
+  // Alive though late: something of this network arrived in (a, b), well after its last measurement was
+  // taken (a = that time + the upload grace), so the silence is a slow link, not a cut.
+  const deliveredBetween = (a: number, b: number): boolean =>
+    probes.some((p) => (p.arrivals ?? []).some((x) => x.after >= a && x.after < b));
+  // The detector must have watched arrivals for one threshold before calling an ongoing silence dark.
+  let watched = -Infinity;
+  for (const p of probes) if (p.watchedSince !== undefined) watched = Math.max(watched, p.watchedSince);
 
   const out: DarkWindow[] = [];
   let run: DarkWindow[] = [];
   const endRun = (until: number | null): void => {
     const stamped = run[0]?.lastHeard ?? null;
     const heard = until === null && arrived !== null ? Math.max(stamped ?? 0, arrived) : stamped;
-    const long = heard !== null && (until ?? now) - heard >= threshold;
-    const dark = long && (until !== null || !delivering);
+    const end = until ?? now;
+    const long = heard !== null && end - heard >= threshold;
+    const alive = heard !== null && deliveredBetween(until === null ? Math.max(heard + grace, now - threshold) : heard + grace, end);
+    const dark = long && !alive && (until !== null || now - watched >= threshold);
     for (const w of run) {
       if (dark && w.othersReporting > 0) {
         w.status = "bad";

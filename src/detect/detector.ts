@@ -18,7 +18,7 @@ import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
 import { ProbeRoster, type ConfiguredProbe, type LastSeenRow } from "./roster.js";
 import { darkSeedKey } from "./dark-findings.js";
-import { isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
+import { closeRetired, isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
 
 export interface DetectorOptions {
@@ -159,7 +159,23 @@ export class Detector {
     const { findings, classified } = this.evaluator.finish(plan, rows, { seeds, regions, seen });
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
-    const { save, events } = reconcile({ built, existing: relevant, takenIds: existing.map((i) => i.id), from, now });
+    // Open dark incidents nobody active is left to judge: closed with that reason, not withdrawn.
+    const retiredClosed: Incident[] = [];
+    for (const i of relevant) {
+      if (i.kind !== "dark" || i.status !== "open" || isWithdrawn(i)) continue;
+      const mine = seen.filter((p) => p.region === i.region && (i.network === null || p.network === i.network));
+      if (mine.some((p) => p.active !== false)) continue;
+      const why = [...new Set(mine.map((p) => `${p.probeId} ${p.note ?? "inactive"}`))].join("; ") || "its probes are gone";
+      retiredClosed.push(closeRetired(i, now.toISOString(), why));
+    }
+    const closedIds = new Set(retiredClosed.map((i) => i.id));
+    const { save, events } = reconcile({
+      built, existing: relevant.filter((i) => !closedIds.has(i.id)), takenIds: existing.map((i) => i.id), from, now,
+    });
+    for (const i of retiredClosed) {
+      save.push(i);
+      events.push({ type: "closed", incident: i, previous: relevant.find((r) => r.id === i.id) ?? null, at: now.toISOString() });
+    }
     for (const incident of save) await this.store.saveIncident(incident);
 
     events.push(...(await this.reminders(relevant, save, events, now)));

@@ -49,6 +49,13 @@ export interface ProbeSeen {
   lastAt: number | null;
   /** When its newest measurement first arrived, if known (epoch ms). */
   receivedAt?: number | null;
+  /**
+   * Passes that saw something new of it arrive: it arrived in (after, at]. An arrival well after the
+   * last measurement heard shows the probe alive (its results late), not silent.
+   */
+  arrivals?: readonly { after: number; at: number }[];
+  /** Since when the detector has been watching its arrivals (epoch ms). */
+  watchedSince?: number;
   /** How often it measures (s), if known. */
   cadenceSeconds?: number | null;
   /** false when retired, moved or removed: it no longer counts for darkness. Default true. */

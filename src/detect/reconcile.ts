@@ -70,8 +70,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const taken = new Set([...input.existing.map((i) => i.id), ...(input.takenIds ?? [])]);
   // Withdrawn incidents are final. One left open by an older version (withdrawn, then matched again) is
   // not matched either: it is closed below, as anything unmatched inside the horizon is.
-  const unmatched = new Map(input.existing.filter((i) => !isWithdrawn(i) || i.status === "open").map((i) => [i.id, i]));
-  const matchable = (i: Incident): boolean => !isWithdrawn(i);
+  const unmatched = new Map(input.existing
+    .filter((i) => (!isWithdrawn(i) || i.status === "open") && !(i.status === "closed" && isClosedRetired(i)))
+    .map((i) => [i.id, i]));
+  const matchable = (i: Incident): boolean => !isWithdrawn(i) && !(i.status === "closed" && isClosedRetired(i));
   const pairs: { b: BuildInput; prev: Incident | null }[] = [];
   const take = (i: Incident): Incident => {
     unmatched.delete(i.id);
@@ -163,6 +165,29 @@ function withdraw(prev: Incident, built: readonly BuildInput[], idOf: ReadonlyMa
     endedAt,
     summary,
     revisedAt: at,
+    revisions: [...prev.revisions, { at, field: "status", from: prev.status, to: "closed", reason }],
+  };
+}
+
+/** Closed because no active probe was left (closeRetired): final too. */
+export function isClosedRetired(i: Incident): boolean {
+  return i.revisions.some((r) => r.field === "status" && r.to === "closed" && r.reason.startsWith(PROBES_RETIRED));
+}
+
+export const PROBES_RETIRED = "no active probe left to judge this by";
+
+/**
+ * Closes an open `dark` incident whose network (or region) has no active probe any more (retired, moved
+ * or removed from the config): silence from nobody is not darkness, but it did happen, so it ends here
+ * rather than being withdrawn.
+ */
+export function closeRetired(prev: Incident, at: string, why: string): Incident {
+  const reason = `${PROBES_RETIRED}: ${why}`;
+  return {
+    ...prev,
+    status: "closed",
+    endedAt: at,
+    summary: `${prev.summary.replace(/, ongoing\.$/, `, to ${utc(at)}.`)} Closed: ${reason}.`,
     revisions: [...prev.revisions, { at, field: "status", from: prev.status, to: "closed", reason }],
   };
 }

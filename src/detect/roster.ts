@@ -53,7 +53,11 @@ const keyOf = (r: LastSeenRow): string => `${r.region}|${r.network}|${r.probeId}
 
 export class ProbeRoster {
   /** Per region|network|probe: the stored newest stamp last pass, and when it last moved. */
-  private readonly memory = new Map<string, { lastAt: number; receivedAt: number | null; skew: string | null }>();
+  private readonly memory = new Map<string, {
+    lastAt: number; receivedAt: number | null; skew: string | null; arrivals: { after: number; at: number }[];
+  }>();
+  private lastPass: number | null = null;
+  private watchedSince: number | null = null;
 
   constructor(private readonly config: RosterConfig) {}
 
@@ -71,14 +75,17 @@ export class ProbeRoster {
       if (!n || r.lastAt > n.lastAt) newestOf.set(r.probeId, r);
     }
 
+    if (!input.replay) this.watchedSince ??= now;
     const out: ProbeSeen[] = [];
     for (const r of input.stored) {
       const key = keyOf(r);
       const prev = this.memory.get(key);
       let receivedAt: number | null = prev?.receivedAt ?? null;
       let skew: string | null = prev?.skew ?? null;
+      const arrivals = (prev?.arrivals ?? []).filter((a) => a.at >= now - ARRIVALS_KEPT_MS);
       if (!input.replay && prev && r.lastAt > prev.lastAt) {
         receivedAt = now;
+        arrivals.push({ after: this.lastPass ?? now, at: now });
         // Judged on arrival: a stamp ahead of the time it arrived, or far behind it.
         skew = r.lastAt > now + tol ? "clock ahead: measurements stamped in the future"
           : r.lastAt < now - cfg.maxLateSeconds * 1000 ? "clock behind: measurements stamped far in the past"
@@ -86,7 +93,7 @@ export class ProbeRoster {
       }
       const offset = input.offsets?.get(r.probeId);
       if (offset !== undefined && Math.abs(offset) * 1000 > tol) skew = `clock offset ${Math.round(offset)} s reported`;
-      if (!input.replay) this.memory.set(key, { lastAt: r.lastAt, receivedAt, skew });
+      if (!input.replay) this.memory.set(key, { lastAt: r.lastAt, receivedAt, skew, arrivals: arrivals.slice(-MAX_ARRIVALS) });
 
       const trusted = skew === null ? bounded.get(key) ?? null : null;
       const conf = configured.get(r.probeId);
@@ -101,9 +108,15 @@ export class ProbeRoster {
       const cadence = conf?.cadenceSeconds ?? input.observed.get(r.probeId) ?? null;
       out.push({
         region: r.region, network: r.network, probeId: r.probeId, lastAt: trusted, receivedAt,
+        ...(input.replay ? {} : { arrivals, watchedSince: this.watchedSince ?? now }),
         cadenceSeconds: cadence, active: note === undefined, ...(note ? { note } : skew ? { note: skew } : {}),
       });
     }
+    if (!input.replay) this.lastPass = now;
     return out;
   }
 }
+
+/** Arrivals older than this are forgotten (the detector never re-derives further back than 48 h). */
+const ARRIVALS_KEPT_MS = 48 * 3_600_000;
+const MAX_ARRIVALS = 2000;
