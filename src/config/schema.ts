@@ -46,6 +46,9 @@ export const targetConfigSchema = z.object({
   throughput: z.boolean().default(false),
 });
 
+/** A channel with "confirmed" hears of an incident only once it is confirmed (≥ 2 probes or networks agree). */
+const minConfidenceSchema = z.enum(["suspected", "confirmed"]).optional(); // absent: "suspected" (everything)
+
 export const alertChannelSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("webhook"),
@@ -55,6 +58,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     secret: z.string().min(16),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
   z.object({
@@ -66,6 +70,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     apiUrl: z.string().url().default("https://api.telegram.org"),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("ru"),
   }),
   z.object({
@@ -74,6 +79,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     url: z.string().url(),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
   z.object({
@@ -90,6 +96,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     to: z.array(z.string().email()).min(1),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
 ]);

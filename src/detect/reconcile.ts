@@ -217,6 +217,8 @@ function update(
   if (prev.startedAt !== next.startedAt) record("startedAt", lateReason, true);
   if (prev.lastGoodAt !== next.lastGoodAt) record("lastGoodAt", lateReason, true);
   if (prev.status === "closed" && prev.endedAt !== next.endedAt) record("endedAt", lateReason, true);
+  // Becoming confirmed is news (channels with minConfidence "confirmed" hear of it first here).
+  if (prev.confidence !== next.confidence) record("confidence", `${next.confidence === "confirmed" ? "more probes or networks now agree" : "fewer probes or networks agree"}`, false);
   if (prev.status === "open" && next.status === "closed") types.add("closed");
 
   next.revisions = revisions;
