@@ -50,17 +50,17 @@ export const measurementSchema = z.object({
    * laptop waking), not the network's: stored, but never counted by the detector (isLocalFailure).
    */
   local: z.object({
-    /** ok: the default gateway answered; unreachable: it did not; none: no default route at all. */
-    gateway: z.enum(["ok", "unreachable", "none"]),
-    /** ok: the local resolver answered (any answer); unreachable: it did not; none: no resolver configured. */
-    resolver: z.enum(["ok", "unreachable", "none"]),
+    /** ok: the default gateway answered; unreachable: it did not; none: no default route; unknown: not checkable. */
+    gateway: z.enum(["ok", "unreachable", "none", "unknown"]),
+    /** ok: the local resolver answered (any answer); unreachable: it did not; none: none configured; unknown: not checked. */
+    resolver: z.enum(["ok", "unreachable", "none", "unknown"]),
   }).optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
 
 /** True when the agent's own gateway or resolver check failed in the round that produced `m`. */
 export function isLocalFailure(m: Pick<Measurement, "local">): boolean {
-  return m.local !== undefined && (m.local.gateway !== "ok" || m.local.resolver === "unreachable");
+  return m.local !== undefined && (m.local.gateway === "unreachable" || m.local.gateway === "none" || m.local.resolver === "unreachable");
 }
 
 /** The flat facts the store indexes and the detector reads, derived once from a Measurement. */
