@@ -206,7 +206,8 @@ export class Detector {
         if (i.region !== region || (i.network !== network && i.network !== null)) continue;
         openStart = Math.min(openStart ?? Infinity, windowStartOf(Date.parse(i.startedAt), this.windowMs));
       }
-      const until = openStart ?? nowMs + this.windowMs;
+      // Windows that started before now (a replay's store already holds later ones: never read them).
+      const until = openStart ?? nowMs;
       const fresh = cached !== null && cached.judgeableFrom !== null && cached.source !== "prior" &&
         nowMs - cached.computedAt < refreshMs && cached.until === openStart;
       if (cached && fresh) out.set(key, cached);
@@ -243,7 +244,7 @@ export class Detector {
         for (const [key, builder] of builders) builder.add(index.networks.get(key) ?? [], index.control);
       }
       for (const [key, builder] of builders) {
-        const built = { ...builder.build(nowMs), ...(g.until <= nowMs ? { until: g.until } : {}) };
+        const built = { ...builder.build(nowMs), ...(g.until < nowMs ? { until: g.until } : {}) };
         // Unchanged but for computedAt: keep the same object, so cached window verdicts stay valid.
         const known = this.parsedBaselines.get(key)?.baseline;
         const figures = (b: Baseline): string => JSON.stringify({ ...b, computedAt: 0, until: 0 });

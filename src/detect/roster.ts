@@ -10,7 +10,8 @@
 //   clock      — skewed when it reports an offset beyond skewToleranceSeconds, or its newest measurement
 //                is stamped beyond that in the future of when it arrived, or more than maxLateSeconds in
 //                the past: its stamps are then not trusted (lastAt null) and only arrivals keep it alive.
-import type { DetectorConfig } from "../config/schema.js";
+import type { DetectorConfig, KeepWatchConfig } from "../config/schema.js";
+import { cronIntervalSeconds } from "./cadence.js";
 import type { ProbeSeen } from "./evaluate.js";
 
 export interface LastSeenRow {
@@ -120,3 +121,14 @@ export class ProbeRoster {
 /** Arrivals older than this are forgotten (the detector never re-derives further back than 48 h). */
 const ARRIVALS_KEPT_MS = 48 * 3_600_000;
 const MAX_ARRIVALS = 2000;
+
+/**
+ * The config's region probes as the roster takes them. A local probe measures on the server's schedule;
+ * a remote one may be a worker on that schedule or an agent on its own, so its cadence is observed.
+ */
+export function configuredProbesOf(config: Pick<KeepWatchConfig, "probes" | "schedule">): ConfiguredProbe[] {
+  const cadence = cronIntervalSeconds(config.schedule.cron);
+  return config.probes.filter((p) => p.role === "region").map((p) => ({
+    id: p.id, region: p.region, network: p.network, cadenceSeconds: p.mode === "local" ? cadence : null,
+  }));
+}
