@@ -1,7 +1,7 @@
 // `keepwatch detect --since --until`: retrospective detection over a stored range (detect/replay.ts). For
 // journalists reconstructing a timeline, and for spools that arrived days late. Prints the incidents the
 // live loop would have given; stored incidents change only with --write.
-import { loadConfig } from "../config/load.js";
+import { ConfigError, formatConfigErrors, loadConfig } from "../config/load.js";
 import { replayDetection } from "../detect/replay.js";
 import { configuredProbesOf } from "../detect/roster.js";
 import { databasePath, prepareDataDir } from "../serve/data-dir.js";
@@ -34,7 +34,14 @@ export async function runDetect(o: DetectCliOptions): Promise<number> {
     console.error("--since must be before --until");
     return 2;
   }
-  const config = loadConfig(o.config);
+  let config;
+  try {
+    config = loadConfig(o.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(formatConfigErrors(e.errors, o.config));
+    return 2;
+  }
   const store = new SqliteStore(databasePath(prepareDataDir(o.data ?? config.dataDir)));
   try {
     await store.migrate();
