@@ -2,7 +2,7 @@
 // settings (the region's own resolver, the trusted control resolver, bogon exceptions, fingerprints).
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
 import type { ProbeIdentity } from "./run-checks.js";
-import type { CheckerSettings } from "./target-checker.js";
+import type { CheckerSettings } from "./checker-types.js";
 
 export function findProbe(config: KeepWatchConfig, probeId: string, region?: string): ProbeConfig {
   const probe = config.probes.find((p) => p.id === probeId);
