@@ -242,7 +242,9 @@ describe.each([
       { id: "m1", region: "KZ-75", network: "kcell-mobile", cadence: c.interval, behave: (t) => (t >= onset && t < restored ? "whitelist_only" : "ok") },
       { id: "a1", region: "KZ-ALA", network: "beeline", cadence: c.interval },
       { id: "c1", region: "CONTROL-EU", network: "hetzner", role: "control", cadence: c.interval },
-    ], c, { baselineHours: c.baselineHours });
+    // prior "none": the baseline-before-the-incident alone must carry it (with the default prior, the
+    // prior would also stand in once the trailing history is all inside the incident).
+    ], c, { baselineHours: c.baselineHours, prior: "none" });
     const busy = (t: number): boolean => t < onset + 10 * U || t > restored - 2 * U || Math.round((t - T0) / U) % c.every === 0;
     const states: string[] = [];
     await l.run(restored - U, (t) => busy(t));
