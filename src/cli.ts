@@ -117,6 +117,20 @@ program
     if (code !== 0) process.exitCode = code;
   });
 
+program
+  .command("detect")
+  .description("re-run the detector over a stored time range and print the incidents it gives (nothing stored unless --write)")
+  .requiredOption("--since <iso>", "start of the range (ISO 8601)")
+  .requiredOption("--until <iso>", "end of the range (ISO 8601)")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .option("--json", "print { incidents: [...] } as JSON")
+  .option("--write", "save the incidents found to the store (replacing those with the same id)")
+  .action(async (opts) => {
+    const { runDetect } = await import("./cli/detect.js");
+    process.exitCode = await runDetect(opts);
+  });
+
 const token = program.command("token").description("probe and admin tokens");
 token
   .command("create")

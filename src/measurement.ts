@@ -44,8 +44,24 @@ export const measurementSchema = z.object({
   /** { accessible, blocking, failure, determined }: read by other tools as `verdict.*`. */
   verdict: verdictSchema,
   throughput: throughputResultSchema.nullable(),
+  /**
+   * The agent's own connectivity in this round (src/agent/local-check.ts), absent when not checked. A
+   * round whose default gateway or local resolver did not answer is the volunteer's outage (Wi-Fi down,
+   * laptop waking), not the network's: stored, but never counted by the detector (isLocalFailure).
+   */
+  local: z.object({
+    /** ok: the default gateway answered; unreachable: it did not; none: no default route; unknown: not checkable. */
+    gateway: z.enum(["ok", "unreachable", "none", "unknown"]),
+    /** ok: the local resolver answered (any answer); unreachable: it did not; none: none configured; unknown: not checked. */
+    resolver: z.enum(["ok", "unreachable", "none", "unknown"]),
+  }).optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
+
+/** True when the agent's own gateway or resolver check failed in the round that produced `m`. */
+export function isLocalFailure(m: Pick<Measurement, "local">): boolean {
+  return m.local !== undefined && (m.local.gateway === "unreachable" || m.local.gateway === "none" || m.local.resolver === "unreachable");
+}
 
 /** The flat facts the store indexes and the detector reads, derived once from a Measurement. */
 export interface MeasurementFacts {

@@ -6,6 +6,8 @@ import { schedule, type ScheduledTask } from "node-cron";
 import type { TargetConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { runChecks, type ProbeIdentity, type TargetChecker } from "../worker/run-checks.js";
+import { isLocalFailure } from "../measurement.js";
+import type { LocalCheck } from "./local-check.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
 
@@ -18,6 +20,8 @@ export interface AgentOptions {
   cron: string;
   concurrency: number;
   log: Logger;
+  /** The volunteer's own connectivity, checked before each round (local-check.ts); absent = not checked. */
+  localCheck?: () => Promise<LocalCheck>;
 }
 
 /** Backoff between upload retries when the server cannot take the spool (doubles, capped). */
@@ -37,7 +41,12 @@ export class Agent {
 
   /** One round: measure, spool, upload what is pending. */
   async round(): Promise<{ measured: number; upload: UploadReport }> {
-    const measurements = await runChecks(this.o.who, this.o.targets, this.o.checker, this.o.concurrency);
+    const local = await this.o.localCheck?.();
+    const measured = await runChecks(this.o.who, this.o.targets, this.o.checker, this.o.concurrency);
+    // Every measurement of the round says how the volunteer's own link was: the server leaves out rounds
+    // taken while the gateway or the local resolver did not answer (Measurement.local).
+    const measurements = local ? measured.map((m) => ({ ...m, local })) : measured;
+    if (local && isLocalFailure({ local })) this.o.log.warn({ local }, "local connectivity failed: this round will not count");
     this.o.spool.append(measurements);
     const upload = await this.flush();
     return { measured: measurements.length, upload };

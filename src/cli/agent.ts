@@ -4,6 +4,7 @@ import { buildTargetsForCountry } from "./targets.js";
 import { createLogger } from "../log.js";
 import { Agent } from "../agent/agent.js";
 import { Spool } from "../agent/spool.js";
+import { checkLocal } from "../agent/local-check.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
 import { readTargetList } from "./measure.js";
@@ -64,6 +65,7 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
     }),
     spool: new Spool(o.spool),
     upload: { serverUrl: server, token },
+    localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
     cron: o.cron,
     concurrency: 8,
     log,

@@ -47,6 +47,9 @@ export const targetConfigSchema = z.object({
   throughput: z.boolean().default(false),
 });
 
+/** A channel with "confirmed" hears of an incident only once it is confirmed (≥ 2 probes or networks agree). */
+const minConfidenceSchema = z.enum(["suspected", "confirmed"]).optional(); // absent: "suspected" (everything)
+
 export const alertChannelSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("webhook"),
@@ -56,6 +59,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     secret: z.string().min(16),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
   z.object({
@@ -67,6 +71,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     apiUrl: z.string().url().default("https://api.telegram.org"),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("ru"),
   }),
   z.object({
@@ -75,6 +80,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     url: z.string().url(),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
   z.object({
@@ -91,6 +97,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     to: z.array(z.string().email()).min(1),
     regions: z.array(z.string()).optional(),
     kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
     language: z.enum(["kk", "ru", "en"]).default("en"),
   }),
 ]);
@@ -200,6 +207,26 @@ export const detectorConfigSchema = z.object({
   baselineRefreshSeconds: z.number().int().min(1).default(3600),
   /** Bad windows further apart than this many windows are separate runs, never one incident. */
   maxGapWindows: z.number().int().min(1).default(3),
+
+  // ── Darkness, cadence, retirement, clock skew, prior (README "Detector") ──
+  /**
+   * What is usual without clean history: "works" (default) — targets usually work when the control
+   * reaches them, so a region whitelist-only since deployment is still called whitelist_only; "none" —
+   * nothing is judged until warmupWindows clean windows exist (the regime becomes the baseline).
+   */
+  prior: z.enum(["works", "none"]).default("works"),
+  /** A network is dark only after max(darkAfterSeconds, cadenceFactor × its probes' slowest cadence) of silence. */
+  cadenceFactor: z.number().min(1).default(3),
+  /** Added to that threshold: how late a probe's results may normally arrive (upload, queues, a throttled link). */
+  uploadGraceSeconds: z.number().int().min(0).default(120),
+  /** A probe silent this long is retired: it no longer counts for its network's darkness. */
+  retireAfterSeconds: z.number().int().min(60).default(7 * 86_400),
+  /** Probes retired by hand (moved, switched off for good): they never count for darkness. */
+  retiredProbes: z.array(z.string()).default([]),
+  /** A measurement stamped more than this after it was first seen (from the future), or a reported offset beyond it, marks its probe's clock as skewed. */
+  skewToleranceSeconds: z.number().int().min(1).default(300),
+  /** A measurement stamped more than this before it was first seen (far past) is not trusted for silence or revisions. */
+  maxLateSeconds: z.number().int().min(60).default(7 * 86_400),
 });
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 

@@ -19,6 +19,8 @@ export interface Activity extends ActivityIndex {
   networks: Map<string, NetworkActivity>;
   /** Regions (role "region") with data per window start, with their newest measurement (epoch ms). */
   reporting: Map<number, Map<string, number>>;
+  /** Per networkKey (role "region"): window start → newest measurement taken in it. */
+  byNetwork: Map<string, Map<number, number>>;
   /** Control regions with data per window start. */
   control: Map<number, Set<string>>;
   /** Fingerprint of every control vantage's data per window start. */
@@ -47,6 +49,7 @@ export function summarizeActivity(rows: readonly NetworkStatsRow[], windowSecond
   const control = new Map<number, Set<string>>();
   const controlPrints = new Map<number, string>();
   const controlRegions = new Set<string>();
+  const byNetwork = new Map<string, Map<number, number>>();
   // Many rows share a bucket start and a last time: parse each distinct string once.
   const parsed = new Map<string, number>();
   const parse = (iso: string): number => {
@@ -70,9 +73,12 @@ export function summarizeActivity(rows: readonly NetworkStatsRow[], windowSecond
     let n = networks.get(key);
     if (!n) networks.set(key, (n = { region: r.region, network: r.network, windows: new Map() }));
     append(n.windows, start, print(r));
+    let heard = byNetwork.get(key);
+    if (!heard) byNetwork.set(key, (heard = new Map()));
+    heard.set(start, Math.max(heard.get(start) ?? 0, parse(r.lastAt)));
     let rep = reporting.get(start);
     if (!rep) reporting.set(start, (rep = new Map()));
     rep.set(r.region, Math.max(rep.get(r.region) ?? 0, parse(r.lastAt)));
   }
-  return { windowMs, networks, reporting, control, controlPrints, controlRegions };
+  return { windowMs, networks, reporting, control, controlPrints, controlRegions, byNetwork };
 }

@@ -35,7 +35,7 @@ function verdictOf(w: NetworkWindow, ctx: WindowContext, carry: Carry, cfg: Dete
   const siteOutages: string[] = [];
   const measured = { whitelisted: 0, non_whitelisted: 0 };
   for (const t of w.targets.values()) {
-    const b = baseline.targets[t.url];
+    const b = baseline.targets[t.url] ?? baseline.fallback; // fallback: the prior, for targets history does not know
     if (!b || b.ratio < cfg.usuallyWorks) continue; // never usually reachable here: nothing to lose
     measured[t.list] += 1;
     const ok = reachable(t, blockedBy(t, "http-failure"));

@@ -10,13 +10,16 @@ import type { MeasurementFacts } from "../measurement.js";
 import type { Store, TargetStatsRow } from "../store/store.js";
 import type { Incident } from "./incident.js";
 import { summarizeActivity } from "./activity.js";
-import { BaselineBuilder, ControlBaselineBuilder, type Baseline, type ControlBaseline, type Interval } from "./baseline.js";
+import { ControlBaselineBuilder, type Baseline, type ControlBaseline } from "./baseline.js";
+import { BASELINE_KEY, BaselineCache } from "./baseline-cache.js";
 import { refineBounds, type Bounds } from "./bounds.js";
 import type { BuildInput } from "./build.js";
 import type { Finding, ProbeSeen } from "./types.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
-import { reconcile, type IncidentEvent } from "./reconcile.js";
+import { ProbeRoster, type ConfiguredProbe, type LastSeenRow } from "./roster.js";
+import { darkSeedKey } from "./dark-findings.js";
+import { closeRetired, isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
 import { indexWindows, networkKey, windowStartOf } from "./window.js";
 
 export interface DetectorOptions {
@@ -40,6 +43,15 @@ export interface DetectorOptions {
    * the first pass. A safety net for a store whose networkStats might miss a change. Default 3600.
    */
   fullPassSeconds?: number;
+  /** The config's region probes with their schedule's cadence: where they are, and how often they measure. */
+  configuredProbes?: readonly ConfiguredProbe[];
+  /** Clock offsets agents reported (seconds, probe minus server), e.g. from heartbeats. */
+  clockOffsets?: () => ReadonlyMap<string, number>;
+  /**
+   * Replaying stored data (keepwatch detect): "now" is the replayed time, so last-seen is read as of it
+   * and arrival times are unknown (every measurement counts as arrived when it was taken).
+   */
+  replay?: boolean;
 }
 
 export interface PassResult {
@@ -58,9 +70,9 @@ export interface PassResult {
 }
 
 const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
-const BASELINE_KEY = "detector:baseline:";
 /** The control vantage's usual performance, stored beside the networks' baselines. */
 export const CONTROL_BASELINE_KEY = "*control*";
+const CONFIGURED_KEY = "detector:configured-probes";
 
 export class Detector {
   private readonly store: Store;
@@ -70,9 +82,9 @@ export class Detector {
   private readonly opts: DetectorOptions;
   private readonly windowMs: number;
   private readonly evaluator: IncrementalEvaluator;
+  private readonly probes: ProbeRoster;
   private lastFullAt: number | null = null;
-  /** Parsed baselines by their stored text, so an unchanged baseline is the same object pass after pass. */
-  private readonly parsedBaselines = new Map<string, { raw: string; baseline: Baseline }>();
+  private readonly baselineCache: BaselineCache;
   private parsedControl: { raw: string; computedAt: number; baseline: ControlBaseline } | null = null;
 
   constructor(opts: DetectorOptions) {
@@ -83,6 +95,8 @@ export class Detector {
     this.now = opts.now ?? (() => new Date());
     this.windowMs = opts.config.windowSeconds * 1000;
     this.evaluator = new IncrementalEvaluator(opts.config);
+    this.probes = new ProbeRoster(opts.config);
+    this.baselineCache = new BaselineCache(opts.store, opts.config, opts.baselineRefreshSeconds ?? opts.config.baselineRefreshSeconds);
   }
 
   async runPass(): Promise<PassResult> {
@@ -104,8 +118,9 @@ export class Detector {
     const relevant = existing.filter((i) => i.status === "open" || (i.endedAt !== null && Date.parse(i.endedAt) >= from));
     const seeds = new Map<string, Seed>();
     for (const i of relevant) {
-      if (i.status === "open" && Date.parse(i.startedAt) < from) {
-        seeds.set(i.network === null ? i.region : networkKey(i.region, i.network), { id: i.id, kind: i.kind });
+      if (i.status === "open" && Date.parse(i.startedAt) < from && !isWithdrawn(i)) {
+        const key = i.network === null ? i.region : i.kind === "dark" ? darkSeedKey(i.region, i.network) : networkKey(i.region, i.network);
+        seeds.set(key, { id: i.id, kind: i.kind });
       }
     }
 
@@ -116,11 +131,15 @@ export class Detector {
       await this.store.networkStats({ since: new Date(rowsFrom), until, bucketSeconds: cfg.windowSeconds }),
       cfg.windowSeconds,
     );
-    const seen: ProbeSeen[] = (await this.store.lastSeen()).map((s) => ({ ...s, lastAt: Date.parse(s.lastAt) }));
+    const stored = await this.lastSeenRows(nowMs);
     const regions = this.opts.regions ??
-      [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
-    const baselines = await this.baselines([...activity.networks.keys()], nowMs);
+      [...new Set(stored.rows.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
+    const watched = new Set(regions);
+    const keys = new Set(activity.networks.keys());
+    for (const r of stored.rows) if (watched.has(r.region)) keys.add(networkKey(r.region, r.network));
+    const baselines = await this.baselineCache.get([...keys], nowMs, relevant.filter((i) => i.status === "open" && !isWithdrawn(i)));
     const controlBaseline = await this.controlBaseline([...activity.controlRegions], nowMs);
+    const seen = await this.roster(stored, baselines, nowMs);
 
     const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
     const full = this.lastFullAt === null || (fullMs > 0 && Math.abs(nowMs - this.lastFullAt) >= fullMs);
@@ -151,7 +170,23 @@ export class Detector {
     }
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
-    const { save, events } = reconcile({ built, existing: relevant, from, now });
+    // Open dark incidents nobody active is left to judge: closed with that reason, not withdrawn.
+    const retiredClosed: Incident[] = [];
+    for (const i of relevant) {
+      if (i.kind !== "dark" || i.status !== "open" || isWithdrawn(i)) continue;
+      const mine = seen.filter((p) => p.region === i.region && (i.network === null || p.network === i.network));
+      if (mine.some((p) => p.active !== false)) continue;
+      const why = [...new Set(mine.map((p) => `${p.probeId} ${p.note ?? "inactive"}`))].join("; ") || "its probes are gone";
+      retiredClosed.push(closeRetired(i, now.toISOString(), why));
+    }
+    const closedIds = new Set(retiredClosed.map((i) => i.id));
+    const { save, events } = reconcile({
+      built, existing: relevant.filter((i) => !closedIds.has(i.id)), takenIds: existing.map((i) => i.id), from, now,
+    });
+    for (const i of retiredClosed) {
+      save.push(i);
+      events.push({ type: "closed", incident: i, previous: relevant.find((r) => r.id === i.id) ?? null, at: now.toISOString() });
+    }
     for (const incident of save) await this.store.saveIncident(incident);
 
     for (const event of events) await this.onEvent(event);
@@ -161,53 +196,18 @@ export class Detector {
     };
   }
 
-  /** Cached per region × network; recomputed when stale, and every pass while still warming up. */
-  private async baselines(keys: readonly string[], nowMs: number): Promise<Map<string, Baseline>> {
-    const refreshMs = (this.opts.baselineRefreshSeconds ?? this.config.baselineRefreshSeconds) * 1000;
-    const out = new Map<string, Baseline>();
-    const stale = new Set<string>();
-    for (const key of keys) {
-      const raw = await this.store.getState(BASELINE_KEY + key);
-      const cached = raw ? this.parsedBaseline(key, raw) : null;
-      if (cached && cached.judgeableFrom !== null && nowMs - cached.computedAt < refreshMs) out.set(key, cached);
-      else stale.add(key);
+  /** lastSeen as of now: live, the stored table (and, if it holds future stamps, the newest ones before); replaying, before now. */
+  private async lastSeenRows(nowMs: number): Promise<{ rows: LastSeenRow[]; bounded: LastSeenRow[] | null }> {
+    const parse = (xs: { region: string; network: string; probeId: string; lastAt: string }[]): LastSeenRow[] =>
+      xs.map((x) => ({ region: x.region, network: x.network, probeId: x.probeId, lastAt: Date.parse(x.lastAt) }));
+    if (this.opts.replay) {
+      const rows = parse(await this.store.lastSeen({ before: new Date(nowMs) }));
+      return { rows, bounded: null };
     }
-    const byRegion = new Map<string, string[]>();
-    for (const key of stale) {
-      const region = key.slice(0, key.indexOf("|"));
-      byRegion.set(region, [...(byRegion.get(region) ?? []), key]);
-    }
-    const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
-    // Read a day at a time (whole windows), so a week of one region's rollups is never in memory at once.
-    const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
-    for (const [region, regionKeys] of byRegion) {
-      const incidents = await this.store.listIncidents({ region, since: new Date(since) });
-      const builders = new Map<string, BaselineBuilder>();
-      for (const key of regionKeys) {
-        const network = key.slice(key.indexOf("|") + 1);
-        // Windows inside this network's incidents (or the region's dark ones) are not "usual".
-        const excluded: Interval[] = incidents
-          .filter((i) => i.network === network || i.network === null)
-          .map((i) => ({ from: Date.parse(i.startedAt), to: i.endedAt === null ? null : Date.parse(i.endedAt) }));
-        builders.set(key, new BaselineBuilder(excluded, this.config));
-      }
-      for (let start = since; start < nowMs + this.windowMs; start += chunkMs) {
-        const rows = await this.store.targetStats({
-          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs + this.windowMs)), region,
-          bucketSeconds: this.config.windowSeconds,
-        });
-        const index = indexWindows(rows, this.config.windowSeconds);
-        for (const [key, builder] of builders) builder.add(index.networks.get(key) ?? []);
-      }
-      for (const [key, builder] of builders) {
-        const baseline = builder.build(nowMs);
-        const raw = JSON.stringify(baseline);
-        await this.store.setState(BASELINE_KEY + key, raw);
-        this.parsedBaselines.set(key, { raw, baseline });
-        out.set(key, baseline);
-      }
-    }
-    return out;
+    const rows = parse(await this.store.lastSeen());
+    const bound = nowMs + this.config.skewToleranceSeconds * 1000;
+    const bounded = rows.some((r) => r.lastAt >= bound) ? parse(await this.store.lastSeen({ before: new Date(bound) })) : null;
+    return { rows, bounded };
   }
 
   /** The control vantages' usual performance per target, cached like the networks' baselines. */
@@ -222,13 +222,14 @@ export class Detector {
       this.parsedControl = { raw, computedAt: stored.computedAt, baseline: stored.targets };
       if (nowMs - stored.computedAt < refreshMs) return stored.targets;
     }
+    // Windows that started before now only (a replay's store already holds later ones).
     const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
     const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
     const builder = new ControlBaselineBuilder();
     for (const region of controlRegions) {
-      for (let start = since; start < nowMs + this.windowMs; start += chunkMs) {
+      for (let start = since; start < nowMs; start += chunkMs) {
         const rows = await this.store.targetStats({
-          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs + this.windowMs)), region,
+          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs)), region,
           bucketSeconds: this.config.windowSeconds,
         });
         builder.add(indexWindows(rows, this.config.windowSeconds).control.values());
@@ -241,12 +242,24 @@ export class Detector {
     return baseline;
   }
 
-  private parsedBaseline(key: string, raw: string): Baseline {
-    const known = this.parsedBaselines.get(key);
-    if (known?.raw === raw) return known.baseline;
-    const baseline = JSON.parse(raw) as Baseline;
-    this.parsedBaselines.set(key, { raw, baseline });
-    return baseline;
+  /** Who counts for darkness this pass (roster.ts), with cadences from the config or the baselines. */
+  private async roster(stored: { rows: LastSeenRow[]; bounded: LastSeenRow[] | null }, baselines: ReadonlyMap<string, Baseline>, nowMs: number): Promise<ProbeSeen[]> {
+    const observed = new Map<string, number>();
+    for (const b of baselines.values()) for (const [probe, sec] of Object.entries(b.cadence ?? {})) observed.set(probe, sec);
+    const configured = this.opts.configuredProbes;
+    let everConfigured: Set<string> | undefined;
+    if (configured) {
+      everConfigured = new Set<string>(JSON.parse((await this.store.getState(CONFIGURED_KEY)) ?? "[]") as string[]);
+      const before = everConfigured.size;
+      for (const p of configured) everConfigured.add(p.id);
+      if (everConfigured.size !== before && !this.opts.replay) await this.store.setState(CONFIGURED_KEY, JSON.stringify([...everConfigured].sort()));
+    }
+    return this.probes.update({
+      now: nowMs, stored: stored.rows, bounded: stored.bounded, observed,
+      ...(configured ? { configured } : {}), ...(everConfigured ? { everConfigured } : {}),
+      ...(this.opts.clockOffsets ? { offsets: this.opts.clockOffsets() } : {}),
+      ...(this.opts.replay ? { replay: true } : {}),
+    });
   }
 
   /** Exact bounds and evidence ids from the raw measurements at the finding's edges. */

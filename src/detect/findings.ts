@@ -1,10 +1,11 @@
-// From per-window verdicts to findings: hysteresis episodes per region × network, darkness per region
-// from who reported when, then agreement across probes and networks. Shared by the one-shot evaluate()
-// and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
+// From per-window verdicts to findings: hysteresis episodes per region × network, darkness per network
+// and region from who reported when (dark-findings.ts), then agreement across probes and networks. Shared
+// by the one-shot evaluate() and the IncrementalEvaluator, so both give the same findings. Pure.
 import { familyOf } from "./family.js";
 import type { BadWindow, WindowVerdict } from "./types.js";
-import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
-import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, SlowThreshold, WindowRef } from "./types.js";
+import type { ActivityIndex } from "./dark.js";
+import { darkFindings } from "./dark-findings.js";
+import type { EvaluateInput, EvaluateResult, Finding, SlowThreshold, WindowRef } from "./types.js";
 import { episodes, type Episode } from "./hysteresis.js";
 import { median } from "./median.js";
 
@@ -36,17 +37,9 @@ export function findingsOf(input: FindingsInput): EvaluateResult {
     }
   }
 
-  const around = reportersAround(input.activity, from, now);
-  for (const region of input.regions) {
-    const before = input.seen.filter((s) => s.region === region && s.lastAt < from).map((s) => s.lastAt);
-    const series = darkSeries(
-      region, input.activity, from, now, config.darkAfterSeconds, before.length ? Math.max(...before) : null, around,
-    );
-    const silent = input.seen.filter((s) => s.region === region);
-    for (const ep of episodes(series, config, input.seeds.get(region) ?? null)) {
-      findings.push(darkFinding(region, ep, silent));
-    }
-  }
+  findings.push(...darkFindings({
+    activity: input.activity, regions: input.regions, seen: input.seen, seeds: input.seeds, from, now, config,
+  }));
 
   crossNetworkAgreement(findings);
   return { findings, latest };
@@ -96,40 +89,6 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
     },
     figures,
     ...(ep.kind === "throttling" ? { slowWhen } : {}),
-  };
-}
-
-function darkFinding(region: string, ep: Episode<DarkWindow>, seen: readonly ProbeSeen[]): Finding {
-  const firstBad = ep.bad[0];
-  const lastBad = ep.bad[ep.bad.length - 1];
-  const lastHeard = firstBad?.lastHeard ?? null;
-  const windowMs = firstBad ? firstBad.end - firstBad.start : 0;
-  // The silence began with the first window after the last measurement, not when it crossed darkAfterSeconds.
-  const silentStart = lastHeard !== null ? (Math.floor(lastHeard / windowMs) + 1) * windowMs : firstBad?.start ?? 0;
-  const probes = [...new Set(seen.map((s) => s.probeId))].sort();
-  const networks = [...new Set(seen.map((s) => s.network))].sort();
-  return {
-    region, network: null, kind: "dark", kinds: ep.kinds, seededFrom: ep.seededFrom,
-    firstBad: { start: silentStart, end: silentStart + windowMs, lastAt: silentStart },
-    lastBad: lastBad ? ref(lastBad) : { start: 0, end: 0, lastAt: 0 },
-    // For a dark region the last good measurement is simply the last one heard.
-    lastGood: lastHeard !== null ? { start: lastHeard, end: lastHeard, lastAt: lastHeard } : ep.lastGood ? ref(ep.lastGood) : null,
-    recovery: ep.recovery ? ref(ep.recovery) : null,
-    targets: [],
-    affectedUrls: [],
-    probes,
-    maxAgreeingProbes: probes.length,
-    networks,
-    controlAvailable: true,
-    controlCoverage: 1,
-    confidence: probes.length >= 2 || networks.length >= 2 ? "confirmed" : "suspected",
-    counts: {
-      badWindows: ep.bad.length,
-      othersReporting: Math.max(0, ...ep.bad.map((w) => w.othersReporting)),
-    },
-    figures: {
-      silentSeconds: lastHeard !== null && lastBad ? Math.round((Math.min(lastBad.end, ep.recovery?.start ?? lastBad.end) - lastHeard) / 1000) : 0,
-    },
   };
 }
 

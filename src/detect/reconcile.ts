@@ -5,7 +5,7 @@
 // longer supports is closed with a revision saying so. Pure.
 import type { Incident } from "./incident.js";
 import type { Bounds } from "./bounds.js";
-import { buildIncident, type BuildInput } from "./build.js";
+import { buildIncident, incidentId, type BuildInput } from "./build.js";
 import { utc } from "./summary.js";
 
 interface IncidentEventBase {
@@ -26,6 +26,8 @@ export interface ReconcileInput {
   built: readonly BuildInput[];
   /** Published incidents that are open or ended at/after `from`. */
   existing: readonly Incident[];
+  /** Ids already used by stored incidents outside `existing` (a new incident never takes one). */
+  takenIds?: Iterable<string>;
   /** Start of the re-evaluated horizon (epoch ms): times before it are not re-derived. */
   from: number;
   now: Date;
@@ -46,9 +48,32 @@ function overlaps(a: [number, number], b: [number, number]): boolean {
   return a[0] <= b[1] && b[0] <= a[1];
 }
 
+/** True once withdraw() closed it: such an incident is history and is never matched, reopened or revised. */
+export function isWithdrawn(i: Incident): boolean {
+  return i.revisions.some((r) => r.field === "status" && r.to === "closed" && r.reason.startsWith(WITHDRAWN));
+}
+
+/**
+ * A new incident's id, different from every id already taken. The id is a hash of region, network, kind
+ * and start, so a finding that comes back at the very start of a withdrawn incident would otherwise
+ * overwrite it (and inherit its "already withdrawn" history): it gets a numbered variant instead.
+ */
+function freshId(b: BuildInput, taken: ReadonlySet<string>): string {
+  const base = incidentId(b.finding.region, b.finding.network, b.finding.kind, b.bounds.startedAt);
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const at = input.now.toISOString();
-  const unmatched = new Map(input.existing.map((i) => [i.id, i]));
+  const taken = new Set([...input.existing.map((i) => i.id), ...(input.takenIds ?? [])]);
+  // Withdrawn incidents are final. One left open by an older version (withdrawn, then matched again) is
+  // not matched either: it is closed below, as anything unmatched inside the horizon is.
+  const unmatched = new Map(input.existing
+    .filter((i) => (!isWithdrawn(i) || i.status === "open") && !(i.status === "closed" && isClosedRetired(i)))
+    .map((i) => [i.id, i]));
+  const matchable = (i: Incident): boolean => !isWithdrawn(i) && !(i.status === "closed" && isClosedRetired(i));
   const pairs: { b: BuildInput; prev: Incident | null }[] = [];
   const take = (i: Incident): Incident => {
     unmatched.delete(i.id);
@@ -59,12 +84,16 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const rest: BuildInput[] = [];
   for (const b of ordered) {
     const seeded = b.finding.seededFrom ? unmatched.get(b.finding.seededFrom) : undefined;
+    if (seeded && !matchable(seeded)) {
+      rest.push(b);
+      continue;
+    }
     if (seeded) pairs.push({ b, prev: take(seeded) });
     else rest.push(b);
   }
   const match = (b: BuildInput, test: (i: Incident) => boolean): Incident | undefined =>
     [...unmatched.values()]
-      .filter((i) => i.region === b.finding.region && test(i) && overlaps(span(i), span(b.bounds)))
+      .filter((i) => matchable(i) && i.region === b.finding.region && test(i) && overlaps(span(i), span(b.bounds)))
       .sort((x, y) => Date.parse(x.startedAt) - Date.parse(y.startedAt))[0];
   const late: BuildInput[] = [];
   for (const b of rest) {
@@ -84,7 +113,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   for (const { b, prev } of pairs) {
     if (prev) idOf.set(b, prev.id);
     if (!prev) {
-      const incident = buildIncident(b);
+      const incident = buildIncident(b, freshId(b, taken));
+      taken.add(incident.id);
       idOf.set(b, incident.id);
       save.push(incident);
       events.push({ type: "opened", incident, previous: null, at });
@@ -98,7 +128,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     }
   }
   for (const prev of unmatched.values()) {
-    if (Date.parse(prev.startedAt) < input.from) continue; // outside what this pass re-derived
+    // Outside what this pass re-derived, unless it is a withdrawn incident still (wrongly) open.
+    if (Date.parse(prev.startedAt) < input.from && !isWithdrawn(prev)) continue;
     const withdrawn = withdraw(prev, input.built, idOf, at);
     if (!withdrawn) continue;
     save.push(withdrawn);
@@ -116,7 +147,9 @@ export const WITHDRAWN = "re-evaluation with late measurements no longer shows t
  * happened points at the incident that now covers that time, so its permalink leads somewhere.
  */
 function withdraw(prev: Incident, built: readonly BuildInput[], idOf: ReadonlyMap<BuildInput, string>, at: string): Incident | null {
-  if (prev.revisions.some((r) => r.field === "status" && r.reason.startsWith(WITHDRAWN))) return null;
+  // Withdrawn once and closed: nothing to do. (Open with a withdrawal on record is the state an older
+  // version could leave behind; it is closed now, so it can never stay open for good.)
+  if (isWithdrawn(prev) && prev.status === "closed") return null;
   const covering = prev.kind === "dark"
     ? built.find((b) => b.finding.region === prev.region && b.finding.network !== null && overlaps(span(b.bounds), span(prev)))
     : undefined;
@@ -132,6 +165,29 @@ function withdraw(prev: Incident, built: readonly BuildInput[], idOf: ReadonlyMa
     endedAt,
     summary,
     revisedAt: at,
+    revisions: [...prev.revisions, { at, field: "status", from: prev.status, to: "closed", reason }],
+  };
+}
+
+/** Closed because no active probe was left (closeRetired): final too. */
+export function isClosedRetired(i: Incident): boolean {
+  return i.revisions.some((r) => r.field === "status" && r.to === "closed" && r.reason.startsWith(PROBES_RETIRED));
+}
+
+export const PROBES_RETIRED = "no active probe left to judge this by";
+
+/**
+ * Closes an open `dark` incident whose network (or region) has no active probe any more (retired, moved
+ * or removed from the config): silence from nobody is not darkness, but it did happen, so it ends here
+ * rather than being withdrawn.
+ */
+export function closeRetired(prev: Incident, at: string, why: string): Incident {
+  const reason = `${PROBES_RETIRED}: ${why}`;
+  return {
+    ...prev,
+    status: "closed",
+    endedAt: at,
+    summary: `${prev.summary.replace(/, ongoing\.$/, `, to ${utc(at)}.`)} Closed: ${reason}.`,
     revisions: [...prev.revisions, { at, field: "status", from: prev.status, to: "closed", reason }],
   };
 }
@@ -161,6 +217,8 @@ function update(
   if (prev.startedAt !== next.startedAt) record("startedAt", lateReason, true);
   if (prev.lastGoodAt !== next.lastGoodAt) record("lastGoodAt", lateReason, true);
   if (prev.status === "closed" && prev.endedAt !== next.endedAt) record("endedAt", lateReason, true);
+  // Becoming confirmed is news (channels with minConfidence "confirmed" hear of it first here).
+  if (prev.confidence !== next.confidence) record("confidence", `${next.confidence === "confirmed" ? "more probes or networks now agree" : "fewer probes or networks agree"}`, false);
   if (prev.status === "open" && next.status === "closed") types.add("closed");
 
   next.revisions = revisions;

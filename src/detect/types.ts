@@ -114,12 +114,28 @@ export interface SlowThreshold {
   tlsAbove: number | null;
 }
 
-/** Who measured a region, from the store's lastSeen(). */
+/** Who measured a region, from the store's lastSeen() and the detector's probe roster (roster.ts). */
 export interface ProbeSeen {
   region: string;
   network: string;
   probeId: string;
-  lastAt: number;
+  /** Newest trusted measurement time (epoch ms); null when its stamps are not trusted (clock skew). */
+  lastAt: number | null;
+  /** When its newest measurement first arrived, if known (epoch ms). */
+  receivedAt?: number | null;
+  /**
+   * Passes that saw something new of it arrive: it arrived in (after, at]. An arrival well after the
+   * last measurement heard shows the probe alive (its results late), not silent.
+   */
+  arrivals?: readonly { after: number; at: number }[];
+  /** Since when the detector has been watching its arrivals (epoch ms). */
+  watchedSince?: number;
+  /** How often it measures (s), if known. */
+  cadenceSeconds?: number | null;
+  /** false when retired, moved or removed: it no longer counts for darkness. Default true. */
+  active?: boolean;
+  /** Why it does not count, or why its stamps are not trusted. */
+  note?: string;
 }
 
 export interface EvaluateInput {

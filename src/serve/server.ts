@@ -11,6 +11,7 @@ import { loadConfig } from "../config/load.js";
 import type { KeepWatchConfig } from "../config/schema.js";
 import { buildTargets } from "../config/targets.js";
 import { Detector } from "../detect/detector.js";
+import { configuredProbesOf } from "../detect/roster.js";
 import { Readiness } from "../health/readiness.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
@@ -144,6 +145,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store,
       config: config.detector,
       regions: config.regions.map((r) => r.id),
+      configuredProbes: configuredProbesOf(config),
       regionNames: Object.fromEntries(config.regions.map((r) => [r.id, r.names.en])),
       ...(o.now ? { now: o.now } : {}),
       onEvent: (event) => {

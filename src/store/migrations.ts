@@ -242,6 +242,15 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM network_rollups_minute GROUP BY region, bucket - bucket % 3600, network, role, list;
     `,
   },
+  {
+    version: 3,
+    name: "measurements taken during the agent's own local outage",
+    sql: `
+      -- 1 when the agent's gateway or local resolver check failed in that round: kept raw, never rolled up
+      -- or counted as last seen (the volunteer's outage is not the network's).
+      ALTER TABLE measurements ADD COLUMN local_failure INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

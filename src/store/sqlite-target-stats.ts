@@ -58,7 +58,7 @@ function rawSql(grain: Grain, byRegion: boolean): string {
       SUM(dns_failure IS NOT NULL), TOTAL(bytes_per_second), COUNT(bytes_per_second),
       TOTAL(tls_handshake_time), COUNT(tls_handshake_time), MAX(started_ms)
     FROM measurements
-    WHERE ${byRegion ? "region = @region AND " : ""}started_ms >= @since AND started_ms < @until
+    WHERE ${byRegion ? "region = @region AND " : ""}started_ms >= @since AND started_ms < @until AND local_failure = 0
     GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 

@@ -3,7 +3,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
+import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../detect/incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
@@ -165,8 +165,8 @@ export class SqliteStore implements Store {
   private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
     const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
         network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
-        tls_handshake_time, bytes_per_second, json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        tls_handshake_time, bytes_per_second, json, local_failure)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const upsertRollups = prepareRollupUpserts(this.db);
     const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
       VALUES (?, ?, ?, ?)
@@ -186,10 +186,12 @@ export class SqliteStore implements Store {
         const ms = Date.parse(f.startedAt);
         const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
           f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
-          f.bytesPerSecond, JSON.stringify(m));
+          f.bytesPerSecond, JSON.stringify(m), isLocalFailure(m) ? 1 : 0);
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
+        // The volunteer's own outage: kept for the record, never counted (no rollups, not a sign of life).
+        if (isLocalFailure(m)) continue;
         rollups.add(f, ms);
         const key = `${f.region}\u0001${f.network}\u0001${f.probeId}`;
         const s = seen.get(key);
@@ -260,7 +262,7 @@ export class SqliteStore implements Store {
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
     const where = measurementWhere(q);
     const rows = await this.run(() => this.stmt(`SELECT ${FACT_COLUMNS} FROM measurements WHERE ${where.sql}
-      ORDER BY started_ms, id`).all(where.params)) as FactsRow[];
+      AND local_failure = 0 ORDER BY started_ms, id`).all(where.params)) as FactsRow[];
     return rows.map((r) => ({
       id: r.id,
       probeId: r.probe_id,
@@ -293,12 +295,22 @@ export class SqliteStore implements Store {
     return this.run(() => reader.readNetworks(q));
   }
 
-  async lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
-    const rows = await this.run(() => this.stmt(`SELECT region, network, probe_id, last_ms FROM last_seen
-      ORDER BY region, network, probe_id`).all()) as { region: string; network: string; probe_id: string; last_ms: number }[];
-    return rows.map((r) => ({
-      region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(r.last_ms).toISOString(),
-    }));
+  async lastSeen(q: { before?: Date } = {}): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
+    return this.run(() => {
+      const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
+        .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
+      const before = q.before?.getTime();
+      // Only probes whose newest stamp is not before the bound need a look at the raw rows (index probe_id, started_ms).
+      const newestBefore = this.stmt(`SELECT MAX(started_ms) FROM measurements
+        WHERE probe_id = ? AND region = ? AND network = ? AND started_ms < ? AND local_failure = 0`).pluck();
+      const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
+      for (const r of rows) {
+        let ms: number | null = r.last_ms;
+        if (before !== undefined && ms >= before) ms = newestBefore.get(r.probe_id, r.region, r.network, before) as number | null;
+        if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
+      }
+      return out;
+    });
   }
 
   /** Deletes in chunks, yielding between them so the API and collector keep being served. */

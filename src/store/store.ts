@@ -116,8 +116,13 @@ export interface Store {
   targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]>;
   /** targetStats summed over probes and targets (same buckets, same sources, same retention). */
   networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]>;
-  /** Newest startedAt per region and per probe, for "dark" detection and last-seen. */
-  lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
+  /**
+   * Newest startedAt per region × network × probe, for "dark" detection and last-seen. With `before`, the
+   * newest stamp before that time (a probe with none is left out): what a replay at that time would have
+   * seen, and a probe's newest stamp that is not from the future. Measurements marked as taken during
+   * the agent's own local outage (Measurement.local) never count.
+   */
+  lastSeen(q?: { before?: Date }): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
   /** Deletes raw measurements older than the cutoff (rollups stay). Returns rows deleted. */
   pruneMeasurements(olderThan: Date): Promise<number>;
   /** Deletes rollups older than the cutoff (whole buckets only). Returns minute-rollup rows deleted. */

@@ -1,6 +1,6 @@
 // Baselines: medians of per-window ratios, warm-up, exclusion of incident windows.
 import { describe, expect, it } from "vitest";
-import { computeBaseline, expectedPerformance, hourOfWeek } from "../../src/detect/baseline.js";
+import { BaselineBuilder, computeBaseline, expectedPerformance, hourOfWeek } from "../../src/detect/baseline.js";
 import { median } from "../../src/detect/median.js";
 import { indexWindows } from "../../src/detect/window.js";
 import { T0, WINDOW_MS, config, makeTargets, series } from "./synthetic.js";
@@ -49,10 +49,10 @@ describe("computeBaseline", () => {
     expect(computeBaseline(w2, [{ from: T0 + 6 * WINDOW_MS, to: T0 + 20 * WINDOW_MS }], config(), 0).targets[targets[0]!.url]?.ratio).toBe(1);
   });
 
-  it("stays in warm-up (judgeableFrom null) with fewer than warmupWindows usable windows", () => {
-    const b = computeBaseline(windows.slice(0, 5), [], config({ warmupWindows: 6 }), 0);
+  it("with prior 'none', stays in warm-up (judgeableFrom null) with fewer than warmupWindows usable windows", () => {
+    const b = computeBaseline(windows.slice(0, 5), [], config({ warmupWindows: 6, prior: "none" }), 0);
     expect(b.judgeableFrom).toBeNull();
-    const sparse = computeBaseline(windows, [], config({ warmupWindows: 6, minSamples: 5 }), 0);
+    const sparse = computeBaseline(windows, [], config({ warmupWindows: 6, minSamples: 5, prior: "none" }), 0);
     expect(sparse.windows).toBe(0); // 4 measurements per window < minSamples
   });
 
@@ -86,5 +86,52 @@ describe("computeBaseline", () => {
     });
     const b = computeBaseline(indexWindows(rows, 300).networks.get(key)!, [], config({ startupWindows: 3 }), 0);
     expect(b.targets[targets[0]!.url]).toMatchObject({ ratio: 1, tlsHandshake: 0.1 });
+  });
+
+  it("with too little clean history the prior stands in: every target usually works, judged from the start", () => {
+    const b = computeBaseline(windows.slice(0, 5), [], config({ warmupWindows: 6 }), 0);
+    expect(b).toMatchObject({ source: "prior", judgeableFrom: 0, targets: {}, fallback: { ratio: 1, throughput: null, tlsHandshake: null } });
+  });
+
+  it("a whole list near zero while the control reached it is a regime, not the usual: the prior replaces it", () => {
+    const white = makeTargets(3, 0);
+    const other = makeTargets(0, 6);
+    const regime = [
+      ...series({ region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets: [...white, ...other], from: 0, to: 12,
+        outcome: ({ target }) => (target.list === "whitelisted" ? { ok: true } : { ok: false, blocking: "tls" }) }),
+      ...series({ region: "CONTROL", network: "hetzner", role: "control", probes: ["c1"], targets: [...white, ...other], from: 0, to: 12,
+        outcome: ({ target }) => ({ ok: target.list === "non_whitelisted" }) }), // the control cannot reach domestic sites
+    ];
+    const idx = indexWindows(regime, 300);
+    const b = computeBaseline(idx.networks.get(key)!, [], config(), 0);
+    // Without the control's view the history is all there is: a list that never worked is usual.
+    expect(b.lists.non_whitelisted).toBe(0);
+    const builder = new BaselineBuilder([], config());
+    builder.add(idx.networks.get(key)!, idx.control);
+    const withControl = builder.build(0);
+    expect(withControl.source).toBe("history");
+    expect(withControl.priorLists).toEqual(["non_whitelisted"]);
+    expect(withControl.lists).toEqual({ whitelisted: 1, non_whitelisted: 1 });
+    expect(withControl.targets[other[0]!.url]?.ratio).toBe(1);
+    // Whitelisted sites the control cannot reach keep what their history says (they work here).
+    expect(withControl.targets[white[0]!.url]?.ratio).toBe(1);
+    // The same history with prior "none" is the regime as baseline (the old behaviour).
+    const none = new BaselineBuilder([], config({ prior: "none" }));
+    none.add(idx.networks.get(key)!, idx.control);
+    expect(none.build(0).lists.non_whitelisted).toBe(0);
+  });
+
+  it("a single target blocked for years while its list works stays learned (never alarms)", () => {
+    const rows2 = [
+      ...series({ region: "KZ-75", network: "kcell-mobile", probes: ["p1"], targets, from: 0, to: 12,
+        outcome: ({ target }) => ({ ok: target.url !== targets[3]!.url }) }),
+      ...series({ region: "CONTROL", network: "hetzner", role: "control", probes: ["c1"], targets, from: 0, to: 12, outcome: () => ({ ok: true }) }),
+    ];
+    const idx = indexWindows(rows2, 300);
+    const builder = new BaselineBuilder([], config());
+    builder.add(idx.networks.get(key)!, idx.control);
+    const b = builder.build(0);
+    expect(b.priorLists).toBeUndefined();
+    expect(b.targets[targets[3]!.url]?.ratio).toBe(0);
   });
 });

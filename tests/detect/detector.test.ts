@@ -190,6 +190,12 @@ describe("Detector on the SQLite store", () => {
     for (let w = 0; w < 10; w++) spool.push(...windowMeasurements(w, REGION, "beeline", ["b1"], "normal"));
     await store.insertMeasurements(spool);
     await d.runPass(); // beeline's history (windows 0-9) first, as its baseline needs it
+    // Beeline fell silent after window 9 while kcell-mobile kept reporting: that network is dark (one
+    // probe, so only suspected).
+    expect(events.map((e) => [e.type, e.incident.network, e.incident.kind, e.incident.confidence])).toEqual([
+      ["opened", "beeline", "dark", "suspected"],
+    ]);
+    events = [];
     spool.length = 0;
     for (let w = 10; w < 18; w++) spool.push(...windowMeasurements(w, REGION, "beeline", ["b1"], w < 16 ? "whitelist_only" : "normal"));
     await store.insertMeasurements(spool);
@@ -198,8 +204,9 @@ describe("Detector on the SQLite store", () => {
     const late = await d.runPass();
     expect(late.full).toBe(false);
     expect(late.classifiedWindows).toBe(8 + 2); // beeline 10-17 (new); kcell and KZ-ALA 18
+    // The spool shows what the silence was: the dark incident becomes whitelist-only (same id), closed.
     expect(late.events.map((e) => [e.type, e.incident.network, e.incident.kind, e.incident.status])).toEqual([
-      ["opened", "beeline", "whitelist_only", "closed"],
+      ["revised", "beeline", "whitelist_only", "closed"],
       ["closed", "beeline", "whitelist_only", "closed"],
     ]);
     expect(late.events[0]?.incident.startedAt).toBe(new Date(T0 + 10 * WINDOW_MS + 30_000 + 4 * 1000).toISOString());

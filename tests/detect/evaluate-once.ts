@@ -3,6 +3,7 @@
 // IncrementalEvaluator (src/detect/incremental.ts), which must give the same findings while classifying
 // only the windows whose data changed; tests/detect/incremental.test.ts holds it to that.
 import { classifyWindow, type WindowVerdict } from "../../src/detect/classify.js";
+import { networkActivityOf } from "../../src/detect/dark.js";
 import { findingsOf, type NetworkSeries } from "../../src/detect/findings.js";
 import { NO_CARRY, type Carry } from "../../src/detect/runs.js";
 import type { EvaluateInput, EvaluateResult } from "../../src/detect/types.js";
@@ -29,5 +30,5 @@ export function evaluate(input: EvaluateInput & { controlBaseline?: import("../.
     }
     networks.set(key, { region: first.region, network: first.network, verdicts });
   }
-  return findingsOf({ networks, activity: index, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
+  return findingsOf({ networks, activity: { ...index, byNetwork: networkActivityOf(index) }, seeds: input.seeds, regions: input.regions, seen: input.seen, from, now, config });
 }

@@ -191,12 +191,12 @@ describe("cases that must stay quiet", () => {
     expect(findings).toEqual([]);
   });
 
-  it("warm-up: a shutdown before warmupWindows windows of history gives only 'insufficient'", () => {
+  it("warm-up (prior 'none'): a shutdown before warmupWindows windows of history gives only 'insufficient'", () => {
     const rows = series({
       region: REGION, network: NET, probes: ["p1", "p2"], targets: TARGETS, from: 0, to: 12,
       outcome: ({ window }) => (window >= 4 ? { ok: false, blocking: "tcp" } : normal()),
     });
-    const { findings, latest } = run({ rows, historyWindows: 4, fromWindow: 0, toWindow: 12 });
+    const { findings, latest } = run({ rows, historyWindows: 4, fromWindow: 0, toWindow: 12, config: config({ prior: "none" }) });
     expect(findings).toEqual([]);
     expect(latest.get(`${REGION}|${NET}`)).toMatchObject({ status: "insufficient", reason: "warm_up" });
   });

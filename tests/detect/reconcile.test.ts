@@ -4,7 +4,7 @@ import { buildIncident, incidentId } from "../../src/detect/build.js";
 import type { Bounds } from "../../src/detect/bounds.js";
 import type { Finding } from "../../src/detect/types.js";
 import type { IncidentKind } from "../../src/detect/incident.js";
-import { reconcile } from "../../src/detect/reconcile.js";
+import { WITHDRAWN, reconcile } from "../../src/detect/reconcile.js";
 
 const T = Date.UTC(2026, 0, 5, 18, 0);
 const MIN = 60_000;
@@ -118,5 +118,37 @@ describe("reconcile: withdrawing what late data no longer supports", () => {
     expect(withdrawn.status).toBe("closed");
     expect(withdrawn.revisions.at(-1)?.reason).toContain(`show full_shutdown on network kcell-mobile (incident ${existingShutdown.id})`);
     expect(events.filter((e) => e.incident.id === dark.id).map((e) => e.type)).toEqual(["revised", "closed"]);
+  });
+
+  it("a withdrawn dark incident is never reopened under its id: the darkness coming back is a new incident that can close", () => {
+    // Pass 1: the region goes silent at T + 10 min: a dark incident is published.
+    const darkAt = T + 10 * MIN;
+    const first = reconcile({ built: [{ finding: finding("dark"), bounds: bounds(darkAt), measurementIds: [] }], existing: [], from, now });
+    const dark = first.save[0]!;
+    // Pass 2: spooled measurements arrive and cover the silence: withdrawn.
+    const p2 = reconcile({ built: [], existing: [dark], from, now: new Date(now.getTime() + 5 * MIN) });
+    const withdrawn = p2.save[0]!;
+    expect(withdrawn).toMatchObject({ id: dark.id, status: "closed" });
+    // Pass 3: the region is silent again from the same moment (the spool was partial): the same region,
+    // kind and start. Before the fix this matched the withdrawn incident and reopened it (status open,
+    // endedAt null) under its id; withdraw() then refused a second withdrawal and it never closed.
+    const p3 = reconcile({ built: [{ finding: finding("dark"), bounds: bounds(darkAt), measurementIds: [] }], existing: [withdrawn], from, now: new Date(now.getTime() + 10 * MIN) });
+    expect(p3.events.map((e) => e.type)).toEqual(["opened"]);
+    const again = p3.save[0]!;
+    expect(again.id).not.toBe(dark.id);
+    expect(again.id.startsWith(dark.id)).toBe(true);
+    expect(p3.save.some((i) => i.id === dark.id)).toBe(false);
+    // Pass 4: nothing supports it any more: the new one is withdrawn too, and both stay closed.
+    const p4 = reconcile({ built: [], existing: [withdrawn, again], from, now: new Date(now.getTime() + 15 * MIN) });
+    expect(p4.save.map((i) => [i.id, i.status])).toEqual([[again.id, "closed"]]);
+    expect(p4.save[0]?.endedAt).not.toBeNull();
+  });
+
+  it("an incident an older version left open after withdrawing it is closed, even before the horizon", () => {
+    const dark = buildIncident({ finding: finding("dark"), bounds: bounds(from - 30 * MIN), measurementIds: [] });
+    const stuck = { ...dark, revisions: [{ at: iso(T), field: "status", from: "open", to: "closed", reason: WITHDRAWN }] };
+    const { save, events } = reconcile({ built: [], existing: [stuck], from, now });
+    expect(events.map((e) => e.type)).toEqual(["revised", "closed"]);
+    expect(save[0]).toMatchObject({ id: dark.id, status: "closed", endedAt: now.toISOString() });
   });
 });
