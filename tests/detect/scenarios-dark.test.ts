@@ -258,5 +258,5 @@ describe.each([
     check(l, all[0]!, { scenario: "week-long whitelist-only", kind: "whitelist_only", network: "kcell-mobile", confidence: "suspected", onset, restored });
     const closedAt = l.events.find((e) => e.event.type === "closed")?.at ?? 0;
     expect(closedAt - restored).toBeLessThanOrEqual((l.config.closeAfter + 1) * U);
-  }, 300_000);
+  }, 900_000); // a simulated week of passes: minutes on a loaded 2-core machine
 });
