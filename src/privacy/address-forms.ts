@@ -35,8 +35,8 @@ function ipv6Groups(text: string): number[] | null {
  * address ("::ffff:198.18.77.77", what a dual-stack listener reports) is its IPv4 address. Null if not an IP.
  */
 export function parseAddress(raw: string): ParsedAddress | null {
-  let a = raw.trim();
-  if (a.startsWith("[") && a.endsWith("]")) a = a.slice(1, -1);
+  // "[2001:db8::1]:443", "198.18.77.77:48666" (proxy headers carry ports) -> the address alone.
+  let a = raw.trim().replace(/^\[([^\]]+)\](?::\d+)?$/, "$1").replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1");
   const zone = a.indexOf("%");
   if (zone >= 0) a = a.slice(0, zone);
   const family = isIP(a);

@@ -1,6 +1,7 @@
 // Turns a configured probe into what the worker needs: its identity in Measurements and its checker
 // settings (the region's own resolver, the trusted control resolver, bogon exceptions, fingerprints).
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
+import { identityOf } from "../registry/probe-registry.js";
 import type { ProbeIdentity } from "./run-checks.js";
 import type { CheckerSettings } from "./target-checker.js";
 
@@ -13,14 +14,9 @@ export function findProbe(config: KeepWatchConfig, probeId: string, region?: str
   return probe;
 }
 
+/** The worker measures as the registry says this probe is (role, region, network from the config). */
 export function probeIdentity(config: KeepWatchConfig, probe: ProbeConfig): ProbeIdentity {
-  const network = config.networks.find((n) => n.id === probe.network);
-  return {
-    probeId: probe.id,
-    role: probe.role,
-    region: probe.region,
-    network: { id: probe.network, asn: network?.asn ?? null, kind: network?.kind ?? "unknown" },
-  };
+  return identityOf(config, probe);
 }
 
 export function checkerSettings(config: KeepWatchConfig, probe: ProbeConfig): CheckerSettings {

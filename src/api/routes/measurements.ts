@@ -9,9 +9,22 @@ import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter } from "../router.js";
 import { errorResponses, errorSchema, uploadBodySchema, uploadResponseSchema } from "../schemas.js";
+import { addressFormsRegex, isAnonymousAddress, parseAddress } from "../../privacy/address-forms.js";
+import { ProbeRegistry, RegistryError, type RegisteredProbe } from "../../registry/probe-registry.js";
+import { uploaderAddresses } from "../client-address.js";
 import { checkUpload } from "../upload.js";
 
 const MAX_ITEMS = 10_000;
+
+/** The configured probe a valid token speaks for; 403 when the configuration no longer has it. */
+function registeredProbe(registry: ProbeRegistry, token: ProbeToken): RegisteredProbe {
+  try {
+    return registry.forToken(token);
+  } catch (err) {
+    if (err instanceof RegistryError) throw new ApiError(403, "forbidden", err.message);
+    throw err;
+  }
+}
 
 export function measurementsRoutes(deps: ResolvedDeps) {
   const app = newRouter<{ Variables: { probeToken: ProbeToken } }>();
@@ -40,6 +53,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       responses: {
         202: { description: "Accepted items queued", content: { "application/json": { schema: uploadResponseSchema } } },
         401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
+        403: { description: "The token's probe is not (or no longer) in the server's configuration", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
         503: { description: "Queue unavailable; retry later", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
@@ -52,7 +66,16 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       if (items.length > MAX_ITEMS) {
         throw new ApiError(413, "payload_too_large", `more than ${MAX_ITEMS} measurements in one batch`);
       }
-      const verdict = checkUpload(items, token);
+      const probe = registeredProbe(deps.registry, token);
+      // The address is used for this request only: turned into a scrub pattern, never stored or logged.
+      const addresses = uploaderAddresses(c, deps.config.server.trustProxy)
+        .filter((a) => { const p = parseAddress(a); return p !== null && !isAnonymousAddress(p); });
+      const verdict = checkUpload(items, {
+        probe,
+        receivedAt: deps.clock(),
+        maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
+        uploader: addressFormsRegex(addresses),
+      });
       if (verdict.accepted.length > 0) {
         try {
           await deps.enqueueResults(verdict.accepted);
