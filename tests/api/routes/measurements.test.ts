@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/api/auth.js";
 import { createRedisConnection, waitUntilReady } from "../../../src/queue/connection.js";
 import { ResultsProducer } from "../../../src/queue/results-producer.js";
+import type { Measurement } from "../../../src/measurement.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { startTestRedis } from "../../helpers/redis.js";
 import { ago, createHarness, NOW, testConfig, type Harness } from "../harness.js";
@@ -254,5 +255,47 @@ describe("POST /api/v1/measurements as a forger would", () => {
     }
     // The target's own address stays: it is the evidence.
     expect(stored).toContain("198.18.0.10");
+  });
+});
+
+describe("POST /api/v1/measurements behind a proxy (server.trustProxy)", () => {
+  const echoing = () => {
+    const m = mine({ url: "http://blocked.test/" });
+    m.verdict.failure = "blocked for 198.18.66.66 via 198.18.55.55";
+    m.check.dns[0]!.cnameChain = ["host-198-18-66-66.isp.example"];
+    return m;
+  };
+  const post = (h: Harness, m: Measurement) => h.app.request("/api/v1/measurements", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}`, "X-Forwarded-For": "198.18.66.66, 198.18.44.44" },
+    body: JSON.stringify({ measurements: [m] }),
+  }, { incoming: { socket: { remoteAddress: "::ffff:198.18.55.55" } } });
+
+  it("off (default): the socket's peer is the uploader, the header is not believed", async () => {
+    const h = await createHarness();
+    try {
+      await withToken(h);
+      const m = echoing();
+      m.check.dns[0]!.addresses = ["198.18.66.66"]; // kept as evidence: nothing says it is the uploader's
+      expect((await post(h, m)).status).toBe(202);
+      const stored = await h.store.getMeasurement(m.id);
+      expect(stored?.verdict.failure).toBe("blocked for 198.18.66.66 via [scrubbed]");
+      expect(stored?.check.dns[0]?.cnameChain).toEqual(["host-198-18-66-66.isp.example"]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("on: every address the proxy reports is scrubbed in every form, the proxy's own too", async () => {
+    const h = await createHarness({}, testConfig({ server: { trustProxy: true } }));
+    try {
+      await withToken(h);
+      const m = echoing();
+      expect((await post(h, m)).status).toBe(202);
+      const stored = JSON.stringify(await h.store.getMeasurement(m.id));
+      for (const form of ["198.18.66.66", "198-18-66-66", "198.18.55.55"]) expect(stored).not.toContain(form);
+    } finally {
+      await h.close();
+    }
   });
 });
