@@ -1,7 +1,8 @@
 // The connection under one HTTP exchange: TCP (and TLS) to an address our caller already resolved, never one
 // undici would look up itself, so DNS and HTTP are judged separately. The URL's host still goes into the Host
 // header (undici takes it from the origin) and into SNI (set here). Handshakes are timed as they happen.
-// Shared by http.ts and throughput.ts. A connection another prober already opened (and measured) to the same
+// Used by throughput.ts (http.ts makes its own connections, as the tcp and tls probers do, and uses urlPort
+// from here). A connection another prober already opened (and measured) to the same
 // address can be handed in: the exchange then runs over it instead of opening its own (OONI LTE does the
 // same: one connection per address, the chosen one fetches the page).
 import net from "node:net";

@@ -9,10 +9,10 @@
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
-import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from "node:tls";
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import { toAsciiHostname } from "./idn.js";
 import { checkEndpoint, openTcp, type HeldConnection } from "./tcp.js";
-import { secureContextFor } from "./tls-context.js";
+import { secureContextFor, type CaOption } from "./tls-context.js";
 import { leafOnlyIdentityCheck } from "./tls-identity.js";
 import type { Endpoint, ProbeOptions, Prober, TcpResult, TlsFailure, TlsResult } from "./types.js";
 
@@ -25,7 +25,7 @@ export interface TlsOptions extends ProbeOptions {
   /** ALPN protocols offered; default ["h2", "http/1.1"]. */
   alpn?: string[];
   /** Trusted CA certificates (PEM). Replaces the built-in root store, like curl --cacert. */
-  ca?: string | string[];
+  ca?: CaOption;
 }
 
 export interface TlsHandshakeOptions extends TlsOptions {
@@ -102,12 +102,13 @@ export async function handshakeTls(target: TlsTarget, options: TlsHandshakeOptio
 
   return new Promise<TlsHandshake>((resolve) => {
     let settled = false;
-    const socket: TLSSocket = tlsConnect({
+    const socket: TLSSocket = tlsConnect(<ConnectionOptions & { requestOCSP: boolean }>{
       socket: opened.socket,
       // SNI must not carry an IP literal (RFC 6066 §3); the certificate is still checked against it.
       servername: isIP(serverName) === 0 ? serverName : undefined,
       ALPNProtocols: options.alpn ?? ["h2", "http/1.1"],
       secureContext: secureContextFor(options.ca),
+      requestOCSP: true, // Chrome's ClientHello carries status_request (tls.connect passes it on; @types lacks it)
       rejectUnauthorized: false,
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(serverName, cert),
     });

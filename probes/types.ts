@@ -31,14 +31,23 @@ export const HTTP_FAILURES = [
   "http_too_many_redirects",
 ] as const;
 
+/**
+ * What ended a fetch (an HTTP result and each of its hops): the failing layer's own name, the same whether it
+ * happened on the first connection or on a redirect hop (a hop's host is resolved, connected and shaken hands
+ * with like the first one's).
+ */
+export const FETCH_FAILURES = [...DNS_FAILURES, ...TCP_FAILURES, ...TLS_FAILURES, ...HTTP_FAILURES] as const;
+
 export const dnsFailureSchema = z.enum(DNS_FAILURES);
 export const tcpFailureSchema = z.enum(TCP_FAILURES);
 export const tlsFailureSchema = z.enum(TLS_FAILURES);
 export const httpFailureSchema = z.enum(HTTP_FAILURES);
+export const fetchFailureSchema = z.enum(FETCH_FAILURES);
 export type DnsFailure = z.infer<typeof dnsFailureSchema>;
 export type TcpFailure = z.infer<typeof tcpFailureSchema>;
 export type TlsFailure = z.infer<typeof tlsFailureSchema>;
 export type HttpFailure = z.infer<typeof httpFailureSchema>;
+export type FetchFailure = z.infer<typeof fetchFailureSchema>;
 
 export const dnsAnswerSchema = z.object({
   name: z.string(),
@@ -124,7 +133,7 @@ export const httpHopSchema = z.object({
   bodySha256: z.string().nullable(),
   bodyTruncated: z.boolean(),
   title: z.string().nullable(),
-  failure: httpFailureSchema.nullable(),
+  failure: fetchFailureSchema.nullable(),
   phases: httpPhasesSchema,
 });
 export type HttpHop = z.infer<typeof httpHopSchema>;
@@ -134,7 +143,7 @@ export const httpResultSchema = z.object({
   finalUrl: z.string(),
   hops: z.array(httpHopSchema),
   status: z.number().int().nullable(),
-  failure: httpFailureSchema.nullable(),
+  failure: fetchFailureSchema.nullable(),
   blockPage: blockPageMatchSchema.nullable(),
   time: z.number().nonnegative(),
 });
@@ -149,7 +158,7 @@ export const throughputResultSchema = z.object({
   firstByte: z.number().nonnegative().nullable(),
   /** Which cap ended the download early, if any. */
   capped: z.enum(["bytes", "time"]).nullable(),
-  failure: z.union([tcpFailureSchema, tlsFailureSchema, httpFailureSchema, dnsFailureSchema]).nullable(),
+  failure: fetchFailureSchema.nullable(),
 });
 export type ThroughputResult = z.infer<typeof throughputResultSchema>;
 

@@ -11,16 +11,22 @@
 // a cleartext page differs. Without a control observation a TCP/TLS/HTTP failure keeps its layer as
 // `blocking` but `determined: false`: the detector then compares with the control vantage before anyone
 // calls it blocking.
+//
+// One deadline, `timeoutSeconds` from the start, bounds the whole check: DNS, connections, the GET and every
+// redirect hop share it. A redirect hop's host is resolved like the first (web-dns.ts), so a hop failure has
+// the same name and layer as on the first connection.
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
+import { startDeadline } from "./deadline.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
 import { connectTcp, type HeldConnection } from "./tcp.js";
 import { handshakeTls } from "./tls.js";
 import type { Blocking, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
+import { connectable, controlSaysNoSuchName, hopDnsVerdict, hopResolver, type HopDns } from "./web-dns.js";
 
 /** What the control vantage saw of the same URL (e.g. its latest measurement), used as OONI uses its TH. */
 export interface ControlObservation {
@@ -62,6 +68,8 @@ interface Layers {
   tls: TlsResult[];
   http: HttpResult | null;
   https: boolean;
+  /** Redirect hops' hosts as resolved (in order); the last one is the hop whose DNS failed, if one did. */
+  hopDns?: HopDns[];
 }
 
 /** True when our DNS answer disagrees with the control's and no TLS handshake vouches for our addresses. */
@@ -79,8 +87,21 @@ function dnsInconsistent(l: Layers): boolean {
     const validated = l.tls.some((t) => t.failure === null && cmp.probeOnly.includes(t.address));
     if (validated) return false;
   }
-  // The control failing while we resolved is not evidence against us.
-  return cmp.reason !== "control_failed";
+  if (cmp.reason === "control_failed") {
+    // Ghost DNS (OONI QA ghostDNSBlocking*): the name is gone for the control, yet our resolver has an address
+    // for it (a censor's block-page server). Only a valid certificate for the name speaks for our answer.
+    // A control that merely failed (timeout, SERVFAIL) is no evidence against us.
+    return controlSaysNoSuchName(l.controlDns) && !l.tls.some((t) => t.failure === null);
+  }
+  return true;
+}
+
+/** The blocking layer a failure name belongs to. */
+function layerOf(failure: string): Exclude<Blocking, null> {
+  if (failure.startsWith("dns_")) return "dns";
+  if (failure.startsWith("tcp_")) return "tcp";
+  if (failure.startsWith("tls_")) return "tls";
+  return "http-failure";
 }
 
 function verdict(accessible: boolean, blocking: Blocking, failure: string | null, determined: boolean): Verdict {
@@ -111,7 +132,14 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
     if (controlDown) return verdict(false, null, failure, true);
     return verdict(false, layer, failure, control !== undefined);
   };
-  if (http && http.failure !== null) return failedAt("http-failure", http.failure);
+  if (http && http.failure !== null) {
+    const layer = layerOf(http.failure);
+    if (layer === "dns" && !lied) return hopDnsVerdict(l.hopDns?.[l.hopDns.length - 1], http.failure);
+    // A redirect loop or chain past ten is how the site answers, not a failure of the path (OONI QA
+    // redirectWithMoreThanTenRedirects*: down).
+    if (http.failure === "http_too_many_redirects" && !lied) return verdict(false, null, http.failure, true);
+    return failedAt(layer, http.failure);
+  }
   if (l.https && anyTcpOk && !anyTlsOk) {
     const tlsFailure = l.tls.find((t) => t.failure !== null)?.failure ?? "tls_error";
     return failedAt("tls", tlsFailure);
@@ -124,7 +152,8 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
   if (ours?.failure === "dns_bogon" && !l.controlDns) return verdict(false, "dns", failure, true);
   if (!l.controlDns) return verdict(false, controlDown ? null : "dns", failure, controlDown);
   const cmp = compareWithControl(ours!, l.controlDns);
-  if (cmp.reason === "both_failed") return verdict(false, null, failure, true);
+  // Both failed, or both gave the same loopback/bogon answer (a misconfigured site, never connected to): down.
+  if (cmp.consistent) return verdict(false, null, failure, true);
   return dnsWith(failure);
 }
 
@@ -181,13 +210,6 @@ async function chooseConnection(targets: string[], pending: Promise<AddressMeasu
   return chosen;
 }
 
-/** Resolves `host` through `resolver` (for redirects to another host), first address or null. */
-async function firstAddress(host: string, resolver: string, options: WebCheckOptions): Promise<string | null> {
-  if (isIP(host)) return host;
-  const r = await probeDns(host, { resolver, timeoutSeconds: options.timeoutSeconds, bogons: options.bogons, signal: options.signal });
-  return r.addresses[0] ?? null;
-}
-
 export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, options) => {
   const started = performance.now();
   const parsed = new URL(url);
@@ -199,13 +221,16 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const https = parsed.protocol === "https:";
   const resolver = options.resolver ?? "system";
   const bogons = options.bogons ?? defaultBogons;
-  const dnsOpts = { timeoutSeconds: options.timeoutSeconds, bogons, signal: options.signal };
+  const limit = startDeadline(options.timeoutSeconds, options.signal);
+  const dnsOpts = { timeoutSeconds: limit.remaining(), bogons, signal: limit.signal };
 
   let dns: DnsResult[] = [];
   let controlDns: DnsResult | null = null;
   let addresses: string[];
+  let connectTo: string[];
   if (isIP(host)) {
     addresses = [host];
+    connectTo = addresses;
   } else {
     const [ours, control] = await Promise.all([
       probeDns(host, { ...dnsOpts, resolver }),
@@ -213,18 +238,25 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     ]);
     dns = [ours];
     controlDns = control;
-    // A bogon-only answer is still connected to: it may lead to a block page (ooni/probe#2327).
+    // A bogon-only answer is still connected to: it may lead to a block page (ooni/probe#2327). Not a
+    // loopback one, nor any bogon answer the control gave too (a misconfigured site: DNS already says down).
+    const sameAsControl = control !== null && ours.bogons.length === ours.addresses.length && compareWithControl(ours, control).consistent;
     addresses = ours.addresses;
+    connectTo = sameAsControl ? [] : connectable(addresses, bogons);
   }
-  const targets = pickAddresses(addresses, options.maxAddressesPerFamily ?? 2);
-  const pending = targets.map((address) => measureAddress(address, port, host, https, options));
+  const targets = pickAddresses(connectTo, options.maxAddressesPerFamily ?? 2);
+  const measureOpts = { ...options, timeoutSeconds: limit.remaining(), signal: limit.signal };
+  const pending = targets.map((address) => measureAddress(address, port, host, https, measureOpts));
   const chosen = await chooseConnection(targets, pending, https);
+  const hopDns: HopDns[] = [];
   const http = chosen === null ? null : await probeHttp({ url: parsed.href, address: chosen.address }, {
-    timeoutSeconds: options.timeoutSeconds,
-    signal: options.signal,
+    timeoutSeconds: limit.remaining(),
+    signal: limit.signal,
     ca: options.ca,
     fingerprints: options.fingerprints,
-    resolve: (h) => firstAddress(h, resolver, options),
+    resolve: hopResolver({
+      resolver, controlResolver: options.controlResolver, bogons, signal: limit.signal, remaining: limit.remaining, record: hopDns,
+    }),
     connection: chosen.connection,
   });
   const measured = await Promise.all(pending);
@@ -232,10 +264,11 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const tls = https ? measured.map((m) => m.tls).filter((t): t is TlsResult => t !== null) : [];
   const dnsBlockPage = options.fingerprints && addresses.length > 0
     ? detectBlockPage({ addresses }, options.fingerprints)?.id ?? null : null;
-  const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https };
+  const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https, hopDns };
+  limit.done();
   return {
     url,
-    dns,
+    dns: hopDns.length === 0 ? dns : [...dns, ...hopDns.map((h) => h.ours)], // the first host's answer first
     controlDns,
     tcp,
     tls,

@@ -3,10 +3,10 @@
 # System packages: redis-server (the queue backbone, started by `keepwatch serve` itself),
 # iproute2 + iptables (network-namespace tests), chromium (dashboard browser tests),
 # prometheus (promtool checks /metrics), prometheus-blackbox-exporter (the probe benchmark's peer),
-# openssl (test certificates).
+# openssl (test certificates), zstd (zstd-encoded test bodies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(redis-server iproute2 iptables chromium prometheus prometheus-blackbox-exporter openssl ca-certificates)
+pkgs=(redis-server iproute2 iptables chromium prometheus prometheus-blackbox-exporter openssl ca-certificates zstd)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,3 +19,4 @@ fi
 # The packaged redis-server service is not needed: KeepWatch starts its own.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
 npm ci --no-audit --no-fund
+npm run build

@@ -63,13 +63,13 @@ program
     await runWorker(opts);
   });
 
-program
+const agent = program
   .command("agent")
   .description("volunteer probe: measure on a schedule, spool to disk, upload to a KeepWatch server")
-  .requiredOption("--server <url>", "KeepWatch server base URL")
-  .requiredOption("--probe <id>", "probe id the token was issued for")
-  .requiredOption("--region <id>", "region id")
-  .requiredOption("--network <id>", "network id")
+  .option("--server <url>", "KeepWatch server base URL (required to measure)")
+  .option("--probe <id>", "probe id the token was issued for (required to measure)")
+  .option("--region <id>", "region id (required to measure)")
+  .option("--network <id>", "network id (required to measure)")
   .option("--network-kind <kind>", "mobile | fixed | unknown", "unknown")
   .option("--asn <asn>", "network ASN")
   .option("--token-file <file>", "file holding the probe token (or set KEEPWATCH_PROBE_TOKEN)")
@@ -86,6 +86,21 @@ program
   .action(async (opts) => {
     const { runAgent } = await import("./cli/agent.js");
     process.exitCode = await runAgent(opts);
+  });
+agent
+  .command("spool")
+  .description("show the agent's spool (--spool DIR): pending measurements, quarantined items with reasons, last upload error")
+  .option("--json", "print one JSON object")
+  .action(async (_opts, cmd: Command) => {
+    const { runSpoolStatus } = await import("./cli/agent.js");
+    process.exitCode = runSpoolStatus(cmd.optsWithGlobals());
+  });
+agent
+  .command("requeue")
+  .description("put quarantined measurements back in the upload path (--spool DIR)")
+  .action(async (_opts, cmd: Command) => {
+    const { runSpoolRequeue } = await import("./cli/agent.js");
+    process.exitCode = runSpoolRequeue(cmd.optsWithGlobals());
   });
 
 const token = program.command("token").description("probe and admin tokens");
@@ -108,4 +123,9 @@ token
     await runTokenHash();
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const { reportCliError } = await import("./cli/cli-error.js");
+  process.exitCode = reportCliError(e);
+}

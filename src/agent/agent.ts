@@ -20,9 +20,18 @@ export interface AgentOptions {
   log: Logger;
 }
 
+/** Backoff between upload retries when the server cannot take the spool (doubles, capped). */
+const RETRY_MIN_SECONDS = 30;
+const RETRY_MAX_SECONDS = 30 * 60;
+
 export class Agent {
   private task: ScheduledTask | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  /** Uploads run one at a time: a round's flush and a retry timer's flush never race over the spool. */
+  private flushing: Promise<UploadReport> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelaySeconds = RETRY_MIN_SECONDS;
+  private stopped = false;
 
   constructor(private readonly o: AgentOptions) {}
 
@@ -34,24 +43,54 @@ export class Agent {
     return { measured: measurements.length, upload };
   }
 
-  async flush(): Promise<UploadReport> {
+  flush(): Promise<UploadReport> {
+    this.flushing ??= this.uploadOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async uploadOnce(): Promise<UploadReport> {
     const report = await uploadSpool(this.o.spool, this.o.upload);
+    if (report.quarantined > 0) {
+      this.o.log.warn({ quarantined: report.quarantined }, "the server refused some measurements as invalid; they are in the spool's quarantine (keepwatch agent spool)");
+    }
     if (report.stoppedBecause) {
-      this.o.log.warn({ pending: report.segmentsLeft, reason: report.stoppedBecause }, "upload postponed; measurements stay spooled");
-    } else if (report.uploaded > 0) {
-      this.o.log.info({ uploaded: report.uploaded, rejected: report.rejected }, "uploaded spooled measurements");
+      this.scheduleRetry(report.retryAfterSeconds);
+      this.o.log.warn({ pendingSegments: report.segmentsLeft, reason: report.stoppedBecause, retryInSeconds: this.retryDelaySeconds }, "upload postponed; measurements stay spooled");
+    } else {
+      this.retryDelaySeconds = RETRY_MIN_SECONDS;
+      if (report.uploaded > 0) this.o.log.info({ uploaded: report.uploaded }, "uploaded spooled measurements");
     }
     return report;
+  }
+
+  /** Retries the upload between rounds, so a spool drains soon after the server is reachable again. */
+  private scheduleRetry(retryAfterSeconds: number | null): void {
+    if (this.stopped || this.task === null) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const delay = Math.max(this.retryDelaySeconds, retryAfterSeconds ?? 0);
+    this.retryDelaySeconds = Math.min(RETRY_MAX_SECONDS, this.retryDelaySeconds * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
+    }, delay * 1000);
+    this.retryTimer.unref();
   }
 
   start(): void {
     this.task = schedule(this.o.cron, () => {
       this.running = this.round().catch((e: unknown) => this.o.log.error({ err: e }, "agent round failed"));
     }, { noOverlap: true });
+    // Whatever an earlier run left in the spool goes out now, not at the first round.
+    void this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.task?.destroy();
     await this.running;
+    await this.flushing;
   }
 }

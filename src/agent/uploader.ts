@@ -1,15 +1,23 @@
-// Uploads spooled segments to the server's batch endpoint with the probe's bearer token. Network or
-// server trouble leaves the segment in the spool for the next try; a definite refusal of the whole
-// batch (400/401/403/413) quarantines it so one bad segment cannot block the rest forever.
+// Uploads spooled segments to the server's batch endpoint with the probe's bearer token.
+//
+// Only a verdict of the KeepWatch server on the data itself takes anything out of the upload path: the items a
+// 202 lists as rejected, or the single item a KeepWatch 400/422 refuses, go to quarantine one by one with the
+// server's reason. Everything else — no network, a captive portal's 200 or 403 page, 401 (a token the operator
+// has yet to issue or fix), 408, 429, 5xx — keeps the segment for a later try. A 413 or a whole-batch 400 splits
+// the segment in two, so one bad item cannot hold back the rest.
 import { request } from "undici";
+import type { Measurement } from "../measurement.js";
 import type { Spool } from "./spool.js";
 
 export interface UploadReport {
   uploaded: number;
-  rejected: number;
+  /** Items the server judged invalid, now in quarantine with its reason. */
+  quarantined: number;
   segmentsLeft: number;
-  /** Why uploading stopped early, if it did (e.g. "server unreachable"). */
+  /** Why uploading stopped early, if it did (e.g. "server unreachable"); null when the spool is empty. */
   stoppedBecause: string | null;
+  /** The server's Retry-After, in seconds, when it gave one. */
+  retryAfterSeconds: number | null;
 }
 
 export interface UploaderOptions {
@@ -18,51 +26,123 @@ export interface UploaderOptions {
   timeoutSeconds?: number;
 }
 
-interface UploadResponse {
-  accepted: number;
-  rejected?: { index: number; error: string }[];
+type Answer =
+  | { kind: "taken"; accepted: number; rejected: { index: number; error: string }[] }
+  | { kind: "refused"; message: string }
+  | { kind: "split"; why: string }
+  | { kind: "later"; why: string; retryAfterSeconds: number | null };
+
+function keepWatchError(body: string): string | null {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    const e = parsed.error;
+    return e && typeof e.code === "string" && typeof e.message === "string" ? `${e.code}: ${e.message}` : null;
+  } catch {
+    return null;
+  }
+}
+
+function uploadAnswer(body: string, sent: number): { accepted: number; rejected: { index: number; error: string }[] } | null {
+  try {
+    const parsed = JSON.parse(body) as { accepted?: unknown; rejected?: unknown };
+    if (typeof parsed.accepted !== "number" || !Array.isArray(parsed.rejected)) return null;
+    const rejected = parsed.rejected.filter(
+      (r): r is { index: number; error: string } =>
+        typeof r === "object" && r !== null && Number.isInteger((r as { index: unknown }).index) && typeof (r as { error: unknown }).error === "string",
+    );
+    // An answer that does not account for every item sent is not one we can act on item by item.
+    if (rejected.length !== parsed.rejected.length || parsed.accepted + rejected.length !== sent) return null;
+    if (rejected.some((r) => r.index < 0 || r.index >= sent)) return null;
+    return { accepted: parsed.accepted, rejected };
+  } catch {
+    return null;
+  }
+}
+
+function retryAfter(header: string | string[] | undefined): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.round((at - Date.now()) / 1000));
+}
+
+async function post(endpoint: string, items: Measurement[], opts: UploaderOptions): Promise<Answer> {
+  const timeout = (opts.timeoutSeconds ?? 30) * 1000;
+  let status: number;
+  let body: string;
+  let headers: Record<string, string | string[] | undefined>;
+  try {
+    const res = await request(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${opts.token}` },
+      body: JSON.stringify({ measurements: items }),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    status = res.statusCode;
+    headers = res.headers;
+    body = await res.body.text();
+  } catch (e) {
+    return { kind: "later", why: `server unreachable: ${(e as Error).message}`, retryAfterSeconds: null };
+  }
+  const ours = keepWatchError(body);
+  if (status === 200 || status === 202) {
+    const answer = uploadAnswer(body, items.length);
+    if (answer) return { kind: "taken", ...answer };
+    return { kind: "later", why: `server answered ${status} with something that is not a KeepWatch upload answer (captive portal or proxy?)`, retryAfterSeconds: null };
+  }
+  if (status === 413) return { kind: "split", why: ours ?? "413 payload too large" };
+  if ((status === 400 || status === 422) && ours) {
+    return items.length > 1 ? { kind: "split", why: ours } : { kind: "refused", message: ours };
+  }
+  const what = ours ? `server refused the upload (${status} ${ours})` : `server answered ${status}`;
+  return { kind: "later", why: status === 401 ? `token refused (401): ${what}` : what, retryAfterSeconds: retryAfter(headers["retry-after"]) };
 }
 
 export async function uploadSpool(spool: Spool, opts: UploaderOptions): Promise<UploadReport> {
   const endpoint = new URL("/api/v1/measurements", opts.serverUrl).toString();
-  const timeout = (opts.timeoutSeconds ?? 30) * 1000;
   let uploaded = 0;
-  let rejected = 0;
-  for (const name of spool.segments()) {
-    const segment = spool.read(name);
-    if (segment.measurements.length === 0) {
-      spool.quarantine(name);
-      continue;
-    }
-    let status: number;
-    let body: string;
-    try {
-      const res = await request(endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${opts.token}` },
-        body: JSON.stringify({ measurements: segment.measurements }),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-      status = res.statusCode;
-      body = await res.body.text();
-    } catch (e) {
-      return { uploaded, rejected, segmentsLeft: spool.segments().length, stoppedBecause: `server unreachable: ${(e as Error).message}` };
-    }
-    if (status === 202 || status === 200) {
-      const parsed = JSON.parse(body) as UploadResponse;
-      uploaded += parsed.accepted;
-      rejected += parsed.rejected?.length ?? 0;
-      spool.done(name);
-    } else if ([400, 401, 403, 413, 422].includes(status)) {
-      rejected += segment.measurements.length;
-      spool.quarantine(name);
-      if (status === 401 || status === 403) {
-        return { uploaded, rejected, segmentsLeft: spool.segments().length, stoppedBecause: `token refused (${status})` };
+  let quarantined = 0;
+  const report = (stoppedBecause: string | null, retryAfterSeconds: number | null = null): UploadReport => {
+    const segmentsLeft = spool.segments().length;
+    spool.recordAttempt(stoppedBecause, stoppedBecause === null);
+    return { uploaded, quarantined, segmentsLeft, stoppedBecause, retryAfterSeconds };
+  };
+  // Splitting adds newer segments; re-list until a pass makes no progress.
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const name of spool.segments()) {
+      const segment = spool.read(name);
+      const unreadable = segment.unreadable.map((line) => ({ reason: "unreadable spool line (torn write?)", item: line }));
+      if (segment.measurements.length === 0) {
+        spool.settle(name, [], unreadable);
+        quarantined += unreadable.length;
+        continue;
       }
-    } else {
-      return { uploaded, rejected, segmentsLeft: spool.segments().length, stoppedBecause: `server answered ${status}` };
+      const answer = await post(endpoint, segment.measurements, opts);
+      if (answer.kind === "later") return report(answer.why, answer.retryAfterSeconds);
+      progress = true;
+      if (answer.kind === "taken") {
+        const bad = new Map(answer.rejected.map((r) => [r.index, r.error]));
+        const refused = segment.measurements.flatMap((m, i) => (bad.has(i) ? [{ reason: `server: ${bad.get(i)!}`, item: m as unknown }] : []));
+        spool.settle(name, [], [...unreadable, ...refused]);
+        uploaded += answer.accepted;
+        quarantined += refused.length + unreadable.length;
+      } else if (answer.kind === "refused") {
+        spool.settle(name, [], [...unreadable, { reason: `server: ${answer.message}`, item: segment.measurements[0] }]);
+        quarantined += 1 + unreadable.length;
+      } else if (segment.measurements.length > 1) {
+        const half = Math.ceil(segment.measurements.length / 2);
+        spool.append(segment.measurements.slice(0, half));
+        spool.settle(name, segment.measurements.slice(half), unreadable);
+        quarantined += unreadable.length;
+        break; // re-list: the halves are new segments
+      } else {
+        spool.settle(name, [], [...unreadable, { reason: `server: ${answer.why} (a single measurement)`, item: segment.measurements[0] }]);
+        quarantined += 1 + unreadable.length;
+      }
     }
   }
-  return { uploaded, rejected, segmentsLeft: 0, stoppedBecause: null };
+  return report(null);
 }

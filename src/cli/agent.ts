@@ -10,10 +10,10 @@ import { readTargetList } from "./measure.js";
 import { onShutdownSignal } from "./signals.js";
 
 export interface AgentCliOptions {
-  server: string;
-  probe: string;
-  region: string;
-  network: string;
+  server?: string;
+  probe?: string;
+  region?: string;
+  network?: string;
   networkKind: string;
   asn?: string;
   tokenFile?: string;
@@ -30,6 +30,12 @@ export interface AgentCliOptions {
 }
 
 export async function runAgent(o: AgentCliOptions): Promise<number> {
+  const missing = (["server", "probe", "region", "network"] as const).filter((k) => !o[k]);
+  if (missing.length > 0) {
+    console.error(`keepwatch agent: missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`);
+    return 2;
+  }
+  const { server, probe, region, network } = o as Required<Pick<AgentCliOptions, "server" | "probe" | "region" | "network">>;
   const log = createLogger({ name: "keepwatch-agent" });
   const token = (o.tokenFile ? readFileSync(o.tokenFile, "utf8") : process.env.KEEPWATCH_PROBE_TOKEN ?? "").trim();
   if (!token) {
@@ -43,8 +49,8 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
   }
   const targets = o.list ? readTargetList(o.list) : buildTargetsForCountry(o.country);
   const agent = new Agent({
-    who: { probeId: o.probe, role: "region", region: o.region,
-      network: { id: o.network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
+    who: { probeId: probe, role: "region", region,
+      network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
     targets,
     checker: await createTargetChecker({
       resolver: o.resolver,
@@ -54,7 +60,7 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
       timeoutSeconds: Number(o.timeout),
     }),
     spool: new Spool(o.spool),
-    upload: { serverUrl: o.server, token },
+    upload: { serverUrl: server, token },
     cron: o.cron,
     concurrency: 8,
     log,
@@ -62,10 +68,43 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
   if (o.once) {
     const r = await agent.round();
     log.info({ measured: r.measured, uploaded: r.upload.uploaded, pendingSegments: r.upload.segmentsLeft }, "agent round done");
-    return 0;
+    // Measurements that stay spooled are safe, but a script running --once must know they were not delivered.
+    return r.upload.stoppedBecause === null ? 0 : 1;
   }
   agent.start();
-  log.info({ probe: o.probe, region: o.region, targets: targets.length, cron: o.cron }, "agent running");
+  log.info({ probe, region, targets: targets.length, cron: o.cron }, "agent running");
   onShutdownSignal(log, () => agent.stop());
+  return 0;
+}
+
+/** `keepwatch agent spool`: what is waiting, what the server refused, and the last upload error. */
+export function runSpoolStatus(o: { spool: string; json?: boolean }): number {
+  const spool = new Spool(o.spool);
+  const segments = spool.segments();
+  const pending = segments.reduce((n, name) => n + spool.read(name).measurements.length, 0);
+  const quarantined = spool.quarantined();
+  const reasons = new Map<string, number>();
+  for (const q of quarantined) reasons.set(q.reason, (reasons.get(q.reason) ?? 0) + 1);
+  const status = spool.status();
+  const summary = { spool: o.spool, pending: { segments: segments.length, measurements: pending },
+    quarantined: { items: quarantined.length, reasons: Object.fromEntries(reasons) }, ...status };
+  if (o.json) {
+    console.log(JSON.stringify(summary));
+    return 0;
+  }
+  console.log(`spool:        ${o.spool}`);
+  console.log(`pending:      ${pending} measurements in ${segments.length} segments`);
+  console.log(`quarantined:  ${quarantined.length} items${quarantined.length ? " (keepwatch agent requeue puts them back)" : ""}`);
+  for (const [reason, n] of reasons) console.log(`  ${n} × ${reason}`);
+  console.log(`last attempt: ${status.lastAttemptAt ?? "never"}`);
+  console.log(`last delivered everything: ${status.lastDeliveryAt ?? "never"}`);
+  console.log(`last error:   ${status.lastError ?? "none"}`);
+  return 0;
+}
+
+/** `keepwatch agent requeue`: puts quarantined measurements back in the upload path. */
+export function runSpoolRequeue(o: { spool: string }): number {
+  const moved = new Spool(o.spool).requeue();
+  console.log(`${moved} quarantined measurements are pending again; they go out with the next upload`);
   return 0;
 }

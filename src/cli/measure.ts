@@ -7,6 +7,8 @@ import { readYamlMappingFile } from "../config/yaml-file.js";
 import { formatConfigErrors } from "../config/errors.js";
 import type { Measurement } from "../measurement.js";
 import { runChecks } from "../worker/run-checks.js";
+import { parseResolver } from "../../probes/dns.js";
+import { UsageError } from "./cli-error.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 
 export interface MeasureCliOptions {
@@ -36,6 +38,26 @@ export function readTargetList(path: string): TargetConfig[] {
     .map((l) => l.replace(/#.*/, "").trim())
     .filter(Boolean)
     .map((url) => adhocTarget(url));
+}
+
+function checkTargetUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`not a URL: "${url}" (give http:// or https:// URLs)`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new UsageError(`cannot measure "${url}": only http:// and https:// URLs are checked`);
+  }
+}
+
+function checkResolver(flag: string, value: string): void {
+  try {
+    parseResolver(value);
+  } catch {
+    throw new UsageError(`${flag} must be "system" or an IP address with an optional port (1.1.1.1, 10.0.0.53:5353, [2001:db8::53]:53), got "${value}"`);
+  }
 }
 
 function adhocTarget(url: string): TargetConfig {
@@ -81,7 +103,10 @@ export async function runMeasure(urls: string[], o: MeasureCliOptions): Promise<
   let targets: TargetConfig[];
   try {
     targets = [...urls.map(adhocTarget), ...(o.list ? readTargetList(o.list) : [])];
-    for (const t of targets) new URL(t.url);
+    for (const t of targets) checkTargetUrl(t.url);
+    for (const [flag, value] of [["--resolver", o.resolver], ["--control-resolver", o.controlResolver]] as const) {
+      if (value !== undefined && value !== "system") checkResolver(flag, value);
+    }
   } catch (e) {
     console.error((e as Error).message);
     return 2;

@@ -24,7 +24,7 @@ export async function runServe(opts: { config: string; data?: string; port?: str
     }
     if (e instanceof ConfigError) {
       console.error(e.message);
-      process.exit(1);
+      process.exit(2); // bad input, as every command reports it
     }
     throw e;
   }

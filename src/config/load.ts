@@ -2,7 +2,6 @@
 // cross-reference checks (+ the country's whitelist file). Every problem is reported, with its path, in
 // one pass; `loadConfig` throws them together as a ConfigError, `checkConfigFile` returns them.
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { configSchema, probeConfigSchema, networkConfigSchema, regionConfigSchema, targetConfigSchema, alertChannelSchema } from "./schema.js";
 import type { KeepWatchConfig } from "./schema.js";
@@ -15,8 +14,10 @@ import type { ConfigIssue } from "./errors.js";
 import { isPlainObject, normalizeRegionReferences } from "./normalize.js";
 import { DEFAULT_WHITELIST_DIR, readWhitelist, whitelistPath } from "./whitelist.js";
 import { readYamlMappingFile } from "./yaml-file.js";
+import { unknownSettingMessage } from "./suggest.js";
+import { packagePath } from "../package-root.js";
 
-export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL("../../config/default.yaml", import.meta.url));
+export const DEFAULT_CONFIG_PATH = packagePath("config", "default.yaml");
 
 export interface LoadOptions {
   /** Source of ${NAME} values; process.env when absent. */
@@ -46,7 +47,7 @@ function unknownKeys(raw: unknown, parsed: unknown, path: PropertyKey[], issues:
     raw.forEach((item: unknown, i) => unknownKeys(item, parsed[i], [...path, i], issues));
   } else if (isPlainObject(raw) && isPlainObject(parsed)) {
     for (const key of Object.keys(raw)) {
-      if (!Object.hasOwn(parsed, key)) issues.push({ path: formatPath([...path, key]), message: `unknown setting "${key}"` });
+      if (!Object.hasOwn(parsed, key)) issues.push({ path: formatPath([...path, key]), message: unknownSettingMessage(key, Object.keys(parsed)) });
       else unknownKeys(raw[key], parsed[key], [...path, key], issues);
     }
   }
@@ -95,6 +96,14 @@ function whitelistIssues(doc: Record<string, unknown>, dir: string): ConfigIssue
   return result.ok ? [] : result.errors;
 }
 
+/** A region outside the built-in table has no names to fill: say that, not "names: expected object". */
+function explainRegionNames(issue: ConfigIssue, regionIdsAsWritten: Map<number, string>): ConfigIssue {
+  const m = /^regions\[(\d+)\]\.names$/.exec(issue.path);
+  const id = m ? regionIdsAsWritten.get(Number(m[1])) : undefined;
+  if (id === undefined || !/received undefined/.test(issue.message)) return issue;
+  return { path: issue.path, message: `region "${id}" is not in KeepWatch's built-in table (Kazakhstan's regions); give its names: { kk: …, ru: …, en: … }` };
+}
+
 /** Validate an already-parsed YAML mapping. */
 export function validateConfig(raw: Record<string, unknown>, options: LoadOptions = {}): ConfigResult {
   const envIssues: ConfigIssue[] = [];
@@ -104,13 +113,13 @@ export function validateConfig(raw: Record<string, unknown>, options: LoadOption
 
   const shape = configSchema.shape;
   for (const key of Object.keys(doc)) {
-    if (!Object.hasOwn(shape, key)) issues.push({ path: formatPath([key]), message: `unknown setting "${key}"` });
+    if (!Object.hasOwn(shape, key)) issues.push({ path: formatPath([key]), message: unknownSettingMessage(key, Object.keys(shape)) });
   }
   // Section by section, so a section's unknown keys are found even when another section is invalid.
   for (const [key, schema] of Object.entries(shape) as [string, z.ZodType][]) {
     const parsed = schema.safeParse(doc[key]);
     if (parsed.success) unknownKeys(doc[key], parsed.data, [key], issues);
-    else issues.push(...issuesFromZod(parsed.error.issues.map((issue) => ({ ...issue, path: [key, ...issue.path] }))));
+    else issues.push(...issuesFromZod(parsed.error.issues.map((issue) => ({ ...issue, path: [key, ...issue.path] }))).map((issue) => explainRegionNames(issue, regionIdsAsWritten)));
   }
   issues.push(...crossCheck(buildView(doc, regionIdsAsWritten)));
   issues.push(...whitelistIssues(doc, options.whitelistDir ?? DEFAULT_WHITELIST_DIR));

@@ -2,13 +2,13 @@
 // targets that are NOT on such lists. The detector's whitelist_only verdict rests on this split, so every
 // entry carries the public report it comes from, a date, and how sure we are of the domain.
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { ConfigError, issuesFromZod, prefixIssues } from "./errors.js";
 import type { ConfigIssue } from "./errors.js";
 import { readYamlMappingFile } from "./yaml-file.js";
+import { packagePath } from "../package-root.js";
 
-export const DEFAULT_WHITELIST_DIR = fileURLToPath(new URL("../../whitelist/", import.meta.url));
+export const DEFAULT_WHITELIST_DIR = packagePath("whitelist") + "/";
 
 const webUrl = z
   .string()

@@ -12,11 +12,9 @@ import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { TargetConfig } from "../config/schema.js";
-import type { TargetCheckResult, ThreadReply, ThreadRequest } from "./check-thread.js";
-import type { CheckerSettings } from "./target-checker.js";
+import type { CheckerSettings, TargetCheckResult, ThreadReply, ThreadRequest, ThreadsOption } from "./checker-types.js";
 
-/** `threads` as configured: a count, or "auto" for one per core. */
-export type ThreadsOption = number | "auto";
+export type { ThreadsOption } from "./checker-types.js";
 
 /** How many threads to run: "auto" is one per core; a number is capped at the cores there are. */
 export function resolveThreadCount(threads: ThreadsOption | undefined, cores = availableParallelism()): number {

@@ -2,22 +2,8 @@
 // from the plain settings it was started with, then answers each { id, target } with the check's result.
 // Results are plain data (the WebCheck and throughput schemas), so they cross the thread boundary as they are.
 import { parentPort, workerData } from "node:worker_threads";
-import type { TargetConfig } from "../config/schema.js";
-import type { TargetChecker } from "./run-checks.js";
-import { createInProcessChecker, type CheckerSettings } from "./target-checker.js";
-
-export type TargetCheckResult = Awaited<ReturnType<TargetChecker>>;
-
-export interface ThreadRequest {
-  id: number;
-  target: TargetConfig;
-}
-
-export type ThreadReply =
-  | { type: "ready" }
-  | { type: "result"; id: number; result: TargetCheckResult }
-  /** Only for a checker that threw, which is a bug: network failures come back as results. */
-  | { type: "error"; id: number; error: string };
+import type { CheckerSettings, ThreadReply, ThreadRequest } from "./checker-types.js";
+import { createInProcessChecker } from "./target-checker.js";
 
 async function serve(): Promise<void> {
   const port = parentPort;

@@ -3,7 +3,7 @@
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
 import { identityOf } from "../registry/probe-registry.js";
 import type { ProbeIdentity } from "./run-checks.js";
-import type { CheckerSettings } from "./target-checker.js";
+import type { CheckerSettings } from "./checker-types.js";
 
 export function findProbe(config: KeepWatchConfig, probeId: string, region?: string): ProbeConfig {
   const probe = config.probes.find((p) => p.id === probeId);

@@ -10,22 +10,10 @@ import { checkSite } from "../../probes/web.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
-import { CheckPool, resolveThreadCount, type ThreadsOption } from "./check-pool.js";
+import { CheckPool, resolveThreadCount } from "./check-pool.js";
+import type { CheckerSettings } from "./checker-types.js";
 
-export interface CheckerSettings {
-  resolver?: string;
-  controlResolver?: string;
-  /** Paths of extra CA bundles (PEM). */
-  caFiles?: string[];
-  notBogon?: string[];
-  blockPageFiles?: string[];
-  timeoutSeconds: number;
-  throughputMaxBytes?: number;
-  /** Measure throughput on every target, not only those marked `throughput: true`. */
-  throughputAll?: boolean;
-  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
-  threads?: ThreadsOption;
-}
+export type { CheckerSettings } from "./checker-types.js";
 
 /** A TargetChecker that may own threads: close() ends them (a no-op for the in-process checker). */
 export type ClosableTargetChecker = TargetChecker & { close(): Promise<void> };

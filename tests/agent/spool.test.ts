@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Spool } from "../../src/agent/spool.js";
@@ -28,15 +28,32 @@ describe("Spool", () => {
     expect(b.pendingCount()).toBe(3);
   });
 
-  it("removes a segment only when told it was accepted, and quarantines refused ones", () => {
+  it("settles a segment: what is kept stays pending, what is refused moves to quarantine with its reason", () => {
     const dir = tempDir();
     const s = new Spool(dir);
     const n1 = s.append([fixtureMeasurement()]);
-    const n2 = s.append([fixtureMeasurement()]);
+    const keep = fixtureMeasurement();
+    const refuse = fixtureMeasurement();
+    const n2 = s.append([keep, refuse]);
     s.done(n1);
-    s.quarantine(n2);
-    expect(s.segments()).toEqual([]);
-    expect(readdirSync(join(dir, "quarantine"))).toEqual([n2]);
+    s.settle(n2, [keep], [{ reason: "server: invalid", item: refuse }]);
+    expect(s.segments()).toHaveLength(1);
+    expect(s.read(s.segments()[0]!).measurements).toEqual([keep]);
+    expect(readdirSync(join(dir, "quarantine"))).toHaveLength(1);
+    expect(s.quarantined()).toEqual([expect.objectContaining({ reason: "server: invalid", item: refuse })]);
+    expect(s.requeue()).toBe(1);
+    expect(s.pendingCount()).toBe(2);
+    expect(s.quarantined()).toEqual([]);
+  });
+
+  it("leaves no temporary files behind and keeps files private to the volunteer", () => {
+    const dir = tempDir();
+    const s = new Spool(dir);
+    const name = s.append([fixtureMeasurement()]);
+    s.recordAttempt("server answered 503", false);
+    expect(readdirSync(dir).filter((f) => f.startsWith("."))).toEqual([]);
+    expect(statSync(join(dir, name)).mode & 0o077).toBe(0);
+    expect(s.status()).toMatchObject({ lastError: "server answered 503", lastDeliveryAt: null });
   });
 
   it("skips a torn last line after a crash instead of failing the segment", () => {
@@ -46,6 +63,6 @@ describe("Spool", () => {
     appendFileSync(join(dir, name), '{"version":1,"id":"trunc');
     const seg = s.read(name);
     expect(seg.measurements).toHaveLength(1);
-    expect(seg.corrupt).toBe(1);
+    expect(seg.unreadable).toEqual(['{"version":1,"id":"trunc']);
   });
 });

@@ -38,7 +38,7 @@ describe("uploadSpool", () => {
     spool.append(batch1);
     spool.append(batch2);
     const report = await uploadSpool(spool, { serverUrl: url, token: TOKEN });
-    expect(report).toEqual({ uploaded: 3, rejected: 0, segmentsLeft: 0, stoppedBecause: null });
+    expect(report).toEqual({ uploaded: 3, quarantined: 0, segmentsLeft: 0, stoppedBecause: null, retryAfterSeconds: null });
     expect(spool.segments()).toEqual([]);
     // Stored as the server's registry says probe-47 is (kcell-mobile: AS29355, mobile), with the receive time.
     for (const m of [...batch1, ...batch2]) {
@@ -55,14 +55,19 @@ describe("uploadSpool", () => {
     expect(spool.pendingCount()).toBe(1);
   });
 
-  it("quarantines on a refused token and stops, keeping the data on disk", async () => {
+  it("keeps every segment on a refused token (401): the operator fixes the token, nothing is quarantined", async () => {
     const url = await h.listen();
     spool.append([mine()]);
     spool.append([mine()]);
     const report = await uploadSpool(spool, { serverUrl: url, token: "kwp_wrong" });
     expect(report.stoppedBecause).toMatch(/token refused \(401\)/);
-    expect(readdirSync(join(dir, "quarantine"))).toHaveLength(1);
-    expect(spool.segments()).toHaveLength(1);
+    expect(report.quarantined).toBe(0);
+    expect(spool.quarantined()).toEqual([]);
+    expect(spool.pendingCount()).toBe(2);
+    expect(spool.status().lastError).toMatch(/401/);
+    const retry = await uploadSpool(spool, { serverUrl: url, token: TOKEN });
+    expect(retry).toMatchObject({ uploaded: 2, quarantined: 0, segmentsLeft: 0, stoppedBecause: null });
+    expect(spool.status()).toMatchObject({ lastError: null });
   });
 
   it("re-uploading a segment after a lost response stores nothing twice", async () => {

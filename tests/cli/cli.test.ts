@@ -88,6 +88,22 @@ describe("keepwatch measure", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--timeout must be a positive number/);
   });
+
+  it("answers a careless user's arguments with one clear line and exit 2, never a stack trace", async () => {
+    for (const [args, message] of [
+      [["measure", "ftp://ok.test/"], /only http:\/\/ and https:\/\/ URLs/],
+      [["measure", "not a url"], /not a URL/],
+      [["measure", "--resolver", "999.1.1.1", "https://ok.test/"], /--resolver must be "system" or an IP address/],
+      [["measure", "--control-resolver", "127.0.0.1:70000", "https://ok.test/"], /--control-resolver must be/],
+      [["agent", "--probe", "p1"], /missing --server, --region, --network/],
+      [["serve", "-c", join(dir, "no-such.yaml")], /cannot open file/],
+    ] as const) {
+      const r = await keepwatch([...args]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+      expect(r.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
+    }
+  }, 180_000);
 });
 
 describe("keepwatch config check", () => {
@@ -100,6 +116,16 @@ describe("keepwatch config check", () => {
     expect(r.stderr).toContain('probes[0].region: unknown region "KZ-99"');
     expect(r.stderr).toContain('probes[0].network: unknown network "nope"');
     expect(r.stderr).toContain("schedule.cron");
+  });
+
+  it("suggests the setting a typo meant and explains a region outside the built-in table", async () => {
+    const bad = join(dir, "typos.yaml");
+    writeFileSync(bad, "regions:\n  - id: KZ-75\n  - id: UA-30\nshedule:\n  cron: '*/5 * * * *'\ndetector:\n  windowSecond: 60\n");
+    const r = await keepwatch(["config", "check", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('shedule: unknown setting "shedule" (did you mean "schedule"?)');
+    expect(r.stderr).toContain('detector.windowSecond: unknown setting "windowSecond" (did you mean "windowSeconds"?)');
+    expect(r.stderr).toMatch(/regions\[1\]\.names: region "UA-30" is not in KeepWatch's built-in table/);
   });
 });
 

@@ -1,7 +1,7 @@
 // probeHttp against real loopback servers: every failure class, redirects hop by hop, the redirect cap,
 // the body cap, the pinned address, Host/SNI (IDN punycoded), a private CA, and block pages.
 import http2 from "node:http2";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import type { CompiledFingerprint } from "../../probes/blockpage.js";
@@ -106,9 +106,9 @@ describe("probeHttp: https", () => {
     expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
   });
 
-  it("fails with http_error when the certificate is not trusted (no custom CA)", async () => {
+  it("fails with tls_cert_untrusted, as the TLS prober names it, when the certificate is not trusted", async () => {
     const r = valid(await probeHttp({ url: `https://secure.test:${secure.port}/page`, address: "127.0.0.3" }, { timeoutSeconds: 2 }));
-    expect(r.failure).toBe("http_error");
+    expect(r.failure).toBe("tls_cert_untrusted");
     expect(r.status).toBeNull();
     expect(r.hops[0]!.phases.connect).not.toBeNull(); // TCP got through; TLS is where it failed
     expect(r.hops[0]!.phases.tls).toBeNull();
@@ -157,9 +157,9 @@ describe("probeHttp: failure classes", () => {
     expect(r.hops[0]!.phases.firstByte).toBeNull();
   });
 
-  it("http_error: nothing listens at the address", async () => {
+  it("tcp_refused: nothing listens at the address (the TCP prober's name)", async () => {
     const r = valid(await probeHttp({ url: at("/page"), address: "127.0.0.4" }, { timeoutSeconds: 2 }));
-    expect(r.failure).toBe("http_error");
+    expect(r.failure).toBe("tcp_refused");
     expect(r.hops[0]!.phases.connect).toBeNull();
   });
 
@@ -373,5 +373,66 @@ describe("probeHttp: the first hop over a connection handed in", () => {
         expect(await over("/eof", alpn), String(alpn)).toMatchObject({ status: 200, failure: "http_eof" });
       }
     });
+  });
+});
+
+describe("probeHttp: a redirect hop fails with the name the first connection would get", () => {
+  /** Raw TCP servers on 127.0.0.5 that accept and then do one thing to whatever arrives (a ClientHello). */
+  const servers: net.Server[] = [];
+  const rawServer = async (onData: (s: Socket) => void): Promise<number> => {
+    const server = net.createServer((s) => {
+      s.on("error", () => undefined);
+      s.once("data", () => onData(s));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.5", () => resolve()));
+    return (server.address() as AddressInfo).port;
+  };
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+  const to = (url: string) => `/redirect?to=${encodeURIComponent(url)}`;
+  const resolveTo = (address: string) => async () => address;
+
+  it("a refused hop is tcp_refused", async () => {
+    const r = valid(await get(to("http://gone.test:9/"), { resolve: resolveTo("127.0.0.4") }));
+    expect(r.failure).toBe("tcp_refused");
+    expect(r.hops[1]).toMatchObject({ address: "127.0.0.4", failure: "tcp_refused", status: null });
+  });
+
+  it("a hop whose ClientHello is answered by a RST is tls_reset, by a FIN tls_eof", async () => {
+    const resetPort = await rawServer((s) => s.resetAndDestroy());
+    const finPort = await rawServer((s) => s.end());
+    const reset = valid(await get(to(`https://reset.test:${resetPort}/`), { resolve: resolveTo("127.0.0.5") }));
+    expect(reset.failure).toBe("tls_reset");
+    const fin = valid(await get(to(`https://fin.test:${finPort}/`), { resolve: resolveTo("127.0.0.5") }));
+    expect(fin.failure).toBe("tls_eof");
+    expect(fin.hops[1]!.phases.connect).not.toBeNull();
+  });
+
+  it("a hop with an untrusted certificate is tls_cert_untrusted", async () => {
+    const r = valid(await get(to(`https://secure.test:${secure.port}/page`), { resolve: resolveTo("127.0.0.3") }));
+    expect(r.failure).toBe("tls_cert_untrusted");
+  });
+
+  it("an NXDOMAIN-ed redirect target is dns_nxdomain, with no address", async () => {
+    const resolve = async () => ({ address: null, failure: "dns_nxdomain" as const });
+    const r = valid(await get(to(`http://nx.test:${plain.port}/page`), { resolve }));
+    expect(r.failure).toBe("dns_nxdomain");
+    expect(r.hops[1]).toMatchObject({ address: null, failure: "dns_nxdomain" });
+  });
+
+  it("one deadline bounds the whole fetch: a hop whose ClientHello is blackholed ends it as tls_timeout", async () => {
+    const blackhole = await rawServer(() => undefined); // accepts TCP, never answers TLS
+    const r = valid(await get(to(`https://black.test:${blackhole}/`), { resolve: resolveTo("127.0.0.5"), timeoutSeconds: 1 }));
+    expect(r.failure).toBe("tls_timeout");
+    expect(r.time).toBeLessThan(3); // the deadline is 1 s for all hops; without it the hop alone would wait 1 s more
+  });
+
+  it("one deadline bounds the whole fetch: a stall after redirects is http_timeout", async () => {
+    const r = valid(await get(to(at("/stall")), { timeoutSeconds: 1 }));
+    expect(r.hops.map((h) => h.status)).toEqual([302, null]);
+    expect(r.failure).toBe("http_timeout");
+    expect(r.time).toBeLessThan(3);
   });
 });

@@ -4,7 +4,9 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { classifyTlsError, handshakeTls, probeTls, type TlsOptions } from "../../probes/tls.js";
 import { tlsResultSchema } from "../../probes/types.js";
+import { chromeProfile } from "../../probes/profiles/chrome.js";
 import { makeTestPki, type LeafCert, type TestPki } from "../helpers/certs.js";
+import { parseClientHello } from "../helpers/client-hello.js";
 
 async function listen(server: Server, host = "127.0.0.1"): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -266,5 +268,36 @@ describe("probeTls", () => {
   it("rejects bad arguments", async () => {
     await expect(probeTls({ host: "site.test", port: 443, serverName: "site.test" }, trust)).rejects.toThrow(TypeError);
     await expect(probeTls({ host: "127.0.0.1", port: 443, serverName: "bad name" }, trust)).rejects.toThrow(TypeError);
+  });
+});
+
+describe("our TLS ClientHello against Chrome's", () => {
+  it("offers Chrome's ciphers, signature algorithms and ALPN in Chrome's order, and its groups that OpenSSL has", async () => {
+    const server = createTcpServer();
+    const hello = new Promise<Buffer>((resolve) => server.on("connection", (s) => {
+      s.on("error", () => undefined);
+      s.once("data", (d: Buffer) => {
+        resolve(d);
+        s.destroy();
+      });
+    }));
+    const port = await listen(server, "127.0.0.2");
+    try {
+      await handshakeTls({ host: "127.0.0.2", port, serverName: "hello.test" }, { timeoutSeconds: 2 });
+      const ours = parseClientHello(await hello);
+      const chrome = chromeProfile.clientHello;
+      const noGrease = (l: readonly string[]) => l.filter((x) => x !== "GREASE");
+      // OpenSSL signals secure renegotiation with the SCSV cipher instead of Chrome's extension.
+      expect(ours.cipherSuites.filter((c) => c !== "TLS_EMPTY_RENEGOTIATION_INFO_SCSV")).toEqual(noGrease(chrome.cipherSuites));
+      expect(ours.alpn).toEqual(chrome.alpn);
+      expect(ours.supportedVersions).toEqual(noGrease(chrome.supportedVersions));
+      expect(ours.signatureAlgorithms).toEqual(noGrease(chrome.signatureAlgorithms).filter((a) => !a.startsWith("mldsa")));
+      expect(ours.supportedGroups).toEqual(noGrease(chrome.supportedGroups).filter((g) => ours.supportedGroups.includes(g)));
+      expect(ours.supportedGroups.slice(-3)).toEqual(["X25519", "P-256", "P-384"]);
+      expect(ours.extensions).toEqual(expect.arrayContaining(["server_name", "status_request", "alpn", "extended_master_secret"]));
+      expect(ours.extensions).not.toContain("encrypt_then_mac"); // Chrome sends none
+    } finally {
+      await close(server);
+    }
   });
 });

@@ -303,3 +303,137 @@ describe("checkSite: one connection per address (OONI LTE)", () => {
     }
   });
 });
+
+describe("checkSite: the misses of issue #7", () => {
+  const loopbackIsBogon = createBogonMatcher(); // the OONI list as shipped: 127.0.0.0/8 is a bogon
+  const withControl = () => ({ ...opts(), controlResolver: control.resolver });
+  const rawServers: Server[] = [];
+  /** A TCP server on `address` that counts connections and does `onData` to what arrives (a ClientHello). */
+  const rawServer = async (address: string, onData: (s: Socket) => void) => {
+    const server = createServer((s) => {
+      accepted.count++;
+      s.on("error", () => undefined);
+      s.once("data", () => onData(s));
+    });
+    const accepted = { count: 0, port: 0 };
+    rawServers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, address, () => resolve()));
+    accepted.port = (server.address() as AddressInfo).port;
+    return accepted;
+  };
+  afterAll(() => {
+    for (const s of rawServers) s.close();
+  });
+  const redirectTo = (url: string) => `http://start.test:${plain.port}/redirect?to=${encodeURIComponent(url)}`;
+
+  it("ghost DNS over http: the control says NXDOMAIN, ours gives the censor's page — dns, though the page loaded", async () => {
+    ours.set("ghost.test", { A: ["127.0.0.4"] });
+    control.set("ghost.test", { rcode: "NXDOMAIN" });
+    const r = await checkSite(`http://ghost.test:${plain.port}/page`, withControl());
+    expect(r.http?.status).toBe(200);
+    expect(r.verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_inconsistent", determined: true });
+  });
+
+  it("ghost DNS over https where the block-page host has no :443 — dns, with the TCP failure named", async () => {
+    ours.set("ghost.test", { A: ["127.0.0.5"] }); // nothing listens there
+    control.set("ghost.test", { rcode: "NXDOMAIN" });
+    const r = await checkSite(`https://ghost.test:${site.port}/`, withControl());
+    expect(r.verdict).toEqual({ accessible: false, blocking: "dns", failure: "tcp_refused", determined: true });
+  });
+
+  it("is not ghost DNS when a valid certificate for the name vouches for our answer, nor when the control only timed out", async () => {
+    ours.set("site.test", { A: ["127.0.0.1"] });
+    control.set("site.test", { rcode: "NXDOMAIN" });
+    const https = await checkSite(`https://site.test:${site.port}/`, withControl());
+    expect(https.verdict).toMatchObject({ accessible: true, blocking: null });
+    ours.set("flaky.test", { A: ["127.0.0.4"] });
+    control.set("flaky.test", { rcode: "SERVFAIL" });
+    const servfail = await checkSite(`http://flaky.test:${plain.port}/page`, withControl());
+    expect(servfail.verdict).toMatchObject({ accessible: true, blocking: null });
+  });
+
+  it("a redirect target NXDOMAIN-ed by our resolver while the control resolves it is dns", async () => {
+    ours.set("start.test", { A: ["127.0.0.4"] });
+    control.set("start.test", { A: ["127.0.0.4"] });
+    ours.set("target.test", { rcode: "NXDOMAIN" });
+    control.set("target.test", { A: ["127.0.0.4"] });
+    const r = await checkSite(redirectTo(`http://target.test:${plain.port}/page`), withControl());
+    expect(r.verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_nxdomain", determined: true });
+    expect(r.dns.map((d) => d.query)).toEqual(["start.test", "target.test"]); // the hop's answer is reported
+    expect(r.http?.hops[1]).toMatchObject({ address: null, failure: "dns_nxdomain" });
+  });
+
+  it("a redirect target gone for the control too is down; without a control resolver it is dns, undetermined", async () => {
+    ours.set("start.test", { A: ["127.0.0.4"] });
+    control.set("start.test", { A: ["127.0.0.4"] });
+    ours.set("target.test", { rcode: "NXDOMAIN" });
+    control.set("target.test", { rcode: "NXDOMAIN" });
+    const down = await checkSite(redirectTo(`http://target.test:${plain.port}/page`), withControl());
+    expect(down.verdict).toEqual({ accessible: false, blocking: null, failure: "dns_nxdomain", determined: true });
+    const alone = await checkSite(redirectTo(`http://target.test:${plain.port}/page`), opts());
+    expect(alone.verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_nxdomain", determined: false });
+  });
+
+  it("both resolvers answer loopback (a misconfigured site): down, and nothing connects to loopback", async () => {
+    const local = await rawServer("127.0.0.1", (s) => s.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    ours.set("local.test", { A: ["127.0.0.1"] });
+    control.set("local.test", { A: ["127.0.0.1"] });
+    for (const scheme of ["http", "https"]) {
+      const r = await checkSite(`${scheme}://local.test:${local.port}/`, { ...withControl(), bogons: loopbackIsBogon });
+      expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "dns_bogon", determined: true });
+      expect(r.tcp).toEqual([]);
+      expect(r.http).toBeNull();
+    }
+    expect(local.count).toBe(0);
+  });
+
+  it("both resolvers give the same private bogon: down, not connected to", async () => {
+    ours.set("private.test", { A: ["10.1.2.3"] });
+    control.set("private.test", { A: ["10.1.2.3"] });
+    const r = await checkSite("https://private.test/", { ...withControl(), bogons: loopbackIsBogon });
+    expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "dns_bogon", determined: true });
+    expect(r.tcp).toEqual([]);
+  });
+
+  it("DNS hijacked to loopback while the control has the real address: dns, and nothing connects to loopback", async () => {
+    const local = await rawServer("127.0.0.1", (s) => s.destroy());
+    ours.set("hijack.test", { A: ["127.0.0.1"] });
+    control.set("hijack.test", { A: ["93.184.216.34"] }); // only an answer: nothing is sent there
+    const r = await checkSite(`https://hijack.test:${local.port}/`, { ...withControl(), bogons: loopbackIsBogon });
+    expect(r.verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_bogon", determined: true });
+    expect(local.count).toBe(0);
+  });
+
+  it("one deadline bounds the check: a redirect hop whose ClientHello is blackholed ends at the timeout as tls_timeout", async () => {
+    const blackhole = await rawServer("127.0.0.6", () => undefined);
+    ours.set("start.test", { A: ["127.0.0.4"] });
+    ours.set("black.test", { A: ["127.0.0.6"] });
+    const r = await checkSite(redirectTo(`https://black.test:${blackhole.port}/`), { ...opts(), timeoutSeconds: 1.5 });
+    expect(r.verdict).toEqual({ accessible: false, blocking: "tls", failure: "tls_timeout", determined: false });
+    expect(r.time).toBeLessThan(4); // 1.5 s for everything, not 1.5 s per step
+  });
+
+  it("a redirect hop fails with the first connection's names: tcp_refused, tls_reset, tls_eof, each with its layer", async () => {
+    ours.set("start.test", { A: ["127.0.0.4"] });
+    ours.set("refused.test", { A: ["127.0.0.5"] });
+    const refused = await checkSite(redirectTo("http://refused.test:9/"), opts());
+    expect(refused.verdict).toEqual({ accessible: false, blocking: "tcp", failure: "tcp_refused", determined: false });
+    const reset = await rawServer("127.0.0.6", (s) => s.resetAndDestroy());
+    const fin = await rawServer("127.0.0.6", (s) => s.end());
+    ours.set("sni.test", { A: ["127.0.0.6"] });
+    const r1 = await checkSite(redirectTo(`https://sni.test:${reset.port}/`), opts());
+    expect(r1.verdict).toMatchObject({ blocking: "tls", failure: "tls_reset" });
+    const r2 = await checkSite(redirectTo(`https://sni.test:${fin.port}/`), opts());
+    expect(r2.verdict).toMatchObject({ blocking: "tls", failure: "tls_eof" });
+  });
+});
+
+describe("checkSite: a site that redirects past ten hops", () => {
+  it("is down, as OONI's QA says, not a failure of the path", async () => {
+    ours.set("loop.test", { A: ["127.0.0.4"] });
+    control.set("loop.test", { A: ["127.0.0.4"] });
+    const r = await checkSite(`http://loop.test:${plain.port}/chain/11`, { ...opts(), controlResolver: control.resolver });
+    expect(r.http?.failure).toBe("http_too_many_redirects");
+    expect(r.verdict).toEqual({ accessible: false, blocking: null, failure: "http_too_many_redirects", determined: true });
+  });
+});

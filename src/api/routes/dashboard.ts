@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { packagePath } from "../../package-root.js";
 import { Hono } from "hono";
 import type { Context } from "hono";
 
@@ -42,7 +42,7 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
-const DEFAULT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "dashboard");
+const DEFAULT_DIR = packagePath("dashboard");
 
 export function chartJsPath(): string {
   // chart.js does not export its UMD file as a subpath, so resolve the package and step to its dist/.

@@ -1,0 +1,37 @@
+// Types shared by the site-checker builder (target-checker.ts), the thread pool (check-pool.ts) and the
+// pool's threads (check-thread.ts). They live below all three so none imports another for a type: the pool
+// starts threads with CheckerSettings and speaks ThreadRequest/ThreadReply with them.
+import type { TargetConfig } from "../config/schema.js";
+import type { TargetChecker } from "./run-checks.js";
+
+/** `threads` as configured: a count, or "auto" for one per core. */
+export type ThreadsOption = number | "auto";
+
+export interface CheckerSettings {
+  resolver?: string;
+  controlResolver?: string;
+  /** Paths of extra CA bundles (PEM). */
+  caFiles?: string[];
+  notBogon?: string[];
+  blockPageFiles?: string[];
+  timeoutSeconds: number;
+  throughputMaxBytes?: number;
+  /** Measure throughput on every target, not only those marked `throughput: true`. */
+  throughputAll?: boolean;
+  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
+  threads?: ThreadsOption;
+}
+
+/** What one target's check gives: the site check and, when asked, a throughput measurement. */
+export type TargetCheckResult = Awaited<ReturnType<TargetChecker>>;
+
+export interface ThreadRequest {
+  id: number;
+  target: TargetConfig;
+}
+
+export type ThreadReply =
+  | { type: "ready" }
+  | { type: "result"; id: number; result: TargetCheckResult }
+  /** Only for a checker that threw, which is a bug: network failures come back as results. */
+  | { type: "error"; id: number; error: string };

@@ -1,0 +1,58 @@
+// The shipped command runs compiled JavaScript (dist/, built by `npm run build`, which `npm test` runs first):
+// no TypeScript loader, and the volunteer agent never loads the server's heavy dependencies.
+import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const BUILT = existsSync("dist/src/cli.js");
+
+async function node(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, args, { timeout: 60_000, env: { PATH: process.env.PATH, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}
+
+describe.runIf(BUILT)("compiled keepwatch (dist/)", () => {
+  it("runs from bin/keepwatch.js without tsx and finds the shipped config and whitelists", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kw-compiled-"));
+    try {
+      const log = join(dir, "imports.log");
+      const check = await node(["--import", "./tests/fixtures/record-imports.mjs", "bin/keepwatch.js", "config", "check", "config/default.yaml"], { KEEPWATCH_IMPORT_LOG: log });
+      expect(check.stderr).toBe("");
+      expect(check.code).toBe(0);
+      expect(readFileSync(log, "utf8").split("\n")).not.toContain("tsx");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("loads neither BullMQ, ioredis nor better-sqlite3 for the volunteer agent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kw-compiled-"));
+    try {
+      const log = join(dir, "imports.log");
+      // No token: the agent stops with exit 2 after its modules are loaded, before any network use.
+      const agent = await node(
+        ["--import", "./tests/fixtures/record-imports.mjs", "bin/keepwatch.js", "agent", "--server", "https://keepwatch.invalid", "--probe", "p1", "--region", "KZ-47", "--network", "n1", "--spool", join(dir, "spool"), "--once"],
+        { KEEPWATCH_IMPORT_LOG: log },
+      );
+      expect(agent.code).toBe(2);
+      const loaded = new Set(readFileSync(log, "utf8").split("\n").filter(Boolean));
+      expect(loaded.has("undici")).toBe(true); // the probes did load: the hook saw the agent's imports
+      for (const heavy of ["bullmq", "ioredis", "better-sqlite3", "tsx", "hono", "prom-client"]) expect(loaded.has(heavy), heavy).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+it("dist/ exists when the tests run (npm test builds it first)", () => {
+  expect(BUILT, "run `npm run build` (npm test does) before the tests").toBe(true);
+});
