@@ -16,7 +16,10 @@ import { ownAddressesRegex } from "./own-addresses.js";
 export const SCRUBBED = "[scrubbed]";
 
 // Runs of address characters (after normalizeForScan; %3A is a colon behind a URL escape).
-const RUN = /(?:%3a|[0-9a-f.:])+/gi;
+const RUN = /(?:%3a|[0-9a-f.:]){3,}/gi;
+// What every literal the generic pass looks for contains; a string without it is left alone (most are).
+const MAYBE_LITERAL = /[0-9:]|ipv6-literal/i;
+const HAS_SEPARATOR = /[.:]|%3a/i;
 const DOTTED_V4 = /(?<![0-9])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![0-9])/g;
 // Reverse-DNS style names: "host-198-18-77-77", "198_18_77_77".
 const DASHED_V4 = /(?<![0-9])(\d{1,3})([-_])(\d{1,3})\2(\d{1,3})\2(\d{1,3})(?![0-9])/g;
@@ -34,7 +37,9 @@ function kept(address: string, keep: ReadonlySet<string>): boolean {
 }
 
 function scrubLiterals(text: string, keep: ReadonlySet<string>): string {
+  if (!MAYBE_LITERAL.test(text)) return text;
   let out = text.replace(RUN, (token) => {
+    if (!HAS_SEPARATOR.test(token)) return token;
     // Punctuation a sentence glues to an address ("from 198.51.100.7."), but "::1" keeps its colons.
     const tail = token.replace(/(?:[.:]|%3a)+$/gi, "");
     for (const core of [tail, tail.replace(/^(?:[.:]|%3a)+/gi, "")]) {

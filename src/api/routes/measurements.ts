@@ -70,7 +70,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       // The address is used for this request only: turned into a scrub pattern, never stored or logged.
       const addresses = uploaderAddresses(c, deps.config.server.trustProxy)
         .filter((a) => { const p = parseAddress(a); return p !== null && !isAnonymousAddress(p); });
-      const verdict = checkUpload(items, {
+      const verdict = await checkUpload(items, {
         probe,
         receivedAt: deps.clock(),
         maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
