@@ -46,7 +46,7 @@ function identityProblem(m: Measurement, ctx: UploadContext): string | null {
 }
 
 /** Items checked between yields to the event loop: a 10,000-item batch must not stall other requests. */
-const ITEMS_PER_SLICE = 100;
+const ITEMS_PER_SLICE = 25;
 
 export async function checkUpload(items: unknown[], ctx: UploadContext): Promise<UploadVerdict> {
   const out: UploadVerdict = { accepted: [], rejected: [] };
