@@ -6,6 +6,7 @@ import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
 import { ProbeRegistry } from "../registry/probe-registry.js";
+import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -62,6 +63,11 @@ export function createApp(appDeps: AppDeps) {
   // JSON bodies (a day's minute timeline is ~400 KB) shrink ~10x: it matters on the slow links of the
   // regions we watch. Streams (SSE, NDJSON, CSV) are left alone so they flush as they are written.
   app.use("/api/v1/*", compress({ contentTypeFilter: /^application\/json/ }));
+
+  // Token guessing: failed checks are limited per client and overall, before any token is looked at.
+  const authFailures = authFailureLimit(deps.config.uploads, (reason) => deps.metrics.recordUploadRefusal(reason));
+  app.use("/api/v1/measurements", authFailures);
+  app.use("/api/v1/admin/*", authFailures);
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));

@@ -9,6 +9,9 @@ import type { IncidentEvents } from "./incident-events.js";
 
 export type Clock = () => Date;
 
+/** Whether the results queue can take an upload now (e.g. Redis below its memory high-water mark). */
+export type QueueRoom = () => Promise<{ ok: true } | { ok: false; reason: string; retryAfterMs: number }>;
+
 export interface AppDeps {
   store: Store;
   config: KeepWatchConfig;
@@ -22,6 +25,10 @@ export interface AppDeps {
   adminToken?: string;
   /** Where unexpected errors go (a pino logger's error, say). Never receives client addresses. */
   reportError?: ErrorReporter;
+  /** Checked before an upload's body is read; a 'no' (or a throw) answers 503. Unset = always room. */
+  queueRoom?: QueueRoom;
+  /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */
+  shutdown?: AbortSignal;
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }

@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "range_too_large"
   | "unavailable"
+  | "rate_limited"
   | "internal";
 
 export class ApiError extends Error {
@@ -48,6 +49,7 @@ const CODE_BY_STATUS: Partial<Record<number, ApiErrorCode>> = {
   403: "forbidden",
   404: "not_found",
   413: "payload_too_large",
+  429: "rate_limited",
   503: "unavailable",
 };
 

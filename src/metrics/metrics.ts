@@ -30,6 +30,7 @@ export class Metrics {
   private readonly phases: Histogram<"phase">;
   private readonly throughput: Histogram<"region" | "network">;
   private readonly uploads: Counter<"outcome">;
+  private readonly uploadRefusals: Counter<"reason">;
   private readonly incidentsOpened: Counter<"kind">;
   private readonly openedIds = new Set<string>();
   private readonly snapshot: ScrapeSnapshot;
@@ -63,6 +64,12 @@ export class Metrics {
       name: "keepwatch_upload_measurements_total",
       help: "Measurements received by POST /api/v1/measurements, by outcome (accepted, rejected)",
       labelNames: ["outcome"],
+      registers,
+    });
+    this.uploadRefusals = new Counter({
+      name: "keepwatch_upload_refusals_total",
+      help: "Uploads refused by a limit before their body was read, by reason (429: auth_failures, token_requests, token_measurements, token_concurrency; 503: body_budget, queue_full, queue_unavailable)",
+      labelNames: ["reason"],
       registers,
     });
     this.incidentsOpened = new Counter({
@@ -181,6 +188,10 @@ export class Metrics {
   recordUpload(accepted: number, rejected: number): void {
     if (accepted > 0) this.uploads.inc({ outcome: "accepted" }, accepted);
     if (rejected > 0) this.uploads.inc({ outcome: "rejected" }, rejected);
+  }
+
+  recordUploadRefusal(reason: string): void {
+    this.uploadRefusals.inc({ reason });
   }
 
   /** Counts an incident the first time it is seen open (subscribe this to the incident events). */
