@@ -74,7 +74,9 @@ const agent = program
   .option("--network-kind <kind>", "mobile | fixed | unknown", "unknown")
   .option("--asn <asn>", "network ASN")
   .option("--token-file <file>", "file holding the probe token (or set KEEPWATCH_PROBE_TOKEN)")
-  .option("--spool <dir>", "spool directory for offline measurements", ".keepwatch/spool")
+  .option("--spool <dir>", "spool directory for offline measurements (default: spool/ in the state directory)")
+  .option("--state-dir <dir>", "enrollment, assignment and spool ($STATE_DIRECTORY, else $XDG_STATE_HOME/keepwatch, else ~/.local/state/keepwatch)")
+  .option("--insecure-lab-http", "allow an http:// server URL (a lab only: the token travels in the clear)")
   .option("--cron <expr>", "measurement schedule", "*/5 * * * *")
   .option("--list <file>", "targets: whitelist/ YAML file or one URL per line")
   .option("--country <cc>", "use the whitelist/ files of this country", "KZ")
@@ -98,6 +100,16 @@ agent
     process.exitCode = runSpoolStatus(cmd.optsWithGlobals());
   });
 agent
+  .command("enroll")
+  .description("enroll this probe with a one-time code from the operator; stores server and token in the state directory")
+  .argument("<code>", "the enrollment code (kwi_…)")
+  .option("--server <url>", "KeepWatch server (https://…); repeat for relays, tried in turn", collect, [])
+  .action(async (code: string, opts, cmd: Command) => {
+    const { runEnroll } = await import("./cli/agent.js");
+    const all = cmd.optsWithGlobals();
+    process.exitCode = await runEnroll(code, { ...all, server: opts.server });
+  });
+agent
   .command("requeue")
   .description("put quarantined measurements back in the upload path (--spool DIR)")
   .action(async (_opts, cmd: Command) => {
@@ -115,6 +127,20 @@ program
     const { runHelper } = await import("./cli/helper.js");
     const code = await runHelper(opts);
     if (code !== 0) process.exitCode = code;
+  });
+
+const probes = program.command("probes").description("probes registered on this server");
+probes
+  .command("invite")
+  .description("create a one-time enrollment code for a volunteer's probe (only its hash is stored)")
+  .requiredOption("--region <id>", "region the probe measures (as in the config), e.g. KZ-47")
+  .requiredOption("--network <id>", "network the probe measures (as in the config), e.g. kcell-mobile")
+  .option("--expires <duration>", "30m, 12h or 7d (at most 90d)", "7d")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (opts) => {
+    const { runProbesInvite } = await import("./cli/probes.js");
+    process.exitCode = await runProbesInvite(opts);
   });
 
 const token = program.command("token").description("probe and admin tokens");

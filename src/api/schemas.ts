@@ -164,3 +164,26 @@ export const tokenResponseSchema = z
   .openapi("ProbeToken", { description: "The token is shown once; only its sha256 is stored" });
 
 export const revokeResponseSchema = z.object({ revoked: z.number().int() }).openapi("Revoked");
+
+export const inviteBodySchema = z
+  .object({
+    region: regionId().openapi({ example: "KZ-47" }),
+    network: networkId().openapi({ example: "kcell-mobile" }),
+    expires: z.string().max(20).optional().openapi({ description: "30m, 12h or 7d (default 7d, at most 90d)", example: "7d" }),
+  })
+  .openapi("InviteRequest");
+
+export const inviteResponseSchema = z
+  .object({ code: z.string(), region: z.string(), network: z.string(), expiresAt: isoTime })
+  .openapi("Invite", { description: "The code is shown once and registers one probe; only its sha256 is stored" });
+
+export const enrollBodySchema = z.object({ code: z.string().max(100) }).openapi("EnrollRequest");
+
+export const enrollResponseSchema = z
+  .object({
+    probeId: z.string(),
+    region: z.string(),
+    network: z.object({ id: z.string(), asn: z.number().int().nullable(), kind: networkKindSchema }),
+    token: z.string(),
+  })
+  .openapi("Enrollment", { description: "The probe's upload token, shown once" });

@@ -8,6 +8,9 @@ import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
 import { readTargetList } from "./measure.js";
 import { onShutdownSignal } from "./signals.js";
+import { defaultStateDir, loadEnrollment, serverUrlProblem } from "../agent/state-dir.js";
+import { enroll, EnrollError } from "../agent/enroll.js";
+import { join } from "node:path";
 
 export interface AgentCliOptions {
   server?: string;
@@ -17,7 +20,9 @@ export interface AgentCliOptions {
   networkKind: string;
   asn?: string;
   tokenFile?: string;
-  spool: string;
+  spool?: string;
+  stateDir?: string;
+  insecureLabHttp?: boolean;
   cron: string;
   list?: string;
   country: string;
@@ -30,19 +35,49 @@ export interface AgentCliOptions {
   helper: string[];
 }
 
-export async function runAgent(o: AgentCliOptions): Promise<number> {
+/** Where the agent keeps its enrollment and spool: --state-dir, else the default (never the working directory). */
+function stateDirOf(o: { stateDir?: string }): string {
+  return o.stateDir ?? defaultStateDir();
+}
+
+export function spoolDirOf(o: { spool?: string; stateDir?: string }): string {
+  return o.spool ?? join(stateDirOf(o), "spool");
+}
+
+interface Identity { servers: string[]; probe: string; region: string; network: string; token: string; allowHttp: boolean }
+
+/** The probe from flags when any identity flag is given, else from the enrollment in the state directory. */
+function identityOf(o: AgentCliOptions): Identity | string {
+  const flags = (["server", "probe", "region", "network"] as const).filter((k) => o[k]);
+  if (flags.length === 0) {
+    const e = loadEnrollment(stateDirOf(o));
+    if (!e) return `not enrolled (no enrollment in ${stateDirOf(o)}): run keepwatch agent enroll CODE --server https://… first`;
+    return { servers: e.servers, probe: e.probeId, region: e.region, network: e.network.id, token: e.token,
+      allowHttp: e.insecureLabHttp || o.insecureLabHttp === true };
+  }
   const missing = (["server", "probe", "region", "network"] as const).filter((k) => !o[k]);
-  if (missing.length > 0) {
-    console.error(`keepwatch agent: missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`);
-    return 2;
-  }
-  const { server, probe, region, network } = o as Required<Pick<AgentCliOptions, "server" | "probe" | "region" | "network">>;
-  const log = createLogger({ name: "keepwatch-agent" });
+  if (missing.length > 0) return `missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`;
   const token = (o.tokenFile ? readFileSync(o.tokenFile, "utf8") : process.env.KEEPWATCH_PROBE_TOKEN ?? "").trim();
-  if (!token) {
-    console.error("no probe token: use --token-file FILE or set KEEPWATCH_PROBE_TOKEN");
+  if (!token) return "no probe token: use --token-file FILE or set KEEPWATCH_PROBE_TOKEN";
+  return { servers: [o.server!], probe: o.probe!, region: o.region!, network: o.network!, token, allowHttp: o.insecureLabHttp === true };
+}
+
+export async function runAgent(o: AgentCliOptions): Promise<number> {
+  const id = identityOf(o);
+  if (typeof id === "string") {
+    console.error(`keepwatch agent: ${id}`);
     return 2;
   }
+  for (const s of id.servers) {
+    const problem = serverUrlProblem(s, id.allowHttp);
+    if (problem) {
+      console.error(`keepwatch agent: ${problem}`);
+      return 2;
+    }
+  }
+  const { probe, region, network, token } = id;
+  const server = id.servers[0]!;
+  const log = createLogger({ name: "keepwatch-agent" });
   const kind = networkKindSchema.safeParse(o.networkKind);
   if (!kind.success) {
     console.error(`--network-kind must be mobile, fixed or unknown, got "${o.networkKind}"`);
@@ -62,7 +97,7 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
       // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
       helpers: o.helper.map((url) => ({ url, token: process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token })),
     }),
-    spool: new Spool(o.spool),
+    spool: new Spool(spoolDirOf(o)),
     upload: { serverUrl: server, token },
     cron: o.cron,
     concurrency: 8,
@@ -81,7 +116,8 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
 }
 
 /** `keepwatch agent spool`: what is waiting, what the server refused, and the last upload error. */
-export function runSpoolStatus(o: { spool: string; json?: boolean }): number {
+export function runSpoolStatus(opts: { spool?: string; stateDir?: string; json?: boolean }): number {
+  const o = { ...opts, spool: spoolDirOf(opts) };
   const spool = new Spool(o.spool);
   const segments = spool.segments();
   const pending = segments.reduce((n, name) => n + spool.read(name).measurements.length, 0);
@@ -106,8 +142,23 @@ export function runSpoolStatus(o: { spool: string; json?: boolean }): number {
 }
 
 /** `keepwatch agent requeue`: puts quarantined measurements back in the upload path. */
-export function runSpoolRequeue(o: { spool: string }): number {
-  const moved = new Spool(o.spool).requeue();
+export function runSpoolRequeue(o: { spool?: string; stateDir?: string }): number {
+  const moved = new Spool(spoolDirOf(o)).requeue();
   console.log(`${moved} quarantined measurements are pending again; they go out with the next upload`);
   return 0;
+}
+
+/** `keepwatch agent enroll CODE --server URL`: exit 0 enrolled, 2 refused or unreachable. */
+export async function runEnroll(code: string, o: { server: string[]; stateDir?: string; insecureLabHttp?: boolean }): Promise<number> {
+  const stateDir = stateDirOf(o);
+  try {
+    const e = await enroll({ code, servers: o.server, stateDir, insecureLabHttp: o.insecureLabHttp === true });
+    console.log(`enrolled as probe ${e.probeId} (${e.region}, ${e.network.id}); settings saved in ${stateDir}`);
+    console.log("start measuring with: keepwatch agent");
+    return 0;
+  } catch (err) {
+    if (!(err instanceof EnrollError)) throw err;
+    console.error(`keepwatch agent enroll: ${err.message}`);
+    return 2;
+  }
 }

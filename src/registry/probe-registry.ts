@@ -1,7 +1,10 @@
 // The server's registry of probes: who a probe is (role, region, network) comes from the configuration,
 // never from what a probe uploads. A token is bound to one configured probe and its region; an upload
 // speaks only for that probe, and the server writes the registry's role, region and network into it.
+// Probes registered by enrollment (src/api/routes/enroll.ts) live in the store and are looked up there; a
+// configured probe of the same id wins.
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
+import type { EnrolledProbe } from "../store/store.js";
 import type { ProbeIdentity } from "../measurement.js";
 import { canonicalRegionId } from "../config/regions.js";
 import { idProblem } from "../ids.js";
@@ -22,11 +25,41 @@ export function identityOf(config: KeepWatchConfig, probe: ProbeConfig): Registe
   };
 }
 
+/** Where enrolled probes are found (the Store). */
+export interface EnrolledProbes {
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null>;
+}
+
+/** An enrolled probe's identity: role region; ASN and kind from the configured network, when there is one. */
+export function identityOfEnrolled(config: KeepWatchConfig, probe: EnrolledProbe): RegisteredProbe {
+  const network = config.networks.find((n) => n.id === probe.network);
+  return {
+    probeId: probe.id,
+    role: "region",
+    region: probe.region,
+    network: { id: probe.network, asn: network?.asn ?? null, kind: network?.kind ?? "unknown" },
+  };
+}
+
 export class ProbeRegistry {
   private readonly probes = new Map<string, RegisteredProbe>();
 
-  constructor(config: KeepWatchConfig) {
+  constructor(
+    private readonly config: KeepWatchConfig,
+    private readonly enrolled?: EnrolledProbes,
+  ) {
     for (const p of config.probes) this.probes.set(p.id, identityOf(config, p));
+  }
+
+  /** Who a stored token speaks for: a configured probe, else an enrolled one (same region checks). */
+  async whoIs(token: { probeId: string; region: string }): Promise<RegisteredProbe> {
+    if (this.probes.has(token.probeId) || !this.enrolled) return this.forToken(token);
+    const probe = await this.enrolled.getEnrolledProbe(token.probeId);
+    if (!probe) throw new RegistryError(`probe ${token.probeId} is neither configured nor enrolled on this server`);
+    if (probe.region !== token.region) {
+      throw new RegistryError(`token was issued for region ${token.region}; probe ${token.probeId} is enrolled for ${probe.region}`);
+    }
+    return identityOfEnrolled(this.config, probe);
   }
 
   /** The configured probe with this id, or null. */

@@ -296,6 +296,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ${rebuildTargetRollups("rollups_hour", 3600)}
     `,
   },
+  {
+    version: 4,
+    name: "enrollment: invites (hashed one-time codes), enrolled probes, heartbeats",
+    sql: `
+      CREATE TABLE probe_invites (
+        code_hash TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        network TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        probe_id TEXT
+      );
+      CREATE TABLE enrolled_probes (
+        id TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        network TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL
+      );
+      CREATE TABLE probe_heartbeats (
+        probe_id TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        json TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

@@ -10,7 +10,9 @@ import { applyMigrations } from "./migrations.js";
 import { retryWhileLocked } from "./sqlite-busy.js";
 import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
+import { EnrollmentTables } from "./sqlite-enrollment.js";
 import type {
+  EnrolledProbe, ProbeHeartbeat, ProbeInvite, RedeemResult,
   IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, StoreHealth,
   TargetStatsQuery,
   TargetStatsRow,
@@ -422,6 +424,31 @@ export class SqliteStore implements Store {
   async revokeProbeToken(probeId: string, at: Date): Promise<number> {
     const revoke = this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL");
     return (await this.run(() => revoke.run(at.toISOString(), probeId))).changes;
+  }
+
+  private enrollmentTables: EnrollmentTables | null = null;
+  private get enrollment(): EnrollmentTables {
+    return (this.enrollmentTables ??= new EnrollmentTables(this.db));
+  }
+
+  async saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> {
+    await this.run(() => this.enrollment.saveInvite(invite));
+  }
+
+  redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
+    return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
+  }
+
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
+    return this.run(() => this.enrollment.getEnrolledProbe(id));
+  }
+
+  async saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> {
+    await this.run(() => this.enrollment.saveHeartbeat(heartbeat));
+  }
+
+  listHeartbeats(): Promise<ProbeHeartbeat[]> {
+    return this.run(() => this.enrollment.listHeartbeats());
   }
 
   async getState(key: string): Promise<string | null> {

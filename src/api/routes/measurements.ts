@@ -17,10 +17,10 @@ import { checkUpload } from "../upload.js";
 
 const MAX_ITEMS = 10_000;
 
-/** The configured probe a valid token speaks for; 403 when the configuration no longer has it. */
-function registeredProbe(registry: ProbeRegistry, token: ProbeToken): RegisteredProbe {
+/** The configured or enrolled probe a valid token speaks for; 403 when the server no longer has it. */
+async function registeredProbe(registry: ProbeRegistry, token: ProbeToken): Promise<RegisteredProbe> {
   try {
-    return registry.forToken(token);
+    return await registry.whoIs(token);
   } catch (err) {
     if (err instanceof RegistryError) throw new ApiError(403, "forbidden", err.message);
     throw err;
@@ -70,7 +70,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       if (items.length > MAX_ITEMS) {
         throw new ApiError(413, "payload_too_large", `more than ${MAX_ITEMS} measurements in one batch`);
       }
-      const probe = registeredProbe(deps.registry, token);
+      const probe = await registeredProbe(deps.registry, token);
       // The address is used for this request only: turned into a scrub pattern, never stored or logged.
       const addresses = uploaderAddresses(c, deps.config.server.trustProxy)
         .filter((a) => { const p = parseAddress(a); return p !== null && !isAnonymousAddress(p); });
