@@ -67,7 +67,7 @@ program
 const agent = program
   .command("agent")
   .description("volunteer probe: measure on a schedule, spool to disk, upload to a KeepWatch server")
-  .option("--server <url>", "KeepWatch server base URL (required to measure)")
+  .option("--server <url>", "KeepWatch server base URL, https:// (repeat for relays, tried in turn; not needed once enrolled)", collect, [])
   .option("--probe <id>", "probe id the token was issued for (required to measure)")
   .option("--region <id>", "region id (required to measure)")
   .option("--network <id>", "network id (required to measure)")
@@ -102,12 +102,10 @@ agent
 agent
   .command("enroll")
   .description("enroll this probe with a one-time code from the operator; stores server and token in the state directory")
-  .argument("<code>", "the enrollment code (kwi_…)")
-  .option("--server <url>", "KeepWatch server (https://…); repeat for relays, tried in turn", collect, [])
-  .action(async (code: string, opts, cmd: Command) => {
+  .argument("<code>", "the enrollment code (kwi_…); give --server https://… (repeat for relays)")
+  .action(async (code: string, _opts, cmd: Command) => {
     const { runEnroll } = await import("./cli/agent.js");
-    const all = cmd.optsWithGlobals();
-    process.exitCode = await runEnroll(code, { ...all, server: opts.server });
+    process.exitCode = await runEnroll(code, cmd.optsWithGlobals());
   });
 agent
   .command("requeue")

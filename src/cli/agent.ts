@@ -13,7 +13,8 @@ import { enroll, EnrollError } from "../agent/enroll.js";
 import { join } from "node:path";
 
 export interface AgentCliOptions {
-  server?: string;
+  /** Server and relays, tried in turn. */
+  server?: string[];
   probe?: string;
   region?: string;
   network?: string;
@@ -48,18 +49,23 @@ interface Identity { servers: string[]; probe: string; region: string; network: 
 
 /** The probe from flags when any identity flag is given, else from the enrollment in the state directory. */
 function identityOf(o: AgentCliOptions): Identity | string {
-  const flags = (["server", "probe", "region", "network"] as const).filter((k) => o[k]);
+  const given = (k: "server" | "probe" | "region" | "network") => (k === "server" ? (o.server?.length ?? 0) > 0 : Boolean(o[k]));
+  const flags = (["server", "probe", "region", "network"] as const).filter(given);
   if (flags.length === 0) {
     const e = loadEnrollment(stateDirOf(o));
     if (!e) return `not enrolled (no enrollment in ${stateDirOf(o)}): run keepwatch agent enroll CODE --server https://… first`;
     return { servers: e.servers, probe: e.probeId, region: e.region, network: e.network.id, token: e.token,
       allowHttp: e.insecureLabHttp || o.insecureLabHttp === true };
   }
-  const missing = (["server", "probe", "region", "network"] as const).filter((k) => !o[k]);
+  const missing = (["server", "probe", "region", "network"] as const).filter((k) => !given(k));
   if (missing.length > 0) return `missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`;
+  for (const s of o.server!) {
+    const badUrl = serverUrlProblem(s, o.insecureLabHttp === true);
+    if (badUrl) return badUrl;
+  }
   const token = (o.tokenFile ? readFileSync(o.tokenFile, "utf8") : process.env.KEEPWATCH_PROBE_TOKEN ?? "").trim();
   if (!token) return "no probe token: use --token-file FILE or set KEEPWATCH_PROBE_TOKEN";
-  return { servers: [o.server!], probe: o.probe!, region: o.region!, network: o.network!, token, allowHttp: o.insecureLabHttp === true };
+  return { servers: o.server!, probe: o.probe!, region: o.region!, network: o.network!, token, allowHttp: o.insecureLabHttp === true };
 }
 
 export async function runAgent(o: AgentCliOptions): Promise<number> {

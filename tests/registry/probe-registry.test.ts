@@ -64,3 +64,21 @@ describe("shared id schema", () => {
     expect(idProblem("region", "KZ-75' OR '1'='1")).toMatch(/region id/);
   });
 });
+
+describe("ProbeRegistry with enrolled probes", () => {
+  const config = testConfig();
+  const enrolled = new Map([["probe-abc", { id: "probe-abc", region: "KZ-47", network: "kcell-mobile", enrolledAt: "2026-03-01T00:00:00.000Z" }],
+    ["probe-47", { id: "probe-47", region: "KZ-11", network: "kt-fixed", enrolledAt: "2026-03-01T00:00:00.000Z" }]]);
+  const registry = new ProbeRegistry(config, { getEnrolledProbe: async (id) => enrolled.get(id) ?? null });
+
+  it("knows an enrolled probe from the store: role region, network's ASN and kind from the configuration", async () => {
+    expect(await registry.whoIs({ probeId: "probe-abc", region: "KZ-47" })).toEqual(
+      { probeId: "probe-abc", role: "region", region: "KZ-47", network: { id: "kcell-mobile", asn: 29355, kind: "mobile" } });
+  });
+
+  it("a configured probe wins over an enrolled one of the same id; unknown ids and moved regions are refused", async () => {
+    expect((await registry.whoIs({ probeId: "probe-47", region: "KZ-47" })).network.id).toBe("kcell-mobile");
+    await expect(registry.whoIs({ probeId: "ghost", region: "KZ-47" })).rejects.toThrow(/neither configured nor enrolled/);
+    await expect(registry.whoIs({ probeId: "probe-abc", region: "KZ-75" })).rejects.toThrow(/enrolled for KZ-47/);
+  });
+});
