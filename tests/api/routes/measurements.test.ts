@@ -200,11 +200,11 @@ describe("POST /api/v1/measurements as a forger would", () => {
     }
   });
 
-  it("answers 403 for a token whose probe the configuration does not have (or has in another region)", async () => {
+  it("answers 403 for a token whose probe neither the configuration nor enrollment has (or has in another region)", async () => {
     await withToken(h, "kwp_ghost", "ghost-probe", "KZ-47");
     const ghost = await upload(h, { measurements: [mine({ probeId: "ghost-probe" })] }, "kwp_ghost");
     expect(ghost.status).toBe(403);
-    expect(((await ghost.json()) as { error: { message: string } }).error.message).toMatch(/ghost-probe is no longer in the server's configuration/);
+    expect(((await ghost.json()) as { error: { message: string } }).error.message).toMatch(/ghost-probe is neither configured nor enrolled/);
     await withToken(h, "kwp_moved", "probe-75", "KZ-47");
     const moved = await upload(h, { measurements: [mine({ probeId: "probe-75" })] }, "kwp_moved");
     expect(moved.status).toBe(403);
