@@ -9,9 +9,19 @@ import { runChecks, type ProbeIdentity, type TargetChecker } from "../worker/run
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
 
+/** What one round did, for the heartbeat. */
+export interface RoundReport {
+  at: Date;
+  measured: number;
+  upload: UploadReport;
+}
+
 export interface AgentOptions {
   who: ProbeIdentity;
-  targets: TargetConfig[];
+  /** Fixed targets, or the current assignment's (read at the start of every round). */
+  targets: TargetConfig[] | (() => Promise<TargetConfig[]>);
+  /** Runs after every round (the heartbeat); its failure is logged, never fatal. */
+  afterRound?: (r: RoundReport) => Promise<void>;
   checker: TargetChecker;
   spool: Spool;
   upload: UploaderOptions;
@@ -36,11 +46,15 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {}
 
   /** One round: measure, spool, upload what is pending. */
-  async round(): Promise<{ measured: number; upload: UploadReport }> {
-    const measurements = await runChecks(this.o.who, this.o.targets, this.o.checker, this.o.concurrency);
+  async round(): Promise<RoundReport> {
+    const at = new Date();
+    const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
+    const measurements = await runChecks(this.o.who, targets, this.o.checker, this.o.concurrency);
     this.o.spool.append(measurements);
     const upload = await this.flush();
-    return { measured: measurements.length, upload };
+    const report = { at, measured: measurements.length, upload };
+    await this.o.afterRound?.(report).catch((e: unknown) => this.o.log.warn({ err: e }, "after-round step failed"));
+    return report;
   }
 
   flush(): Promise<UploadReport> {

@@ -10,6 +10,7 @@ import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { agentRoutes } from "./routes/agent.js";
 import { enrollRoutes } from "./routes/enroll.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
@@ -71,6 +72,7 @@ export function createApp(appDeps: AppDeps) {
   app.use("/api/v1/measurements", authFailures);
   app.use("/api/v1/admin/*", authFailures);
   app.use("/api/v1/enroll", authFailures);
+  app.use("/api/v1/agent/*", authFailures);
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
@@ -80,6 +82,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/api/v1", measurementsRoutes(deps));
   app.route("/api/v1", adminRoutes(deps));
   app.route("/api/v1", enrollRoutes(deps));
+  app.route("/api/v1", agentRoutes(deps));
   app.route("/api/v1", eventsRoutes(deps, regions));
   app.route("/", healthRoutes(deps));
   mountOpenApi(app, deps.config.server.publicUrl);

@@ -1,5 +1,5 @@
 // What createApp needs, passed in so tests (and the CLI) build the app from real parts without globals.
-import type { KeepWatchConfig } from "../config/schema.js";
+import type { KeepWatchConfig, TargetConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ReadinessReport } from "../health/readiness.js";
@@ -32,6 +32,8 @@ export interface AppDeps {
   queueRoom?: QueueRoom;
   /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */
   shutdown?: AbortSignal;
+  /** Targets agents are assigned (GET /agent/assignment); built from the configuration when unset. */
+  targets?: TargetConfig[];
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }

@@ -137,10 +137,44 @@ export const probesResponseSchema = z
         role: z.enum(["region", "control"]),
         lastSeenAt: isoTime.nullable(),
         measurements: z.number().int(),
+        /** The probe's last heartbeat (agents only), null when it never sent one. */
+        heartbeat: z
+          .object({
+            receivedAt: isoTime,
+            version: z.string(),
+            spoolDepth: z.number().int(),
+            clockOffsetMs: z.number().nullable(),
+            lastRoundAt: isoTime.nullable(),
+            lastError: z.string().nullable(),
+          })
+          .nullable(),
       }),
     ),
   })
   .openapi("Probes");
+
+export const heartbeatBodySchema = z
+  .object({
+    version: z.string().max(40),
+    spoolDepth: z.number().int().min(0).max(1e9),
+    /** Server clock minus agent clock, from the Date header of the server's last answer (ms). */
+    clockOffsetMs: z.number().int().min(-1e10).max(1e10).nullable(),
+    lastRoundAt: isoTime.nullable(),
+    lastError: z.string().max(500).nullable(),
+  })
+  .openapi("Heartbeat");
+
+export const assignmentSchema = z
+  .object({
+    probeId: z.string(),
+    region: z.string(),
+    network: z.object({ id: z.string(), asn: z.number().int().nullable(), kind: networkKindSchema }),
+    schedule: z.object({ cron: z.string(), timeoutSeconds: z.number(), concurrency: z.number().int() }),
+    resolvers: z.object({ resolver: z.string().nullable(), controlResolver: z.string().nullable() }),
+    helpers: z.array(z.string()),
+    targets: z.array(z.object({ url: z.string(), list: z.enum(["whitelisted", "non_whitelisted"]), category: z.string(), throughput: z.boolean() })),
+  })
+  .openapi("Assignment", { description: "What an agent measures, how often and with which resolvers and helpers" });
 
 export const uploadBodySchema = z
   .union([z.object({ measurements: z.array(z.unknown()) }), z.array(z.unknown())])

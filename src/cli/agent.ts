@@ -11,6 +11,12 @@ import { onShutdownSignal } from "./signals.js";
 import { defaultStateDir, loadEnrollment, serverUrlProblem } from "../agent/state-dir.js";
 import { enroll, EnrollError } from "../agent/enroll.js";
 import { join } from "node:path";
+import { ServerClient } from "../agent/server-client.js";
+import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
+import { SOFTWARE } from "../worker/run-checks.js";
+
+const DEFAULT_CRON = "*/5 * * * *";
+const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export interface AgentCliOptions {
   /** Server and relays, tried in turn. */
@@ -24,14 +30,14 @@ export interface AgentCliOptions {
   spool?: string;
   stateDir?: string;
   insecureLabHttp?: boolean;
-  cron: string;
+  cron?: string;
   list?: string;
   country: string;
   resolver?: string;
   controlResolver?: string;
   ca?: string;
   notBogon: string[];
-  timeout: string;
+  timeout?: string;
   once?: boolean;
   helper: string[];
 }
@@ -89,25 +95,53 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
     console.error(`--network-kind must be mobile, fixed or unknown, got "${o.networkKind}"`);
     return 2;
   }
-  const targets = o.list ? readTargetList(o.list) : buildTargetsForCountry(o.country);
+  const client = new ServerClient(id.servers, token);
+  const spool = new Spool(spoolDirOf(o));
+  // Without --list, the server's assignment says what to measure (cached for offline starts); the
+  // country's whitelist/ files are the last resort when the server has none and nothing is cached.
+  const source = o.list ? null : new AssignmentSource(client, stateDirOf(o));
+  const first = source ? await source.current() : null;
+  let assignment: Assignment | null = first?.assignment ?? null;
+  if (source && !first) log.warn({ reason: source.lastError }, "no assignment from the server and none cached; measuring the country's whitelist");
+  const fixedTargets = o.list ? readTargetList(o.list) : assignment ? null : buildTargetsForCountry(o.country);
+  const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;
+  const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
+  const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
+  let lastRoundAt: string | null = null;
   const agent = new Agent({
-    who: { probeId: probe, role: "region", region,
-      network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
-    targets,
+    who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
+      : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
+    targets: fixedTargets ?? (async () => assignedTargets(assignment!)),
     checker: await createTargetChecker({
-      resolver: o.resolver,
-      controlResolver: o.controlResolver,
+      resolver: o.resolver ?? assignment?.resolvers.resolver ?? undefined,
+      controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
       caFiles: o.ca ? [o.ca] : [],
       notBogon: o.notBogon,
-      timeoutSeconds: Number(o.timeout),
+      timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
-      helpers: o.helper.map((url) => ({ url, token: process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token })),
+      helpers: helpers.map((url) => ({ url, token: helperToken })),
     }),
-    spool: new Spool(spoolDirOf(o)),
-    upload: { serverUrl: server, token },
-    cron: o.cron,
+    spool,
+    upload: { serverUrl: server, relays: id.servers.slice(1), token },
+    cron,
     concurrency: 8,
     log,
+    // After measuring, never before: a server that does not answer cannot delay a round.
+    afterRound: async (r) => {
+      lastRoundAt = r.at.toISOString();
+      if (source) {
+        const next = await source.current();
+        if (next?.origin === "server") assignment = next.assignment;
+      }
+      const beat = await client.send("POST", "/api/v1/agent/heartbeat", {
+        version: SOFTWARE,
+        spoolDepth: spool.segments().reduce((n, name) => n + spool.read(name).measurements.length, 0),
+        clockOffsetMs: client.clockOffsetMs === null ? null : Math.round(client.clockOffsetMs),
+        lastRoundAt,
+        lastError: (r.upload.stoppedBecause ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
+      });
+      if (beat && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
+    },
   });
   if (o.once) {
     const r = await agent.round();
@@ -116,7 +150,7 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
     return r.upload.stoppedBecause === null ? 0 : 1;
   }
   agent.start();
-  log.info({ probe, region, targets: targets.length, cron: o.cron }, "agent running");
+  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none" }, "agent running");
   onShutdownSignal(log, () => agent.stop());
   return 0;
 }

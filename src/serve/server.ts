@@ -190,6 +190,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const stopping = new AbortController();
     let full = false; // Logged when it changes, not per refused upload.
     const app = createApp({
+      targets,
       store,
       config,
       metrics,
