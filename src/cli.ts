@@ -77,6 +77,7 @@ const agent = program
   .option("--spool <dir>", "spool directory for offline measurements (default: spool/ in the state directory)")
   .option("--state-dir <dir>", "enrollment, assignment and spool ($STATE_DIRECTORY, else $XDG_STATE_HOME/keepwatch, else ~/.local/state/keepwatch)")
   .option("--insecure-lab-http", "allow an http:// server URL (a lab only: the token travels in the clear)")
+  .option("--enroll <code>", "enroll with this one-time code first unless already enrolled, then run (with --server)")
   .option("--cron <expr>", "measurement schedule (default: the server's assignment, else */5 * * * *)")
   .option("--list <file>", "targets: whitelist/ YAML file or one URL per line")
   .option("--country <cc>", "use the whitelist/ files of this country", "KZ")

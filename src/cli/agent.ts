@@ -30,6 +30,8 @@ export interface AgentCliOptions {
   spool?: string;
   stateDir?: string;
   insecureLabHttp?: boolean;
+  /** Enroll with this code first when not yet enrolled (one command for a container or a unit). */
+  enroll?: string;
   cron?: string;
   list?: string;
   country: string;
@@ -74,7 +76,16 @@ function identityOf(o: AgentCliOptions): Identity | string {
   return { servers: o.server!, probe: o.probe!, region: o.region!, network: o.network!, token, allowHttp: o.insecureLabHttp === true };
 }
 
-export async function runAgent(o: AgentCliOptions): Promise<number> {
+export async function runAgent(opts: AgentCliOptions): Promise<number> {
+  let o = opts;
+  if (o.enroll !== undefined) {
+    // Already enrolled (a restart): the code was used up the first time; carry on as enrolled.
+    if (!loadEnrollment(stateDirOf(o))) {
+      const code = await runEnroll(o.enroll, { server: o.server ?? [], stateDir: stateDirOf(o), insecureLabHttp: o.insecureLabHttp === true });
+      if (code !== 0) return code;
+    }
+    o = { ...o, server: [] };
+  }
   const id = identityOf(o);
   if (typeof id === "string") {
     console.error(`keepwatch agent: ${id}`);

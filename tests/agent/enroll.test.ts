@@ -110,4 +110,20 @@ describe("keepwatch agent enroll", () => {
     expect(await runAgent(opts)).toBe(1);
     expect(h.enqueued.flat()).toHaveLength(1);
   }, 60_000);
+
+  it("--enroll CODE --server URL enrolls and runs in one command; a restart with the same (used) code runs as enrolled", async () => {
+    const stateDir = join(dir, "one-command");
+    const code = await newCode();
+    site = await startTestHttpServer();
+    const list = join(dir, "one.txt");
+    writeFileSync(list, `${site.origin}/\n`);
+    const opts: AgentCliOptions = { enroll: code, server: [server], insecureLabHttp: true, stateDir, list, networkKind: "unknown",
+      country: "KZ", notBogon: ["127.0.0.0/8"], helper: [], once: true };
+    expect(await runAgent(opts)).toBe(0);
+    const probeId = loadEnrollment(stateDir)!.probeId;
+    expect(await runAgent(opts)).toBe(0);
+    expect(h.enqueued.flat().map((m) => m.probe.id)).toEqual([probeId, probeId]);
+    // A fresh machine given a used code: a clear refusal, exit 2.
+    expect(await runAgent({ ...opts, stateDir: join(dir, "second-machine") })).toBe(2);
+  }, 60_000);
 });
