@@ -1,4 +1,4 @@
-// The HTTP server: REST API under /api/v1, /metrics, /healthz and (when mounted) the dashboard. Everything it
+// The HTTP server: REST API under /api/v1, /metrics, /livez, /healthz, /readyz and (when mounted) the dashboard. Everything it
 // uses comes in through AppDeps; nothing here is global, so tests build as many apps as they like.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
@@ -12,6 +12,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
+import { healthRoutes } from "./routes/health.js";
 import { incidentsRoutes } from "./routes/incidents.js";
 import { measurementsRoutes } from "./routes/measurements.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -77,6 +78,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/api/v1", measurementsRoutes(deps));
   app.route("/api/v1", adminRoutes(deps));
   app.route("/api/v1", eventsRoutes(deps, regions));
+  app.route("/", healthRoutes(deps));
   mountOpenApi(app, deps.config.server.publicUrl);
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.

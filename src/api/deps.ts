@@ -3,6 +3,7 @@ import type { KeepWatchConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ProbeRegistry } from "../registry/probe-registry.js";
+import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
 import type { IncidentEvents } from "./incident-events.js";
@@ -25,6 +26,8 @@ export interface AppDeps {
   adminToken?: string;
   /** Where unexpected errors go (a pino logger's error, say). Never receives client addresses. */
   reportError?: ErrorReporter;
+  /** What GET /readyz reports (a Readiness); without it, /readyz checks the store only. */
+  readiness?: { check(): Promise<ReadinessReport> };
   /** Checked before an upload's body is read; a 'no' (or a throw) answers 503. Unset = always room. */
   queueRoom?: QueueRoom;
   /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */

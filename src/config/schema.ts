@@ -159,6 +159,48 @@ export const detectorConfigSchema = z.object({
   darkAfterSeconds: z.number().int().min(5).default(900),
   /** Minimum measurements in a window before it is judged at all. */
   minSamples: z.number().int().min(1).default(3),
+
+  // --- Classification and bounds (issue #8: blocking, whitelist, throttling, control, bounds) ---
+  /** A target "usually works" (and can therefore be found blocked) when its baseline success is at least this. */
+  usuallyWorks: z.number().min(0).max(1).default(0.5),
+  /** The control vantage sees a site as down (an outage, not blocking) below this success ratio. */
+  controlDown: z.number().min(0).max(1).default(0.5),
+  /**
+   * A lone target is blocked after this many consecutive failed measurements with a blocking verdict
+   * (counted per probe across windows, summed over the network's probes). Replaces "3 failures inside one
+   * window", which one probe at one measurement per window never reaches.
+   */
+  blockAfter: z.number().int().min(1).default(2),
+  /** A noisy target (it fails now and then even when fine) needs a longer run, up to this many. */
+  blockAfterMax: z.number().int().min(1).default(4),
+  /**
+   * The run a target needs is the shortest (between blockAfter and blockAfterMax) whose chance of arising
+   * from the target's usual failure rate alone is below this.
+   */
+  blockFalseRate: z.number().gt(0).max(1).default(1e-5),
+  /** A category counts as blocked in one window when at least this share of its (≥ 2) targets fail. */
+  categoryShare: z.number().min(0).max(1).default(0.8),
+  /** A blocked set is DNS interference when at least this share of its failures were DNS-layer blocking. */
+  dnsShare: z.number().min(0).max(1).default(0.8),
+  /** A list is "cut" when its success falls to at most this share of its usual success (whitelist-only, full shutdown). */
+  cutShare: z.number().min(0).max(1).default(0.25),
+  /** Whole-list verdicts (full shutdown, whitelist-only) need at least this share of each list's usual targets measured in the window. */
+  listCoverage: z.number().min(0).max(1).default(0.75),
+  /** Confirmed needs the control vantage to have measured at least this share of the affected targets (same or adjacent window). */
+  controlCoverage: z.number().min(0).max(1).default(0.8),
+  /** A target slower from the control too (by this factor against the control's usual) is a slow server, not throttling. */
+  controlSlowFactor: z.number().min(1).default(2),
+  /**
+   * Hourly performance baselines: an hour of the week needs history from this many different weeks (else
+   * the hour of the day, from this many different days; else the overall median).
+   */
+  hourlyMinPeriods: z.number().int().min(2).default(3),
+  /** The first windows of a network's history are start-up load: left out of performance baselines. */
+  startupWindows: z.number().int().min(0).default(2),
+  /** Recompute a warmed-up baseline at most this often (seconds; it reads baselineHours of rollups). */
+  baselineRefreshSeconds: z.number().int().min(1).default(3600),
+  /** Bad windows further apart than this many windows are separate runs, never one incident. */
+  maxGapWindows: z.number().int().min(1).default(3),
 });
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
 
@@ -287,6 +329,17 @@ export const configSchema = z.object({
     .object({
       rawDays: z.number().min(1).default(30),
       rollupDays: z.number().min(1).default(730),
+    })
+    .prefault({}),
+  /** When GET /readyz answers 503 (besides Redis or the store being down). */
+  readiness: z
+    .object({
+      /** Pending results jobs (accepted, not yet stored). */
+      maxBacklogJobs: z.number().int().min(1).default(10_000),
+      /** Age of the oldest pending results job, seconds. */
+      maxBacklogAgeSeconds: z.number().int().min(1).default(600),
+      /** Deadline of each readiness check (Redis PING, backlog read). */
+      checkTimeoutMs: z.number().int().min(50).max(30_000).default(1000),
     })
     .prefault({}),
 });

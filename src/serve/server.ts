@@ -11,12 +11,14 @@ import { loadConfig } from "../config/load.js";
 import type { KeepWatchConfig } from "../config/schema.js";
 import { buildTargets } from "../config/targets.js";
 import { Detector } from "../detect/detector.js";
+import { Readiness } from "../health/readiness.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { createRedisConnection, waitUntilReady } from "../queue/connection.js";
 import { RedisMemoryGuard } from "../queue/memory-guard.js";
 import { MeasureProducer } from "../queue/measure-producer.js";
 import { QUEUES } from "../queue/names.js";
+import { ResultsBacklog } from "../queue/results-backlog.js";
 import { ResultsProducer } from "../queue/results-producer.js";
 import { helperDeps, helperRoutes } from "../helper/app.js";
 import { anyTokenSource, configuredTokens, storeTokens } from "../helper/tokens.js";
@@ -108,15 +110,22 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const results = new ResultsProducer(producerConnection);
     const measures = new MeasureProducer(queueConnection);
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
+    // On the fail-fast connection: a backlog read while Redis is down fails at once instead of queueing.
+    const backlogQueue = new Queue(QUEUES.results, { connection: producerConnection });
+    const backlog = new ResultsBacklog(backlogQueue);
     const memory = new RedisMemoryGuard(guardConnection, config.redis.uploadMemoryHighWater);
     shutdown.add("queues", async () => {
       await uploads.close();
       await results.close();
       await measures.close();
-      await Promise.all(countQueues.map((q) => q.close()));
+      await Promise.all([...countQueues, backlogQueue].map((q) => q.close()));
     });
+    const readiness = new Readiness(
+      { ping: () => producerConnection.ping(), store, backlog },
+      config.readiness,
+    );
 
-    const metrics = new Metrics({ store, config, queues: countQueues });
+    const metrics = new Metrics({ store, config, queues: countQueues, resultsBacklog: backlog });
     const collector = new Collector({
       redis: redisUrl,
       store,
@@ -198,6 +207,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       },
       shutdown: stopping.signal,
       incidentEvents: hub,
+      readiness,
       reportError: (err) => log.error({ err }, "api error"),
       ...(o.now ? { clock: o.now } : {}),
     });
