@@ -2,8 +2,8 @@
 import type { KeepWatchConfig, TargetConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { ReadinessReport } from "../health/readiness.js";
 import type { ProbeRegistry } from "../registry/probe-registry.js";
+import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
 import type { IncidentEvents } from "./incident-events.js";
