@@ -67,22 +67,25 @@ program
 const agent = program
   .command("agent")
   .description("volunteer probe: measure on a schedule, spool to disk, upload to a KeepWatch server")
-  .option("--server <url>", "KeepWatch server base URL (required to measure)")
+  .option("--server <url>", "KeepWatch server base URL, https:// (repeat for relays, tried in turn; not needed once enrolled)", collect, [])
   .option("--probe <id>", "probe id the token was issued for (required to measure)")
   .option("--region <id>", "region id (required to measure)")
   .option("--network <id>", "network id (required to measure)")
   .option("--network-kind <kind>", "mobile | fixed | unknown", "unknown")
   .option("--asn <asn>", "network ASN")
   .option("--token-file <file>", "file holding the probe token (or set KEEPWATCH_PROBE_TOKEN)")
-  .option("--spool <dir>", "spool directory for offline measurements", ".keepwatch/spool")
-  .option("--cron <expr>", "measurement schedule", "*/5 * * * *")
+  .option("--spool <dir>", "spool directory for offline measurements (default: spool/ in the state directory)")
+  .option("--state-dir <dir>", "enrollment, assignment and spool ($STATE_DIRECTORY, else $XDG_STATE_HOME/keepwatch, else ~/.local/state/keepwatch)")
+  .option("--insecure-lab-http", "allow an http:// server URL (a lab only: the token travels in the clear)")
+  .option("--enroll <code>", "enroll with this one-time code first unless already enrolled, then run (with --server)")
+  .option("--cron <expr>", "measurement schedule (default: the server's assignment, else */5 * * * *)")
   .option("--list <file>", "targets: whitelist/ YAML file or one URL per line")
   .option("--country <cc>", "use the whitelist/ files of this country", "KZ")
   .option("--resolver <ip[:port]>", "resolver to query (default: the system resolver)")
   .option("--control-resolver <ip[:port]>", "trusted resolver to compare answers with")
   .option("--ca <file>", "extra CA bundle (PEM) to trust")
   .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
-  .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--timeout <seconds>", "per-step timeout in seconds (default: the server's assignment, else 10)")
   .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
   .action(async (opts) => {
@@ -96,6 +99,14 @@ agent
   .action(async (_opts, cmd: Command) => {
     const { runSpoolStatus } = await import("./cli/agent.js");
     process.exitCode = runSpoolStatus(cmd.optsWithGlobals());
+  });
+agent
+  .command("enroll")
+  .description("enroll this probe with a one-time code from the operator; stores server and token in the state directory")
+  .argument("<code>", "the enrollment code (kwi_…); give --server https://… (repeat for relays)")
+  .action(async (code: string, _opts, cmd: Command) => {
+    const { runEnroll } = await import("./cli/agent.js");
+    process.exitCode = await runEnroll(code, cmd.optsWithGlobals());
   });
 agent
   .command("requeue")
@@ -131,6 +142,20 @@ program
     process.exitCode = await runDetect(opts);
   });
 
+const probes = program.command("probes").description("probes registered on this server");
+probes
+  .command("invite")
+  .description("create a one-time enrollment code for a volunteer's probe (only its hash is stored)")
+  .requiredOption("--region <id>", "region the probe measures (as in the config), e.g. KZ-47")
+  .requiredOption("--network <id>", "network the probe measures (as in the config), e.g. kcell-mobile")
+  .option("--expires <duration>", "30m, 12h or 7d (at most 90d)", "7d")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (opts) => {
+    const { runProbesInvite } = await import("./cli/probes.js");
+    process.exitCode = await runProbesInvite(opts);
+  });
+
 const token = program.command("token").description("probe and admin tokens");
 token
   .command("create")
@@ -141,7 +166,7 @@ token
   .option("--data <dir>", "data directory (overrides the config's dataDir)")
   .action(async (opts) => {
     const { runTokenCreate } = await import("./cli/token.js");
-    await runTokenCreate(opts);
+    process.exitCode = await runTokenCreate(opts);
   });
 token
   .command("hash")

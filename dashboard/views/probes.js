@@ -6,6 +6,16 @@ import { ago, dual, number } from "../format.js";
 /** A probe is "reporting" when it was seen within this long (the detector's default dark threshold). */
 const FRESH_MS = 15 * 60_000;
 
+/** An agent's last heartbeat: when, version, measurements waiting, clock offset, last error (agents only). */
+function heartbeat(b, t, lang) {
+  if (!b) return "—";
+  const offset = b.clockOffsetMs === null ? "" : ` · ${t("probes.clock")} ${b.clockOffsetMs >= 0 ? "+" : ""}${number(b.clockOffsetMs / 1000, lang, 1)} s`;
+  return h("span", { class: "heartbeat" },
+    ago(b.receivedAt, t), h("br"),
+    `${b.version} · ${number(b.spoolDepth, lang, 0)} ${t("probes.waiting")}${offset}`,
+    ...(b.lastError ? [h("br"), h("span", { class: "muted" }, b.lastError)] : []));
+}
+
 export async function render(ctx) {
   const { t, lang, zone } = ctx;
   ctx.setTitle(t("probes.title"));
@@ -30,6 +40,7 @@ export async function render(ctx) {
             ago(p.lastSeenAt, t), h("br"), timePair(dual(p.lastSeenAt, zone), p.lastSeenAt))
         : t("probes.never"),
       number(p.measurements, lang, 0),
+      heartbeat(p.heartbeat, t, lang),
     ];
   });
   return h(
@@ -38,7 +49,7 @@ export async function render(ctx) {
     h("h1", {}, t("probes.title")),
     h("p", { class: "muted" }, t("probes.note")),
     rows.length
-      ? table([t("probes.id"), t("probes.region"), t("probes.network"), t("probes.role"), t("probes.lastSeen"), t("probes.measurements")], rows, "probes-table")
+      ? table([t("probes.id"), t("probes.region"), t("probes.network"), t("probes.role"), t("probes.lastSeen"), t("probes.measurements"), t("probes.heartbeat")], rows, "probes-table")
       : h("p", { class: "notice" }, t("probes.none")),
   );
 }

@@ -11,9 +11,19 @@ import type { LocalCheck } from "./local-check.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
 
+/** What one round did, for the heartbeat. */
+export interface RoundReport {
+  at: Date;
+  measured: number;
+  upload: UploadReport;
+}
+
 export interface AgentOptions {
   who: ProbeIdentity;
-  targets: TargetConfig[];
+  /** Fixed targets, or the current assignment's (read at the start of every round). */
+  targets: TargetConfig[] | (() => Promise<TargetConfig[]>);
+  /** Runs after every round (the heartbeat); its failure is logged, never fatal. */
+  afterRound?: (r: RoundReport) => Promise<void>;
   checker: TargetChecker;
   spool: Spool;
   upload: UploaderOptions;
@@ -40,16 +50,20 @@ export class Agent {
   constructor(private readonly o: AgentOptions) {}
 
   /** One round: measure, spool, upload what is pending. */
-  async round(): Promise<{ measured: number; upload: UploadReport }> {
+  async round(): Promise<RoundReport> {
+    const at = new Date();
     const local = await this.o.localCheck?.();
-    const measured = await runChecks(this.o.who, this.o.targets, this.o.checker, this.o.concurrency);
+    const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
+    const measured = await runChecks(this.o.who, targets, this.o.checker, this.o.concurrency);
     // Every measurement of the round says how the volunteer's own link was: the server leaves out rounds
     // taken while the gateway or the local resolver did not answer (Measurement.local).
     const measurements = local ? measured.map((m) => ({ ...m, local })) : measured;
     if (local && isLocalFailure({ local })) this.o.log.warn({ local }, "local connectivity failed: this round will not count");
     this.o.spool.append(measurements);
     const upload = await this.flush();
-    return { measured: measurements.length, upload };
+    const report = { at, measured: measurements.length, upload };
+    await this.o.afterRound?.(report).catch((e: unknown) => this.o.log.warn({ err: e }, "after-round step failed"));
+    return report;
   }
 
   flush(): Promise<UploadReport> {

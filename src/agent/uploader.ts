@@ -22,6 +22,8 @@ export interface UploadReport {
 
 export interface UploaderOptions {
   serverUrl: string;
+  /** Further servers (relays, e.g. a domestic mirror), tried in turn when one cannot take the upload now. */
+  relays?: string[];
   token: string;
   timeoutSeconds?: number;
 }
@@ -101,7 +103,8 @@ async function post(endpoint: string, items: Measurement[], opts: UploaderOption
 }
 
 export async function uploadSpool(spool: Spool, opts: UploaderOptions): Promise<UploadReport> {
-  const endpoint = new URL("/api/v1/measurements", opts.serverUrl).toString();
+  const endpoints = [opts.serverUrl, ...(opts.relays ?? [])].map((u) => new URL("/api/v1/measurements", u).toString());
+  let at = 0;
   let uploaded = 0;
   let quarantined = 0;
   const report = (stoppedBecause: string | null, retryAfterSeconds: number | null = null): UploadReport => {
@@ -120,7 +123,12 @@ export async function uploadSpool(spool: Spool, opts: UploaderOptions): Promise<
         quarantined += unreadable.length;
         continue;
       }
-      const answer = await post(endpoint, segment.measurements, opts);
+      let answer = await post(endpoints[at]!, segment.measurements, opts);
+      // Not now from this server: the next relay may take it (each item's id makes a double delivery harmless).
+      while (answer.kind === "later" && at < endpoints.length - 1) {
+        at++;
+        answer = await post(endpoints[at]!, segment.measurements, opts);
+      }
       if (answer.kind === "later") return report(answer.why, answer.retryAfterSeconds);
       progress = true;
       if (answer.kind === "taken") {

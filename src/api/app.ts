@@ -5,10 +5,13 @@ import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
+import { ProbeRegistry } from "../registry/probe-registry.js";
 import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { agentRoutes } from "./routes/agent.js";
+import { enrollRoutes } from "./routes/enroll.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
 import { healthRoutes } from "./routes/health.js";
@@ -24,6 +27,7 @@ export function resolveDeps(deps: AppDeps): ResolvedDeps {
   return {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
+    registry: new ProbeRegistry(deps.config, deps.store),
     options: { ...DEFAULT_API_OPTIONS, ...deps.options },
     // Fallback reporter writes the error only; no request data, so no addresses.
     reportError: deps.reportError ?? ((err) => console.error("keepwatch api error:", err)),
@@ -67,6 +71,8 @@ export function createApp(appDeps: AppDeps) {
   const authFailures = authFailureLimit(deps.config.uploads, (reason) => deps.metrics.recordUploadRefusal(reason));
   app.use("/api/v1/measurements", authFailures);
   app.use("/api/v1/admin/*", authFailures);
+  app.use("/api/v1/enroll", authFailures);
+  app.use("/api/v1/agent/*", authFailures);
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
@@ -75,6 +81,8 @@ export function createApp(appDeps: AppDeps) {
   app.route("/api/v1", exportsRoutes(deps));
   app.route("/api/v1", measurementsRoutes(deps));
   app.route("/api/v1", adminRoutes(deps));
+  app.route("/api/v1", enrollRoutes(deps));
+  app.route("/api/v1", agentRoutes(deps));
   app.route("/api/v1", eventsRoutes(deps, regions));
   app.route("/", healthRoutes(deps));
   mountOpenApi(app, deps.config.server.publicUrl);

@@ -1,7 +1,8 @@
 // What createApp needs, passed in so tests (and the CLI) build the app from real parts without globals.
-import type { KeepWatchConfig } from "../config/schema.js";
+import type { KeepWatchConfig, TargetConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { ProbeRegistry } from "../registry/probe-registry.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
@@ -31,6 +32,8 @@ export interface AppDeps {
   queueRoom?: QueueRoom;
   /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */
   shutdown?: AbortSignal;
+  /** Targets agents are assigned (GET /agent/assignment); built from the configuration when unset. */
+  targets?: TargetConfig[];
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }
@@ -65,6 +68,8 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
 /** AppDeps with every optional part filled in; what route factories receive. */
 export interface ResolvedDeps extends Omit<AppDeps, "clock" | "options" | "reportError"> {
   clock: Clock;
+  /** Who each configured probe is (role, region, network): the authority for uploads and tokens. */
+  registry: ProbeRegistry;
   options: ApiOptions;
   reportError: ErrorReporter;
 }

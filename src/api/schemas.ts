@@ -1,7 +1,13 @@
 // zod schemas of the HTTP API: the same objects validate requests and generate /api/v1/openapi.json.
 import { z } from "@hono/zod-openapi";
 import { incidentKindSchema, incidentSchema } from "../detect/incident.js";
+import { ID_MESSAGES, NETWORK_ID_PATTERN, PROBE_ID_PATTERN, REGION_ID_PATTERN } from "../ids.js";
 import { networkKindSchema } from "../measurement.js";
+
+// The shared id rules (src/ids.ts), built with the OpenAPI-aware z so they document themselves.
+const probeId = () => z.string().regex(PROBE_ID_PATTERN, `invalid ${ID_MESSAGES.probe}`);
+const networkId = () => z.string().regex(NETWORK_ID_PATTERN, `invalid ${ID_MESSAGES.network}`);
+const regionId = () => z.string().regex(REGION_ID_PATTERN, `invalid ${ID_MESSAGES.region}`);
 
 export const isoTime = z.string().datetime({ offset: true });
 
@@ -45,7 +51,7 @@ export const regionsResponseSchema = z
   })
   .openapi("Regions");
 
-export const regionIdParam = z.object({ id: z.string().min(1).max(40).openapi({ example: "KZ-47" }) });
+export const regionIdParam = z.object({ id: regionId().openapi({ example: "KZ-47" }) });
 
 export const timelineQuerySchema = z.object({
   since: isoTime.optional().openapi({ description: "Inclusive start; default: until − 24 h" }),
@@ -81,8 +87,8 @@ export const timelineResponseSchema = z
   .openapi("Timeline");
 
 export const incidentsQuerySchema = z.object({
-  region: z.string().optional(),
-  network: z.string().optional(),
+  region: regionId().optional(),
+  network: networkId().optional(),
   kind: incidentKindSchema.optional(),
   status: z.enum(["open", "closed"]).optional(),
   since: isoTime.optional(),
@@ -114,9 +120,9 @@ export const incidentResponseSchema = z
   .openapi("IncidentDetail");
 
 export const exportQuerySchema = z.object({
-  region: z.string().optional(),
-  network: z.string().optional(),
-  probe: z.string().optional(),
+  region: regionId().optional(),
+  network: networkId().optional(),
+  probe: probeId().optional(),
   since: isoTime.optional().openapi({ description: "Inclusive; default: until − 24 h" }),
   until: isoTime.optional().openapi({ description: "Exclusive; default: now. At most 31 days per request" }),
 });
@@ -131,10 +137,44 @@ export const probesResponseSchema = z
         role: z.enum(["region", "control"]),
         lastSeenAt: isoTime.nullable(),
         measurements: z.number().int(),
+        /** The probe's last heartbeat (agents only), null when it never sent one. */
+        heartbeat: z
+          .object({
+            receivedAt: isoTime,
+            version: z.string(),
+            spoolDepth: z.number().int(),
+            clockOffsetMs: z.number().nullable(),
+            lastRoundAt: isoTime.nullable(),
+            lastError: z.string().nullable(),
+          })
+          .nullable(),
       }),
     ),
   })
   .openapi("Probes");
+
+export const heartbeatBodySchema = z
+  .object({
+    version: z.string().max(40),
+    spoolDepth: z.number().int().min(0).max(1e9),
+    /** Server clock minus agent clock, from the Date header of the server's last answer (ms). */
+    clockOffsetMs: z.number().int().min(-1e10).max(1e10).nullable(),
+    lastRoundAt: isoTime.nullable(),
+    lastError: z.string().max(500).nullable(),
+  })
+  .openapi("Heartbeat");
+
+export const assignmentSchema = z
+  .object({
+    probeId: z.string(),
+    region: z.string(),
+    network: z.object({ id: z.string(), asn: z.number().int().nullable(), kind: networkKindSchema }),
+    schedule: z.object({ cron: z.string(), timeoutSeconds: z.number(), concurrency: z.number().int() }),
+    resolvers: z.object({ resolver: z.string().nullable(), controlResolver: z.string().nullable() }),
+    helpers: z.array(z.string()),
+    targets: z.array(z.object({ url: z.string(), list: z.enum(["whitelisted", "non_whitelisted"]), category: z.string(), throughput: z.boolean() })),
+  })
+  .openapi("Assignment", { description: "What an agent measures, how often and with which resolvers and helpers" });
 
 export const uploadBodySchema = z
   .union([z.object({ measurements: z.array(z.unknown()) }), z.array(z.unknown())])
@@ -147,10 +187,10 @@ export const uploadResponseSchema = z
   })
   .openapi("UploadResult");
 
-export const probeIdParam = z.object({ id: z.string().min(1).max(64) });
+export const probeIdParam = z.object({ id: probeId().openapi({ example: "aktau-1" }) });
 
 export const issueTokenBodySchema = z.object({
-  region: z.string().optional().openapi({ description: "Needed only for a probe not declared in the config" }),
+  region: regionId().optional().openapi({ description: "Optional; must be the probe's configured region" }),
 });
 
 export const tokenResponseSchema = z
@@ -158,3 +198,26 @@ export const tokenResponseSchema = z
   .openapi("ProbeToken", { description: "The token is shown once; only its sha256 is stored" });
 
 export const revokeResponseSchema = z.object({ revoked: z.number().int() }).openapi("Revoked");
+
+export const inviteBodySchema = z
+  .object({
+    region: regionId().openapi({ example: "KZ-47" }),
+    network: networkId().openapi({ example: "kcell-mobile" }),
+    expires: z.string().max(20).optional().openapi({ description: "30m, 12h or 7d (default 7d, at most 90d)", example: "7d" }),
+  })
+  .openapi("InviteRequest");
+
+export const inviteResponseSchema = z
+  .object({ code: z.string(), region: z.string(), network: z.string(), expiresAt: isoTime })
+  .openapi("Invite", { description: "The code is shown once and registers one probe; only its sha256 is stored" });
+
+export const enrollBodySchema = z.object({ code: z.string().max(100) }).openapi("EnrollRequest");
+
+export const enrollResponseSchema = z
+  .object({
+    probeId: z.string(),
+    region: z.string(),
+    network: z.object({ id: z.string(), asn: z.number().int().nullable(), kind: networkKindSchema }),
+    token: z.string(),
+  })
+  .openapi("Enrollment", { description: "The probe's upload token, shown once" });

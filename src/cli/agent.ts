@@ -9,66 +9,152 @@ import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
 import { readTargetList } from "./measure.js";
 import { onShutdownSignal } from "./signals.js";
+import { defaultStateDir, loadEnrollment, serverUrlProblem } from "../agent/state-dir.js";
+import { enroll, EnrollError } from "../agent/enroll.js";
+import { join } from "node:path";
+import { ServerClient } from "../agent/server-client.js";
+import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
+import { SOFTWARE } from "../worker/run-checks.js";
+
+const DEFAULT_CRON = "*/5 * * * *";
+const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export interface AgentCliOptions {
-  server?: string;
+  /** Server and relays, tried in turn. */
+  server?: string[];
   probe?: string;
   region?: string;
   network?: string;
   networkKind: string;
   asn?: string;
   tokenFile?: string;
-  spool: string;
-  cron: string;
+  spool?: string;
+  stateDir?: string;
+  insecureLabHttp?: boolean;
+  /** Enroll with this code first when not yet enrolled (one command for a container or a unit). */
+  enroll?: string;
+  cron?: string;
   list?: string;
   country: string;
   resolver?: string;
   controlResolver?: string;
   ca?: string;
   notBogon: string[];
-  timeout: string;
+  timeout?: string;
   once?: boolean;
   helper: string[];
 }
 
-export async function runAgent(o: AgentCliOptions): Promise<number> {
-  const missing = (["server", "probe", "region", "network"] as const).filter((k) => !o[k]);
-  if (missing.length > 0) {
-    console.error(`keepwatch agent: missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`);
-    return 2;
+/** Where the agent keeps its enrollment and spool: --state-dir, else the default (never the working directory). */
+function stateDirOf(o: { stateDir?: string }): string {
+  return o.stateDir ?? defaultStateDir();
+}
+
+export function spoolDirOf(o: { spool?: string; stateDir?: string }): string {
+  return o.spool ?? join(stateDirOf(o), "spool");
+}
+
+interface Identity { servers: string[]; probe: string; region: string; network: string; token: string; allowHttp: boolean }
+
+/** The probe from flags when any identity flag is given, else from the enrollment in the state directory. */
+function identityOf(o: AgentCliOptions): Identity | string {
+  const given = (k: "server" | "probe" | "region" | "network") => (k === "server" ? (o.server?.length ?? 0) > 0 : Boolean(o[k]));
+  const flags = (["server", "probe", "region", "network"] as const).filter(given);
+  if (flags.length === 0) {
+    const e = loadEnrollment(stateDirOf(o));
+    if (!e) return `not enrolled (no enrollment in ${stateDirOf(o)}): run keepwatch agent enroll CODE --server https://… first`;
+    return { servers: e.servers, probe: e.probeId, region: e.region, network: e.network.id, token: e.token,
+      allowHttp: e.insecureLabHttp || o.insecureLabHttp === true };
   }
-  const { server, probe, region, network } = o as Required<Pick<AgentCliOptions, "server" | "probe" | "region" | "network">>;
-  const log = createLogger({ name: "keepwatch-agent" });
+  const missing = (["server", "probe", "region", "network"] as const).filter((k) => !given(k));
+  if (missing.length > 0) return `missing ${missing.map((k) => `--${k}`).join(", ")} (see keepwatch agent --help)`;
+  for (const s of o.server!) {
+    const badUrl = serverUrlProblem(s, o.insecureLabHttp === true);
+    if (badUrl) return badUrl;
+  }
   const token = (o.tokenFile ? readFileSync(o.tokenFile, "utf8") : process.env.KEEPWATCH_PROBE_TOKEN ?? "").trim();
-  if (!token) {
-    console.error("no probe token: use --token-file FILE or set KEEPWATCH_PROBE_TOKEN");
+  if (!token) return "no probe token: use --token-file FILE or set KEEPWATCH_PROBE_TOKEN";
+  return { servers: o.server!, probe: o.probe!, region: o.region!, network: o.network!, token, allowHttp: o.insecureLabHttp === true };
+}
+
+export async function runAgent(opts: AgentCliOptions): Promise<number> {
+  let o = opts;
+  if (o.enroll !== undefined) {
+    // Already enrolled (a restart): the code was used up the first time; carry on as enrolled.
+    if (!loadEnrollment(stateDirOf(o))) {
+      const code = await runEnroll(o.enroll, { server: o.server ?? [], stateDir: stateDirOf(o), insecureLabHttp: o.insecureLabHttp === true });
+      if (code !== 0) return code;
+    }
+    o = { ...o, server: [] };
+  }
+  const id = identityOf(o);
+  if (typeof id === "string") {
+    console.error(`keepwatch agent: ${id}`);
     return 2;
   }
+  for (const s of id.servers) {
+    const problem = serverUrlProblem(s, id.allowHttp);
+    if (problem) {
+      console.error(`keepwatch agent: ${problem}`);
+      return 2;
+    }
+  }
+  const { probe, region, network, token } = id;
+  const server = id.servers[0]!;
+  const log = createLogger({ name: "keepwatch-agent" });
   const kind = networkKindSchema.safeParse(o.networkKind);
   if (!kind.success) {
     console.error(`--network-kind must be mobile, fixed or unknown, got "${o.networkKind}"`);
     return 2;
   }
-  const targets = o.list ? readTargetList(o.list) : buildTargetsForCountry(o.country);
+  const client = new ServerClient(id.servers, token);
+  const spool = new Spool(spoolDirOf(o));
+  // Without --list, the server's assignment says what to measure (cached for offline starts); the
+  // country's whitelist/ files are the last resort when the server has none and nothing is cached.
+  const source = o.list ? null : new AssignmentSource(client, stateDirOf(o));
+  const first = source ? await source.current() : null;
+  let assignment: Assignment | null = first?.assignment ?? null;
+  if (source && !first) log.warn({ reason: source.lastError }, "no assignment from the server and none cached; measuring the country's whitelist");
+  const fixedTargets = o.list ? readTargetList(o.list) : assignment ? null : buildTargetsForCountry(o.country);
+  const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;
+  const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
+  const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
+  let lastRoundAt: string | null = null;
   const agent = new Agent({
-    who: { probeId: probe, role: "region", region,
-      network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
-    targets,
+    who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
+      : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
+    targets: fixedTargets ?? (async () => assignedTargets(assignment!)),
     checker: await createTargetChecker({
-      resolver: o.resolver,
-      controlResolver: o.controlResolver,
+      resolver: o.resolver ?? assignment?.resolvers.resolver ?? undefined,
+      controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
       caFiles: o.ca ? [o.ca] : [],
       notBogon: o.notBogon,
-      timeoutSeconds: Number(o.timeout),
+      timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
       // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
-      helpers: o.helper.map((url) => ({ url, token: process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token })),
+      helpers: helpers.map((url) => ({ url, token: helperToken })),
     }),
-    spool: new Spool(o.spool),
-    upload: { serverUrl: server, token },
+    spool,
+    upload: { serverUrl: server, relays: id.servers.slice(1), token },
     localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
-    cron: o.cron,
+    cron,
     concurrency: 8,
     log,
+    // After measuring, never before: a server that does not answer cannot delay a round.
+    afterRound: async (r) => {
+      lastRoundAt = r.at.toISOString();
+      if (source) {
+        const next = await source.current();
+        if (next?.origin === "server") assignment = next.assignment;
+      }
+      const beat = await client.send("POST", "/api/v1/agent/heartbeat", {
+        version: SOFTWARE,
+        spoolDepth: spool.segments().reduce((n, name) => n + spool.read(name).measurements.length, 0),
+        clockOffsetMs: client.clockOffsetMs === null ? null : Math.round(client.clockOffsetMs),
+        lastRoundAt,
+        lastError: (r.upload.stoppedBecause ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
+      });
+      if (beat && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
+    },
   });
   if (o.once) {
     const r = await agent.round();
@@ -77,13 +163,14 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
     return r.upload.stoppedBecause === null ? 0 : 1;
   }
   agent.start();
-  log.info({ probe, region, targets: targets.length, cron: o.cron }, "agent running");
+  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none" }, "agent running");
   onShutdownSignal(log, () => agent.stop());
   return 0;
 }
 
 /** `keepwatch agent spool`: what is waiting, what the server refused, and the last upload error. */
-export function runSpoolStatus(o: { spool: string; json?: boolean }): number {
+export function runSpoolStatus(opts: { spool?: string; stateDir?: string; json?: boolean }): number {
+  const o = { ...opts, spool: spoolDirOf(opts) };
   const spool = new Spool(o.spool);
   const segments = spool.segments();
   const pending = segments.reduce((n, name) => n + spool.read(name).measurements.length, 0);
@@ -108,8 +195,23 @@ export function runSpoolStatus(o: { spool: string; json?: boolean }): number {
 }
 
 /** `keepwatch agent requeue`: puts quarantined measurements back in the upload path. */
-export function runSpoolRequeue(o: { spool: string }): number {
-  const moved = new Spool(o.spool).requeue();
+export function runSpoolRequeue(o: { spool?: string; stateDir?: string }): number {
+  const moved = new Spool(spoolDirOf(o)).requeue();
   console.log(`${moved} quarantined measurements are pending again; they go out with the next upload`);
   return 0;
+}
+
+/** `keepwatch agent enroll CODE --server URL`: exit 0 enrolled, 2 refused or unreachable. */
+export async function runEnroll(code: string, o: { server: string[]; stateDir?: string; insecureLabHttp?: boolean }): Promise<number> {
+  const stateDir = stateDirOf(o);
+  try {
+    const e = await enroll({ code, servers: o.server, stateDir, insecureLabHttp: o.insecureLabHttp === true });
+    console.log(`enrolled as probe ${e.probeId} (${e.region}, ${e.network.id}); settings saved in ${stateDir}`);
+    console.log("start measuring with: keepwatch agent");
+    return 0;
+  } catch (err) {
+    if (!(err instanceof EnrollError)) throw err;
+    console.error(`keepwatch agent enroll: ${err.message}`);
+    return 2;
+  }
 }

@@ -132,6 +132,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store,
       logger: log,
       retention: { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays },
+      maxClockSkewMs: config.server.maxClockSkewSeconds * 1000,
       onStored: (ms) => metrics.recordMeasurements(ms),
     });
     shutdown.add("drain", () => drainResults(uploads, log));
@@ -191,6 +192,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const stopping = new AbortController();
     let full = false; // Logged when it changes, not per refused upload.
     const app = createApp({
+      targets,
       store,
       config,
       metrics,

@@ -9,6 +9,50 @@ export interface Migration {
   sql: string;
 }
 
+const TARGET_ROLLUP_COLUMNS = `total INTEGER NOT NULL, ok INTEGER NOT NULL, down INTEGER NOT NULL,
+        blocked_dns INTEGER NOT NULL, blocked_tcp INTEGER NOT NULL, blocked_tls INTEGER NOT NULL,
+        blocked_http_failure INTEGER NOT NULL, blocked_http_diff INTEGER NOT NULL, dns_failures INTEGER NOT NULL,
+        throughput_sum REAL NOT NULL, throughput_count INTEGER NOT NULL, tls_handshake_sum REAL NOT NULL,
+        tls_handshake_count INTEGER NOT NULL, last_ms INTEGER NOT NULL`;
+const SUMS = `total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff,
+  dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms`;
+
+/**
+ * Version 3: a per-target rollup table re-keyed with role, so a probe's rows under two roles (what a forged
+ * "control" upload made before the server decided roles) are never summed together. Buckets that raw
+ * measurements still cover in full are recomputed from them, each measurement under its own role; older
+ * buckets (raw already pruned) keep their rows as they were, under the role they were first written with.
+ */
+function rebuildTargetRollups(table: string, width: number): string {
+  return `
+      CREATE TABLE ${table}_v3 (
+        region TEXT NOT NULL, bucket INTEGER NOT NULL, network TEXT NOT NULL, probe_id TEXT NOT NULL,
+        list TEXT NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, category TEXT NOT NULL,
+        ${TARGET_ROLLUP_COLUMNS},
+        PRIMARY KEY (region, bucket, network, probe_id, list, url, role)
+      ) WITHOUT ROWID;
+      -- First bucket whose every raw row is still there: the one after the bucket of the oldest raw row
+      -- (pruning may have taken that bucket's earlier rows). NULL when there is no raw row.
+      CREATE TEMP TABLE ${table}_cut AS
+        SELECT (MIN(started_ms) / ${width * 1000}) * ${width} + ${width} AS b FROM measurements;
+      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
+        SELECT region, bucket, network, probe_id, list, url, role, category, ${SUMS} FROM ${table}
+        WHERE bucket < COALESCE((SELECT b FROM ${table}_cut), 9223372036854775807);
+      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
+        SELECT region, (started_ms / ${width * 1000}) * ${width} AS b, network, probe_id, list, url, role,
+          MIN(category), COUNT(*), SUM(accessible), SUM(accessible = 0 AND blocking IS NULL),
+          SUM(accessible = 0 AND blocking IS 'dns'), SUM(accessible = 0 AND blocking IS 'tcp'),
+          SUM(accessible = 0 AND blocking IS 'tls'), SUM(accessible = 0 AND blocking IS 'http-failure'),
+          SUM(accessible = 0 AND blocking IS 'http-diff'), SUM(dns_failure IS NOT NULL), TOTAL(bytes_per_second),
+          COUNT(bytes_per_second), TOTAL(tls_handshake_time), COUNT(tls_handshake_time), MAX(started_ms)
+        FROM measurements WHERE started_ms >= (SELECT b FROM ${table}_cut) * 1000
+        GROUP BY region, b, network, probe_id, list, url, role
+        ORDER BY region, b, network, probe_id, list, url, role;
+      DROP TABLE ${table}_cut;
+      DROP TABLE ${table};
+      ALTER TABLE ${table}_v3 RENAME TO ${table};`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -244,6 +288,42 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: "roles kept apart in per-target rollups (rebuilt from raw); measurements.received_at",
+    sql: `
+      -- The server's receive time of each measurement (ISO 8601 UTC; NULL for rows stored before this).
+      ALTER TABLE measurements ADD COLUMN received_at TEXT;
+      ${rebuildTargetRollups("rollups_minute", 60)}
+      ${rebuildTargetRollups("rollups_hour", 3600)}
+    `,
+  },
+  {
+    version: 4,
+    name: "enrollment: invites (hashed one-time codes), enrolled probes, heartbeats",
+    sql: `
+      CREATE TABLE probe_invites (
+        code_hash TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        network TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        probe_id TEXT
+      );
+      CREATE TABLE enrolled_probes (
+        id TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        network TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL
+      );
+      CREATE TABLE probe_heartbeats (
+        probe_id TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        json TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
     name: "measurements taken during the agent's own local outage",
     sql: `
       -- 1 when the agent's gateway or local resolver check failed in that round: kept raw, never rolled up

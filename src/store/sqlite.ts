@@ -10,7 +10,9 @@ import { applyMigrations } from "./migrations.js";
 import { retryWhileLocked } from "./sqlite-busy.js";
 import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
+import { EnrollmentTables } from "./sqlite-enrollment.js";
 import type {
+  EnrolledProbe, ProbeHeartbeat, ProbeInvite, RedeemResult,
   IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, StoreHealth,
   TargetStatsQuery,
   TargetStatsRow,
@@ -56,6 +58,7 @@ interface FactsRow {
   list: MeasurementFacts["list"];
   category: string;
   started_at: string;
+  received_at: string | null;
   accessible: number;
   blocking: string | null;
   failure: string | null;
@@ -76,14 +79,14 @@ interface SeenAggregate {
 
 /** Every rollup table with its primary key and bucket width in seconds (pruned together). */
 const ROLLUP_TABLES: readonly [string, string, number][] = [
-  ["rollups_minute", "region, bucket, network, probe_id, list, url", 60],
-  ["rollups_hour", "region, bucket, network, probe_id, list, url", 3600],
+  ["rollups_minute", "region, bucket, network, probe_id, list, url, role", 60],
+  ["rollups_hour", "region, bucket, network, probe_id, list, url, role", 3600],
   ["network_rollups_minute", "region, bucket, network, role, list", 60],
   ["network_rollups_hour", "region, bucket, network, role, list", 3600],
 ];
 
 const FACT_COLUMNS = `id, probe_id, role, region, network, asn, network_kind, url, list, category, started_at,
-  accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
+  received_at, accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
 
 /** WHERE clause (without the keyword) and named parameters for a MeasurementQuery. */
 function measurementWhere(q: MeasurementQuery): { sql: string; params: Record<string, string | number> } {
@@ -165,8 +168,8 @@ export class SqliteStore implements Store {
   private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
     const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
         network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
-        tls_handshake_time, bytes_per_second, json, local_failure)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        tls_handshake_time, bytes_per_second, received_at, json, local_failure)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const upsertRollups = prepareRollupUpserts(this.db);
     const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
       VALUES (?, ?, ?, ?)
@@ -186,7 +189,7 @@ export class SqliteStore implements Store {
         const ms = Date.parse(f.startedAt);
         const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
           f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
-          f.bytesPerSecond, JSON.stringify(m), isLocalFailure(m) ? 1 : 0);
+          f.bytesPerSecond, f.receivedAt, JSON.stringify(m), isLocalFailure(m) ? 1 : 0);
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
@@ -275,6 +278,7 @@ export class SqliteStore implements Store {
       list: r.list,
       category: r.category,
       startedAt: r.started_at,
+      receivedAt: r.received_at,
       accessible: r.accessible === 1,
       blocking: r.blocking,
       failure: r.failure,
@@ -432,6 +436,31 @@ export class SqliteStore implements Store {
   async revokeProbeToken(probeId: string, at: Date): Promise<number> {
     const revoke = this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL");
     return (await this.run(() => revoke.run(at.toISOString(), probeId))).changes;
+  }
+
+  private enrollmentTables: EnrollmentTables | null = null;
+  private get enrollment(): EnrollmentTables {
+    return (this.enrollmentTables ??= new EnrollmentTables(this.db));
+  }
+
+  async saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> {
+    await this.run(() => this.enrollment.saveInvite(invite));
+  }
+
+  redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
+    return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
+  }
+
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
+    return this.run(() => this.enrollment.getEnrolledProbe(id));
+  }
+
+  async saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> {
+    await this.run(() => this.enrollment.saveHeartbeat(heartbeat));
+  }
+
+  listHeartbeats(): Promise<ProbeHeartbeat[]> {
+    return this.run(() => this.enrollment.listHeartbeats());
   }
 
   async getState(key: string): Promise<string | null> {

@@ -86,6 +86,41 @@ export interface ProbeToken {
   revokedAt: string | null;
 }
 
+/** A one-time enrollment code: only its sha256 is stored; it registers one probe, once, before expiresAt. */
+export interface ProbeInvite {
+  codeHash: string;
+  region: string;
+  network: string;
+  createdAt: string;
+  expiresAt: string;
+  /** When it was redeemed, and the probe it registered (null until then). */
+  usedAt: string | null;
+  probeId: string | null;
+}
+
+/** A probe registered by enrollment (the configuration's probes are the other kind). Role is always region. */
+export interface EnrolledProbe {
+  id: string;
+  region: string;
+  network: string;
+  enrolledAt: string;
+}
+
+export type RedeemResult =
+  | { ok: true; probe: EnrolledProbe }
+  | { ok: false; reason: "unknown" | "used" | "expired" };
+
+/** The last heartbeat a probe sent, as the server received it. */
+export interface ProbeHeartbeat {
+  probeId: string;
+  receivedAt: string;
+  version: string;
+  spoolDepth: number;
+  clockOffsetMs: number | null;
+  lastRoundAt: string | null;
+  lastError: string | null;
+}
+
 export interface InsertResult {
   inserted: number;
   duplicates: number;
@@ -138,6 +173,16 @@ export interface Store {
   saveProbeToken(token: ProbeToken): Promise<void>;
   findProbeToken(tokenHash: string): Promise<ProbeToken | null>;
   revokeProbeToken(probeId: string, at: Date): Promise<number>;
+
+  saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void>;
+  /**
+   * Redeems an invite atomically: marks it used, registers the probe and stores its token hash, or changes
+   * nothing when the code is unknown, already used or expired at `at`.
+   */
+  redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult>;
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null>;
+  saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void>;
+  listHeartbeats(): Promise<ProbeHeartbeat[]>;
 
   /** Small durable key/value for stage state (detector hysteresis, alert reminders). */
   getState(key: string): Promise<string | null>;
