@@ -1,5 +1,7 @@
 // Interface text in Kazakh, Russian and English. Numbers are kept apart from words ("3 / 20") where
 // Kazakh suffixes or Russian plural forms would otherwise depend on the number.
+import { ARCHIVE_TEXT } from "./i18n-archive.js";
+
 export const LANGS = ["kk", "ru", "en"];
 
 const TEXT = {
@@ -375,9 +377,11 @@ export function saveLang(lang, storage = globalThis.localStorage) {
 
 /** A translator for one language: t("key", {n: 3}); falls back to English, then to the key itself. */
 export function translator(lang) {
-  const table = TEXT[lang] ?? TEXT.en;
+  const code = LANGS.includes(lang) ? lang : "en";
+  const table = { ...TEXT[code], ...ARCHIVE_TEXT[code] };
+  const en = { ...TEXT.en, ...ARCHIVE_TEXT.en };
   return (key, vars = {}) => {
-    const s = table[key] ?? TEXT.en[key] ?? key;
+    const s = table[key] ?? en[key] ?? key;
     return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
   };
 }

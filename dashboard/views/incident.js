@@ -5,6 +5,8 @@ import { timeChart, withGaps } from "../charts/timeline.js";
 import { h, stateBadge, table, timePair } from "../dom.js";
 import { dual, duration, number, offsetLabel, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
+import { zoomParams } from "../range.js";
+import { link } from "../url-state.js";
 import { bandsFor } from "./region.js";
 
 const MAX_IDS = 20;
@@ -124,7 +126,8 @@ export async function render(id, ctx) {
   const chart = await contextChart(inc, ctx);
 
   const facts = [
-    [t("incident.where"), h("span", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, regionName), ` — ${where}`)],
+    [t("incident.where"), h("span", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, regionName), ` — ${where}`, " ",
+      h("a", { class: "zoom", "data-testid": "zoom-region", href: link(`/regions/${encodeURIComponent(inc.region)}`, lang, zoomParams(inc)) }, `⤢ ${t("range.zoomTitle")}`))],
     [t("incident.networks"), networks.map((id) => region?.networks.find((n) => n.id === id)?.name ?? id).join(", ") || t("incident.wholeRegion")],
     [t("incident.lastGood"), inc.lastGoodAt ? timePair(dual(inc.lastGoodAt, zone), inc.lastGoodAt) : "—"],
     [t("incident.started"), timePair(dual(inc.startedAt, zone), inc.startedAt)],
@@ -138,7 +141,7 @@ export async function render(id, ctx) {
   return h(
     "article",
     { class: "view incident", dataset: { incident: inc.id } },
-    h("p", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, `← ${regionName}`)),
+    h("p", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, `← ${regionName}`)),
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
       stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,

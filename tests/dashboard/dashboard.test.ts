@@ -76,7 +76,7 @@ describe("dashboard in Chromium", () => {
     expect(await kcell.locator(".badge").textContent()).toContain("Whitelist only"); // text, not colour alone
     expect(await page.locator('.card[data-region="KZ-62"]').getAttribute("data-state")).toBe("unknown");
 
-    const link = page.locator(`.incident-list a[href="/incidents/${encodeURIComponent(whitelistIncident.id)}"]`);
+    const link = page.locator(`.incident-list a[href="/incidents/${encodeURIComponent(whitelistIncident.id)}?lang=en"]`);
     expect(await link.count()).toBe(1);
     expect(browser.foreignRequests).toEqual([]);
     await shot(page, "summary-desktop");
@@ -158,7 +158,7 @@ describe("dashboard in Chromium", () => {
     await page.waitForFunction(() => document.documentElement.lang === "ru");
     await waitForView(page);
     await page.waitForFunction(() => document.querySelector("[data-testid=headline]")?.textContent?.includes("Регионов с нарушениями"));
-    expect(await page.textContent(".nav a[href='/']")).toBe("Обзор");
+    expect(await page.textContent(".nav a[data-path='/']")).toBe("Обзор");
     expect(await page.textContent('.card[data-region="KZ-47"] h3')).toBe("Мангистауская область");
     expect(await page.textContent('.card[data-region="KZ-47"] .card-head .badge')).toContain("Только белый список");
 

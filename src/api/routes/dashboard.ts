@@ -131,6 +131,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
   app.get("/", page);
   app.get("/probes", page);
   app.get("/regions/:id", page);
+  app.get("/incidents", page);
   app.get("/incidents/:id", page);
   app.get("/assets/*", (c) => {
     const a = assets.get(c.req.path);
