@@ -110,6 +110,9 @@ export const incidentResponseSchema = z
         "sha256 hex of the canonical evidence set: compact JSON {counts (keys sorted), measurementIds (sorted)}",
     }),
     links: z.object({ self: z.string(), csv: z.string(), json: z.string() }),
+    summaries: z.object({ kk: z.string(), ru: z.string(), en: z.string() }).openapi({
+      description: "The summary rendered in each language from the incident's fields (service names, times to the second in UTC and server.timezone)",
+    }),
   })
   .openapi("IncidentDetail");
 

@@ -9,6 +9,8 @@ import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
 import { csvHeader, csvRow } from "../csv.js";
 import { incidentLinks } from "../links.js";
+import { targetNames } from "../../config/target-names.js";
+import { renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
 import {
   errorResponses,
@@ -23,6 +25,11 @@ const notFound = { description: "Unknown incident", content: { "application/json
 
 export function incidentsRoutes(deps: ResolvedDeps) {
   const app = newRouter();
+  let summaryCtx: SummaryContext | undefined;
+  // Names come from whitelist/, read once on the first request that needs them.
+  const summaryContext = () => (summaryCtx ??= {
+    regions: deps.config.regions, networks: deps.config.networks, timezone: deps.config.server.timezone, targetNames: targetNames(deps.config),
+  });
   app.use("/incidents", etag(), publicCache(15));
   app.use("/incidents/:id", etag(), publicCache(30));
 
@@ -76,6 +83,7 @@ export function incidentsRoutes(deps: ResolvedDeps) {
           incident,
           evidenceSha256: evidenceSha256(incident.evidence),
           links: incidentLinks(deps.config.server.publicUrl, incident.id),
+          summaries: renderSummaries(incident, summaryContext()),
         },
         200,
       );
