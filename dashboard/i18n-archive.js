@@ -2,6 +2,10 @@
 export const ARCHIVE_TEXT = {
   en: {
     "nav.incidents": "Incidents",
+    "incident.more.one": "and {n} more measurement",
+    "incident.more.other": "and {n} more measurements",
+    "ago.d.one": "{n} day ago",
+    "ago.d.other": "{n} days ago",
     "archive.title": "Incident archive",
     "archive.region": "Region",
     "archive.network": "Network",
@@ -32,6 +36,14 @@ export const ARCHIVE_TEXT = {
   },
   ru: {
     "nav.incidents": "Инциденты",
+    "incident.more.one": "и ещё {n} измерение",
+    "incident.more.few": "и ещё {n} измерения",
+    "incident.more.many": "и ещё {n} измерений",
+    "incident.more.other": "и ещё {n} измерения",
+    "ago.d.one": "{n} день назад",
+    "ago.d.few": "{n} дня назад",
+    "ago.d.many": "{n} дней назад",
+    "ago.d.other": "{n} дня назад",
     "archive.title": "Архив инцидентов",
     "archive.region": "Регион",
     "archive.network": "Сеть",
@@ -62,6 +74,7 @@ export const ARCHIVE_TEXT = {
   },
   kk: {
     "nav.incidents": "Оқиғалар",
+    "incident.more.other": "тағы {n} өлшем",
     "archive.title": "Оқиғалар мұрағаты",
     "archive.region": "Өңір",
     "archive.network": "Желі",

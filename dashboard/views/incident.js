@@ -5,6 +5,7 @@ import { timeChart, withGaps } from "../charts/timeline.js";
 import { h, stateBadge, table, timePair } from "../dom.js";
 import { dual, duration, number, offsetLabel, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
+import { evidenceLabel, evidenceValue } from "../i18n-evidence.js";
 import { zoomParams } from "../range.js";
 import { link } from "../url-state.js";
 import { bandsFor } from "./region.js";
@@ -15,12 +16,17 @@ const MAX_IDS = 20;
 export function citation(inc, { regionName, where, url, ctx }) {
   const { t, zone } = ctx;
   const zoneLabel = offsetLabel(new Date(inc.startedAt), zone);
+  // Both readings of each time: UTC for the record, the zone for the reader ("19:01:05 UTC (00:01:05 UTC+5)").
+  const both = (iso) => {
+    const d = dual(iso, zone);
+    return d.local ? `${d.utc} (${d.local})` : d.utc;
+  };
   const vars = {
     kind: t(`state.${inc.kind}`),
     where,
     region: regionName,
-    start: stamp(inc.startedAt, zone),
-    end: inc.endedAt ? stamp(inc.endedAt, zone) : "",
+    start: both(inc.startedAt),
+    end: inc.endedAt ? both(inc.endedAt) : "",
     zone: zoneLabel,
     confidence: t(`confidence.${inc.confidence}`).toLowerCase(),
     id: inc.id,
@@ -31,8 +37,7 @@ export function citation(inc, { regionName, where, url, ctx }) {
 }
 
 function kv(rows, ctx) {
-  const show = (v) => (typeof v === "number" ? number(v, ctx.lang, 3) : String(v));
-  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("code", {}, k), show(v)]), "kv");
+  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("span", { title: k, dataset: { key: k } }, evidenceLabel(k, ctx.lang)), evidenceValue(k, v, ctx.lang)]), "kv");
 }
 
 /** "list:non_whitelisted" (a whole list) reads as the list's name; URLs and categories stay as they are. */
@@ -135,7 +140,7 @@ export async function render(id, ctx) {
     [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString(), t)],
     [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
     [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, targetLabel(x, t)))) : "—"],
-    [t("incident.summary"), inc.summary],
+    [t("incident.summary"), h("span", { "data-testid": "summary" }, data.summaries?.[lang] ?? inc.summary)],
   ];
   const citeText = h("p", { class: "cite-text", "data-testid": "citation" }, cite);
   return h(
