@@ -9,6 +9,7 @@ import { evidenceLabel, evidenceValue } from "../i18n-evidence.js";
 import { zoomParams } from "../range.js";
 import { link } from "../url-state.js";
 import { bandsFor } from "./region.js";
+import { failingNames, fetchTargets, targetsSection } from "./targets-table.js";
 
 const MAX_IDS = 20;
 
@@ -128,7 +129,12 @@ export async function render(id, ctx) {
   const cite = citation(inc, { regionName, where, url: permalink, ctx });
   ctx.setTitle(t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName }));
   const networks = inc.evidence.networks.length ? inc.evidence.networks : inc.network ? [inc.network] : [];
-  const chart = await contextChart(inc, ctx);
+  const [chart, targets] = await Promise.all([
+    contextChart(inc, ctx),
+    fetchTargets(inc.region, { network: inc.network ?? undefined, since: new Date(inc.startedAt), until: inc.endedAt ? new Date(inc.endedAt) : new Date() }),
+  ]);
+  const failing = targets ? failingNames(targets.rows) : [];
+  const netNameOf = (id) => region?.networks.find((n) => n.id === id)?.name ?? id;
 
   const facts = [
     [t("incident.where"), h("span", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, regionName), ` — ${where}`, " ",
@@ -139,6 +145,7 @@ export async function render(id, ctx) {
     [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],
     [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString(), t)],
     [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
+    failing.length ? [t("targets.failing"), h("strong", { "data-testid": "failing-services" }, failing.join(", "))] : null,
     [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, targetLabel(x, t)))) : "—"],
     [t("incident.summary"), h("span", { "data-testid": "summary" }, data.summaries?.[lang] ?? inc.summary)],
   ];
@@ -150,12 +157,13 @@ export async function render(id, ctx) {
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
       stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,
-    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h("dl", { class: "facts" }, facts.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     h("section", { class: "cite" }, h("h2", {}, t("incident.cite")), citeText, copyButton(cite, ctx)),
     h("p", { class: "downloads" },
       h("a", { class: "button", href: data.links?.json ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}`, download: `keepwatch-${inc.id}.json` }, t("incident.downloadJson")),
       h("a", { class: "button", href: data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
     chart,
+    targetsSection(targets, netNameOf, ctx),
     evidenceSection(inc, data.evidenceSha256, ctx),
     revisionsSection(inc, ctx),
   );

@@ -6,6 +6,7 @@ import { dual, duration, number, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
 import { PRESETS, resolveRange, zoomParams } from "../range.js";
 import { hrefWith, link, urlInstant } from "../url-state.js";
+import { fetchTargets, targetsSection } from "./targets-table.js";
 
 function chartBox(title, alt, testid) {
   const canvas = h("canvas", { role: "img", "aria-label": alt, "data-testid": testid });
@@ -103,6 +104,8 @@ export async function render(regionId, ctx) {
     duration(i.startedAt, i.endedAt ?? new Date().toISOString(), t),
     h("a", { class: "zoom", href: hrefWith(zoomParams(i)), title: t("range.zoomTitle"), dataset: { zoom: i.id } }, `⤢ ${t("range.zoom")}`),
   ]);
+  const targets = await fetchTargets(regionId, { network, since, until });
+  const netNameOf = (id) => networks.find((n) => n.id === id)?.name ?? id;
   const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString() })}`;
 
   return h(
@@ -115,6 +118,7 @@ export async function render(regionId, ctx) {
     range.custom ? h("p", { class: "muted", "data-testid": "range-shown" }, t("range.zoomed", { from: dual(since.toISOString(), "UTC").utc, to: dual(until.toISOString(), "UTC").utc })) : null,
     points.length === 0 ? h("p", { class: "notice" }, t("region.noSeries")) : null,
     h("div", { class: "charts" }, success.node, throughput.node, dns.node),
+    targetsSection(targets, netNameOf, ctx),
     h("section", {}, h("h2", {}, t("region.incidents")),
       incidents.length
         ? table([t("incident.kind"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration"), ""], incidents, "incidents")

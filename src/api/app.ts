@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
+import { targetsRoutes } from "./routes/targets.js";
 import { incidentsRoutes } from "./routes/incidents.js";
 import { measurementsRoutes } from "./routes/measurements.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -63,6 +64,7 @@ export function createApp(appDeps: AppDeps) {
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
+  app.route("/api/v1", targetsRoutes(deps));
   app.route("/api/v1", incidentsRoutes(deps));
   app.route("/api/v1", probesRoutes(deps));
   app.route("/api/v1", exportsRoutes(deps));

@@ -28,6 +28,11 @@ function field(v: string | number | boolean | null): string {
   return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 
+/** One CSV line of any values, quoted and guarded as the measurement rows are. */
+export function csvLine(values: readonly (string | number | boolean | null)[]): string {
+  return `${values.map(field).join(",")}\r\n`;
+}
+
 export function csvHeader(): string {
   return `${CSV_COLUMNS.join(",")}\r\n`;
 }

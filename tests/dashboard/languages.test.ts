@@ -72,6 +72,25 @@ describe("the incident page in the reader's language", () => {
     });
   }
 
+  it("names the failing services and shows a per-service table with a CSV", async () => {
+    const page = await open(`/incidents/${encodeURIComponent(wl.id)}?lang=ru`);
+    const failing = (await page.textContent("[data-testid=failing-services]"))!;
+    expect(failing).toContain("Instagram");
+    expect(failing).not.toContain("https://");
+    expect(failing).not.toMatch(/egov|Kaspi/i); // whitelisted services kept working
+    const rows = await page.locator("[data-testid=targets] table.targets-table tbody tr").count();
+    expect(rows).toBeGreaterThanOrEqual(6);
+    expect(await page.textContent("[data-testid=targets] table")).toMatch(/0\s?%/);
+    const href = (await page.getAttribute("[data-testid=targets] a[download]", "href"))!;
+    const csv = Buffer.from(await (await fetch(new URL(href, srv.url))).arrayBuffer());
+    expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // spreadsheet-ready
+    expect(csv.toString("utf8")).toContain("Instagram");
+    await page.close();
+    const region = await open("/regions/KZ-47?lang=en&network=kcell-mobile");
+    expect(await region.textContent("[data-testid=targets]")).toContain("Instagram");
+    await region.close();
+  });
+
   it("kk chart dates use Kazakh month names and every chart names its time zone", async () => {
     const page = await open("/regions/KZ-47?lang=kk&network=kcell-mobile&range=7d");
     const labels = await page.$eval("[data-testid=chart-success]", (el) => {
