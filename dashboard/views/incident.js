@@ -161,7 +161,7 @@ export async function render(id, ctx) {
     h("section", { class: "cite" }, h("h2", {}, t("incident.cite")), citeText, copyButton(cite, ctx)),
     h("p", { class: "downloads" },
       h("a", { class: "button", href: data.links?.json ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}`, download: `keepwatch-${inc.id}.json` }, t("incident.downloadJson")),
-      h("a", { class: "button", href: data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
+      h("a", { class: "button", href: `${data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`}?bom=1&lang=${lang}`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
     chart,
     targetsSection(targets, netNameOf, ctx),
     evidenceSection(inc, data.evidenceSha256, ctx),

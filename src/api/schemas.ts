@@ -122,7 +122,11 @@ export const exportQuerySchema = z.object({
   probe: z.string().optional(),
   since: isoTime.optional().openapi({ description: "Inclusive; default: until − 24 h" }),
   until: isoTime.optional().openapi({ description: "Exclusive; default: now. At most 31 days per request" }),
+  bom: z.enum(["0", "1"]).optional().openapi({ description: "CSV only: 1 starts the file with a UTF-8 byte-order mark (for spreadsheets)" }),
+  lang: z.enum(["kk", "ru", "en"]).optional().openapi({ description: "CSV only: language of the region_name column (default en)" }),
 });
+
+export const incidentCsvQuerySchema = exportQuerySchema.pick({ bom: true, lang: true });
 
 export const probesResponseSchema = z
   .object({

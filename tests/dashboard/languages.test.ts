@@ -91,6 +91,22 @@ describe("the incident page in the reader's language", () => {
     await region.close();
   });
 
+  it("downloads an incident CSV holding every measurement the verdict counts, with names and a BOM", async () => {
+    const page = await open(`/incidents/${encodeURIComponent(wl.id)}?lang=kk`);
+    const href = (await page.getAttribute("a[download$='.csv']", "href"))!;
+    await page.close();
+    const bytes = Buffer.from(await (await fetch(new URL(href, srv.url))).arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = bytes.subarray(3).toString("utf8").trim().split("\r\n").slice(1);
+    const counted = wl.evidence.counts["measurements"] ?? 0;
+    console.log(`incident CSV: ${rows.length} rows; evidence counts ${counted} measurements, samples ${wl.evidence.measurementIds.length} ids`);
+    expect(rows.length).toBeGreaterThan(wl.evidence.measurementIds.length);
+    expect(rows.length).toBeGreaterThanOrEqual(counted);
+    const ids = new Set(rows.map((r) => r.split(",")[0]));
+    for (const id of wl.evidence.measurementIds) expect(ids.has(id), id).toBe(true);
+    expect(rows.some((r) => r.includes(",Маңғыстау облысы,") && r.endsWith(",Instagram"))).toBe(true);
+  });
+
   it("kk chart dates use Kazakh month names and every chart names its time zone", async () => {
     const page = await open("/regions/KZ-47?lang=kk&network=kcell-mobile&range=7d");
     const labels = await page.$eval("[data-testid=chart-success]", (el) => {
