@@ -22,6 +22,13 @@ const ROUTES = [
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? "";
 const serverZone = meta("kw-timezone");
+// /kk/incidents/ID is the same page as /incidents/ID?lang=kk.
+const prefixed = /^\/(kk|ru|en)(\/.*)?$/.exec(location.pathname);
+if (prefixed) {
+  const q = new URLSearchParams(location.search);
+  q.set("lang", prefixed[1]);
+  history.replaceState(null, "", `${prefixed[2] || "/"}?${q}`);
+}
 // ?lang= (a shared link) wins over the saved choice, and becomes the saved choice.
 const urlLang = new URLSearchParams(location.search).get("lang");
 if (LANGS.includes(urlLang)) saveLang(urlLang);

@@ -11,6 +11,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
 import { targetsRoutes } from "./routes/targets.js";
+import { shareRoutes, shareSources } from "./routes/share.js";
 import { incidentsRoutes } from "./routes/incidents.js";
 import { measurementsRoutes } from "./routes/measurements.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -74,7 +75,8 @@ export function createApp(appDeps: AppDeps) {
   mountOpenApi(app, deps.config.server.publicUrl);
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.
-  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl }));
+  app.route("/", shareRoutes(deps, regions));
+  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl, share: shareSources(deps, regions) }));
   return app;
 }
 

@@ -130,6 +130,11 @@ export const configSchema = z.object({
       /** sha256 hex of the admin bearer token (`keepwatch token hash`), or set KEEPWATCH_ADMIN_TOKEN. */
       adminTokenHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
       publicUrl: z.string().url().optional(),
+      /**
+       * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
+       * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.
+       */
+      embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),
   redis: z.object({ url: z.string().optional() }).prefault({}),
