@@ -182,7 +182,10 @@ describe("dashboard in Chromium", () => {
   it("lists probes with last-seen and no addresses", async () => {
     const page = await open("/probes");
     const rows = await page.locator("table.probes-table tbody tr").count();
-    expect(rows).toBe(19 * 2 + 1); // every reporting probe plus the control; KZ-62 never reported
+    expect(rows).toBe(20 * 2 + 1); // every probe plus the control; KZ-62's two never reported and are listed as such
+    const never = page.locator("table.probes-table tbody tr", { hasText: "kz-62-" });
+    expect(await never.count()).toBe(2);
+    expect(await never.first().textContent()).toContain("never");
     const text = (await page.textContent("main")) ?? "";
     expect(text).toContain("kz-47-kcell-mobile");
     // The seed ended 20 minutes ago: longer than the 15 minutes a probe counts as reporting.

@@ -13,7 +13,7 @@ export function probesRoutes(deps: ResolvedDeps) {
     createRoute({
       method: "get",
       path: "/probes",
-      summary: "Known probes with last-seen time and measurement count",
+      summary: "Known probes (reported or configured) with last-seen time (null: never reported) and measurement count",
       responses: { 200: { description: "Probes", content: { "application/json": { schema: probesResponseSchema } } } },
     }),
     async (c) => {
@@ -25,6 +25,11 @@ export function probesRoutes(deps: ResolvedDeps) {
         lastSeenAt: p.lastSeenAt,
         measurements: p.measurements,
       }));
+      // Configured probes that never reported are what an operator most needs to see: listed, never seen.
+      const known = new Set(probes.map((p) => p.id));
+      for (const p of deps.config.probes) {
+        if (!known.has(p.id)) probes.push({ id: p.id, region: p.region, network: p.network, role: p.role, lastSeenAt: null, measurements: 0 });
+      }
       return c.json({ probes }, 200);
     },
   );
