@@ -17,7 +17,7 @@ import { detectorConfigSchema } from "../src/config/schema.js";
 import { computeBaseline, type Baseline } from "../src/detect/baseline.js";
 import { summarizeActivity } from "../src/detect/activity.js";
 import { Detector, type PassResult } from "../src/detect/detector.js";
-import { evaluate } from "../src/detect/evaluate.js";
+import { evaluate } from "../tests/detect/evaluate-once.js";
 import { IncrementalEvaluator, type PassPlan } from "../src/detect/incremental.js";
 import { indexWindows } from "../src/detect/window.js";
 import type { Measurement, TargetList } from "../src/measurement.js";
@@ -159,7 +159,7 @@ export async function benchDetect(opts: { e2e?: boolean; runs?: number } = {}): 
   const upTo = (to: number) => network.filter((r) => Date.parse(r.bucketStart) < to);
   const within = (src: readonly TargetStatsRow[], plan: PassPlan) => plan.reads.flatMap((q) => src.filter((r) => {
     const b = Date.parse(r.bucketStart);
-    return b >= q.since && b < q.until && (q.region === undefined || r.region === q.region);
+    return b >= q.since && b < q.until && (q.region === undefined || r.region === q.region) && (q.role === undefined || r.role === q.role);
   }));
   /** One pass at `now` over what the store holds (`net`, `src`), timing only the pure core. */
   const corePass = (inc: IncrementalEvaluator, now: number, net: NetworkStatsRow[], src: readonly TargetStatsRow[]) => {
@@ -170,9 +170,22 @@ export async function benchDetect(opts: { e2e?: boolean; runs?: number } = {}): 
     const t1 = performance.now();
     rowsIn = within(src, plan); // the store's read, not timed
     const t2 = performance.now();
-    const r = inc.finish(plan, rowsIn, { seeds: new Map(), regions: REGIONS, seen: [] });
-    const ms = t1 - t0 + (performance.now() - t2);
-    return { ms, classified: r.classified, rows: rowsIn.length, findings: r.findings.map(label) };
+    let r = inc.finish(plan, rowsIn, { seeds: new Map(), regions: REGIONS, seen: [] });
+    let ms = t1 - t0 + (performance.now() - t2);
+    let classified = r.classified;
+    if (r.retry) {
+      // Late data changed the runs carried into windows that were not read: the Detector's second round.
+      const t3 = performance.now();
+      const again = inc.plan({ activity: summarizeActivity(net, WINDOW_S), baselines, from, now });
+      const t4 = performance.now();
+      const more = within(src, again);
+      const t5 = performance.now();
+      r = inc.finish(again, more, { seeds: new Map(), regions: REGIONS, seen: [] });
+      ms += t4 - t3 + (performance.now() - t5);
+      classified += r.classified;
+      rowsIn = [...rowsIn, ...more];
+    }
+    return { ms, classified, rows: rowsIn.length, findings: r.findings.map(label) };
   };
   const netBefore = upTo(NOW - WINDOW_MS);
   const allBefore = all.filter((r) => Date.parse(r.bucketStart) < NOW - WINDOW_MS);

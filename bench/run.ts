@@ -12,6 +12,8 @@ const BENCHES: Record<string, Bench> = {
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),
+  "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
+  "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

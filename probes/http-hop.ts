@@ -129,6 +129,7 @@ export async function fetchHop(url: URL, address: string, ctx: FetchContext, hel
     bodyTruncated: x.truncated,
     title,
     failure: x.failure,
+    headerNames: Object.keys(x.headers).map((n) => n.toLowerCase()),
     phases: {
       dns: null, // our caller resolved
       connect: seconds(connection.tcpStart, connection.tcpDone),

@@ -36,7 +36,8 @@ export interface HopAddress {
 
 export interface HttpOptions extends ProbeOptions {
   /**
-   * Address for a redirect to another host. Without it such a redirect ends the check: the last hop has
+   * Address for a redirect to another host, asked for IP-literal hosts too (so a caller may refuse one: the
+   * test helper's SSRF policy). Without it a literal is used as is and a name ends the check: the last hop has
    * `address: null` and failure `http_error`. A plain null answer is a `dns_error`; a HopAddress names it.
    */
   resolve?: (host: string) => Promise<string | null | HopAddress>;
@@ -68,11 +69,13 @@ export const DEFAULT_USER_AGENT = DEFAULT_BROWSER_PROFILE.http1.cleartext.find((
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const sameHost = (a: URL, b: URL) => a.hostname === b.hostname;
 
-/** The address for a redirect to another host: an IP literal as is, else the caller's resolver, if any. */
+/**
+ * The address for a redirect to another host: the caller's resolver, asked for IP literals too (the test
+ * helper refuses some); without a resolver an IP literal as is.
+ */
 async function addressFor(url: URL, options: HttpOptions): Promise<HopAddress> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0) return { address: host, failure: null };
-  if (!options.resolve) return { address: null, failure: null };
+  if (!options.resolve) return { address: isIP(host) !== 0 ? host : null, failure: null };
   const answer = await options.resolve(host).catch(() => null);
   if (typeof answer === "string") return { address: answer, failure: null };
   if (answer === null) return { address: null, failure: "dns_error" };

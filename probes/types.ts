@@ -3,6 +3,7 @@
 // that never throws for network failures: a failure is a result whose `failure` field holds a class
 // from the lists below. Timings are seconds (floating point), addresses are plain IP strings.
 import { z } from "zod";
+import { controlSummarySchema } from "./control-types.js";
 
 export const DNS_FAILURES = [
   "dns_nxdomain",
@@ -135,6 +136,8 @@ export const httpHopSchema = z.object({
   title: z.string().nullable(),
   failure: fetchFailureSchema.nullable(),
   phases: httpPhasesSchema,
+  /** Every response header name, lower-cased (OONI's headers match compares names); absent in older records. */
+  headerNames: z.array(z.string()).optional(),
 });
 export type HttpHop = z.infer<typeof httpHopSchema>;
 
@@ -187,10 +190,24 @@ export const webCheckSchema = z.object({
   tcp: z.array(tcpResultSchema),
   tls: z.array(tlsResultSchema),
   http: httpResultSchema.nullable(),
+  /** What a test helper saw of the same URL and how it compared (control-types.ts); absent when no helper answered. */
+  control: controlSummarySchema.optional(),
   verdict: verdictSchema,
   time: z.number().nonnegative(),
 });
 export type WebCheck = z.infer<typeof webCheckSchema>;
+
+/** The layers of one site check, as the verdict rules read them (web.ts, control-compare.ts). */
+export interface CheckLayers {
+  /** Fingerprint id when our DNS answer points at a known block-page server. */
+  dnsBlockPage: string | null;
+  dns: DnsResult[];
+  controlDns: DnsResult | null;
+  tcp: TcpResult[];
+  tls: TlsResult[];
+  http: HttpResult | null;
+  https: boolean;
+}
 
 /** An address with its port, "1.2.3.4:53" or "[::1]:53". */
 export interface Endpoint {

@@ -19,13 +19,15 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
+import { decideWithHelper } from "./control-compare.js";
+import type { ControlHelper } from "./control-types.js";
 import { startDeadline } from "./deadline.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
 import { connectTcp, type HeldConnection } from "./tcp.js";
 import { handshakeTls } from "./tls.js";
-import type { Blocking, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
+import type { Blocking, CheckLayers, DnsResult, HttpResult, ProbeOptions, Prober, TcpResult, TlsResult, Verdict, WebCheck } from "./types.js";
 import { connectable, controlSaysNoSuchName, hopDnsVerdict, hopResolver, type HopDns } from "./web-dns.js";
 
 /** What the control vantage saw of the same URL (e.g. its latest measurement), used as OONI uses its TH. */
@@ -42,6 +44,12 @@ export interface WebCheckOptions extends ProbeOptions {
   /** Trusted resolver whose answers ours are compared with. */
   controlResolver?: string;
   control?: ControlObservation;
+  /**
+   * Test helpers to ask what they see of the same URL (control-client.ts). Asked with our resolved addresses
+   * right after DNS, in parallel with the rest of the check and within its one deadline; their answer, when
+   * one comes in time, decides with OONI's full rules (control-compare.ts).
+   */
+  helper?: ControlHelper;
   /** Extra trusted CA certificates (PEM) for TLS and HTTPS. */
   ca?: string[];
   bogons?: BogonMatcher;
@@ -59,15 +67,7 @@ function pickAddresses(addresses: string[], perFamily: number): string[] {
   return [...v4, ...v6];
 }
 
-interface Layers {
-  /** Fingerprint id when our DNS answer points at a known block-page server. */
-  dnsBlockPage: string | null;
-  dns: DnsResult[];
-  controlDns: DnsResult | null;
-  tcp: TcpResult[];
-  tls: TlsResult[];
-  http: HttpResult | null;
-  https: boolean;
+interface Layers extends CheckLayers {
   /** Redirect hops' hosts as resolved (in order); the last one is the hop whose DNS failed, if one did. */
   hopDns?: HopDns[];
 }
@@ -244,6 +244,7 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     addresses = ours.addresses;
     connectTo = sameAsControl ? [] : connectable(addresses, bogons);
   }
+  const helperCall = options.helper?.({ url: parsed.href, addresses }, { seconds: limit.remaining(), signal: limit.signal }) ?? null;
   const targets = pickAddresses(connectTo, options.maxAddressesPerFamily ?? 2);
   const measureOpts = { ...options, timeoutSeconds: limit.remaining(), signal: limit.signal };
   const pending = targets.map((address) => measureAddress(address, port, host, https, measureOpts));
@@ -265,6 +266,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const dnsBlockPage = options.fingerprints && addresses.length > 0
     ? detectBlockPage({ addresses }, options.fingerprints)?.id ?? null : null;
   const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https, hopDns };
+  const helperAnswer = helperCall === null ? null : await helperCall;
+  const withHelper = helperAnswer === null ? null : decideWithHelper(layers, helperAnswer);
   limit.done();
   return {
     url,
@@ -273,7 +276,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     tcp,
     tls,
     http,
-    verdict: decideVerdict(layers, options.control),
+    ...(withHelper === null ? {} : { control: withHelper.summary }),
+    verdict: withHelper?.verdict ?? decideVerdict(layers, options.control),
     time: (performance.now() - started) / 1000,
   };
 };

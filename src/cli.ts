@@ -23,6 +23,7 @@ program
   .option("--timeout <seconds>", "per-step timeout in seconds", "10")
   .option("--throughput", "also time a download of each URL")
   .option("--list <file>", "read URLs (one per line, or a whitelist/ YAML file) from a file")
+  .option("--helper <url>", "test helper control URL (token: KEEPWATCH_HELPER_TOKEN or KEEPWATCH_PROBE_TOKEN), repeatable", collect, [])
   .addOption(new Option("--region <id>", "region id recorded in --json output").default("ZZ"))
   .addOption(new Option("--network <id>", "network id recorded in --json output").default("unknown"))
   .action(async (urls: string[], opts) => {
@@ -82,6 +83,7 @@ const agent = program
   .option("--ca <file>", "extra CA bundle (PEM) to trust")
   .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
   .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
   .action(async (opts) => {
     const { runAgent } = await import("./cli/agent.js");
@@ -101,6 +103,18 @@ agent
   .action(async (_opts, cmd: Command) => {
     const { runSpoolRequeue } = await import("./cli/agent.js");
     process.exitCode = runSpoolRequeue(cmd.optsWithGlobals());
+  });
+
+program
+  .command("helper")
+  .description("test helper for a control vantage abroad: answers probes what it sees of a URL (DNS, TCP, TLS, HTTP)")
+  .option("-c, --config <file>", "configuration file (its `helper` block)", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--port <port>", "port (overrides helper.port)")
+  .option("--host <addr>", "bind address (overrides helper.host)")
+  .action(async (opts) => {
+    const { runHelper } = await import("./cli/helper.js");
+    const code = await runHelper(opts);
+    if (code !== 0) process.exitCode = code;
   });
 
 const token = program.command("token").description("probe and admin tokens");

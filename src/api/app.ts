@@ -1,10 +1,11 @@
-// The HTTP server: REST API under /api/v1, /metrics, /healthz and (when mounted) the dashboard. Everything it
+// The HTTP server: REST API under /api/v1, /metrics, /livez, /healthz, /readyz and (when mounted) the dashboard. Everything it
 // uses comes in through AppDeps; nothing here is global, so tests build as many apps as they like.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
+import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -12,6 +13,7 @@ import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
 import { targetsRoutes } from "./routes/targets.js";
 import { shareRoutes, shareSources } from "./routes/share.js";
+import { healthRoutes } from "./routes/health.js";
 import { incidentsRoutes } from "./routes/incidents.js";
 import { measurementsRoutes } from "./routes/measurements.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -63,6 +65,11 @@ export function createApp(appDeps: AppDeps) {
   // regions we watch. Streams (SSE, NDJSON, CSV) are left alone so they flush as they are written.
   app.use("/api/v1/*", compress({ contentTypeFilter: /^application\/json/ }));
 
+  // Token guessing: failed checks are limited per client and overall, before any token is looked at.
+  const authFailures = authFailureLimit(deps.config.uploads, (reason) => deps.metrics.recordUploadRefusal(reason));
+  app.use("/api/v1/measurements", authFailures);
+  app.use("/api/v1/admin/*", authFailures);
+
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
   app.route("/api/v1", targetsRoutes(deps));
@@ -72,6 +79,7 @@ export function createApp(appDeps: AppDeps) {
   app.route("/api/v1", measurementsRoutes(deps));
   app.route("/api/v1", adminRoutes(deps));
   app.route("/api/v1", eventsRoutes(deps, regions));
+  app.route("/", healthRoutes(deps));
   mountOpenApi(app, deps.config.server.publicUrl);
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.

@@ -2,11 +2,15 @@
 import type { KeepWatchConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
 import type { IncidentEvents } from "./incident-events.js";
 
 export type Clock = () => Date;
+
+/** Whether the results queue can take an upload now (e.g. Redis below its memory high-water mark). */
+export type QueueRoom = () => Promise<{ ok: true } | { ok: false; reason: string; retryAfterMs: number }>;
 
 export interface AppDeps {
   store: Store;
@@ -21,6 +25,12 @@ export interface AppDeps {
   adminToken?: string;
   /** Where unexpected errors go (a pino logger's error, say). Never receives client addresses. */
   reportError?: ErrorReporter;
+  /** What GET /readyz reports (a Readiness); without it, /readyz checks the store only. */
+  readiness?: { check(): Promise<ReadinessReport> };
+  /** Checked before an upload's body is read; a 'no' (or a throw) answers 503. Unset = always room. */
+  queueRoom?: QueueRoom;
+  /** Aborted when the server begins to stop: long-lived responses (SSE) end so the listener can close. */
+  shutdown?: AbortSignal;
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
+import { isStoreUnavailable } from "../store/errors.js";
 
 export type ApiErrorCode =
   | "bad_request"
@@ -13,6 +14,7 @@ export type ApiErrorCode =
   | "payload_too_large"
   | "range_too_large"
   | "unavailable"
+  | "rate_limited"
   | "internal";
 
 export class ApiError extends Error {
@@ -48,6 +50,7 @@ const CODE_BY_STATUS: Partial<Record<number, ApiErrorCode>> = {
   403: "forbidden",
   404: "not_found",
   413: "payload_too_large",
+  429: "rate_limited",
   503: "unavailable",
 };
 
@@ -64,6 +67,11 @@ export function handleError(report: ErrorReporter) {
       return errorResponse(c, err.status, err.code, err.message);
     }
     if (err instanceof ZodError) return errorResponse(c, 400, "bad_request", zodMessage(err));
+    if (isStoreUnavailable(err)) {
+      // Locked by another writer or failing: the request may succeed in a moment.
+      c.header("Retry-After", "5");
+      return errorResponse(c, 503, "unavailable", "store temporarily unavailable; retry later");
+    }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       return errorResponse(c, status, CODE_BY_STATUS[status] ?? "bad_request", err.message || "request failed");

@@ -27,6 +27,7 @@ export interface AgentCliOptions {
   notBogon: string[];
   timeout: string;
   once?: boolean;
+  helper: string[];
 }
 
 export async function runAgent(o: AgentCliOptions): Promise<number> {
@@ -58,6 +59,8 @@ export async function runAgent(o: AgentCliOptions): Promise<number> {
       caFiles: o.ca ? [o.ca] : [],
       notBogon: o.notBogon,
       timeoutSeconds: Number(o.timeout),
+      // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
+      helpers: o.helper.map((url) => ({ url, token: process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token })),
     }),
     spool: new Spool(o.spool),
     upload: { serverUrl: server, token },

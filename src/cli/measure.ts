@@ -22,6 +22,7 @@ export interface MeasureCliOptions {
   list?: string;
   region: string;
   network: string;
+  helper?: string[];
 }
 
 /** A whitelist/ YAML file gives listed targets; any other file is one URL per line (# comments). */
@@ -122,6 +123,10 @@ export async function runMeasure(urls: string[], o: MeasureCliOptions): Promise<
     notBogon: o.notBogon,
     timeoutSeconds,
     throughputAll: o.throughput ?? false,
+    helpers: (o.helper ?? []).map((url) => {
+      const token = (process.env.KEEPWATCH_HELPER_TOKEN ?? process.env.KEEPWATCH_PROBE_TOKEN)?.trim();
+      return { url, ...(token ? { token } : {}) };
+    }),
   });
   const who = { probeId: "cli", role: "region" as const, region: o.region, network: { id: o.network, asn: null, kind: "unknown" as const } };
   const measurements = await runChecks(who, targets, checker, 8);

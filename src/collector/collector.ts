@@ -1,18 +1,27 @@
 // The collector: a BullMQ worker on "results" that validates each measurement, stores each job's valid
 // ones in one store transaction (idempotent by measurement id, so a redelivered job changes nothing) and
 // keeps counters for /metrics. The store keeps probe last-seen in that same transaction.
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+//
+// Accepted means kept: when the store is unavailable (locked, full, failing) the job is postponed with
+// capped exponential backoff, as often and as long as it takes; it never runs out of attempts. Only an item
+// the store itself refuses is dropped, on its own, so one bad item cannot hold a batch back forever.
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { measurementSchema, type Measurement } from "../measurement.js";
 import { createRedisConnection } from "../queue/connection.js";
+import { RESULTS_STORE_BACKOFF, backoffDelay, type Backoff } from "../queue/job-options.js";
 import { QUEUES } from "../queue/names.js";
 import type { ResultsJobData } from "../queue/results-job.js";
-import type { Store } from "../store/store.js";
+import { retryFailedResults } from "../queue/results-recovery.js";
+import { isStoreUnavailable, storeUnavailability } from "../store/errors.js";
+import type { InsertResult, Store } from "../store/store.js";
 import { RetentionTask, type RetentionOptions } from "./retention.js";
 
 /** Invalid ids listed per log line; the count is always complete. */
 const MAX_LOGGED_IDS = 100;
+/** At most one "store unavailable" log line per this interval, however many jobs are postponed. */
+const POSTPONE_LOG_INTERVAL_MS = 10_000;
 
 export interface CollectorOptions {
   /** A Redis URL (the collector opens and closes its own connection) or a worker connection to share. */
@@ -30,6 +39,10 @@ export interface CollectorOptions {
   onBatch?: (result: BatchResult) => void;
   /** Called with the valid measurements of each stored batch (metrics by region, phase, throughput). */
   onStored?: (measurements: Measurement[]) => void;
+  /** Wait between attempts while the store is unavailable (tests compress it). */
+  storeBackoff?: Backoff;
+  /** Move failed results jobs back to wait on start (default true). */
+  retryFailedOnStart?: boolean;
 }
 
 export interface BatchResult {
@@ -49,18 +62,29 @@ export interface CollectorCounters {
   /** Jobs stored, and jobs whose attempt failed (to be retried by BullMQ). */
   batches: number;
   failedBatches: number;
+  /** Attempts postponed because the store was unavailable (each is retried later). */
+  postponedBatches: number;
+  /** Failed jobs moved back to wait when this collector started. */
+  revivedBatches: number;
 }
 
 export class Collector {
   private readonly worker: Worker<ResultsJobData, BatchResult>;
   private readonly ownConnection: Redis | null;
   private readonly retention: RetentionTask | null;
-  private readonly stats: CollectorCounters = { ingested: 0, duplicates: 0, invalid: 0, batches: 0, failedBatches: 0 };
+  private readonly stats: CollectorCounters = {
+    ingested: 0, duplicates: 0, invalid: 0, batches: 0, failedBatches: 0, postponedBatches: 0, revivedBatches: 0,
+  };
+  private readonly backoff: Backoff;
+  private readonly revived: Promise<void>;
+  private lastPostponeLog = 0;
+  private postponedSinceLog = 0;
 
   constructor(private readonly opts: CollectorOptions) {
     this.ownConnection = typeof opts.redis === "string" ? createRedisConnection(opts.redis, "worker") : null;
     const connection = this.ownConnection ?? (opts.redis as Redis);
-    this.worker = new Worker<ResultsJobData, BatchResult>(QUEUES.results, (job) => this.process(job), {
+    this.backoff = opts.storeBackoff ?? RESULTS_STORE_BACKOFF;
+    this.worker = new Worker<ResultsJobData, BatchResult>(QUEUES.results, (job, token) => this.process(job, token), {
       connection,
       concurrency: opts.concurrency ?? 2,
       lockDuration: opts.lockDurationMs ?? 30_000,
@@ -73,9 +97,25 @@ export class Collector {
     });
     this.retention = opts.retention ? new RetentionTask({ ...opts.retention, store: opts.store, logger: opts.logger }) : null;
     this.retention?.start();
+    this.revived = opts.retryFailedOnStart === false ? Promise.resolve() : this.reviveFailed(connection);
   }
 
-  private async process(job: Job<ResultsJobData, BatchResult>): Promise<BatchResult> {
+  /** Failed results jobs (from older versions, or stalled past BullMQ's limit) go back to wait. */
+  private async reviveFailed(connection: Redis): Promise<void> {
+    const queue = new Queue(QUEUES.results, { connection });
+    try {
+      const n = await retryFailedResults(queue);
+      this.stats.revivedBatches += n;
+      if (n > 0) this.opts.logger.warn({ jobs: n }, "collector: failed results jobs moved back to wait");
+    } catch (err) {
+      // Redis down at start: the jobs stay failed until the next start or a re-upload of the same batch.
+      this.opts.logger.error({ err }, "collector: could not take back failed results jobs");
+    } finally {
+      await queue.close();
+    }
+  }
+
+  private async process(job: Job<ResultsJobData, BatchResult>, token?: string): Promise<BatchResult> {
     const items: unknown = (job.data as { measurements?: unknown } | null)?.measurements;
     if (!Array.isArray(items)) {
       // Not a results batch at all: retrying cannot help; keep it in "failed" for inspection.
@@ -105,16 +145,75 @@ export class Collector {
         issues: rejected[0]?.issues,
       }, "collector: invalid measurements dropped");
     }
-    const { inserted, duplicates } = await this.opts.store.insertMeasurements(valid);
+    let stored: InsertResult & { refused: number };
+    try {
+      stored = await this.store(job, valid);
+    } catch (err) {
+      if (!isStoreUnavailable(err) || token === undefined) throw err;
+      return this.postpone(job, token, err);
+    }
+    const { inserted, duplicates, refused } = stored;
     // Counted only once the batch is stored, so a retried attempt does not count twice.
     this.stats.ingested += inserted;
     this.stats.duplicates += duplicates;
-    this.stats.invalid += invalid;
+    this.stats.invalid += invalid + refused;
     this.stats.batches += 1;
-    const result = { jobId: job.id ?? "", inserted, duplicates, invalid };
-    this.opts.onBatch?.(result);
-    if (inserted > 0) this.opts.onStored?.(valid);
+    const result = { jobId: job.id ?? "", inserted, duplicates, invalid: invalid + refused };
+    try {
+      this.opts.onBatch?.(result);
+      if (inserted > 0) this.opts.onStored?.(valid);
+    } catch (err) {
+      // The batch is stored; a metrics callback must not send it round again.
+      this.opts.logger.error({ err, jobId: job.id }, "collector: batch callback failed");
+    }
     return result;
+  }
+
+  /**
+   * One transaction for the batch. If the store refuses it for something in the data (not unavailability),
+   * the items are stored one by one and only those it refuses are dropped. Unavailability propagates.
+   */
+  private async store(job: Job, valid: Measurement[]): Promise<InsertResult & { refused: number }> {
+    try {
+      return { ...(await this.opts.store.insertMeasurements(valid)), refused: 0 };
+    } catch (err) {
+      if (isStoreUnavailable(err)) throw err;
+      this.opts.logger.warn({ err, jobId: job.id }, "collector: store refused the batch; storing its items one by one");
+    }
+    const out = { inserted: 0, duplicates: 0, refused: 0 };
+    const refusedIds: string[] = [];
+    for (const m of valid) {
+      try {
+        const r = await this.opts.store.insertMeasurements([m]);
+        out.inserted += r.inserted;
+        out.duplicates += r.duplicates;
+      } catch (err) {
+        if (isStoreUnavailable(err)) throw err;
+        out.refused += 1;
+        if (refusedIds.length < MAX_LOGGED_IDS) refusedIds.push(m.id);
+      }
+    }
+    if (out.refused > 0) {
+      this.opts.logger.warn({ jobId: job.id, refused: out.refused, measurementIds: refusedIds },
+        "collector: measurements refused by the store dropped");
+    }
+    return out;
+  }
+
+  /** Puts the job back as delayed, without using up an attempt, and tells BullMQ so (DelayedError). */
+  private async postpone(job: Job, token: string, err: unknown): Promise<never> {
+    const delayMs = backoffDelay(job.attemptsStarted, this.backoff);
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    this.stats.postponedBatches += 1;
+    this.postponedSinceLog += 1;
+    const now = Date.now();
+    if (now - this.lastPostponeLog >= POSTPONE_LOG_INTERVAL_MS) {
+      this.opts.logger.warn({ err, store: storeUnavailability(err), postponed: this.postponedSinceLog, retryInMs: delayMs },
+        "collector: store unavailable; batches postponed, nothing dropped");
+      this.lastPostponeLog = now;
+      this.postponedSinceLog = 0;
+    }
+    throw new DelayedError();
   }
 
   counters(): CollectorCounters {
@@ -124,6 +223,7 @@ export class Collector {
   /** Resolves once the worker is connected and taking jobs. */
   async waitUntilReady(): Promise<void> {
     await this.worker.waitUntilReady();
+    await this.revived;
   }
 
   /**
@@ -132,6 +232,7 @@ export class Collector {
    */
   async close(opts: { force?: boolean } = {}): Promise<void> {
     await this.worker.close(opts.force ?? false);
+    // Not awaiting this.revived: with Redis down it waits for Redis; closing the connection ends it.
     await this.retention?.stop();
     if (this.ownConnection) await this.ownConnection.quit().catch(() => this.ownConnection?.disconnect());
   }

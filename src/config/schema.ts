@@ -2,6 +2,7 @@
 // small file is a valid one; `keepwatch config check` prints each error with its path.
 import { z } from "zod";
 import { INCIDENT_KINDS } from "../detect/incident.js";
+import { cidrProblem } from "./cidr.js";
 import { listSchema, networkKindSchema } from "../measurement.js";
 
 /** "ip:port" or "ip" (port 53), IPv6 as "[::1]:53". */
@@ -95,6 +96,49 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
 ]);
 export type AlertChannelConfig = z.infer<typeof alertChannelSchema>;
 
+/** A CIDR with no host bits set: a typo in an SSRF exception must not open a wider range than meant. */
+const cidrSchema = z.string().superRefine((v, ctx) => {
+  const problem = cidrProblem(v);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** The test helper (`keepwatch helper`, or mounted in `serve` with enabled: true): a control vantage abroad. */
+export const helperConfigSchema = z.object({
+  /** Mount the helper inside `keepwatch serve` at POST /api/v1/control. */
+  enabled: z.boolean().default(false),
+  /** Bind address and port of the standalone `keepwatch helper`. */
+  host: z.string().default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8090),
+  /** Ranges the SSRF policy lets through despite being private/bogon: a lab's 198.18.0.0/15. Never in production. */
+  allowRanges: z.array(cidrSchema).default([]),
+  /** sha256 hex of accepted probe tokens (`keepwatch token hash`); inside `serve` the store's tokens are accepted too. */
+  tokenHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/, "sha256 hex (64 lower-case hex digits)")).default([]),
+  /** The helper's resolver (IP[:PORT]); the system resolver when absent. */
+  resolver: resolverAddressSchema.optional(),
+  /** CA bundles (PEM) the helper trusts instead of the system roots (labs only). */
+  caFiles: z.array(z.string()).default([]),
+  /** Time budget of one control request (a probe may ask for less). */
+  budgetSeconds: z.number().min(1).max(60).default(15),
+  /** Body bytes the helper reads per hop. */
+  maxBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+  /** Largest request body accepted. */
+  maxRequestBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  /** Control requests measured at once; more get 503. */
+  maxConcurrent: z.number().int().min(1).max(1024).default(32),
+  rateLimit: z.object({
+    perMinute: z.number().min(1).default(60),
+    burst: z.number().int().min(1).default(20),
+  }).prefault({}),
+});
+export type HelperConfig = z.infer<typeof helperConfigSchema>;
+
+/** Test helpers a worker asks, in turn; the token comes from the environment variable named (never the file). */
+export const helperEndpointConfigSchema = z.object({
+  url: z.string().url().refine((u) => /^https?:$/.test(new URL(u).protocol), "helper URL must be http(s)"),
+  tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "environment variable name").optional(),
+});
+export type HelperEndpointConfig = z.infer<typeof helperEndpointConfigSchema>;
+
 export const detectorConfigSchema = z.object({
   /** Width of one detector window (labs and tests go as low as 5 s; real deployments want minutes). */
   windowSeconds: z.number().int().min(5).default(300),
@@ -114,8 +158,96 @@ export const detectorConfigSchema = z.object({
   darkAfterSeconds: z.number().int().min(5).default(900),
   /** Minimum measurements in a window before it is judged at all. */
   minSamples: z.number().int().min(1).default(3),
+
+  // --- Classification and bounds (issue #8: blocking, whitelist, throttling, control, bounds) ---
+  /** A target "usually works" (and can therefore be found blocked) when its baseline success is at least this. */
+  usuallyWorks: z.number().min(0).max(1).default(0.5),
+  /** The control vantage sees a site as down (an outage, not blocking) below this success ratio. */
+  controlDown: z.number().min(0).max(1).default(0.5),
+  /**
+   * A lone target is blocked after this many consecutive failed measurements with a blocking verdict
+   * (counted per probe across windows, summed over the network's probes). Replaces "3 failures inside one
+   * window", which one probe at one measurement per window never reaches.
+   */
+  blockAfter: z.number().int().min(1).default(2),
+  /** A noisy target (it fails now and then even when fine) needs a longer run, up to this many. */
+  blockAfterMax: z.number().int().min(1).default(4),
+  /**
+   * The run a target needs is the shortest (between blockAfter and blockAfterMax) whose chance of arising
+   * from the target's usual failure rate alone is below this.
+   */
+  blockFalseRate: z.number().gt(0).max(1).default(1e-5),
+  /** A category counts as blocked in one window when at least this share of its (≥ 2) targets fail. */
+  categoryShare: z.number().min(0).max(1).default(0.8),
+  /** A blocked set is DNS interference when at least this share of its failures were DNS-layer blocking. */
+  dnsShare: z.number().min(0).max(1).default(0.8),
+  /** A list is "cut" when its success falls to at most this share of its usual success (whitelist-only, full shutdown). */
+  cutShare: z.number().min(0).max(1).default(0.25),
+  /** Whole-list verdicts (full shutdown, whitelist-only) need at least this share of each list's usual targets measured in the window. */
+  listCoverage: z.number().min(0).max(1).default(0.75),
+  /** Confirmed needs the control vantage to have measured at least this share of the affected targets (same or adjacent window). */
+  controlCoverage: z.number().min(0).max(1).default(0.8),
+  /** A target slower from the control too (by this factor against the control's usual) is a slow server, not throttling. */
+  controlSlowFactor: z.number().min(1).default(2),
+  /**
+   * Hourly performance baselines: an hour of the week needs history from this many different weeks (else
+   * the hour of the day, from this many different days; else the overall median).
+   */
+  hourlyMinPeriods: z.number().int().min(2).default(3),
+  /** The first windows of a network's history are start-up load: left out of performance baselines. */
+  startupWindows: z.number().int().min(0).default(2),
+  /** Recompute a warmed-up baseline at most this often (seconds; it reads baselineHours of rollups). */
+  baselineRefreshSeconds: z.number().int().min(1).default(3600),
+  /** Bad windows further apart than this many windows are separate runs, never one incident. */
+  maxGapWindows: z.number().int().min(1).default(3),
 });
 export type DetectorConfig = z.infer<typeof detectorConfigSchema>;
+
+// --- Redis and upload limits (issue 9: supervised embedded Redis, backpressure) ---------------------------
+
+/** A Redis memory size: bytes, or a number with kb/mb/gb (as redis.conf writes it). */
+export const redisMemorySchema = z
+  .union([z.number().int().min(0), z.string().regex(/^\d+\s*(b|kb|mb|gb)?$/i, 'memory size like "256mb", "2gb" or bytes')])
+  .transform((v) => {
+    if (typeof v === "number") return v;
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(v)!;
+    const unit = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2]!.toLowerCase()] ?? 1;
+    return Number(m[1]) * unit;
+  });
+
+export const redisConfigSchema = z.object({
+  /** An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. */
+  url: z.string().optional(),
+  /** Embedded Redis port on 127.0.0.1; 0 = a free port picked at start (kept across restarts). */
+  port: z.number().int().min(0).max(65535).default(0),
+  /** Embedded Redis AOF fsync: always (nothing accepted is lost, slower uploads), everysec (≤1 s), no. */
+  appendfsync: z.enum(["always", "everysec", "no"]).default("everysec"),
+  /** Embedded Redis memory cap (noeviction: beyond it writes fail; uploads get 503 before that). */
+  maxmemory: redisMemorySchema.default(256 * 1024 ** 2),
+  /** Uploads answer 503 once Redis uses this share of its maxmemory (any Redis that reports one). */
+  uploadMemoryHighWater: z.number().gt(0).max(1).default(0.9),
+  /** Upload-side Redis commands fail (→ 503) instead of hanging on a frozen Redis: the room check before
+   *  a body is read after this long, the enqueue after it was read after three times this long. */
+  commandTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
+});
+
+export const uploadLimitsSchema = z.object({
+  /** Per probe token: upload requests per minute (token bucket, bursts up to this many). */
+  requestsPerMinute: z.number().int().min(1).default(60),
+  /** Per probe token: measurements per minute (a batch may overdraw; the next one waits). */
+  measurementsPerMinute: z.number().int().min(1).default(20_000),
+  /** Per probe token: uploads in flight at once. */
+  concurrentPerToken: z.number().int().min(1).default(2),
+  /** All uploads: bytes of request bodies in flight at once (503 beyond); at least one maximum body. */
+  inFlightBytes: redisMemorySchema.default(16 * 1024 ** 2),
+  /** Failed token checks per minute, all clients together, then 429. */
+  failedAuthPerMinute: z.number().int().min(1).default(120),
+  /** Failed token checks per minute from one client address, then 429. */
+  failedAuthPerMinutePerAddress: z.number().int().min(1).default(10),
+});
+export type RedisConfig = z.infer<typeof redisConfigSchema>;
+export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
+// --- end Redis and upload limits ---------------------------------------------------------------------------
 
 export const configSchema = z.object({
   /** ISO 3166-1 alpha-2 country whose whitelist/ files supply the default targets. */
@@ -137,7 +269,8 @@ export const configSchema = z.object({
       embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),
-  redis: z.object({ url: z.string().optional() }).prefault({}),
+  redis: redisConfigSchema.prefault({}),
+  uploads: uploadLimitsSchema.prefault({}),
   regions: z.array(regionConfigSchema).default([]),
   /** Control vantages: outside the measured networks, used to tell site outages from blocking. */
   controls: z.array(z.object({ id: z.string().regex(/^[A-Z][A-Z0-9_-]{1,31}$/), name: z.string() })).default([]),
@@ -173,6 +306,9 @@ export const configSchema = z.object({
     })
     .prefault({}),
   detector: detectorConfigSchema.prefault({}),
+  helper: helperConfigSchema.prefault({}),
+  /** Test helpers (control vantages abroad) that workers ask about each URL, tried in turn. */
+  helpers: z.array(helperEndpointConfigSchema).default([]),
   /** CIDRs not to treat as bogons (labs use 198.18.0.0/15). */
   bogonExceptions: z.array(z.string()).default([]),
   /** Extra CA bundles (PEM files) the probes trust, e.g. a lab's own CA. Replaces the system roots when set. */
@@ -190,6 +326,17 @@ export const configSchema = z.object({
     .object({
       rawDays: z.number().min(1).default(30),
       rollupDays: z.number().min(1).default(730),
+    })
+    .prefault({}),
+  /** When GET /readyz answers 503 (besides Redis or the store being down). */
+  readiness: z
+    .object({
+      /** Pending results jobs (accepted, not yet stored). */
+      maxBacklogJobs: z.number().int().min(1).default(10_000),
+      /** Age of the oldest pending results job, seconds. */
+      maxBacklogAgeSeconds: z.number().int().min(1).default(600),
+      /** Deadline of each readiness check (Redis PING, backlog read). */
+      checkTimeoutMs: z.number().int().min(50).max(30_000).default(1000),
     })
     .prefault({}),
 });

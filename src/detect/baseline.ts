@@ -4,7 +4,7 @@
 import type { TargetList } from "../measurement.js";
 import type { DetectorConfig } from "../config/schema.js";
 import { median } from "./median.js";
-import type { NetworkWindow } from "./window.js";
+import { blockedBy, reachable, type ControlWindow, type NetworkWindow } from "./window.js";
 
 export interface TargetBaseline {
   /** Median per-window success ratio. */
@@ -13,6 +13,25 @@ export interface TargetBaseline {
   throughput: number | null;
   /** Median per-window mean TLS handshake time (s), null when never measured. */
   tlsHandshake: number | null;
+  /**
+   * Failure rate per measurement, (failures + ½) / (measurements + 1): short or noisy history gives a
+   * higher rate, so a blocking run must be longer before it is believed. Absent in baselines from before.
+   */
+  failRate?: number;
+}
+
+/**
+ * Performance by hour: factors against the overall median, per hour of the week where that hour has
+ * history from hourlyMinPeriods different weeks, else per hour of the day where it has history from that
+ * many different days. One week (or day) of an hour is one sample: a regime then would be learnt as the
+ * hour's norm.
+ */
+export interface HourFactors {
+  throughput: Record<number, number>;
+  tlsHandshake: Record<number, number>;
+  /** Per hour of the day (0-23 UTC), the fallback. */
+  throughputByDayHour?: Record<number, number>;
+  tlsHandshakeByDayHour?: Record<number, number>;
 }
 
 export interface Baseline {
@@ -23,7 +42,29 @@ export interface Baseline {
   targets: Record<string, TargetBaseline>;
   /** Median per-window success ratio per list. */
   lists: Partial<Record<TargetList, number>>;
+  /** Hour-of-week performance factors (see hourOfWeek()); absent in baselines from before. */
+  hours?: HourFactors;
+  /** Each target's list (to know how much of a list a window should hold); absent in baselines from before. */
+  targetLists?: Record<string, TargetList>;
   computedAt: number;
+}
+
+/** Hour of the week, 0 = Monday 00:00-01:00 UTC. Performance differs by hour (evening peaks). */
+export function hourOfWeek(ms: number): number {
+  const d = new Date(ms);
+  return ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
+}
+
+/** The target's usual throughput / TLS handshake for the hour of `at`, falling back to the overall median. */
+export function expectedPerformance(b: Baseline, t: TargetBaseline, at: number): { throughput: number | null; tlsHandshake: number | null } {
+  const h = hourOfWeek(at);
+  const d = h % 24;
+  const tp = b.hours?.throughput[h] ?? b.hours?.throughputByDayHour?.[d] ?? 1;
+  const tls = b.hours?.tlsHandshake[h] ?? b.hours?.tlsHandshakeByDayHour?.[d] ?? 1;
+  return {
+    throughput: t.throughput === null ? null : t.throughput * tp,
+    tlsHandshake: t.tlsHandshake === null ? null : t.tlsHandshake * tls,
+  };
 }
 
 /** A time interval [from, to) in epoch ms; `to` null means still open. */
@@ -43,13 +84,15 @@ export function insideAny(start: number, end: number, intervals: readonly Interv
 export function computeBaseline(
   windows: readonly NetworkWindow[],
   excluded: readonly Interval[],
-  config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
+  config: BaselineSettings,
   computedAt: number,
 ): Baseline {
   const builder = new BaselineBuilder(excluded, config);
   builder.add(windows);
   return builder.build(computedAt);
 }
+
+export type BaselineSettings = Pick<DetectorConfig, "minSamples" | "warmupWindows" | "startupWindows" | "hourlyMinPeriods">;
 
 /**
  * Accumulates per-window figures chunk by chunk, so a week of history can be read a day at a time and
@@ -59,13 +102,17 @@ export class BaselineBuilder {
   private readonly ratios = new Map<string, number[]>();
   private readonly throughputs = new Map<string, number[]>();
   private readonly handshakes = new Map<string, number[]>();
+  private readonly measured = new Map<string, { n: number; failed: number }>();
+  private readonly lists = new Map<string, TargetList>();
   private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
+  /** Per window: the median over targets of throughput / handshake, and its hour of the week. */
+  private readonly windowPerf: { at: number; throughput: number | null; tlsHandshake: number | null }[] = [];
   private used = 0;
   private judgeableFrom: number | null = null;
 
   constructor(
     private readonly excluded: readonly Interval[],
-    private readonly config: Pick<DetectorConfig, "minSamples" | "warmupWindows">,
+    private readonly config: Pick<DetectorConfig, "minSamples" | "warmupWindows"> & Partial<BaselineSettings>,
   ) {}
 
   add(windows: readonly NetworkWindow[]): void {
@@ -74,20 +121,42 @@ export class BaselineBuilder {
       this.used += 1;
       // Warm-up: a window is judged only once warmupWindows usable windows of history precede it.
       if (this.used === this.config.warmupWindows) this.judgeableFrom = w.end;
+      // Start-up load (cold caches, the probe's own first rounds) is not the network's usual performance.
+      const perf = this.used > (this.config.startupWindows ?? 0);
       const listSums: Record<TargetList, { ok: number; total: number }> = {
         whitelisted: { ok: 0, total: 0 },
         non_whitelisted: { ok: 0, total: 0 },
       };
+      const tps: number[] = [];
+      const tlss: number[] = [];
       for (const t of w.targets.values()) {
-        push(this.ratios, t.url, t.ok / t.total);
-        if (t.throughputCount > 0) push(this.throughputs, t.url, t.throughputSum / t.throughputCount);
-        if (t.tlsHandshakeCount > 0) push(this.handshakes, t.url, t.tlsHandshakeSum / t.tlsHandshakeCount);
-        listSums[t.list].ok += t.ok;
+        const ok = reachable(t, blockedBy(t, "http-failure"));
+        push(this.ratios, t.url, ok / t.total);
+        this.lists.set(t.url, t.list);
+        const m = this.measured.get(t.url);
+        if (m) {
+          m.n += t.total;
+          m.failed += t.total - ok;
+        } else this.measured.set(t.url, { n: t.total, failed: t.total - ok });
+        if (perf && t.throughputCount > 0) {
+          const v = t.throughputSum / t.throughputCount;
+          push(this.throughputs, t.url, v);
+          tps.push(v);
+        }
+        if (perf && t.tlsHandshakeCount > 0) {
+          const v = t.tlsHandshakeSum / t.tlsHandshakeCount;
+          push(this.handshakes, t.url, v);
+          tlss.push(v);
+        }
+        listSums[t.list].ok += ok;
         listSums[t.list].total += t.total;
       }
       for (const list of ["whitelisted", "non_whitelisted"] as const) {
         const sum = listSums[list];
         if (sum.total > 0) this.listRatios[list].push(sum.ok / sum.total);
+      }
+      if (tps.length > 0 || tlss.length > 0) {
+        this.windowPerf.push({ at: w.start, throughput: median(tps), tlsHandshake: median(tlss) });
       }
     }
   }
@@ -95,10 +164,12 @@ export class BaselineBuilder {
   build(computedAt: number): Baseline {
     const targets: Record<string, TargetBaseline> = {};
     for (const [url, rs] of this.ratios) {
+      const m = this.measured.get(url) ?? { n: 0, failed: 0 };
       targets[url] = {
         ratio: median(rs) ?? 0,
         throughput: median(this.throughputs.get(url) ?? []),
         tlsHandshake: median(this.handshakes.get(url) ?? []),
+        failRate: (m.failed + 0.5) / (m.n + 1),
       };
     }
     const lists: Partial<Record<TargetList, number>> = {};
@@ -106,11 +177,72 @@ export class BaselineBuilder {
       const m = median(this.listRatios[list]);
       if (m !== null) lists[list] = m;
     }
-    return { windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, computedAt };
+    return {
+      windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, hours: this.hourFactors(),
+      targetLists: Object.fromEntries(this.lists), computedAt,
+    };
+  }
+
+  /** Hour factors: per hour, the median over periods (weeks or days) of that hour's median, over the overall median. */
+  private hourFactors(): HourFactors {
+    const min = this.config.hourlyMinPeriods ?? Number.POSITIVE_INFINITY;
+    const out: HourFactors = { throughput: {}, tlsHandshake: {}, throughputByDayHour: {}, tlsHandshakeByDayHour: {} };
+    for (const field of ["throughput", "tlsHandshake"] as const) {
+      const all = this.windowPerf.map((p) => p[field]).filter((v): v is number => v !== null);
+      const overall = median(all);
+      if (overall === null || overall <= 0) continue;
+      const factors = (hourOf: (ms: number) => number, periodMs: number): Record<number, number> => {
+        const byHour = new Map<number, Map<number, number[]>>(); // hour -> period -> values
+        for (const p of this.windowPerf) {
+          const v = p[field];
+          if (v === null) continue;
+          const hour = hourOf(p.at);
+          let periods = byHour.get(hour);
+          if (!periods) byHour.set(hour, (periods = new Map()));
+          push(periods, Math.floor(p.at / periodMs), v);
+        }
+        const result: Record<number, number> = {};
+        for (const [hour, periods] of byHour) {
+          if (periods.size < min) continue;
+          const m = median([...periods.values()].map((vs) => median(vs) ?? 0));
+          if (m !== null) result[hour] = m / overall;
+        }
+        return result;
+      };
+      out[field] = factors(hourOfWeek, 7 * 86_400_000);
+      out[field === "throughput" ? "throughputByDayHour" : "tlsHandshakeByDayHour"] = factors((ms) => new Date(ms).getUTCHours(), 86_400_000);
+    }
+    return out;
   }
 }
 
-function push(map: Map<string, number[]>, key: string, value: number): void {
+/** The control vantage's usual performance per target, for telling a slow server from throttling. */
+export type ControlBaseline = Record<string, { throughput: number | null; tlsHandshake: number | null }>;
+
+/** Medians of the control's per-window performance per target; windows must be added in order. */
+export class ControlBaselineBuilder {
+  private readonly throughputs = new Map<string, number[]>();
+  private readonly handshakes = new Map<string, number[]>();
+
+  add(windows: Iterable<ControlWindow>): void {
+    for (const cw of windows) {
+      for (const [url, c] of cw) {
+        if (c.throughputCount > 0) push(this.throughputs, url, c.throughputSum / c.throughputCount);
+        if (c.tlsHandshakeCount > 0) push(this.handshakes, url, c.tlsHandshakeSum / c.tlsHandshakeCount);
+      }
+    }
+  }
+
+  build(): ControlBaseline {
+    const out: ControlBaseline = {};
+    for (const url of new Set([...this.throughputs.keys(), ...this.handshakes.keys()])) {
+      out[url] = { throughput: median(this.throughputs.get(url) ?? []), tlsHandshake: median(this.handshakes.get(url) ?? []) };
+    }
+    return out;
+  }
+}
+
+function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);

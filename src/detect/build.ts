@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import type { Incident } from "./incident.js";
 import type { Bounds } from "./bounds.js";
-import type { Finding } from "./evaluate.js";
+import type { Finding } from "./types.js";
 import { summarize } from "./summary.js";
 
 /** Evidence keeps at most this many measurement ids; `counts` has the totals. */
@@ -28,6 +28,7 @@ export function buildIncident({ finding: f, bounds, measurementIds, regionName }
     lastGoodAt: bounds.lastGoodAt, targets: f.targets, figures: f.figures,
     ...(regionName !== undefined ? { regionName } : {}),
   });
+  const ended = bounds.endReason !== undefined && bounds.endedAt !== null;
   return {
     id: id ?? incidentId(f.region, f.network, f.kind, bounds.startedAt),
     region: f.region,
@@ -38,7 +39,8 @@ export function buildIncident({ finding: f, bounds, measurementIds, regionName }
     lastGoodAt: bounds.lastGoodAt,
     endedAt: bounds.endedAt,
     targets: [...f.targets],
-    summary,
+    summary: ended ? `${summary} Closed: ${bounds.endReason} (not seen unblocked).` : summary,
+    ...(ended ? { endReason: bounds.endReason } : {}),
     confidence: f.confidence,
     evidence: {
       measurementIds: measurementIds.slice(0, MAX_EVIDENCE_IDS),

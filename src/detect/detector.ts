@@ -10,10 +10,10 @@ import type { MeasurementFacts } from "../measurement.js";
 import type { Store, TargetStatsRow } from "../store/store.js";
 import type { Incident } from "./incident.js";
 import { summarizeActivity } from "./activity.js";
-import { BaselineBuilder, type Baseline, type Interval } from "./baseline.js";
+import { BaselineBuilder, ControlBaselineBuilder, type Baseline, type ControlBaseline, type Interval } from "./baseline.js";
 import { refineBounds, type Bounds } from "./bounds.js";
 import type { BuildInput } from "./build.js";
-import type { Finding, ProbeSeen } from "./evaluate.js";
+import type { Finding, ProbeSeen } from "./types.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
 import { reconcile, type IncidentEvent } from "./reconcile.js";
@@ -33,10 +33,8 @@ export interface DetectorOptions {
   horizonHours?: number;
   /** Never re-evaluate further back than this. Default 48. */
   maxHorizonHours?: number;
-  /** Recompute a warmed-up baseline at most this often (it reads baselineHours of rollups). Default 3600. */
+  /** Overrides the config's detector.baselineRefreshSeconds (tests that need exact counts). */
   baselineRefreshSeconds?: number;
-  /** Emit a "reminder" event for an open incident every this many minutes; 0 = never. Default 0. */
-  reminderMinutes?: number;
   /**
    * Classify the whole horizon again, ignoring cached window verdicts, at most this often; 0 = only on
    * the first pass. A safety net for a store whose networkStats might miss a change. Default 3600.
@@ -61,7 +59,8 @@ export interface PassResult {
 
 const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
 const BASELINE_KEY = "detector:baseline:";
-const REMINDED_KEY = "detector:reminded:";
+/** The control vantage's usual performance, stored beside the networks' baselines. */
+export const CONTROL_BASELINE_KEY = "*control*";
 
 export class Detector {
   private readonly store: Store;
@@ -74,6 +73,7 @@ export class Detector {
   private lastFullAt: number | null = null;
   /** Parsed baselines by their stored text, so an unchanged baseline is the same object pass after pass. */
   private readonly parsedBaselines = new Map<string, { raw: string; baseline: Baseline }>();
+  private parsedControl: { raw: string; computedAt: number; baseline: ControlBaseline } | null = null;
 
   constructor(opts: DetectorOptions) {
     this.opts = opts;
@@ -120,6 +120,7 @@ export class Detector {
     const regions = this.opts.regions ??
       [...new Set(seen.map((s) => s.region))].filter((r) => REGION_ID.test(r) && !activity.controlRegions.has(r)).sort();
     const baselines = await this.baselines([...activity.networks.keys()], nowMs);
+    const controlBaseline = await this.controlBaseline([...activity.controlRegions], nowMs);
 
     const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
     const full = this.lastFullAt === null || (fullMs > 0 && Math.abs(nowMs - this.lastFullAt) >= fullMs);
@@ -127,33 +128,42 @@ export class Detector {
       this.evaluator.clear();
       this.lastFullAt = nowMs;
     }
-    const plan = this.evaluator.plan({ activity, baselines, from, now: nowMs });
-    let rows: TargetStatsRow[] = [];
-    for (const read of plan.reads) {
-      const part = await this.store.targetStats({
-        since: new Date(read.since), until: new Date(read.until), bucketSeconds: cfg.windowSeconds,
-        ...(read.region !== undefined ? { region: read.region } : {}),
-      });
-      if (rows.length === 0) rows = part;
-      else for (const r of part) rows.push(r); // not push(...part): a deep read is far more rows than a call takes
+    let findings: Finding[] = [];
+    let classified = 0;
+    let rowsRead = 0;
+    // A second round only when late data changed the runs carried into windows whose rows were not read.
+    for (let round = 0; round < 2; round++) {
+      const plan = this.evaluator.plan({ activity, baselines, controlBaseline, from, now: nowMs });
+      const rows: TargetStatsRow[] = [];
+      for (const read of plan.reads) {
+        const part = await this.store.targetStats({
+          since: new Date(read.since), until: new Date(read.until), bucketSeconds: cfg.windowSeconds,
+          ...(read.region !== undefined ? { region: read.region } : {}),
+        });
+        // not push(...part): a deep read is far more rows than a call takes
+        for (const r of part) if (read.role === undefined || r.role === read.role) rows.push(r);
+      }
+      const result = this.evaluator.finish(plan, rows, { seeds, regions, seen });
+      findings = result.findings;
+      classified += result.classified;
+      rowsRead += rows.length;
+      if (!result.retry) break;
     }
-    const { findings, classified } = this.evaluator.finish(plan, rows, { seeds, regions, seen });
     const built: BuildInput[] = [];
     for (const finding of findings) built.push(await this.withBounds(finding));
     const { save, events } = reconcile({ built, existing: relevant, from, now });
     for (const incident of save) await this.store.saveIncident(incident);
 
-    events.push(...(await this.reminders(relevant, save, events, now)));
     for (const event of events) await this.onEvent(event);
     return {
       at: now.toISOString(), from: new Date(from).toISOString(), findings, saved: save, events,
-      classifiedWindows: classified, rowsRead: rows.length, full,
+      classifiedWindows: classified, rowsRead, full,
     };
   }
 
   /** Cached per region × network; recomputed when stale, and every pass while still warming up. */
   private async baselines(keys: readonly string[], nowMs: number): Promise<Map<string, Baseline>> {
-    const refreshMs = (this.opts.baselineRefreshSeconds ?? 3600) * 1000;
+    const refreshMs = (this.opts.baselineRefreshSeconds ?? this.config.baselineRefreshSeconds) * 1000;
     const out = new Map<string, Baseline>();
     const stale = new Set<string>();
     for (const key of keys) {
@@ -200,6 +210,37 @@ export class Detector {
     return out;
   }
 
+  /** The control vantages' usual performance per target, cached like the networks' baselines. */
+  private async controlBaseline(controlRegions: readonly string[], nowMs: number): Promise<ControlBaseline | undefined> {
+    if (controlRegions.length === 0) return undefined;
+    const refreshMs = (this.opts.baselineRefreshSeconds ?? this.config.baselineRefreshSeconds) * 1000;
+    const raw = await this.store.getState(BASELINE_KEY + CONTROL_BASELINE_KEY);
+    const known = this.parsedControl;
+    if (raw !== null && known?.raw === raw && nowMs - known.computedAt < refreshMs) return known.baseline;
+    if (raw !== null && known === null) {
+      const stored = JSON.parse(raw) as { computedAt: number; targets: ControlBaseline };
+      this.parsedControl = { raw, computedAt: stored.computedAt, baseline: stored.targets };
+      if (nowMs - stored.computedAt < refreshMs) return stored.targets;
+    }
+    const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
+    const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
+    const builder = new ControlBaselineBuilder();
+    for (const region of controlRegions) {
+      for (let start = since; start < nowMs + this.windowMs; start += chunkMs) {
+        const rows = await this.store.targetStats({
+          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs + this.windowMs)), region,
+          bucketSeconds: this.config.windowSeconds,
+        });
+        builder.add(indexWindows(rows, this.config.windowSeconds).control.values());
+      }
+    }
+    const baseline = builder.build();
+    const text = JSON.stringify({ computedAt: nowMs, targets: baseline });
+    await this.store.setState(BASELINE_KEY + CONTROL_BASELINE_KEY, text);
+    this.parsedControl = { raw: text, computedAt: nowMs, baseline };
+    return baseline;
+  }
+
   private parsedBaseline(key: string, raw: string): Baseline {
     const known = this.parsedBaselines.get(key);
     if (known?.raw === raw) return known.baseline;
@@ -216,13 +257,19 @@ export class Detector {
       ...(finding.network !== null ? { network: finding.network } : {}),
     };
     const hasWindows = finding.firstBad.end > 0;
+    // From the last good window (at most a few windows back) so lastGoodAt is a measurement that worked.
+    const back = finding.lastGood && finding.lastGood.start < finding.firstBad.start
+      ? Math.max(finding.lastGood.start, finding.firstBad.start - this.config.maxGapWindows * this.windowMs)
+      : finding.firstBad.start - this.windowMs;
     const opening: MeasurementFacts[] = hasWindows && finding.kind !== "dark"
-      ? await this.store.measurementFacts({
-        ...q, since: new Date(finding.firstBad.start - this.windowMs), until: new Date(finding.firstBad.end),
-      })
+      ? await this.store.measurementFacts({ ...q, since: new Date(back), until: new Date(finding.firstBad.end) })
       : [];
+    // The whole closing run: a target measured once per round may first show up in its second window.
     const recovery: MeasurementFacts[] = finding.recovery
-      ? await this.store.measurementFacts({ ...q, since: new Date(finding.recovery.start), until: new Date(finding.recovery.end) })
+      ? await this.store.measurementFacts({
+        ...q, since: new Date(finding.recovery.start),
+        until: new Date(finding.recovery.start + this.config.closeAfter * this.windowMs),
+      })
       : [];
     const bounds: Bounds = refineBounds(finding, { opening, recovery });
     const affected = new Set(finding.affectedUrls);
@@ -232,38 +279,5 @@ export class Detector {
       .map((m) => m.id);
     const regionName = this.opts.regionNames?.[finding.region];
     return { finding, bounds, measurementIds, ...(regionName !== undefined ? { regionName } : {}) };
-  }
-
-  /** "reminder" events for incidents still open reminderMinutes after they were last announced. */
-  private async reminders(
-    relevant: readonly Incident[],
-    saved: readonly Incident[],
-    events: readonly IncidentEvent[],
-    now: Date,
-  ): Promise<IncidentEvent[]> {
-    const everyMs = (this.opts.reminderMinutes ?? 0) * 60_000;
-    const current = new Map(relevant.map((i) => [i.id, i]));
-    for (const i of saved) current.set(i.id, i);
-    const announced = new Set(events.map((e) => e.incident.id));
-    const out: IncidentEvent[] = [];
-    for (const incident of current.values()) {
-      if (incident.status !== "open") continue;
-      const key = REMINDED_KEY + incident.id;
-      if (announced.has(incident.id)) {
-        await this.store.setState(key, now.toISOString());
-        continue;
-      }
-      if (everyMs <= 0) continue;
-      const last = await this.store.getState(key);
-      if (last !== null && now.getTime() - Date.parse(last) < everyMs) continue;
-      if (last === null) {
-        // First pass that sees it without an announcement of its own (e.g. after an upgrade): start the clock.
-        await this.store.setState(key, now.toISOString());
-        continue;
-      }
-      await this.store.setState(key, now.toISOString());
-      out.push({ type: "reminder", incident, previous: incident, at: now.toISOString() });
-    }
-    return out;
   }
 }

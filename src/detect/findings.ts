@@ -1,10 +1,12 @@
 // From per-window verdicts to findings: hysteresis episodes per region × network, darkness per region
 // from who reported when, then agreement across probes and networks. Shared by the one-shot evaluate()
 // and the IncrementalEvaluator, so both give the same findings for the same verdicts. Pure.
-import { familyOf, type BadWindow, type WindowVerdict } from "./classify.js";
+import { familyOf } from "./family.js";
+import type { BadWindow, WindowVerdict } from "./types.js";
 import { darkSeries, reportersAround, type ActivityIndex, type DarkWindow } from "./dark.js";
-import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, WindowRef } from "./evaluate.js";
+import type { EvaluateInput, EvaluateResult, Finding, ProbeSeen, SlowThreshold, WindowRef } from "./types.js";
 import { episodes, type Episode } from "./hysteresis.js";
+import { median } from "./median.js";
 
 /** One region × network's verdicts over the re-evaluated windows, oldest first. */
 export interface NetworkSeries {
@@ -30,7 +32,7 @@ export function findingsOf(input: FindingsInput): EvaluateResult {
     const last = s.verdicts[s.verdicts.length - 1];
     if (last) latest.set(key, last);
     for (const ep of episodes(s.verdicts, config, input.seeds.get(key) ?? null)) {
-      findings.push(networkFinding(s.region, s.network, ep));
+      findings.push(networkFinding(s.region, s.network, ep, config.controlCoverage));
     }
   }
 
@@ -54,26 +56,37 @@ function ref(w: { start: number; end: number; lastAt: number }): WindowRef {
   return { start: w.start, end: w.end, lastAt: w.lastAt };
 }
 
-function networkFinding(region: string, network: string, ep: Episode<WindowVerdict>): Finding {
+function networkFinding(region: string, network: string, ep: Episode<WindowVerdict>, minCoverage: number): Finding {
   const bad = ep.bad.filter((w): w is BadWindow => w.status === "bad");
   const ofKind = bad.filter((w) => w.kind === ep.kind);
-  const firstBad = bad[0];
+  const firstClassified = bad[0];
   const lastBad = bad[bad.length - 1];
+  const measured = bad.filter((w) => w.measurements > 0);
+  const lastMeasured = measured[measured.length - 1];
   const span = (xs: BadWindow[], f: (w: BadWindow) => string[]): string[] => [...new Set(xs.flatMap(f))].sort();
   const figures: Record<string, number> = {};
   for (const w of ofKind) for (const [k, v] of Object.entries(w.figures)) figures[k] = (figures[k] ?? 0) + v / ofKind.length;
+  // The run's first bad measurement may lie windows before the first window classified bad: firstBad then
+  // spans from the run's first window to the end of the first one classified bad.
+  const firstBad: WindowRef = !firstClassified ? { start: 0, end: 0, lastAt: 0 }
+    : ep.since < firstClassified.start ? { start: ep.since, end: firstClassified.end, lastAt: firstClassified.lastAt } : ref(firstClassified);
+  const controlCoverage = median(bad.map((w) => w.controlCoverage)) ?? 0;
+  const slowWhen = Object.assign({}, ...ofKind.map((w) => w.slowWhen ?? {})) as Record<string, SlowThreshold>;
   return {
     region, network, kind: ep.kind, kinds: ep.kinds, seededFrom: ep.seededFrom,
-    firstBad: firstBad ? ref(firstBad) : { start: 0, end: 0, lastAt: 0 },
+    firstBad,
     lastBad: lastBad ? ref(lastBad) : { start: 0, end: 0, lastAt: 0 },
+    ...(lastMeasured ? { lastMeasured: ref(lastMeasured) } : {}),
     lastGood: ep.lastGood ? ref(ep.lastGood) : null,
     recovery: ep.recovery ? ref(ep.recovery) : null,
     targets: span(ofKind.length ? ofKind : bad, (w) => w.targets),
     affectedUrls: span(bad, (w) => w.affectedUrls),
+    openingUrls: span(bad.filter((w) => w.kind === (ep.kinds[0]?.kind ?? ep.kind)), (w) => w.affectedUrls),
     probes: span(bad, (w) => w.agreeingProbes),
     maxAgreeingProbes: Math.max(0, ...bad.map((w) => w.agreeingProbes.length)),
     networks: [network],
-    controlAvailable: bad.some((w) => w.controlAvailable),
+    controlAvailable: controlCoverage >= minCoverage && controlCoverage > 0,
+    controlCoverage,
     confidence: "suspected",
     counts: {
       badWindows: bad.length,
@@ -82,6 +95,7 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
       siteOutagesLeftOut: new Set(bad.flatMap((w) => w.siteOutages)).size,
     },
     figures,
+    ...(ep.kind === "throttling" ? { slowWhen } : {}),
   };
 }
 
@@ -107,6 +121,7 @@ function darkFinding(region: string, ep: Episode<DarkWindow>, seen: readonly Pro
     maxAgreeingProbes: probes.length,
     networks,
     controlAvailable: true,
+    controlCoverage: 1,
     confidence: probes.length >= 2 || networks.length >= 2 ? "confirmed" : "suspected",
     counts: {
       badWindows: ep.bad.length,

@@ -52,6 +52,8 @@ export const incidentSchema = z.object({
   summary: z.string(),
   confidence: z.enum(["confirmed", "suspected"]),
   evidence: evidenceSchema,
+  /** Why a closed incident ended when not because things worked again (e.g. "target no longer measured"). */
+  endReason: z.string().nullable().optional(),
   /** Set when late data changed an incident after it was first published. */
   revisedAt: z.string().nullable(),
   revisions: z.array(revisionSchema),

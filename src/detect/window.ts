@@ -37,8 +37,33 @@ export interface NetworkWindow {
   probes: Set<string>;
 }
 
+/** What the control vantage saw of one target: success and performance, summed over its probes. */
+export interface ControlTarget {
+  total: number;
+  ok: number;
+  throughputSum: number;
+  throughputCount: number;
+  tlsHandshakeSum: number;
+  tlsHandshakeCount: number;
+}
+
 /** The control vantage in one window: per target, summed over every control probe. */
-export type ControlWindow = Map<string, { total: number; ok: number }>;
+export type ControlWindow = Map<string, ControlTarget>;
+
+/**
+ * The control's view "near" a window: per target, that window's measurements, or else the window
+ * before's (a control round that spilled over a window edge: any two adjacent windows hold a whole
+ * round). A target missing here was not measured by the control anywhere near: its failures cannot be
+ * told from an outage. Not the window after: it is still being measured when this one is judged.
+ */
+export function controlNear(control: ReadonlyMap<number, ControlWindow>, start: number, windowMs: number): ControlWindow {
+  const here = control.get(start);
+  const before = control.get(start - windowMs);
+  if (!before) return here ?? new Map();
+  const out: ControlWindow = new Map(here ?? []);
+  for (const [url, c] of before) if (!out.has(url)) out.set(url, c);
+  return out;
+}
 
 export interface WindowIndex {
   windowMs: number;
@@ -66,7 +91,7 @@ function emptyProbeStats(): ProbeTargetStats {
   return { total: 0, ok: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0 };
 }
 
-function addProbeStats(into: ProbeTargetStats, r: TargetStatsRow): void {
+function addProbeStats(into: ProbeTargetStats, r: ProbeTargetStats): void {
   into.total += r.total;
   into.ok += r.ok;
   into.throughputSum += r.throughputSum;
@@ -84,6 +109,23 @@ export function perProbe(t: TargetWindow): Map<string, ProbeTargetStats> {
     addProbeStats(p, r);
   }
   return out;
+}
+
+/** Failures with any blocking verdict in one store row. */
+export function blockedFailures(r: TargetStatsRow): number {
+  let n = 0;
+  for (const k in r.blocked) n += r.blocked[k] ?? 0;
+  return n;
+}
+
+/**
+ * Successes counting a throughput target whose site check failed only because its body came slowly: an
+ * http-failure while the throughput download moved bytes (bytesPerSecond is set only then) is a
+ * reachable, slow site, and throughput is the signal for it, not reachability.
+ */
+export function reachable(s: { ok: number; throughputCount: number }, httpFailures: number): number {
+  // Successes usually carry a throughput figure too: only the downloads beyond them vouch for failures.
+  return s.ok + Math.min(httpFailures, Math.max(0, s.throughputCount - s.ok));
 }
 
 /** Failures of this target blocked at `layer` ("dns", "tcp", …). */
@@ -127,10 +169,12 @@ export function indexWindows(rows: readonly TargetStatsRow[], windowSeconds: num
       let cw = control.get(start);
       if (!cw) control.set(start, (cw = new Map()));
       const c = cw.get(r.url);
-      if (c) {
-        c.total += r.total;
-        c.ok += r.ok;
-      } else cw.set(r.url, { total: r.total, ok: r.ok });
+      if (c) addProbeStats(c, r);
+      else {
+        const fresh = emptyProbeStats();
+        addProbeStats(fresh, r);
+        cw.set(r.url, fresh);
+      }
       continue;
     }
     const lastAt = parse(r.lastAt);

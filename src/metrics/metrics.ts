@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { Incident } from "../detect/incident.js";
 import type { Measurement } from "../measurement.js";
 import { measurementOutcome, measurementPhases } from "./measurement-observations.js";
+import { QUEUES } from "../queue/names.js";
 import type { MetricsSources } from "./sources.js";
 import { ScrapeSnapshot } from "./snapshot.js";
 
@@ -30,9 +31,11 @@ export class Metrics {
   private readonly phases: Histogram<"phase">;
   private readonly throughput: Histogram<"region" | "network">;
   private readonly uploads: Counter<"outcome">;
+  private readonly uploadRefusals: Counter<"reason">;
   private readonly incidentsOpened: Counter<"kind">;
   private readonly openedIds = new Set<string>();
   private readonly snapshot: ScrapeSnapshot;
+  private backlogReading: Promise<{ jobs: number; oldestAcceptedAt: Date | null } | null> | null = null;
 
   constructor(private readonly sources: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -63,6 +66,12 @@ export class Metrics {
       name: "keepwatch_upload_measurements_total",
       help: "Measurements received by POST /api/v1/measurements, by outcome (accepted, rejected)",
       labelNames: ["outcome"],
+      registers,
+    });
+    this.uploadRefusals = new Counter({
+      name: "keepwatch_upload_refusals_total",
+      help: "Uploads refused by a limit before their body was read, by reason (429: auth_failures, token_requests, token_measurements, token_concurrency; 503: body_budget, queue_full, queue_unavailable)",
+      labelNames: ["reason"],
       registers,
     });
     this.incidentsOpened = new Counter({
@@ -139,6 +148,7 @@ export class Metrics {
         }
       },
     });
+    this.registerBacklogGauges(registers);
     const queues = this.sources.queues ?? [];
     const timeoutMs = this.sources.queueTimeoutMs ?? 2_000;
     new Gauge({
@@ -163,6 +173,38 @@ export class Metrics {
     });
   }
 
+  /** Results backlog: one read per scrape shared by its two gauges; Redis down drops both series. */
+  private registerBacklogGauges(registers: Registry[]): void {
+    const source = this.sources.resultsBacklog;
+    if (!source) return;
+    const timeoutMs = this.sources.queueTimeoutMs ?? 2_000;
+    // Ages use the wall clock, not sources.clock: BullMQ stamps jobs with Date.now().
+    const read = () => (this.backlogReading ??= withTimeout(source.read(), timeoutMs).catch(() => null));
+    new Gauge({
+      name: "keepwatch_results_backlog",
+      help: "Results jobs accepted but not yet stored (waiting, delayed for a retry, active, paused or failed)",
+      // A label, so that an unknown reading (Redis down) drops the series instead of showing 0.
+      labelNames: ["queue"],
+      registers,
+      async collect() {
+        this.reset();
+        const r = await read();
+        if (r) this.set({ queue: QUEUES.results }, r.jobs);
+      },
+    });
+    new Gauge({
+      name: "keepwatch_results_backlog_oldest_age_seconds",
+      help: "Age of the oldest results job accepted but not yet stored (0 when there is none)",
+      labelNames: ["queue"],
+      registers,
+      async collect() {
+        this.reset();
+        const r = await read();
+        if (r) this.set({ queue: QUEUES.results }, r.oldestAcceptedAt ? Math.max(0, (Date.now() - r.oldestAcceptedAt.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
   /** Called by the collector after a batch is stored. */
   recordMeasurements(ms: Measurement[]): void {
     for (const m of ms) {
@@ -183,6 +225,10 @@ export class Metrics {
     if (rejected > 0) this.uploads.inc({ outcome: "rejected" }, rejected);
   }
 
+  recordUploadRefusal(reason: string): void {
+    this.uploadRefusals.inc({ reason });
+  }
+
   /** Counts an incident the first time it is seen open (subscribe this to the incident events). */
   recordIncident(incident: Incident): void {
     if (incident.status !== "open" || this.openedIds.has(incident.id)) return;
@@ -198,6 +244,7 @@ export class Metrics {
   /** The Prometheus text exposition (runs the scrape-time collectors). */
   async render(): Promise<string> {
     this.snapshot.reset();
+    this.backlogReading = null;
     return this.registry.metrics();
   }
 }

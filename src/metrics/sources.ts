@@ -9,10 +9,16 @@ export interface QueueCountSource {
   getJobCounts(...types: string[]): Promise<Record<string, number>>;
 }
 
+/** Results jobs accepted but not yet stored (ResultsBacklog). */
+export interface ResultsBacklogSource {
+  read(): Promise<{ jobs: number; oldestAcceptedAt: Date | null }>;
+}
+
 export interface MetricsSources {
   store?: Store;
   config?: KeepWatchConfig;
   queues?: QueueCountSource[];
+  resultsBacklog?: ResultsBacklogSource;
   clock?: () => Date;
   /** Longest wait for one queue's counts at scrape (ms); a slow or lost Redis drops that queue's series. */
   queueTimeoutMs?: number;

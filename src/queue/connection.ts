@@ -1,15 +1,26 @@
 // Redis connections for BullMQ from a redis:// or rediss:// URL. Workers must wait out outages
 // (maxRetriesPerRequest: null, as BullMQ requires for blocking commands); producers fail fast instead
-// (enableOfflineQueue: false) so an upload gets a quick 503 and the agent keeps its spool.
+// (enableOfflineQueue: false, one retry, and a command timeout) so an upload gets a quick 503 and the agent
+// keeps its spool — also when Redis is up but frozen (stopped, swapping, stuck on a disk), where without a
+// timeout a command would wait forever.
 import { Redis } from "ioredis";
 
 export type ConnectionRole = "worker" | "producer";
 
-export function createRedisConnection(url: string, role: ConnectionRole): Redis {
+/** Default producer command timeout; `redis.commandTimeoutMs` sets it for the upload path. */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 3_000;
+
+export function createRedisConnection(url: string, role: ConnectionRole, opts: { commandTimeoutMs?: number } = {}): Redis {
   if (!/^rediss?:\/\//.test(url)) throw new TypeError("Redis URL must start with redis:// or rediss://");
   return new Redis(url, role === "worker"
     ? { maxRetriesPerRequest: null }
-    : { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    : {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      commandTimeout: opts.commandTimeoutMs ?? PRODUCER_COMMAND_TIMEOUT_MS,
+      // A frozen server keeps the TCP connection open; a dead one is noticed by keepalive.
+      keepAlive: 10_000,
+    });
 }
 
 /** Resolves once the connection is usable (a fail-fast producer rejects commands before that). */

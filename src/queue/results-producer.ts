@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Measurement } from "../measurement.js";
 import { JOB_OPTIONS } from "./job-options.js";
 import { QUEUES } from "./names.js";
+import { retryFailedResults } from "./results-recovery.js";
 import { MAX_RESULTS_BATCH, RESULTS_JOB_NAME, resultsJobId, type ResultsJobData } from "./results-job.js";
 
 export class ResultsProducer {
@@ -19,7 +20,8 @@ export class ResultsProducer {
 
   /**
    * Queues the measurements; resolves once Redis has accepted every job (with AOF on, they survive a
-   * restart). Returns the job ids; re-adding the same measurements returns the same ids and adds nothing.
+   * restart). Returns the job ids; re-adding the same measurements returns the same ids and adds nothing,
+   * except that a job of the same id sitting in "failed" is moved back to wait: the re-upload is taken again.
    */
   async add(measurements: Measurement[]): Promise<string[]> {
     const jobs: { name: string; data: ResultsJobData; opts: { jobId: string } }[] = [];
@@ -29,7 +31,9 @@ export class ResultsProducer {
     }
     if (jobs.length === 0) return [];
     await this.queue.addBulk(jobs);
-    return jobs.map((j) => j.opts.jobId);
+    const ids = jobs.map((j) => j.opts.jobId);
+    await retryFailedResults(this.queue, ids);
+    return ids;
   }
 
   /** Jobs waiting, active, delayed, … (for metrics and tests). */

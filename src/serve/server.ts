@@ -1,7 +1,6 @@
 // `keepwatch serve` assembled: store, Redis (embedded unless given), scheduler, local workers, collector,
 // detector loop, alert sender and the HTTP server. Every stage talks to the next through a queue or the
-// store; this file only builds them and stops them in reverse order.
-import { serve, type ServerType } from "@hono/node-server";
+// store; this file only builds them and registers how each stops (ShutdownSequence runs them in order).
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { createApp } from "../api/app.js";
@@ -12,12 +11,17 @@ import { loadConfig } from "../config/load.js";
 import type { KeepWatchConfig } from "../config/schema.js";
 import { buildTargets } from "../config/targets.js";
 import { Detector } from "../detect/detector.js";
+import { Readiness } from "../health/readiness.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { createRedisConnection, waitUntilReady } from "../queue/connection.js";
+import { RedisMemoryGuard } from "../queue/memory-guard.js";
 import { MeasureProducer } from "../queue/measure-producer.js";
 import { QUEUES } from "../queue/names.js";
+import { ResultsBacklog } from "../queue/results-backlog.js";
 import { ResultsProducer } from "../queue/results-producer.js";
+import { helperDeps, helperRoutes } from "../helper/app.js";
+import { anyTokenSource, configuredTokens, storeTokens } from "../helper/tokens.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { checkerSettings, probeIdentity } from "../worker/from-config.js";
@@ -26,6 +30,8 @@ import { createTargetChecker } from "../worker/target-checker.js";
 import { databasePath, prepareDataDir } from "./data-dir.js";
 import { DetectorLoop } from "./detector-loop.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "./embedded-redis.js";
+import { listen } from "./http-listener.js";
+import { ShutdownSequence } from "./shutdown.js";
 
 export interface ServerOptions {
   configPath?: string;
@@ -51,6 +57,9 @@ export interface RunningServer {
   detector: Detector;
   scheduler: Scheduler;
   config: KeepWatchConfig;
+  /** The supervised redis-server, when this server started its own. */
+  embeddedRedis: EmbeddedRedis | null;
+  /** Stops everything in STOP_ORDER (src/serve/shutdown.ts); safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -59,41 +68,64 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const config = o.config ?? loadConfig(o.configPath);
   const targets = buildTargets(config);
   const dataDir = prepareDataDir(o.dataDir ?? config.dataDir);
-  const stops: (() => Promise<unknown>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      await stop().catch((e: unknown) => log.error({ err: e }, "error while stopping"));
-    }
-  };
+  const shutdown = new ShutdownSequence(log);
+  const stopAll = () => shutdown.run();
   try {
     let redisUrl = o.redisUrl ?? process.env.REDIS_URL ?? config.redis.url;
+    let embedded: EmbeddedRedis | null = null;
     if (!redisUrl) {
-      const embedded: EmbeddedRedis = await startEmbeddedRedis(dataDir);
-      stops.push(() => embedded.stop());
+      embedded = await startEmbeddedRedis(dataDir, {
+        port: config.redis.port,
+        appendfsync: config.redis.appendfsync,
+        maxmemory: config.redis.maxmemory,
+        log,
+      });
+      const redis = embedded;
+      shutdown.add("redis", () => redis.stop());
       redisUrl = embedded.url;
-      log.info({ dataDir }, "started an embedded redis-server (set REDIS_URL to use your own)");
+      log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }
     const store = new SqliteStore(databasePath(dataDir));
-    stops.push(() => store.close());
+    shutdown.add("store", () => store.close());
     await store.migrate();
 
+    // Uploads get their own fail-fast connections (command timeouts: a frozen Redis means 503, not a hang).
+    // The room check before a body is read has the short timeout: refusing there is cheap, and a server so
+    // busy that a reply waits that long should not read more bodies. The enqueue after the body was read
+    // and checked gets three times as long, so a busy event loop does not waste a read upload.
+    const guardConnection = createRedisConnection(redisUrl, "producer", { commandTimeoutMs: config.redis.commandTimeoutMs });
+    const uploadConnection = createRedisConnection(redisUrl, "producer", { commandTimeoutMs: 3 * config.redis.commandTimeoutMs });
     const producerConnection = createRedisConnection(redisUrl, "producer");
     const queueConnection = createRedisConnection(redisUrl, "worker");
-    stops.push(async () => {
+    for (const c of [guardConnection, uploadConnection, producerConnection]) c.on("error", () => undefined); // Reported per command.
+    shutdown.add("queues", async () => {
+      guardConnection.disconnect();
+      uploadConnection.disconnect();
       producerConnection.disconnect();
       queueConnection.disconnect();
     });
+    await Promise.all([guardConnection, uploadConnection].map(waitUntilReady));
     await waitUntilReady(producerConnection);
+    const uploads = new ResultsProducer(uploadConnection);
     const results = new ResultsProducer(producerConnection);
     const measures = new MeasureProducer(queueConnection);
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
-    stops.push(async () => {
+    // On the fail-fast connection: a backlog read while Redis is down fails at once instead of queueing.
+    const backlogQueue = new Queue(QUEUES.results, { connection: producerConnection });
+    const backlog = new ResultsBacklog(backlogQueue);
+    const memory = new RedisMemoryGuard(guardConnection, config.redis.uploadMemoryHighWater);
+    shutdown.add("queues", async () => {
+      await uploads.close();
       await results.close();
       await measures.close();
-      await Promise.all(countQueues.map((q) => q.close()));
+      await Promise.all([...countQueues, backlogQueue].map((q) => q.close()));
     });
+    const readiness = new Readiness(
+      { ping: () => producerConnection.ping(), store, backlog },
+      config.readiness,
+    );
 
-    const metrics = new Metrics({ store, config, queues: countQueues });
+    const metrics = new Metrics({ store, config, queues: countQueues, resultsBacklog: backlog });
     const collector = new Collector({
       redis: redisUrl,
       store,
@@ -101,10 +133,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       retention: { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays },
       onStored: (ms) => metrics.recordMeasurements(ms),
     });
-    stops.push(() => collector.close());
+    shutdown.add("drain", () => drainResults(uploads, log));
+    shutdown.add("collector", () => collector.close());
 
     const alerts: Alerts = await startAlerts({ config, redisUrl, logger: log });
-    stops.push(() => alerts.close());
+    shutdown.add("alerts", () => alerts.close());
     const hub = new IncidentEventHub();
     hub.subscribe((incident) => metrics.recordIncident(incident));
     const detector = new Detector({
@@ -125,7 +158,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     const loop = new DetectorLoop(detector, o.detectorIntervalMs ?? Math.min(60_000, config.detector.windowSeconds * 500), log);
     loop.start();
-    stops.push(() => loop.stop());
+    shutdown.add("detector", () => loop.stop());
 
     for (const probe of config.probes.filter((p) => p.mode === "local")) {
       const connection: Redis = createRedisConnection(redisUrl, "worker");
@@ -138,7 +171,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         concurrency: config.schedule.concurrency,
         log,
       });
-      stops.push(async () => {
+      shutdown.add("workers", async () => {
         await worker.close();
         await checker.close();
         connection.disconnect();
@@ -151,34 +184,66 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       // Measure right away rather than waiting for the first cron slot.
       await scheduler.tick();
     }
-    stops.push(() => scheduler.stop());
+    shutdown.add("scheduler", () => scheduler.stop());
 
+    const stopping = new AbortController();
+    let full = false; // Logged when it changes, not per refused upload.
     const app = createApp({
       store,
       config,
       metrics,
       enqueueResults: async (ms) => {
-        await results.add(ms);
+        await uploads.add(ms);
       },
+      queueRoom: async () => {
+        const m = await memory.reading();
+        if (full !== !m.hasRoom) {
+          full = !m.hasRoom;
+          log.warn({ usedBytes: m.usedBytes, maxBytes: m.maxBytes }, full ? "redis near its memory cap: refusing uploads" : "redis has room again: taking uploads");
+        }
+        if (m.hasRoom) return { ok: true };
+        return { ok: false, reason: "results queue is nearly full; retry later", retryAfterMs: 60_000 };
+      },
+      shutdown: stopping.signal,
       incidentEvents: hub,
+      readiness,
       reportError: (err) => log.error({ err }, "api error"),
       ...(o.now ? { clock: o.now } : {}),
     });
+    if (config.helper.enabled) {
+      // The test helper inside serve: the store's probe tokens (revocation applies at once) and any listed hashes.
+      const tokens = anyTokenSource([storeTokens(store), configuredTokens(config.helper.tokenHashes)]);
+      app.route("/api/v1", helperRoutes(helperDeps(config.helper, tokens)));
+    }
     const host = o.host ?? config.server.host;
-    const { server, port } = await listen(app.fetch, host, o.port ?? config.server.port);
-    stops.push(() => new Promise<void>((ok) => server.close(() => ok())));
+    const listener = await listen(app.fetch, host, o.port ?? config.server.port);
+    const port = listener.port;
+    shutdown.add("intake", async () => {
+      stopping.abort(); // SSE streams end, so their connections do not hold the listener open.
+      await listener.close();
+    });
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     log.info({ url, probes: config.probes.length, targets: targets.length }, "KeepWatch is running");
-    return { url, port, redisUrl, store, detector, scheduler, config, stop: stopAll };
+    return { url, port, redisUrl, store, detector, scheduler, config, embeddedRedis: embedded, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
   }
 }
 
-function listen(fetch: Parameters<typeof serve>[0]["fetch"], hostname: string, port: number): Promise<{ server: ServerType; port: number }> {
-  return new Promise((ok, fail) => {
-    const server = serve({ fetch, hostname, port }, (info) => ok({ server, port: info.port }));
-    server.once("error", fail);
-  });
+/** Waits until accepted uploads in the results queue are stored, for at most `maxMs`; the rest stays queued. */
+async function drainResults(results: ResultsProducer, log: Logger, maxMs = 10_000): Promise<void> {
+  const until = performance.now() + maxMs;
+  let left = 0;
+  while (performance.now() < until) {
+    try {
+      const c = await results.counts();
+      left = (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0);
+    } catch {
+      return; // Redis is gone: what it holds is in its AOF and will be stored at the next start.
+    }
+    if (left === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log.warn({ jobs: left }, "results still queued at stop; they stay in Redis and are stored at the next start");
 }

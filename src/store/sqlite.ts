@@ -5,11 +5,14 @@ import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../detect/incident.js";
+import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
+import { retryWhileLocked } from "./sqlite-busy.js";
 import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
 import type {
-  IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, TargetStatsQuery,
+  IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, StoreHealth,
+  TargetStatsQuery,
   TargetStatsRow,
 } from "./store.js";
 
@@ -18,8 +21,16 @@ export interface SqliteStoreOptions {
   streamPageSize?: number;
   /** Rows deleted per retention chunk, so pruning never holds the write lock for long. */
   pruneChunkSize?: number;
-  /** How long a writer waits for another process's lock before SQLITE_BUSY. */
+  /**
+   * SQLite's own busy_timeout: a synchronous sleep that blocks the whole event loop. Default 0; waiting for
+   * a lock is done asynchronously instead (busyWaitMs).
+   */
   busyTimeoutMs?: number;
+  /**
+   * How long one call waits, asynchronously, for another connection's lock before it fails with
+   * StoreUnavailableError("locked") (the collector then retries the job later, the API answers 503).
+   */
+  busyWaitMs?: number;
   /**
    * Page size for a new database file (ignored for an existing one). 8 KiB holds three ~2 KiB measurement
    * rows per page where 4 KiB holds one (measured: 2.9 vs 3.9 KB per row); larger pages would save a bit
@@ -91,27 +102,50 @@ export class SqliteStore implements Store {
   private readonly db: Database;
   private readonly streamPageSize: number;
   private readonly pruneChunkSize: number;
+  private readonly busyWaitMs: number;
   private readonly statements = new Map<string, Statement>();
   private insertBatch: Transaction<(batch: Measurement[]) => number> | null = null;
   private statsReader: TargetStatsReader | null = null;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
-    this.db = new BetterSqlite3(path);
+    // better-sqlite3 opens with a 5 s busy_timeout unless told otherwise; the pragmas below must not wait either.
+    this.db = new BetterSqlite3(path, { timeout: opts.busyTimeoutMs ?? 0 });
     // Only takes effect before the first table exists (new files).
     this.db.pragma(`page_size = ${opts.pageSize ?? 8192}`);
     this.db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
     this.db.pragma("synchronous = NORMAL");
-    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     this.db.pragma(`cache_size = -${opts.cacheKiB ?? 65536}`);
     // GROUP BY / ORDER BY scratch b-trees of the rollup reads stay in memory.
     this.db.pragma("temp_store = MEMORY");
     this.streamPageSize = opts.streamPageSize ?? 500;
     this.pruneChunkSize = opts.pruneChunkSize ?? 5000;
+    this.busyWaitMs = opts.busyWaitMs ?? 5000;
+  }
+
+  /** One synchronous statement or transaction, retried without blocking while another connection holds a lock. */
+  private run<T>(op: () => T, waitMs = this.busyWaitMs): Promise<T> {
+    return retryWhileLocked(op, waitMs);
   }
 
   async migrate(): Promise<void> {
-    applyMigrations(this.db);
+    // A start that meets a backup's lock waits longer than a request would.
+    await this.run(() => applyMigrations(this.db), Math.max(this.busyWaitMs, 60_000));
+  }
+
+  /**
+   * Whether the store can take writes now: "locked" when another connection holds the write lock, "down"
+   * when it cannot be read at all. Takes and releases the write lock without writing.
+   */
+  async health(): Promise<StoreHealth> {
+    try {
+      this.stmt("SELECT 1 FROM state LIMIT 1").get();
+      this.db.exec("BEGIN IMMEDIATE");
+      this.db.exec("ROLLBACK");
+      return "up";
+    } catch (err) {
+      return storeUnavailability(err) === "locked" ? "locked" : "down";
+    }
   }
 
   async close(): Promise<void> {
@@ -184,14 +218,16 @@ export class SqliteStore implements Store {
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
     this.insertBatch ??= this.buildInsertBatch();
-    // IMMEDIATE: take the write lock up front so a second collector process waits (busy_timeout) instead
+    // IMMEDIATE: take the write lock up front so a second collector process waits (retryWhileLocked) instead
     // of failing to upgrade a read transaction.
-    const inserted = this.insertBatch.immediate(batch);
+    const insertBatch = this.insertBatch;
+    const inserted = await this.run(() => insertBatch.immediate(batch));
     return { inserted, duplicates: batch.length - inserted };
   }
 
   async getMeasurement(id: string): Promise<Measurement | null> {
-    const row = this.stmt("SELECT json FROM measurements WHERE id = ?").get(id) as { json: string } | undefined;
+    const row = await this.run(() => this.stmt("SELECT json FROM measurements WHERE id = ?").get(id)) as
+      { json: string } | undefined;
     return row ? (JSON.parse(row.json) as Measurement) : null;
   }
 
@@ -208,10 +244,11 @@ export class SqliteStore implements Store {
       ORDER BY started_ms, id LIMIT @limit`);
     let after: { ms: number; id: string } | null = null;
     for (;;) {
-      const page = (after === null
+      const from = after;
+      const page = await this.run(() => (from === null
         ? first.all({ ...where.params, limit: this.streamPageSize })
-        : next.all({ ...where.params, limit: this.streamPageSize, afterMs: after.ms, afterId: after.id })
-      ) as { started_ms: number; id: string; json: string }[];
+        : next.all({ ...where.params, limit: this.streamPageSize, afterMs: from.ms, afterId: from.id })
+      )) as { started_ms: number; id: string; json: string }[];
       for (const row of page) yield JSON.parse(row.json) as Measurement;
       const last = page[page.length - 1];
       if (!last || page.length < this.streamPageSize) return;
@@ -222,8 +259,8 @@ export class SqliteStore implements Store {
 
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
     const where = measurementWhere(q);
-    const rows = this.stmt(`SELECT ${FACT_COLUMNS} FROM measurements WHERE ${where.sql} ORDER BY started_ms, id`)
-      .all(where.params) as FactsRow[];
+    const rows = await this.run(() => this.stmt(`SELECT ${FACT_COLUMNS} FROM measurements WHERE ${where.sql}
+      ORDER BY started_ms, id`).all(where.params)) as FactsRow[];
     return rows.map((r) => ({
       id: r.id,
       probeId: r.probe_id,
@@ -247,18 +284,18 @@ export class SqliteStore implements Store {
 
   async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
     // Built on first use, after migrate() created the tables.
-    this.statsReader ??= new TargetStatsReader(this.db);
-    return this.statsReader.read(q);
+    const reader = (this.statsReader ??= new TargetStatsReader(this.db));
+    return this.run(() => reader.read(q));
   }
 
   async networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> {
-    this.statsReader ??= new TargetStatsReader(this.db);
-    return this.statsReader.readNetworks(q);
+    const reader = (this.statsReader ??= new TargetStatsReader(this.db));
+    return this.run(() => reader.readNetworks(q));
   }
 
   async lastSeen(): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
-    const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
-      .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
+    const rows = await this.run(() => this.stmt(`SELECT region, network, probe_id, last_ms FROM last_seen
+      ORDER BY region, network, probe_id`).all()) as { region: string; network: string; probe_id: string; last_ms: number }[];
     return rows.map((r) => ({
       region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(r.last_ms).toISOString(),
     }));
@@ -269,7 +306,7 @@ export class SqliteStore implements Store {
     const del = this.stmt(sql);
     let total = 0;
     for (;;) {
-      const n = del.run(...params, this.pruneChunkSize).changes;
+      const n = (await this.run(() => del.run(...params, this.pruneChunkSize))).changes;
       total += n;
       if (n < this.pruneChunkSize) return total;
       await yieldToEventLoop();
@@ -285,7 +322,7 @@ export class SqliteStore implements Store {
     // Only whole buckets older than the cutoff go. Rollup tables are keyed region first, so each region's
     // old rows are one contiguous range.
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
-    const regions = this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all() as string[];
+    const regions = await this.run(() => this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all()) as string[];
     let minuteRows = 0;
     for (const region of regions) {
       for (const [table, key, width] of ROLLUP_TABLES) {
@@ -298,24 +335,26 @@ export class SqliteStore implements Store {
   }
 
   async saveIncident(incident: Incident): Promise<void> {
-    this.stmt(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
+    const save = this.stmt(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
       VALUES (@id, @region, @network, @kind, @status, @startedMs, @endedMs, @json)
       ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, kind = excluded.kind,
-        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`)
-      .run({
-        id: incident.id,
-        region: incident.region,
-        network: incident.network,
-        kind: incident.kind,
-        status: incident.status,
-        startedMs: Date.parse(incident.startedAt),
-        endedMs: incident.endedAt === null ? null : Date.parse(incident.endedAt),
-        json: JSON.stringify(incident),
-      });
+        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`);
+    const row = {
+      id: incident.id,
+      region: incident.region,
+      network: incident.network,
+      kind: incident.kind,
+      status: incident.status,
+      startedMs: Date.parse(incident.startedAt),
+      endedMs: incident.endedAt === null ? null : Date.parse(incident.endedAt),
+      json: JSON.stringify(incident),
+    };
+    await this.run(() => save.run(row));
   }
 
   async getIncident(id: string): Promise<Incident | null> {
-    const row = this.stmt("SELECT json FROM incidents WHERE id = ?").get(id) as { json: string } | undefined;
+    const row = await this.run(() => this.stmt("SELECT json FROM incidents WHERE id = ?").get(id)) as
+      { json: string } | undefined;
     return row ? (JSON.parse(row.json) as Incident) : null;
   }
 
@@ -334,20 +373,21 @@ export class SqliteStore implements Store {
     if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
     params.limit = q.limit ?? -1;
     params.offset = q.offset ?? 0;
-    const rows = this.stmt(`SELECT json FROM incidents WHERE ${parts.length ? parts.join(" AND ") : "1"}
-      ORDER BY started_ms DESC, id LIMIT @limit OFFSET @offset`).all(params) as { json: string }[];
+    const rows = await this.run(() => this.stmt(`SELECT json FROM incidents
+      WHERE ${parts.length ? parts.join(" AND ") : "1"}
+      ORDER BY started_ms DESC, id LIMIT @limit OFFSET @offset`).all(params)) as { json: string }[];
     return rows.map((r) => JSON.parse(r.json) as Incident);
   }
 
   async upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
-    this.stmt(`INSERT INTO probes (id, region, network, role) VALUES (@id, @region, @network, @role)
-      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`)
-      .run({ id: probe.id, region: probe.region, network: probe.network, role: probe.role });
+    const upsert = this.stmt(`INSERT INTO probes (id, region, network, role) VALUES (@id, @region, @network, @role)
+      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`);
+    await this.run(() => upsert.run({ id: probe.id, region: probe.region, network: probe.network, role: probe.role }));
   }
 
   async listProbes(): Promise<ProbeRecord[]> {
-    const rows = this.stmt("SELECT id, region, network, role, last_seen_ms, measurements FROM probes ORDER BY id")
-      .all() as { id: string; region: string; network: string; role: "region" | "control"; last_seen_ms: number | null;
+    const rows = await this.run(() => this.stmt(`SELECT id, region, network, role, last_seen_ms, measurements
+      FROM probes ORDER BY id`).all()) as { id: string; region: string; network: string; role: "region" | "control"; last_seen_ms: number | null;
         measurements: number }[];
     return rows.map((r) => ({
       id: r.id, region: r.region, network: r.network, role: r.role,
@@ -360,15 +400,16 @@ export class SqliteStore implements Store {
     if (!/^[0-9a-f]{64}$/.test(token.tokenHash)) {
       throw new TypeError("tokenHash must be a sha256 hex digest (the token itself is never stored)");
     }
-    this.stmt(`INSERT INTO probe_tokens (token_hash, probe_id, region, created_at, revoked_at)
+    const save = this.stmt(`INSERT INTO probe_tokens (token_hash, probe_id, region, created_at, revoked_at)
       VALUES (@tokenHash, @probeId, @region, @createdAt, @revokedAt)
       ON CONFLICT (token_hash) DO UPDATE SET probe_id = excluded.probe_id, region = excluded.region,
-        created_at = excluded.created_at, revoked_at = excluded.revoked_at`).run({ ...token });
+        created_at = excluded.created_at, revoked_at = excluded.revoked_at`);
+    await this.run(() => save.run({ ...token }));
   }
 
   async findProbeToken(tokenHash: string): Promise<ProbeToken | null> {
-    const row = this.stmt(`SELECT token_hash, probe_id, region, created_at, revoked_at FROM probe_tokens
-      WHERE token_hash = ?`).get(tokenHash) as
+    const row = await this.run(() => this.stmt(`SELECT token_hash, probe_id, region, created_at, revoked_at
+      FROM probe_tokens WHERE token_hash = ?`).get(tokenHash)) as
       { token_hash: string; probe_id: string; region: string; created_at: string; revoked_at: string | null } | undefined;
     return row
       ? { tokenHash: row.token_hash, probeId: row.probe_id, region: row.region, createdAt: row.created_at,
@@ -377,18 +418,19 @@ export class SqliteStore implements Store {
   }
 
   async revokeProbeToken(probeId: string, at: Date): Promise<number> {
-    return this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL")
-      .run(at.toISOString(), probeId).changes;
+    const revoke = this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL");
+    return (await this.run(() => revoke.run(at.toISOString(), probeId))).changes;
   }
 
   async getState(key: string): Promise<string | null> {
-    const row = this.stmt("SELECT value FROM state WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = await this.run(() => this.stmt("SELECT value FROM state WHERE key = ?").get(key)) as
+      { value: string } | undefined;
     return row ? row.value : null;
   }
 
   async setState(key: string, value: string): Promise<void> {
-    this.stmt(`INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`)
-      .run(key, value, Date.now());
+    const set = this.stmt(`INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`);
+    await this.run(() => set.run(key, value, Date.now()));
   }
 }

@@ -91,10 +91,19 @@ export interface InsertResult {
   duplicates: number;
 }
 
+/** "locked": readable, but another connection holds the write lock; "down": not usable at all. */
+export type StoreHealth = "up" | "locked" | "down";
+
+/**
+ * Every method may reject with StoreUnavailableError (./errors.ts) when the store is locked or down for
+ * longer than the implementation waits; callers retry later. No method blocks the event loop on a lock.
+ */
 export interface Store {
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Whether writes would go through now (readiness). Never throws. */
+  health(): Promise<StoreHealth>;
 
   /** Stores a batch atomically; a measurement whose id is already stored is counted as a duplicate. */
   insertMeasurements(batch: Measurement[]): Promise<InsertResult>;

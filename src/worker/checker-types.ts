@@ -1,6 +1,7 @@
 // Types shared by the site-checker builder (target-checker.ts), the thread pool (check-pool.ts) and the
 // pool's threads (check-thread.ts). They live below all three so none imports another for a type: the pool
 // starts threads with CheckerSettings and speaks ThreadRequest/ThreadReply with them.
+import type { HelperEndpoint } from "../../probes/control-client.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
 
@@ -18,6 +19,8 @@ export interface CheckerSettings {
   throughputMaxBytes?: number;
   /** Measure throughput on every target, not only those marked `throughput: true`. */
   throughputAll?: boolean;
+  /** Test helpers asked about each URL, in turn, in parallel with the check (tokens already resolved). */
+  helpers?: HelperEndpoint[];
   /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
   threads?: ThreadsOption;
 }

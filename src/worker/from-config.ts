@@ -1,5 +1,6 @@
 // Turns a configured probe into what the worker needs: its identity in Measurements and its checker
 // settings (the region's own resolver, the trusted control resolver, bogon exceptions, fingerprints).
+import type { HelperEndpoint } from "../../probes/control-client.js";
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
 import type { ProbeIdentity } from "./run-checks.js";
 import type { CheckerSettings } from "./checker-types.js";
@@ -23,8 +24,18 @@ export function probeIdentity(config: KeepWatchConfig, probe: ProbeConfig): Prob
   };
 }
 
+/** The configured helpers with their tokens read from the environment (a missing variable: no token). */
+export function helperEndpoints(config: KeepWatchConfig, env: NodeJS.ProcessEnv = process.env): HelperEndpoint[] {
+  return config.helpers.map((h) => {
+    const token = h.tokenEnv ? env[h.tokenEnv]?.trim() : undefined;
+    return { url: h.url, ...(token ? { token } : {}) };
+  });
+}
+
 export function checkerSettings(config: KeepWatchConfig, probe: ProbeConfig): CheckerSettings {
   return {
+    // A control vantage is the control itself: asking a helper about what it sees proves nothing more.
+    helpers: probe.role === "control" ? [] : helperEndpoints(config),
     resolver: probe.resolver,
     // The control vantage's own answers are the reference; comparing them with themselves proves nothing.
     controlResolver: probe.role === "control" ? undefined : config.resolvers.control,

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import { createBogonMatcher } from "../../probes/bogons.js";
 import { probeThroughput } from "../../probes/throughput.js";
+import { createControlClient } from "../../probes/control-client.js";
 import { checkSite } from "../../probes/web.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { TargetConfig } from "../config/schema.js";
@@ -35,6 +36,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
   const ca = (s.caFiles ?? []).map((f) => readFileSync(f, "utf8"));
   const bogons = createBogonMatcher({ notBogon: s.notBogon ?? [] });
   const fingerprints = await loadFingerprints(s.blockPageFiles ?? []);
+  const helper = s.helpers && s.helpers.length > 0 ? createControlClient(s.helpers) : undefined;
   return async (target: TargetConfig) => {
     const check = await checkSite(target.url, {
       timeoutSeconds: s.timeoutSeconds,
@@ -43,6 +45,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
       ca: ca.length > 0 ? ca : undefined,
       bogons,
       fingerprints,
+      helper,
     });
     const address = connectedAddress(check);
     const wantThroughput = s.throughputAll || target.throughput;

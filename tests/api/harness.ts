@@ -64,6 +64,8 @@ export function testIncident(o: Partial<Incident> = {}): Incident {
 export interface Harness {
   app: ReturnType<typeof createApp>;
   store: SqliteStore;
+  /** The store's SQLite file. */
+  dbPath: string;
   config: KeepWatchConfig;
   metrics: Metrics;
   hub: IncidentEventHub;
@@ -77,7 +79,8 @@ export interface Harness {
 
 export async function createHarness(overrides: Partial<AppDeps> = {}, config = testConfig()): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "kw-api-"));
-  const store = new SqliteStore(join(dir, "keepwatch.db"));
+  const dbPath = join(dir, "keepwatch.db");
+  const store = new SqliteStore(dbPath);
   await store.migrate();
   const metrics = new Metrics({ store, config, clock: () => NOW, processMetrics: false });
   const hub = new IncidentEventHub();
@@ -101,6 +104,7 @@ export async function createHarness(overrides: Partial<AppDeps> = {}, config = t
   return {
     app,
     store,
+    dbPath,
     config,
     metrics,
     hub,

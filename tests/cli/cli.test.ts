@@ -97,6 +97,9 @@ describe("keepwatch measure", () => {
       [["measure", "--control-resolver", "127.0.0.1:70000", "https://ok.test/"], /--control-resolver must be/],
       [["agent", "--probe", "p1"], /missing --server, --region, --network/],
       [["serve", "-c", join(dir, "no-such.yaml")], /cannot open file/],
+      [["helper", "-c", join(dir, "no-such.yaml")], /cannot open file/],
+      [["helper", "--port", "http"], /--port must be a port number/],
+      [["helper", "-c", "config/default.yaml"], /helper\.tokenHashes is empty/],
     ] as const) {
       const r = await keepwatch([...args]);
       expect(r.code, args.join(" ")).toBe(2);

@@ -55,7 +55,7 @@ describe("pages fit the screen in every language", () => {
             scroll: document.documentElement.scrollWidth,
             inner: innerWidth,
             // Elements sticking out of the viewport (a cut badge) even where overflow is hidden.
-            wide: [...document.querySelectorAll(".badge, h1, .headline, .controls, table")]
+            wide: Array.from(document.querySelectorAll(".badge, h1, .headline, .controls, table"))
               .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest(".table-scroll"))
               .map((el) => `${el.tagName}.${el.className}`).slice(0, 5),
           }));

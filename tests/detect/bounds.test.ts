@@ -1,8 +1,8 @@
 // Exact bounds from raw facts at a finding's edges, and the summary sentence built from them.
 import { describe, expect, it } from "vitest";
 import { measurementFacts, type MeasurementFacts } from "../../src/measurement.js";
-import { refineBounds, windowBounds } from "../../src/detect/bounds.js";
-import type { Finding } from "../../src/detect/evaluate.js";
+import { NO_LONGER_MEASURED, refineBounds, windowBounds } from "../../src/detect/bounds.js";
+import type { Finding } from "../../src/detect/types.js";
 import { summarize } from "../../src/detect/summary.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 
@@ -19,7 +19,7 @@ const f: Finding = {
   region: "KZ-75", network: "kcell-mobile", kind: "service_blocking", kinds: [], seededFrom: null,
   firstBad: { start: T, end: T + W, lastAt: T + 200_000 }, lastBad: { start: T + W, end: T + 2 * W, lastAt: T + W + 200_000 },
   lastGood: { start: T - W, end: T, lastAt: T - 10_000 }, recovery: { start: T + 2 * W, end: T + 3 * W, lastAt: T + 2 * W + 250_000 },
-  targets: [A], affectedUrls: [A], probes: [], maxAgreeingProbes: 1, networks: [], controlAvailable: true,
+  targets: [A], affectedUrls: [A], probes: [], maxAgreeingProbes: 1, networks: [], controlAvailable: true, controlCoverage: 1,
   confidence: "suspected", counts: {}, figures: {},
 };
 
@@ -38,6 +38,41 @@ describe("bounds", () => {
       startedAt: new Date(T + 70_000).toISOString(),
       lastGoodAt: new Date(T + 40_000).toISOString(),
       endedAt: new Date(T + 2 * W + 65_000).toISOString(),
+    });
+  });
+});
+
+describe("bounds of a run", () => {
+  it("startedAt walks back from the first bad window to the first failure after the last success", () => {
+    // The cut began in the window before the first one classified bad (after A's last success there).
+    const opening = [fact(A, T - W + 10_000, true), fact(A, T - W + 200_000, false), fact(A, T + 30_000, false)];
+    expect(refineBounds(f, { opening, recovery: [] })).toMatchObject({
+      startedAt: new Date(T - W + 200_000).toISOString(), lastGoodAt: new Date(T - W + 10_000).toISOString(),
+    });
+  });
+
+  it("lastGoodAt is null, never a failed measurement, when the facts hold no success before the run", () => {
+    const opening = [fact(A, T - W + 100_000, false), fact(A, T + 30_000, false)];
+    expect(refineBounds(f, { opening, recovery: [] }).lastGoodAt).toBeNull();
+  });
+
+  it("a target no longer measured at all closes with that reason at the end of its last measured window", () => {
+    const recovery = [fact(B, T + 2 * W + 5_000, true)]; // the region is measured, A is not
+    const bounds = refineBounds({ ...f, lastMeasured: f.lastBad }, { opening: [fact(A, T + 30_000, false)], recovery });
+    expect(bounds).toMatchObject({ endedAt: new Date(T + 2 * W).toISOString(), endReason: NO_LONGER_MEASURED });
+    const withA = refineBounds(f, { opening: [fact(A, T + 30_000, false)], recovery: [...recovery, fact(A, T + 2 * W + 9_000, true)] });
+    expect(withA.endReason).toBeUndefined();
+    expect(withA.endedAt).toBe(new Date(T + 2 * W + 9_000).toISOString());
+  });
+
+  it("throttling is bounded by slow measurements, not by failures", () => {
+    const slowFact = (at: number, bps: number): MeasurementFacts => ({ ...fact(A, at, true), bytesPerSecond: bps });
+    const t: Finding = { ...f, kind: "throttling", slowWhen: { [A]: { throughputBelow: 400_000, tlsAbove: null } } };
+    const opening = [slowFact(T - W + 10_000, 2_000_000), slowFact(T - W + 200_000, 100_000), slowFact(T + 30_000, 90_000)];
+    const recovery = [slowFact(T + 2 * W + 5_000, 100_000), slowFact(T + 2 * W + 60_000, 1_900_000)];
+    expect(refineBounds(t, { opening, recovery })).toMatchObject({
+      startedAt: new Date(T - W + 200_000).toISOString(), lastGoodAt: new Date(T - W + 10_000).toISOString(),
+      endedAt: new Date(T + 2 * W + 60_000).toISOString(),
     });
   });
 });

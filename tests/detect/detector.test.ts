@@ -1,6 +1,6 @@
 // The Detector class on the real SQLite store: measurements go in through insertMeasurements, passes
 // run at injected times, incidents and events come out. Covers exact bounds, evidence, restart
-// idempotence, reminders and the late-data revision of a dark incident.
+// idempotence and the late-data revision of a dark incident.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,16 +72,14 @@ const endOf = (w: number): number => T0 + (w + 1) * WINDOW_MS;
 
 describe("Detector on the SQLite store", () => {
   it("opens a whitelist-only incident with measurement-exact bounds and evidence, then closes it", async () => {
-    const d = detector({ reminderMinutes: 10 });
+    const d = detector();
     for (let w = 0; w < 22; w++) {
       await insertWindow(w, w >= 12 && w < 18 ? "whitelist_only" : "normal");
       clock = endOf(w);
       if (w >= 8) await d.runPass();
     }
-    expect(events.map((e) => e.type)).toEqual(["opened", "reminder", "reminder", "closed"]);
+    expect(events.map((e) => e.type)).toEqual(["opened", "closed"]);
     const opened = events[0]!;
-    const reminderGap = Date.parse(events[2]!.at) - Date.parse(events[1]!.at);
-    expect(reminderGap).toBeGreaterThanOrEqual(10 * 60_000);
 
     const [incident] = await store.listIncidents({ region: REGION });
     expect(incident).toBeDefined();

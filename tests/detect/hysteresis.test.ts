@@ -15,7 +15,7 @@ function windows(pattern: string): SeriesWindow[] {
 }
 
 const cfg = { openAfter: 2, closeAfter: 2 };
-const summary = (pattern: string, c = cfg) =>
+const summary = (pattern: string, c: { openAfter: number; closeAfter: number; maxGapWindows?: number } = cfg) =>
   episodes(windows(pattern), c).map((e) => ({
     kind: e.kind, first: e.bad[0]?.start, lastGood: e.lastGood?.start ?? null, recovery: e.recovery?.start ?? null,
   }));
@@ -57,5 +57,25 @@ describe("episodes", () => {
     expect(e).toMatchObject({ seededFrom: "kz-75-x", kind: "whitelist_only" });
     expect(e?.recovery?.start).toBe(10);
     expect(episodes(windows("...."), { openAfter: 2, closeAfter: 3 }, { id: "s", kind: "dark" })[0]?.recovery?.start).toBe(0);
+  });
+
+  it("bad windows further apart than maxGapWindows are separate runs, however many insufficient ones lie between", () => {
+    expect(summary("..F______F..", { ...cfg, maxGapWindows: 3 })).toEqual([]);
+    expect(summary("..F__F..", { ...cfg, maxGapWindows: 3 })).toEqual([{ kind: "full_shutdown", first: 20, lastGood: 10, recovery: 60 }]);
+  });
+
+  it("a bad window resting on a run that began windows earlier counts for the windows its run spans", () => {
+    // Window 4 is the first classified bad, on failures since window 2 (windows 2-3 were still "good").
+    const ws = windows("....S...");
+    ws[4] = { ...ws[4]!, since: 20 };
+    const [ep] = episodes(ws, cfg);
+    expect(ep).toMatchObject({ kind: "service_blocking", since: 20 });
+    expect(ep?.lastGood?.start).toBe(10); // before the run began, not the window before the first bad one
+    expect(ep?.recovery?.start).toBe(50);
+  });
+
+  it("windows disagreeing at opening open as the most severe kind on a tie", () => {
+    expect(summary("..WS..").map((e) => e.kind)).toEqual(["whitelist_only"]);
+    expect(summary("..SW..").map((e) => e.kind)).toEqual(["whitelist_only"]);
   });
 });

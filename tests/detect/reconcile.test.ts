@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { buildIncident, incidentId } from "../../src/detect/build.js";
 import type { Bounds } from "../../src/detect/bounds.js";
-import type { Finding } from "../../src/detect/evaluate.js";
+import type { Finding } from "../../src/detect/types.js";
 import type { IncidentKind } from "../../src/detect/incident.js";
 import { reconcile } from "../../src/detect/reconcile.js";
 
@@ -15,7 +15,7 @@ function finding(kind: IncidentKind, o: Partial<Finding> = {}): Finding {
     region: "KZ-75", network: kind === "dark" ? null : "kcell-mobile", kind, kinds: [{ kind, since: T }], seededFrom: null,
     firstBad: { start: T, end: T + 5 * MIN, lastAt: T + 4 * MIN }, lastBad: { start: T + 5 * MIN, end: T + 10 * MIN, lastAt: T + 9 * MIN },
     lastGood: { start: T - 5 * MIN, end: T, lastAt: T - MIN }, recovery: null, targets: ["list:non_whitelisted"],
-    affectedUrls: [], probes: ["p1", "p2"], maxAgreeingProbes: 2, networks: ["kcell-mobile"], controlAvailable: true,
+    affectedUrls: [], probes: ["p1", "p2"], maxAgreeingProbes: 2, networks: ["kcell-mobile"], controlAvailable: true, controlCoverage: 1,
     confidence: "confirmed", counts: { badWindows: 2 }, figures: { whitelistedObserved: 0.95, nonWhitelistedObserved: 0.01, nonWhitelistedUsual: 0.97 },
     ...o,
   };

@@ -5,7 +5,7 @@ import type { TargetList } from "../../src/measurement.js";
 import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
 import { detectorConfigSchema, type DetectorConfig } from "../../src/config/schema.js";
 import { computeBaseline, type Baseline } from "../../src/detect/baseline.js";
-import { evaluate, type EvaluateResult, type ProbeSeen } from "../../src/detect/evaluate.js";
+import { evaluate, type EvaluateResult, type ProbeSeen } from "./evaluate-once.js";
 import { indexWindows } from "../../src/detect/window.js";
 
 export const WINDOW_SECONDS = 300;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import type { Measurement } from "../../src/measurement.js";
 import { Metrics } from "../../src/metrics/metrics.js";
+import { ResultsBacklog } from "../../src/queue/results-backlog.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis.js";
@@ -44,7 +45,7 @@ describe("Metrics", () => {
     await queue.add("r", { n: 1 });
     await queue.add("r", { n: 2 });
     await queue.add("r", { n: 3 }, { delay: 60_000 });
-    metrics = new Metrics({ store, config, queues: [queue], clock: () => NOW, queueTimeoutMs: 500 });
+    metrics = new Metrics({ store, config, queues: [queue], resultsBacklog: new ResultsBacklog(queue), clock: () => NOW, queueTimeoutMs: 500 });
   });
   afterAll(async () => {
     await queue.close();
@@ -102,6 +103,9 @@ describe("Metrics", () => {
     const check = promtoolCheck(text);
     expect(check.output).toBe("");
     expect(check.status).toBe(0);
+    // Three jobs pending (two waiting, one delayed), the oldest added when the suite started.
+    expect(text).toMatch(/^keepwatch_results_backlog\{queue="results"\} 3$/m);
+    expect(text).toMatch(/^keepwatch_results_backlog_oldest_age_seconds\{queue="results"\} \d/m);
     expect(text).not.toMatch(/\b\d{1,3}(\.\d{1,3}){3}\b/); // the fixtures' 198.18.0.10 must not leak
     // promtool really judges: a counter without _total is reported.
     expect(promtoolCheck("# HELP bad_counter x\n# TYPE bad_counter counter\nbad_counter 1\n").output).toMatch(/_total/);
@@ -111,6 +115,7 @@ describe("Metrics", () => {
     await redis.stop();
     const text = await metrics.render();
     expect(text).not.toContain("keepwatch_queue_jobs{");
+    expect(text).not.toMatch(/^keepwatch_results_backlog/m);
     expect(text).toContain("keepwatch_region_state{");
     await redis.restart();
   });

@@ -48,10 +48,14 @@ export function eventsRoutes(deps: ResolvedDeps, regions: RegionsSource) {
         void s.write(": keep-alive\n\n");
       }, deps.options.keepAliveMs);
       let closed = false;
-      s.onAbort(() => {
+      const end = () => {
         closed = true;
         wake?.();
-      });
+      };
+      s.onAbort(end);
+      // The server is stopping: end the stream (clients reconnect after `retry`) so the listener can close.
+      deps.shutdown?.addEventListener("abort", end, { once: true });
+      if (deps.shutdown?.aborted) closed = true;
       try {
         await s.write("retry: 5000\n\n");
         await checkRegions(false); // The current state first, so a new client needs no separate fetch.
@@ -65,6 +69,7 @@ export function eventsRoutes(deps: ResolvedDeps, regions: RegionsSource) {
           wake = null;
         }
       } finally {
+        deps.shutdown?.removeEventListener("abort", end);
         off();
         clearInterval(refresh);
         clearInterval(keepAlive);

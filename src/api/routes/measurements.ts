@@ -7,6 +7,7 @@ import { authenticateProbe } from "../auth.js";
 import type { ProbeToken } from "../../store/store.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
+import { UPLOAD_ITEMS, uploadLimits } from "../limits/index.js";
 import { newRouter } from "../router.js";
 import { errorResponses, errorSchema, uploadBodySchema, uploadResponseSchema } from "../schemas.js";
 import { checkUpload } from "../upload.js";
@@ -14,13 +15,14 @@ import { checkUpload } from "../upload.js";
 const MAX_ITEMS = 10_000;
 
 export function measurementsRoutes(deps: ResolvedDeps) {
-  const app = newRouter<{ Variables: { probeToken: ProbeToken } }>();
+  const app = newRouter<{ Variables: { probeToken: ProbeToken; [UPLOAD_ITEMS]?: number } }>();
   const mib = (deps.options.maxUploadBytes / (1024 * 1024)).toFixed(1);
   // Authenticate before reading a possibly large body; then cap the body while it streams in.
   app.post("/measurements", async (c, next) => {
     c.set("probeToken", await authenticateProbe(c, deps.store));
     await next();
   });
+  app.use("/measurements", ...uploadLimits(deps));
   app.use(
     "/measurements",
     bodyLimit({
@@ -41,7 +43,8 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         202: { description: "Accepted items queued", content: { "application/json": { schema: uploadResponseSchema } } },
         401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
-        503: { description: "Queue unavailable; retry later", content: { "application/json": { schema: errorSchema } } },
+        429: { description: "This token is over its upload rate or concurrency; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
+        503: { description: "Queue unavailable or server busy; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
       },
     }),
@@ -49,6 +52,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       const token = c.get("probeToken");
       const body = c.req.valid("json");
       const items = Array.isArray(body) ? body : body.measurements;
+      c.set(UPLOAD_ITEMS, items.length);
       if (items.length > MAX_ITEMS) {
         throw new ApiError(413, "payload_too_large", `more than ${MAX_ITEMS} measurements in one batch`);
       }

@@ -69,6 +69,27 @@ describe("GET /api/v1/events", () => {
   });
 });
 
+describe("GET /api/v1/events when the server stops", () => {
+  it("ends open streams once the shutdown signal fires, so the listener can close", async () => {
+    const stopping = new AbortController();
+    const h = await createHarness({ shutdown: stopping.signal });
+    try {
+      const base = await h.listen();
+      const res = await fetch(`${base}/api/v1/events`);
+      const events = sseEvents(res.body!);
+      expect(((await events.next()).value as SseEvent).event).toBe("regions");
+      stopping.abort();
+      // The stream ends (done) instead of waiting for the next keep-alive forever.
+      expect((await events.next()).done).toBe(true);
+      // A client arriving after the signal gets the current state and an ended stream, not a hang.
+      const late = await fetch(`${base}/api/v1/events`);
+      expect(await late.text()).toMatch(/^retry: 5000/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe("StoreIncidentPoller", () => {
   it("publishes incidents that appear or change in the store after the first poll", async () => {
     const h = await createHarness();

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { ago, createHarness, type Harness } from "../harness.js";
 
-describe("GET /metrics and /healthz", () => {
+describe("GET /metrics", () => {
   let h: Harness;
   beforeEach(async () => {
     h = await createHarness();
@@ -20,13 +20,5 @@ describe("GET /metrics and /healthz", () => {
     expect(text).toContain('keepwatch_measurements_total{region="KZ-47",network="kcell-mobile",list="whitelisted",outcome="ok"} 1');
     expect(text).toContain('keepwatch_region_state{region="KZ-47",state="normal"} 1');
     expect(text).toContain('keepwatch_success_ratio{region="KZ-47",network="kcell-mobile",list="whitelisted"} 1');
-  });
-
-  it("healthz reports the store", async () => {
-    const res = await h.request("/healthz");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok" });
-    await h.store.close();
-    expect((await h.request("/healthz")).status).toBe(503);
   });
 });

@@ -28,6 +28,9 @@ describe("GET /api/v1/openapi.json", () => {
       "/api/v1/probes",
       "/api/v1/regions",
       "/api/v1/regions/{id}/timeline",
+      "/healthz",
+      "/livez",
+      "/readyz",
     ]);
     expect(Object.keys(doc.paths["/api/v1/admin/probes/{id}/tokens"]!).sort()).toEqual(["delete", "post"]);
     const incidentParams = doc.paths["/api/v1/incidents"]!.get!.parameters!.map((p) => p.name);
