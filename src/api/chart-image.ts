@@ -15,6 +15,8 @@ export interface ChartImageInput {
   /** Tick label for an x value (ms), in the reader's zone. */
   tick: (ms: number) => string;
   axisTitle: string;
+  /** Longest gap a line bridges (ms); default 15 min. */
+  maxGapMs?: number;
 }
 
 const WIDTH = 1200;
@@ -47,8 +49,10 @@ export function renderChartPng(input: ChartImageInput): Buffer {
     type: "line",
     data: {
       datasets: input.series.map((s) => ({
-        label: s.label, data: s.points, borderColor: s.color, backgroundColor: s.color, borderDash: s.dash ?? [],
-        borderWidth: 4, pointRadius: 0, spanGaps: false,
+        // Empty buckets are dropped and lines bridge gaps up to maxGapMs (probes measure every few minutes,
+        // buckets are one minute); a longer silence stays a visible break.
+        label: s.label, data: s.points.filter((p) => p.y !== null), borderColor: s.color, backgroundColor: s.color, borderDash: s.dash ?? [],
+        borderWidth: 4, pointRadius: 0, spanGaps: input.maxGapMs ?? 15 * 60_000,
       })),
     },
     options: {

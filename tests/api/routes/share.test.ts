@@ -1,6 +1,7 @@
 // Permalinks that survive sharing: the HTML a preview bot fetches carries the facts (title, description,
 // OpenGraph, Twitter card, noscript) in the URL's language, escaped; the preview chart is a real PNG drawn
 // by Chart.js on @napi-rs/canvas; the region widget can be framed only where server.embedAncestors says.
+import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { ago, createHarness, testConfig, testIncident, type Harness } from "../harness.js";
@@ -62,7 +63,23 @@ describe("share pages", () => {
     expect(res.headers.get("content-type")).toBe("image/png");
     const png = new Uint8Array(await res.arrayBuffer());
     expect([...png.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    expect(png.length).toBeGreaterThan(10_000); // lines, labels and a band, not an empty canvas
+    expect(png.length).toBeGreaterThan(10_000); // labels and a band at least
+    // The lines themselves: pixels of the "other sites" colour (Okabe-Ito vermilion #D55E00) and of the
+    // whitelisted blue (#0072B2), not only the band and the legend swatches.
+    const img = await loadImage(Buffer.from(png));
+    const canvas = createCanvas(img.width, img.height);
+    const g = canvas.getContext("2d");
+    g.drawImage(img, 0, 0);
+    const data = g.getImageData(0, 0, img.width, img.height - 80).data; // above the legend
+    let vermilion = 0;
+    let blue = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, gr, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+      if (r > 190 && gr > 70 && gr < 120 && b < 40) vermilion++;
+      if (r < 30 && gr > 90 && gr < 140 && b > 150) blue++;
+    }
+    expect(vermilion).toBeGreaterThan(500);
+    expect(blue).toBeGreaterThan(500);
     expect((await h.request("/api/v1/incidents/nope/chart.png")).status).toBe(404);
   });
 
