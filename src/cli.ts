@@ -127,7 +127,7 @@ token
   .option("--data <dir>", "data directory (overrides the config's dataDir)")
   .action(async (opts) => {
     const { runTokenCreate } = await import("./cli/token.js");
-    await runTokenCreate(opts);
+    process.exitCode = await runTokenCreate(opts);
   });
 token
   .command("hash")

@@ -1,6 +1,7 @@
 // The Measurement: the one type that crosses every stage (probe → queue/upload → store → detector →
 // exports). Versioned: readers accept every version they know; writers always write the newest.
 import { z } from "zod";
+import { networkIdSchema, probeIdSchema, regionIdSchema } from "./ids.js";
 import { throughputResultSchema, verdictSchema, webCheckSchema } from "../probes/types.js";
 
 export const MEASUREMENT_VERSION = 1 as const;
@@ -13,14 +14,14 @@ export const networkKindSchema = z.enum(["mobile", "fixed", "unknown"]);
 export type NetworkKind = z.infer<typeof networkKindSchema>;
 
 /** Region ids are ISO 3166-2 style ("KZ-75", "KZ-ALA"), or "CONTROL" style ids for control vantages. */
-export const regionIdSchema = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$|^[A-Z][A-Z0-9_-]{1,31}$/, "region id");
+export { regionIdSchema };
 
 export const measurementSchema = z.object({
   version: z.literal(MEASUREMENT_VERSION),
   /** Client-generated UUID: the idempotency key for redelivery and re-upload. */
   id: z.string().uuid(),
   probe: z.object({
-    id: z.string().min(1).max(64),
+    id: probeIdSchema,
     /** "region" measures a region; "control" is the vantage that tells site outages from blocking. */
     role: z.enum(["region", "control"]),
     software: z.string().max(64),
@@ -28,7 +29,7 @@ export const measurementSchema = z.object({
   region: regionIdSchema,
   network: z.object({
     /** Network id from the config, e.g. "kcell-mobile". */
-    id: z.string().min(1).max(64),
+    id: networkIdSchema,
     asn: z.number().int().nonnegative().nullable(),
     kind: networkKindSchema,
   }),
@@ -39,6 +40,11 @@ export const measurementSchema = z.object({
   }),
   /** ISO 8601 UTC time the check started. */
   startedAt: z.string().datetime(),
+  /**
+   * ISO 8601 UTC time the server received it (set by the upload route or the worker that queued it, never
+   * taken from an upload). Absent in measurements stored before it existed.
+   */
+  receivedAt: z.string().datetime().optional(),
   /** The site check's layers (DNS, TCP, TLS, HTTP); its verdict is lifted to the top level. */
   check: webCheckSchema.omit({ verdict: true }),
   /** { accessible, blocking, failure, determined }: read by other tools as `verdict.*`. */
@@ -46,6 +52,35 @@ export const measurementSchema = z.object({
   throughput: throughputResultSchema.nullable(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
+
+/** Nothing KeepWatch measured predates this; an older date is a broken clock or a forgery. */
+export const PROJECT_EPOCH = new Date("2020-01-01T00:00:00.000Z");
+/** Default for server.maxClockSkewSeconds: how far after its receive time a measurement may be dated. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * Why a startedAt is out of bounds (before PROJECT_EPOCH, or after the receive time plus the allowed
+ * skew), or null. Checked at upload and again by the collector, for every producer.
+ */
+export function startedAtProblem(startedAt: string, receivedAt: Date, maxClockSkewMs: number): string | null {
+  const started = Date.parse(startedAt);
+  if (started < PROJECT_EPOCH.getTime()) {
+    return `startedAt ${startedAt} is before ${PROJECT_EPOCH.toISOString()}: check the probe's clock`;
+  }
+  if (started > receivedAt.getTime() + maxClockSkewMs) {
+    return `startedAt ${startedAt} is after the server's receive time ${receivedAt.toISOString()} ` +
+      `plus ${Math.round(maxClockSkewMs / 1000)} s: check the probe's clock`;
+  }
+  return null;
+}
+
+/** Who took a measurement: for configured probes, what the server's registry says (src/registry). */
+export interface ProbeIdentity {
+  probeId: string;
+  role: "region" | "control";
+  region: string;
+  network: { id: string; asn: number | null; kind: NetworkKind };
+}
 
 /** The flat facts the store indexes and the detector reads, derived once from a Measurement. */
 export interface MeasurementFacts {
@@ -60,6 +95,8 @@ export interface MeasurementFacts {
   list: TargetList;
   category: string;
   startedAt: string;
+  /** The server's receive time; null for rows stored before it was recorded. */
+  receivedAt: string | null;
   accessible: boolean;
   blocking: string | null;
   failure: string | null;
@@ -83,6 +120,7 @@ export function measurementFacts(m: Measurement): MeasurementFacts {
     list: m.target.list,
     category: m.target.category,
     startedAt: m.startedAt,
+    receivedAt: m.receivedAt ?? null,
     accessible: m.verdict.accessible,
     blocking: m.verdict.blocking,
     failure: m.verdict.failure,

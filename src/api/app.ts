@@ -5,6 +5,7 @@ import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
+import { ProbeRegistry } from "../registry/probe-registry.js";
 import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -26,6 +27,7 @@ export function resolveDeps(deps: AppDeps): ResolvedDeps {
   return {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
+    registry: new ProbeRegistry(deps.config),
     options: { ...DEFAULT_API_OPTIONS, ...deps.options },
     // Fallback reporter writes the error only; no request data, so no addresses.
     reportError: deps.reportError ?? ((err) => console.error("keepwatch api error:", err)),

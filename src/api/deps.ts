@@ -2,6 +2,7 @@
 import type { KeepWatchConfig } from "../config/schema.js";
 import type { Measurement } from "../measurement.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { ProbeRegistry } from "../registry/probe-registry.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
 import type { ErrorReporter } from "./errors.js";
@@ -65,6 +66,8 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
 /** AppDeps with every optional part filled in; what route factories receive. */
 export interface ResolvedDeps extends Omit<AppDeps, "clock" | "options" | "reportError"> {
   clock: Clock;
+  /** Who each configured probe is (role, region, network): the authority for uploads and tokens. */
+  registry: ProbeRegistry;
   options: ApiOptions;
   reportError: ErrorReporter;
 }

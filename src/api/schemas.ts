@@ -1,7 +1,13 @@
 // zod schemas of the HTTP API: the same objects validate requests and generate /api/v1/openapi.json.
 import { z } from "@hono/zod-openapi";
 import { incidentKindSchema, incidentSchema } from "../detect/incident.js";
+import { ID_MESSAGES, NETWORK_ID_PATTERN, PROBE_ID_PATTERN, REGION_ID_PATTERN } from "../ids.js";
 import { networkKindSchema } from "../measurement.js";
+
+// The shared id rules (src/ids.ts), built with the OpenAPI-aware z so they document themselves.
+const probeId = () => z.string().regex(PROBE_ID_PATTERN, `invalid ${ID_MESSAGES.probe}`);
+const networkId = () => z.string().regex(NETWORK_ID_PATTERN, `invalid ${ID_MESSAGES.network}`);
+const regionId = () => z.string().regex(REGION_ID_PATTERN, `invalid ${ID_MESSAGES.region}`);
 
 export const isoTime = z.string().datetime({ offset: true });
 
@@ -45,7 +51,7 @@ export const regionsResponseSchema = z
   })
   .openapi("Regions");
 
-export const regionIdParam = z.object({ id: z.string().min(1).max(40).openapi({ example: "KZ-47" }) });
+export const regionIdParam = z.object({ id: regionId().openapi({ example: "KZ-47" }) });
 
 export const timelineQuerySchema = z.object({
   since: isoTime.optional().openapi({ description: "Inclusive start; default: until − 24 h" }),
@@ -81,8 +87,8 @@ export const timelineResponseSchema = z
   .openapi("Timeline");
 
 export const incidentsQuerySchema = z.object({
-  region: z.string().optional(),
-  network: z.string().optional(),
+  region: regionId().optional(),
+  network: networkId().optional(),
   kind: incidentKindSchema.optional(),
   status: z.enum(["open", "closed"]).optional(),
   since: isoTime.optional(),
@@ -117,9 +123,9 @@ export const incidentResponseSchema = z
   .openapi("IncidentDetail");
 
 export const exportQuerySchema = z.object({
-  region: z.string().optional(),
-  network: z.string().optional(),
-  probe: z.string().optional(),
+  region: regionId().optional(),
+  network: networkId().optional(),
+  probe: probeId().optional(),
   since: isoTime.optional().openapi({ description: "Inclusive; default: until − 24 h" }),
   until: isoTime.optional().openapi({ description: "Exclusive; default: now. At most 31 days per request" }),
   bom: z.enum(["0", "1"]).optional().openapi({ description: "CSV only: 1 starts the file with a UTF-8 byte-order mark (for spreadsheets)" }),
@@ -154,10 +160,10 @@ export const uploadResponseSchema = z
   })
   .openapi("UploadResult");
 
-export const probeIdParam = z.object({ id: z.string().min(1).max(64) });
+export const probeIdParam = z.object({ id: probeId().openapi({ example: "aktau-1" }) });
 
 export const issueTokenBodySchema = z.object({
-  region: z.string().optional().openapi({ description: "Needed only for a probe not declared in the config" }),
+  region: regionId().optional().openapi({ description: "Optional; must be the probe's configured region" }),
 });
 
 export const tokenResponseSchema = z

@@ -8,7 +8,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { measurementSchema, type Measurement } from "../measurement.js";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, measurementSchema, startedAtProblem, type Measurement } from "../measurement.js";
 import { createRedisConnection } from "../queue/connection.js";
 import { RESULTS_STORE_BACKOFF, backoffDelay, type Backoff } from "../queue/job-options.js";
 import { QUEUES } from "../queue/names.js";
@@ -35,6 +35,8 @@ export interface CollectorOptions {
   stalledIntervalMs?: number;
   /** Prune raw and rollup data periodically from this collector. */
   retention?: Omit<RetentionOptions, "store" | "logger">;
+  /** How far after its receive time a measurement may be dated (server.maxClockSkewSeconds); default 10 min. */
+  maxClockSkewMs?: number;
   /** Called after each stored batch (metrics). */
   onBatch?: (result: BatchResult) => void;
   /** Called with the valid measurements of each stored batch (metrics by region, phase, throughput). */
@@ -121,19 +123,22 @@ export class Collector {
       // Not a results batch at all: retrying cannot help; keep it in "failed" for inspection.
       throw new UnrecoverableError("job data has no measurements array");
     }
+    const skewMs = this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     const valid: Measurement[] = [];
     const rejected: { id: string | null; issues: string[] }[] = [];
     for (const item of items) {
       const parsed = measurementSchema.safeParse(item);
-      if (parsed.success) {
-        valid.push(parsed.data);
+      const id = (item as { id?: unknown } | null)?.id;
+      const reject = (issues: string[]) => rejected.push({ id: typeof id === "string" ? id.slice(0, 64) : null, issues });
+      if (!parsed.success) {
+        reject(parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`));
         continue;
       }
-      const id = (item as { id?: unknown } | null)?.id;
-      rejected.push({
-        id: typeof id === "string" ? id.slice(0, 64) : null,
-        issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`),
-      });
+      // Dates are bounded for every producer, not only uploads: a worker with a broken clock, an old job.
+      const receivedAt = parsed.data.receivedAt ? new Date(parsed.data.receivedAt) : new Date(job.timestamp);
+      const badDate = startedAtProblem(parsed.data.startedAt, receivedAt, skewMs);
+      if (badDate) reject([badDate]);
+      else valid.push(parsed.data);
     }
     const invalid = rejected.length;
     if (invalid > 0) {

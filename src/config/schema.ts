@@ -2,6 +2,7 @@
 // small file is a valid one; `keepwatch config check` prints each error with its path.
 import { z } from "zod";
 import { INCIDENT_KINDS } from "../detect/incident.js";
+import { networkIdSchema, probeIdSchema } from "../ids.js";
 import { cidrProblem } from "./cidr.js";
 import { listSchema, networkKindSchema } from "../measurement.js";
 
@@ -21,14 +22,14 @@ export const regionConfigSchema = z.object({
 });
 
 export const networkConfigSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "network id: lower-case letters, digits, dashes"),
+  id: networkIdSchema,
   name: z.string().min(1),
   asn: z.number().int().positive().nullable().default(null),
   kind: networkKindSchema,
 });
 
 export const probeConfigSchema = z.object({
-  id: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "probe id: letters, digits, _ . -"),
+  id: probeIdSchema,
   /** Region id, or the id of a control vantage declared in `controls`. */
   region: z.string(),
   network: z.string(),
@@ -262,6 +263,13 @@ export const configSchema = z.object({
       /** sha256 hex of the admin bearer token (`keepwatch token hash`), or set KEEPWATCH_ADMIN_TOKEN. */
       adminTokenHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
       publicUrl: z.string().url().optional(),
+      /**
+       * Behind a reverse proxy that sets X-Forwarded-For: take the uploader's address from it (every address
+       * in it is scrubbed from uploads). Off: only the socket's peer address counts; the header is ignored.
+       */
+      trustProxy: z.boolean().default(false),
+      /** Uploads dated more than this after the server's receive time are rejected (probe clocks drift). */
+      maxClockSkewSeconds: z.number().int().min(0).max(86_400).default(600),
       /**
        * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
        * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.

@@ -131,6 +131,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       store,
       logger: log,
       retention: { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays },
+      maxClockSkewMs: config.server.maxClockSkewSeconds * 1000,
       onStored: (ms) => metrics.recordMeasurements(ms),
     });
     shutdown.add("drain", () => drainResults(uploads, log));

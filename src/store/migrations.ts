@@ -9,6 +9,50 @@ export interface Migration {
   sql: string;
 }
 
+const TARGET_ROLLUP_COLUMNS = `total INTEGER NOT NULL, ok INTEGER NOT NULL, down INTEGER NOT NULL,
+        blocked_dns INTEGER NOT NULL, blocked_tcp INTEGER NOT NULL, blocked_tls INTEGER NOT NULL,
+        blocked_http_failure INTEGER NOT NULL, blocked_http_diff INTEGER NOT NULL, dns_failures INTEGER NOT NULL,
+        throughput_sum REAL NOT NULL, throughput_count INTEGER NOT NULL, tls_handshake_sum REAL NOT NULL,
+        tls_handshake_count INTEGER NOT NULL, last_ms INTEGER NOT NULL`;
+const SUMS = `total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff,
+  dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms`;
+
+/**
+ * Version 3: a per-target rollup table re-keyed with role, so a probe's rows under two roles (what a forged
+ * "control" upload made before the server decided roles) are never summed together. Buckets that raw
+ * measurements still cover in full are recomputed from them, each measurement under its own role; older
+ * buckets (raw already pruned) keep their rows as they were, under the role they were first written with.
+ */
+function rebuildTargetRollups(table: string, width: number): string {
+  return `
+      CREATE TABLE ${table}_v3 (
+        region TEXT NOT NULL, bucket INTEGER NOT NULL, network TEXT NOT NULL, probe_id TEXT NOT NULL,
+        list TEXT NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, category TEXT NOT NULL,
+        ${TARGET_ROLLUP_COLUMNS},
+        PRIMARY KEY (region, bucket, network, probe_id, list, url, role)
+      ) WITHOUT ROWID;
+      -- First bucket whose every raw row is still there: the one after the bucket of the oldest raw row
+      -- (pruning may have taken that bucket's earlier rows). NULL when there is no raw row.
+      CREATE TEMP TABLE ${table}_cut AS
+        SELECT (MIN(started_ms) / ${width * 1000}) * ${width} + ${width} AS b FROM measurements;
+      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
+        SELECT region, bucket, network, probe_id, list, url, role, category, ${SUMS} FROM ${table}
+        WHERE bucket < COALESCE((SELECT b FROM ${table}_cut), 9223372036854775807);
+      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
+        SELECT region, (started_ms / ${width * 1000}) * ${width} AS b, network, probe_id, list, url, role,
+          MIN(category), COUNT(*), SUM(accessible), SUM(accessible = 0 AND blocking IS NULL),
+          SUM(accessible = 0 AND blocking IS 'dns'), SUM(accessible = 0 AND blocking IS 'tcp'),
+          SUM(accessible = 0 AND blocking IS 'tls'), SUM(accessible = 0 AND blocking IS 'http-failure'),
+          SUM(accessible = 0 AND blocking IS 'http-diff'), SUM(dns_failure IS NOT NULL), TOTAL(bytes_per_second),
+          COUNT(bytes_per_second), TOTAL(tls_handshake_time), COUNT(tls_handshake_time), MAX(started_ms)
+        FROM measurements WHERE started_ms >= (SELECT b FROM ${table}_cut) * 1000
+        GROUP BY region, b, network, probe_id, list, url, role
+        ORDER BY region, b, network, probe_id, list, url, role;
+      DROP TABLE ${table}_cut;
+      DROP TABLE ${table};
+      ALTER TABLE ${table}_v3 RENAME TO ${table};`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -240,6 +284,16 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO network_rollups_hour (region, bucket, network, role, list, total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms)
         SELECT region, bucket - bucket % 3600, network, role, list, SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure), SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)
         FROM network_rollups_minute GROUP BY region, bucket - bucket % 3600, network, role, list;
+    `,
+  },
+  {
+    version: 3,
+    name: "roles kept apart in per-target rollups (rebuilt from raw); measurements.received_at",
+    sql: `
+      -- The server's receive time of each measurement (ISO 8601 UTC; NULL for rows stored before this).
+      ALTER TABLE measurements ADD COLUMN received_at TEXT;
+      ${rebuildTargetRollups("rollups_minute", 60)}
+      ${rebuildTargetRollups("rollups_hour", 3600)}
     `,
   },
 ];

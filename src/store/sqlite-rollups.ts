@@ -80,7 +80,7 @@ export class RollupBatch {
 
   add(f: MeasurementFacts, startedMs: number): void {
     const bucket = Math.floor(startedMs / 60_000) * 60;
-    const key = f.region + SEP + bucket + SEP + f.network + SEP + f.probeId + SEP + f.list + SEP + f.url;
+    const key = f.region + SEP + bucket + SEP + f.network + SEP + f.probeId + SEP + f.list + SEP + f.url + SEP + f.role;
     let d = this.minutes.get(key);
     if (!d) {
       d = { sums: new Sums(), cols: [f.region, bucket, f.network, f.probeId, f.list, f.url, f.role, f.category] };
@@ -97,7 +97,7 @@ export class RollupBatch {
       upserts.minute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
       const [region, bucket, network, probeId, list, url, role, category] = d.cols;
       const hour = bucket - (bucket % 3600);
-      fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url, d.sums,
+      fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url + SEP + role, d.sums,
         () => ({ sums: new Sums(), cols: [region, hour, network, probeId, list, url, role, category] }));
       fold(netMinutes, region + SEP + bucket + SEP + network + SEP + role + SEP + list, d.sums,
         () => ({ sums: new Sums(), cols: [region, bucket, network, role, list] }));
@@ -132,13 +132,14 @@ function prepareUpsert(db: Database, table: string, key: readonly string[], attr
       last_ms = MAX(last_ms, excluded.last_ms)`);
 }
 
-const TARGET_KEY = ["region", "bucket", "network", "probe_id", "list", "url"] as const;
+// Role is part of the key (schema version 3): control and region rows are never summed together.
+const TARGET_KEY = ["region", "bucket", "network", "probe_id", "list", "url", "role"] as const;
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"] as const;
 
 export function prepareRollupUpserts(db: Database): RollupUpserts {
   return {
-    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["role", "category"]),
-    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["role", "category"]),
+    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["category"]),
+    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["category"]),
     networkMinute: prepareUpsert(db, "network_rollups_minute", NETWORK_KEY, []),
     networkHour: prepareUpsert(db, "network_rollups_hour", NETWORK_KEY, []),
   };

@@ -15,7 +15,7 @@ const GRAINS = {
   target: {
     columns: "region, network, probe_id, role, url, list, category",
     group: "region, network, probe_id, list, url, role, category",
-    order: "region, network, probe_id, list, url",
+    order: "region, network, probe_id, list, url, role",
     tables: { rollups_hour: "rollups_hour", rollups_minute: "rollups_minute" },
   },
   network: {

@@ -56,6 +56,7 @@ interface FactsRow {
   list: MeasurementFacts["list"];
   category: string;
   started_at: string;
+  received_at: string | null;
   accessible: number;
   blocking: string | null;
   failure: string | null;
@@ -76,14 +77,14 @@ interface SeenAggregate {
 
 /** Every rollup table with its primary key and bucket width in seconds (pruned together). */
 const ROLLUP_TABLES: readonly [string, string, number][] = [
-  ["rollups_minute", "region, bucket, network, probe_id, list, url", 60],
-  ["rollups_hour", "region, bucket, network, probe_id, list, url", 3600],
+  ["rollups_minute", "region, bucket, network, probe_id, list, url, role", 60],
+  ["rollups_hour", "region, bucket, network, probe_id, list, url, role", 3600],
   ["network_rollups_minute", "region, bucket, network, role, list", 60],
   ["network_rollups_hour", "region, bucket, network, role, list", 3600],
 ];
 
 const FACT_COLUMNS = `id, probe_id, role, region, network, asn, network_kind, url, list, category, started_at,
-  accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
+  received_at, accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
 
 /** WHERE clause (without the keyword) and named parameters for a MeasurementQuery. */
 function measurementWhere(q: MeasurementQuery): { sql: string; params: Record<string, string | number> } {
@@ -165,8 +166,8 @@ export class SqliteStore implements Store {
   private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
     const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
         network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
-        tls_handshake_time, bytes_per_second, json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        tls_handshake_time, bytes_per_second, received_at, json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const upsertRollups = prepareRollupUpserts(this.db);
     const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
       VALUES (?, ?, ?, ?)
@@ -186,7 +187,7 @@ export class SqliteStore implements Store {
         const ms = Date.parse(f.startedAt);
         const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
           f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
-          f.bytesPerSecond, JSON.stringify(m));
+          f.bytesPerSecond, f.receivedAt, JSON.stringify(m));
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
@@ -273,6 +274,7 @@ export class SqliteStore implements Store {
       list: r.list,
       category: r.category,
       startedAt: r.started_at,
+      receivedAt: r.received_at,
       accessible: r.accessible === 1,
       blocking: r.blocking,
       failure: r.failure,

@@ -2,6 +2,7 @@
 // settings (the region's own resolver, the trusted control resolver, bogon exceptions, fingerprints).
 import type { HelperEndpoint } from "../../probes/control-client.js";
 import type { KeepWatchConfig, ProbeConfig } from "../config/schema.js";
+import { identityOf } from "../registry/probe-registry.js";
 import type { ProbeIdentity } from "./run-checks.js";
 import type { CheckerSettings } from "./checker-types.js";
 
@@ -14,14 +15,9 @@ export function findProbe(config: KeepWatchConfig, probeId: string, region?: str
   return probe;
 }
 
+/** The worker measures as the registry says this probe is (role, region, network from the config). */
 export function probeIdentity(config: KeepWatchConfig, probe: ProbeConfig): ProbeIdentity {
-  const network = config.networks.find((n) => n.id === probe.network);
-  return {
-    probeId: probe.id,
-    role: probe.role,
-    region: probe.region,
-    network: { id: probe.network, asn: network?.asn ?? null, kind: network?.kind ?? "unknown" },
-  };
+  return identityOf(config, probe);
 }
 
 /** The configured helpers with their tokens read from the environment (a missing variable: no token). */

@@ -42,7 +42,10 @@ export class MeasureWorker {
   }
 
   private async process(job: Job<MeasureJob>): Promise<{ measured: number }> {
-    const measurements = await runChecks(this.o.probe, job.data.targets, this.o.checker, this.o.concurrency, this.abort.signal);
+    const measured = await runChecks(this.o.probe, job.data.targets, this.o.checker, this.o.concurrency, this.abort.signal);
+    // The server's receive time: for a worker that is when it hands the batch to the results queue.
+    const receivedAt = new Date().toISOString();
+    const measurements = measured.map((m) => ({ ...m, receivedAt }));
     await this.o.results.add(measurements);
     this.o.onMeasured?.(measurements.length);
     return { measured: measurements.length };

@@ -2,18 +2,13 @@
 // Measurement. Shared by the BullMQ worker and the volunteer agent, so both produce the same records.
 import { randomUUID } from "node:crypto";
 import type { ThroughputResult, WebCheck } from "../../probes/types.js";
-import { MEASUREMENT_VERSION, type Measurement, type NetworkKind } from "../measurement.js";
+import { MEASUREMENT_VERSION, type Measurement, type ProbeIdentity } from "../measurement.js";
 import type { TargetConfig } from "../config/schema.js";
 import { scrubMeasurement } from "../privacy/scrub.js";
 
 export const SOFTWARE = "keepwatch/0.1.0";
 
-export interface ProbeIdentity {
-  probeId: string;
-  role: "region" | "control";
-  region: string;
-  network: { id: string; asn: number | null; kind: NetworkKind };
-}
+export type { ProbeIdentity };
 
 /**
  * Measures one target; resolves for anything the network does. It rejects only for a fault of our own (e.g.

@@ -13,7 +13,7 @@ import { Spool } from "../../src/agent/spool.js";
 import { uploadSpool } from "../../src/agent/uploader.js";
 import type { Measurement } from "../../src/measurement.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
-import { createHarness, type Harness } from "../api/harness.js";
+import { ago, createHarness, type Harness } from "../api/harness.js";
 
 const TOKEN = "kwp_agent-fault-token";
 
@@ -52,7 +52,7 @@ describe("uploadSpool under faults", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const mine = () => fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile" });
+  const mine = () => fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile", startedAt: ago(1) });
   async function storedIds(): Promise<string[]> {
     const ids: string[] = [];
     for await (const m of h.store.streamMeasurements({})) ids.push(m.id);
@@ -102,7 +102,7 @@ describe("uploadSpool under faults", () => {
   it("quarantines only the items the server rejected, one by one with its reason, and stores the rest", async () => {
     const url = await h.listen();
     const good = [mine(), mine()];
-    const forged = fixtureMeasurement({ probeId: "someone-else", region: "KZ-47", network: "kcell-mobile" });
+    const forged = fixtureMeasurement({ probeId: "someone-else", region: "KZ-47", network: "kcell-mobile", startedAt: ago(1) });
     spool.append([good[0]!, forged, good[1]!]);
     const report = await uploadSpool(spool, { serverUrl: url, token: TOKEN });
     expect(report).toMatchObject({ uploaded: 2, quarantined: 1, segmentsLeft: 0, stoppedBecause: null });

@@ -9,7 +9,7 @@ import { Spool } from "../../src/agent/spool.js";
 import { uploadSpool } from "../../src/agent/uploader.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { freePort } from "../helpers/redis.js";
-import { createHarness, type Harness } from "../api/harness.js";
+import { ago, createHarness, NOW, type Harness } from "../api/harness.js";
 
 const TOKEN = "kwp_agent-test-token";
 
@@ -29,7 +29,7 @@ describe("uploadSpool", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const mine = () => fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile" });
+  const mine = () => fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile", startedAt: ago(1) });
 
   it("uploads every pending segment and empties the spool", async () => {
     const url = await h.listen();
@@ -40,7 +40,10 @@ describe("uploadSpool", () => {
     const report = await uploadSpool(spool, { serverUrl: url, token: TOKEN });
     expect(report).toEqual({ uploaded: 3, quarantined: 0, segmentsLeft: 0, stoppedBecause: null, retryAfterSeconds: null });
     expect(spool.segments()).toEqual([]);
-    for (const m of [...batch1, ...batch2]) expect(await h.store.getMeasurement(m.id)).toEqual(m);
+    // Stored as the server's registry says probe-47 is (kcell-mobile: AS29355, mobile), with the receive time.
+    for (const m of [...batch1, ...batch2]) {
+      expect(await h.store.getMeasurement(m.id)).toEqual({ ...m, network: { id: "kcell-mobile", asn: 29355, kind: "mobile" }, receivedAt: NOW.toISOString() });
+    }
   });
 
   it("keeps everything spooled while the server cannot be reached", async () => {

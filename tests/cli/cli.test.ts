@@ -133,9 +133,20 @@ describe("keepwatch config check", () => {
 });
 
 describe("keepwatch token", () => {
+  const config = () => {
+    const file = join(dir, "token-config.yaml");
+    writeFileSync(file, [
+      "regions: [{ id: KZ-47 }]",
+      "networks: [{ id: kcell-mobile, name: Kcell, asn: 29355, kind: mobile }]",
+      "probes: [{ id: probe-47, region: KZ-47, network: kcell-mobile }]",
+      "",
+    ].join("\n"));
+    return file;
+  };
+
   it("issues a probe token, storing only its hash", async () => {
     const data = join(dir, "data");
-    const r = await keepwatch(["token", "create", "--probe", "probe-47", "--region", "KZ-47", "--data", data]);
+    const r = await keepwatch(["token", "create", "-c", config(), "--probe", "probe-47", "--region", "KZ-47", "--data", data]);
     expect(r.code).toBe(0);
     const token = r.stdout.trim();
     expect(token).toMatch(/^kwp_/);
@@ -149,6 +160,22 @@ describe("keepwatch token", () => {
       await store.close();
     }
   });
+
+  it("refuses probes the configuration lacks, another region, and hostile ids (exit 2, no token printed)", async () => {
+    const data = join(dir, "data-refused");
+    const cases: [string, string, RegExp][] = [
+      ["ghost-1", "KZ-47", /probe ghost-1 is not in the server's configuration/],
+      ["probe-47", "KZ-75", /configured for region KZ-47, not KZ-75/],
+      // The rest of the hostile ids are covered by tests/registry (same ProbeRegistry.tokenTarget).
+      ["probe-47\r\nX-Injected: 1", "KZ-47", /invalid probe id/],
+    ];
+    for (const [probe, region, message] of cases) {
+      const r = await keepwatch(["token", "create", "-c", config(), "--probe", probe, "--region", region, "--data", data]);
+      expect(r.code, probe).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+    }
+  }, 180_000);
 });
 
 describe("keepwatch serve", () => {

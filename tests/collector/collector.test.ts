@@ -94,6 +94,24 @@ describe("Collector", () => {
     expect((await store.listProbes())[0]).toMatchObject({ id: "probe-1", measurements: 20, lastSeenAt: new Date(minute(19)).toISOString() });
   });
 
+  it("drops measurements dated before 2020 or after their receive time plus the skew, whoever queued them", async () => {
+    const ok = fixtureMeasurement({ startedAt: minute(0) });
+    const withReceipt = { ...fixtureMeasurement({ startedAt: minute(1) }), receivedAt: minute(2) };
+    const future = fixtureMeasurement({ startedAt: "9999-12-31T23:59:59.000Z" });
+    const epoch = fixtureMeasurement({ startedAt: "1970-01-01T00:00:00.000Z" });
+    // Dated 20 minutes after the server received it: a worker with a broken clock.
+    const ahead = { ...fixtureMeasurement({ startedAt: "2025-01-05T10:30:00.000Z" }), receivedAt: "2025-01-05T10:10:00.000Z" };
+    const c = startCollector(store, { maxClockSkewMs: 10 * 60_000 });
+    await producer.add([ok, withReceipt, future, epoch, ahead]);
+    await waitFor(() => c.counters().batches === 1, "the batch");
+    expect(c.counters()).toMatchObject({ ingested: 2, invalid: 3 });
+    expect((await store.measurementFacts({})).map((f) => [f.id, f.receivedAt])).toEqual([[ok.id, null], [withReceipt.id, minute(2)]]);
+    const warned = logLines.map((l) => JSON.parse(l) as { msg: string; issues?: string[]; measurementIds?: string[] })
+      .find((l) => l.msg.includes("invalid"));
+    expect(warned?.measurementIds?.sort()).toEqual([future.id, epoch.id, ahead.id].sort());
+    expect(warned?.issues?.[0]).toMatch(/receive time/);
+  });
+
   it("a redelivered batch is stored once and counted as duplicates", async () => {
     const ms = batch(50);
     const c = startCollector();

@@ -52,7 +52,7 @@ describe("migrations", () => {
     db.close();
   });
 
-  it("version 2 carries a version-1 database forward: minute rollups re-keyed, hour and network rollups backfilled", async () => {
+  it("versions 2 and 3 carry a version-1 database forward: minute rollups re-keyed, hour and network rollups backfilled", async () => {
     const base = Date.parse("2025-01-05T00:00:00Z");
     const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => fixtureMeasurement({
       startedAt: new Date(base + (from + i) * 97_000).toISOString(),
@@ -98,10 +98,83 @@ describe("migrations", () => {
     await reference.insertMeasurements(later);
     await same();
     const db = new BetterSqlite3(oldPath, { readonly: true });
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
     expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket,/);
     db.close();
     await migrated.close();
     await reference.close();
+  });
+});
+
+describe("migration 3: roles kept apart in per-target rollups", () => {
+  it("rebuilds rollups from raw where raw covers whole buckets, keeps older buckets, and adds received_at", async () => {
+    // A version-2 database as the old writer left it: one probe uploaded forged "control" rows next to its
+    // own "region" rows, and the old key (no role) summed them into one rollup row per target and minute.
+    const rawStart = Date.parse("2025-02-02T00:00:30Z");
+    const mk = (i: number, role: "region" | "control") => fixtureMeasurement({
+      startedAt: new Date(rawStart + i * 20_000).toISOString(), probeId: "p47", region: "KZ-47", role,
+      url: `https://t${i % 3}.test/`, accessible: role === "region", handshakeTime: 0.25,
+    });
+    const raw = [...Array.from({ length: 600 }, (_, i) => mk(i, "region")), ...Array.from({ length: 600 }, (_, i) => mk(i, "control"))];
+    const reference = new SqliteStore(join(dir, "reference.sqlite"));
+    await reference.migrate();
+    await reference.insertMeasurements(raw);
+    await reference.close();
+
+    const path = join(dir, "v2.sqlite");
+    const db = new BetterSqlite3(path);
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 2));
+    db.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
+    const v2cols = (db.prepare("SELECT name FROM pragma_table_info('measurements')").all() as { name: string }[]).map((c) => c.name).join(", ");
+    db.exec(`INSERT INTO main.measurements (${v2cols}) SELECT ${v2cols} FROM ref.measurements`);
+    db.exec("DETACH ref");
+    const sums = `SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure),
+      SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)`;
+    const cols = `region, bucket, network, probe_id, list, url, role, category, total, ok, down, blocked_dns, blocked_tcp, blocked_tls,
+      blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms`;
+    // The merged rows the old writer made (role: whichever came first), computed from the raw rows.
+    for (const [table, width] of [["rollups_minute", 60], ["rollups_hour", 3600]] as const) {
+      db.exec(`INSERT INTO ${table} (${cols})
+        SELECT region, (started_ms / ${width * 1000}) * ${width}, network, probe_id, list, url, MIN(role), MIN(category),
+          COUNT(*), SUM(accessible), SUM(accessible = 0 AND blocking IS NULL), 0, 0, 0, 0, 0, 0, 0, 0,
+          TOTAL(tls_handshake_time), COUNT(tls_handshake_time), MAX(started_ms)
+        FROM measurements GROUP BY region, (started_ms / ${width * 1000}) * ${width}, network, probe_id, list, url`);
+      // Older buckets whose raw rows retention already pruned: only the rollups remain.
+      db.prepare(`INSERT INTO ${table} (${cols}) VALUES ('KZ-47', ?, 'kt-fixed', 'p47', 'whitelisted', 'https://old.test/', 'region', 'gov',
+        7, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?)`).run(Date.parse("2025-01-01T00:00:00Z") / 1000, Date.parse("2025-01-01T00:00:10Z"));
+    }
+    const oldRows = db.prepare("SELECT * FROM rollups_minute WHERE bucket < ? ORDER BY bucket, url").all(Date.parse("2025-02-02T00:01:00Z") / 1000);
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.migrate();
+    const after = new BetterSqlite3(path, { readonly: true });
+    expect(schemaVersion(after)).toBe(3);
+    expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket, network, probe_id, list, url, role\)/);
+    expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_hour'").pluck().get()).toMatch(/url, role\)/);
+    // Buckets before the first whole raw bucket are kept exactly as they were (the pruned one included).
+    expect(after.prepare("SELECT * FROM rollups_minute WHERE bucket < ? ORDER BY bucket, url").all(Date.parse("2025-02-02T00:01:00Z") / 1000)).toEqual(oldRows);
+    expect(after.prepare("SELECT total FROM rollups_hour WHERE url = 'https://old.test/'").pluck().all()).toEqual([7]);
+    // From there on, each role has its own rows, with exactly the raw counts.
+    const perRole = (table: string, from: string) => after.prepare(`SELECT role, ${sums} FROM ${table} WHERE bucket >= ? GROUP BY role ORDER BY role`)
+      .raw(true).all(Date.parse(from) / 1000);
+    const rawPerRole = (from: string) => after.prepare(`SELECT role, COUNT(*), SUM(accessible) FROM measurements WHERE started_ms >= ? GROUP BY role ORDER BY role`)
+      .raw(true).all(Date.parse(from));
+    for (const [table, from] of [["rollups_minute", "2025-02-02T00:01:00Z"], ["rollups_hour", "2025-02-02T01:00:00Z"]] as const) {
+      const rows = perRole(table, from) as unknown[][];
+      expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual(rawPerRole(from));
+      expect(rows.map((r) => r[0])).toEqual(["control", "region"]);
+    }
+    // A control read no longer sees region rows: what the detector's control view is built from.
+    const stats = await store.targetStats({ since: new Date("2025-02-02T00:01:00Z"), until: new Date("2025-02-03T00:00:00Z"), bucketSeconds: 60 });
+    expect(stats.filter((r) => r.role === "control").every((r) => r.ok === 0)).toBe(true);
+    expect(stats.filter((r) => r.role === "region").every((r) => r.ok === r.total)).toBe(true);
+    // received_at exists; old rows have none, new rows keep the server's receive time.
+    expect((await store.measurementFacts({ probeId: "p47" }))[0]?.receivedAt).toBeNull();
+    const fresh = { ...fixtureMeasurement({ probeId: "p48", startedAt: "2025-02-03T00:00:00.000Z" }), receivedAt: "2025-02-03T00:00:05.000Z" };
+    await store.insertMeasurements([fresh]);
+    expect((await store.measurementFacts({ probeId: "p48" }))[0]?.receivedAt).toBe("2025-02-03T00:00:05.000Z");
+    after.close();
+    await store.close();
   });
 });

@@ -1,8 +1,9 @@
-// Admin: issue and revoke probe tokens. A token is bound to one probe and its region and shown once; the store
-// keeps only its sha256.
+// Admin: issue and revoke probe tokens. A token is bound to one configured probe and its region and shown
+// once; the store keeps only its sha256. Ids are validated by the shared id schema (400 otherwise).
 import { createRoute } from "@hono/zod-openapi";
 import { adminHashes, newProbeToken, requireAdmin, sha256Hex } from "../auth.js";
 import type { ResolvedDeps } from "../deps.js";
+import { RegistryError } from "../../registry/probe-registry.js";
 import { ApiError } from "../errors.js";
 import { newRouter } from "../router.js";
 import { errorResponses, errorSchema, issueTokenBodySchema, probeIdParam, revokeResponseSchema, tokenResponseSchema } from "../schemas.js";
@@ -32,13 +33,13 @@ export function adminRoutes(deps: ResolvedDeps) {
     async (c) => {
       const { id } = c.req.valid("param");
       const body = c.req.valid("json") ?? {};
-      const configured = deps.config.probes.find((p) => p.id === id);
-      const region = configured?.region ?? body.region;
-      if (!region) {
-        throw new ApiError(400, "bad_request", `probe ${id} is not in the config; give its region in the body`);
-      }
-      if (configured && body.region !== undefined && body.region !== configured.region) {
-        throw new ApiError(400, "bad_request", `probe ${id} is configured for region ${configured.region}`);
+      let region: string;
+      try {
+        // Only probes the configuration has get tokens; the token is bound to the configured region.
+        region = deps.registry.tokenTarget(id, body.region).region;
+      } catch (err) {
+        if (err instanceof RegistryError) throw new ApiError(400, "bad_request", err.message);
+        throw err;
       }
       const token = newProbeToken();
       await deps.store.saveProbeToken({
@@ -62,6 +63,7 @@ export function adminRoutes(deps: ResolvedDeps) {
       responses: {
         200: { description: "Number of tokens revoked", content: { "application/json": { schema: revokeResponseSchema } } },
         401: unauthorized,
+        ...errorResponses,
       },
     }),
     async (c) => {

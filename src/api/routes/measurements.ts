@@ -10,9 +10,22 @@ import { ApiError } from "../errors.js";
 import { UPLOAD_ITEMS, uploadLimits } from "../limits/index.js";
 import { newRouter } from "../router.js";
 import { errorResponses, errorSchema, uploadBodySchema, uploadResponseSchema } from "../schemas.js";
+import { addressFormsRegex, isAnonymousAddress, parseAddress } from "../../privacy/address-forms.js";
+import { ProbeRegistry, RegistryError, type RegisteredProbe } from "../../registry/probe-registry.js";
+import { uploaderAddresses } from "../client-address.js";
 import { checkUpload } from "../upload.js";
 
 const MAX_ITEMS = 10_000;
+
+/** The configured probe a valid token speaks for; 403 when the configuration no longer has it. */
+function registeredProbe(registry: ProbeRegistry, token: ProbeToken): RegisteredProbe {
+  try {
+    return registry.forToken(token);
+  } catch (err) {
+    if (err instanceof RegistryError) throw new ApiError(403, "forbidden", err.message);
+    throw err;
+  }
+}
 
 export function measurementsRoutes(deps: ResolvedDeps) {
   const app = newRouter<{ Variables: { probeToken: ProbeToken; [UPLOAD_ITEMS]?: number } }>();
@@ -42,6 +55,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       responses: {
         202: { description: "Accepted items queued", content: { "application/json": { schema: uploadResponseSchema } } },
         401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
+        403: { description: "The token's probe is not (or no longer) in the server's configuration", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
         429: { description: "This token is over its upload rate or concurrency; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         503: { description: "Queue unavailable or server busy; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
@@ -56,7 +70,16 @@ export function measurementsRoutes(deps: ResolvedDeps) {
       if (items.length > MAX_ITEMS) {
         throw new ApiError(413, "payload_too_large", `more than ${MAX_ITEMS} measurements in one batch`);
       }
-      const verdict = checkUpload(items, token);
+      const probe = registeredProbe(deps.registry, token);
+      // The address is used for this request only: turned into a scrub pattern, never stored or logged.
+      const addresses = uploaderAddresses(c, deps.config.server.trustProxy)
+        .filter((a) => { const p = parseAddress(a); return p !== null && !isAnonymousAddress(p); });
+      const verdict = await checkUpload(items, {
+        probe,
+        receivedAt: deps.clock(),
+        maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
+        uploader: addressFormsRegex(addresses),
+      });
       if (verdict.accepted.length > 0) {
         try {
           await deps.enqueueResults(verdict.accepted);

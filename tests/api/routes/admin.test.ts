@@ -55,12 +55,37 @@ describe("admin API", () => {
     expect((await up()).status).toBe(401);
   });
 
-  it("needs a region for probes not in the config, and refuses a conflicting one", async () => {
-    expect((await admin(h, "POST", "/api/v1/admin/probes/new-probe/tokens")).status).toBe(400);
-    const ok = await admin(h, "POST", "/api/v1/admin/probes/new-probe/tokens", ADMIN, { region: "KZ-11" });
-    expect(ok.status).toBe(201);
-    expect(((await ok.json()) as { region: string }).region).toBe("KZ-11");
-    expect((await admin(h, "POST", "/api/v1/admin/probes/probe-47/tokens", ADMIN, { region: "KZ-75" })).status).toBe(400);
+  it("issues tokens only for configured probes, bound to their configured region", async () => {
+    const unknown = await admin(h, "POST", "/api/v1/admin/probes/new-probe/tokens", ADMIN, { region: "KZ-11" });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toMatch(/not in the server's configuration/);
+    const wrongRegion = await admin(h, "POST", "/api/v1/admin/probes/probe-47/tokens", ADMIN, { region: "KZ-75" });
+    expect(wrongRegion.status).toBe(400);
+    expect(((await wrongRegion.json()) as { error: { message: string } }).error.message).toMatch(/configured for region KZ-47/);
+    // The older letter code names the same region.
+    const letter = await admin(h, "POST", "/api/v1/admin/probes/probe-47/tokens", ADMIN, { region: "KZ-MAN" });
+    expect(letter.status).toBe(201);
+    expect(((await letter.json()) as { region: string }).region).toBe("KZ-47");
+  });
+
+  it("refuses hostile probe and region ids with 400 and stores nothing", async () => {
+    const hostile = ["' OR 1=1 --", "probe-47\r\nX-Injected: 1", "probe-47\n", "prоbe-47" /* Cyrillic o */, "p".repeat(65),
+      "../probe-47", "probe 47", "probe-47;DROP TABLE probe_tokens"];
+    for (const id of hostile) {
+      for (const method of ["POST", "DELETE"] as const) {
+        const res = await admin(h, method, `/api/v1/admin/probes/${encodeURIComponent(id)}/tokens`);
+        expect(res.status, `${method} ${JSON.stringify(id)}`).toBe(400);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("bad_request");
+        expect(body.error.message).toMatch(/probe id/);
+      }
+    }
+    for (const region of ["' OR 1=1 --", "KZ-47\r\n", "kz-47", "Ｋ Z-47", "K".repeat(65)]) {
+      const res = await admin(h, "POST", "/api/v1/admin/probes/probe-47/tokens", ADMIN, { region });
+      expect(res.status, JSON.stringify(region)).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/region id/);
+    }
+    expect(await h.store.findProbeToken("0".repeat(64))).toBeNull();
   });
 });
 
