@@ -128,7 +128,8 @@ describe("region ranges and zoom", () => {
       const span = Date.parse(u.searchParams.get("until")!) - Date.parse(u.searchParams.get("since")!);
       expect(span).toBe(hours * 3_600_000);
       expect(u.searchParams.get("bucket")).toBe(bucket);
-      await waitForView(page);
+      // The new view replaces the old one once drawn; wait for it rather than for any drawn view.
+      await page.waitForSelector(`.presets a[data-range="${range}"][aria-current="true"]`);
       expect(new URL(page.url()).searchParams.get("range")).toBe(range);
       expect(new URL(page.url()).searchParams.get("network")).toBe("kcell-mobile");
       expect(await page.getAttribute(`.presets a[data-range="${range}"]`, "aria-current")).toBe("true");
