@@ -49,9 +49,24 @@ interface Outcome {
   retryAfter: number | null;
 }
 
-/** One helper, one try: its answer, or null for anything else (down, 4xx/5xx, garbage, too late). */
-async function askOne(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<Outcome> {
-  const none = (retryAfter: number | null = null): Outcome => ({ answer: null, retryAfter });
+const none = (retryAfter: number | null = null): Outcome => ({ answer: null, retryAfter });
+
+/**
+ * One helper, one try, given up when `signal` fires. undici does not end a connect in progress on abort (a
+ * helper whose SYNs are dropped held a check for its 10 s connect timeout), so the wait is raced with the signal.
+ */
+function askOne(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<Outcome> {
+  if (signal.aborted) return Promise.resolve(none());
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<Outcome>((resolve) => {
+    onAbort = () => resolve(none());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([exchange(helper, query, signal), aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}
+
+/** The exchange itself: the helper's answer, or null for anything else (down, 4xx/5xx, garbage, too late). */
+async function exchange(helper: HelperEndpoint, query: ControlRequest, signal: AbortSignal): Promise<Outcome> {
   try {
     const res = await request(helper.url, {
       method: "POST",

@@ -2,14 +2,15 @@
 // verdict they lead to (ooni.md §1.4–1.5; probe-cli internal/webconnectivitylte analysisclassic.go,
 // internal/minipipeline dnsdiff.go, httpdiff.go). Rules:
 //   DNS   consistent: the host is an IP; both sides resolved nothing; a common address; or every address only
-//         we resolved is vouched for by a TLS handshake with the URL's SNI (ours, or the helper's on our
-//         address). Inconsistent: we failed where the helper resolved (ghost DNS included: we answered, it
-//         did not), or an address of ours nobody vouches for. No ASN database here: the ASN rule is skipped.
+//         we resolved is vouched for by our own TLS handshake with the URL's SNI. Inconsistent: we failed
+//         where the helper resolved (ghost DNS included: we answered, it did not), or an address of ours
+//         nobody vouches for. No ASN database here: the ASN rule is skipped.
 //   TCP   per endpoint: our failure where the helper connected is blocking; both failing is the site down.
 //   HTTP  (cleartext final responses only) status match (different and the helper's 2xx = mismatch,
 //         different otherwise = unknown), body length proportion > 0.7, every title word of ≥ 5 characters in
 //         both titles, the same header names or a shared uncommon one (hop-by-hop names left out). No diff iff the status matches and one of the others does.
-// Decision, last layer first: a final response (https → accessible; cleartext → diff or not); an HTTP, TLS or
+// Decision, last layer first: a final response (https → accessible; cleartext → diff or not, and a page the
+// same as the helper's is accessible even through an address DNS did not agree on); an HTTP, TLS or
 // TCP failure (the helper failing too → down; else blocking at that layer); a DNS failure (helper failing too
 // → down; else dns). Whenever DNS is inconsistent, a failure is `dns`.
 import { isIP } from "node:net";
@@ -27,9 +28,11 @@ export const COMMON_HEADERS: ReadonlySet<string> = new Set([
 
 /**
  * Hop-by-hop headers describe the connection, not who answered (RFC 9110 §7.6.1); Go's client, which OONI's
- * numbers come from, already drops transfer-encoding, and undici keeps them all. Not counted as uncommon.
+ * numbers come from, already drops transfer-encoding, and undici keeps them all. Content-length is framing
+ * too (a server sends it or transfer-encoding, the body's size is compared on its own): any injected block
+ * page carries one, so a shared content-length would vouch for every block page. Not counted as uncommon.
  */
-export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "trailer", "upgrade"]);
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "trailer", "upgrade", "content-length"]);
 
 export const BODY_PROPORTION_THRESHOLD = 0.7;
 
@@ -56,10 +59,11 @@ export function dnsConsistency(l: CheckLayers, answer: ControlAnswer): DnsConsis
   const cmp = compareWithControl(ours, theirs);
   if (cmp.consistent) return "consistent";
   if (cmp.reason === "probe_failed" || cmp.reason === "control_failed") return "inconsistent";
-  // No common address: each address only we resolved must be vouched for by a valid certificate for the name.
+  // No common address: each address only we resolved must be vouched for by a valid certificate for the name,
+  // from our own handshake. Not the helper's on our address: an ISP's transparent proxy forwards the helper's
+  // handshake to the real site too, yet it is the censor's box on our path (OONI QA #47: inconsistent).
   const vouched = new Set<string>();
   for (const t of l.tls) if (t.failure === null) vouched.add(canonical(t.address));
-  for (const e of answer.endpoints) if (e.tls?.failure === null) vouched.add(canonical(e.address));
   return cmp.probeOnly.every((a) => vouched.has(a)) ? "consistent" : "inconsistent";
 }
 
@@ -102,6 +106,14 @@ function helperOn(failed: { address: string; port: number }[], answer: ControlAn
 
 const helperHttpOk = (a: ControlAnswer) => a.http !== null && a.http.failure === null && a.http.status !== null;
 
+/** The blocking layer a failure name belongs to (dns_*, tcp_*, tls_*; anything else is the HTTP exchange's). */
+export function failureLayer(failure: string): Exclude<Blocking, null> {
+  if (failure.startsWith("dns_")) return "dns";
+  if (failure.startsWith("tcp_")) return "tcp";
+  if (failure.startsWith("tls_")) return "tls";
+  return "http-failure";
+}
+
 function verdict(accessible: boolean, blocking: Blocking, failure: string | null, determined: boolean): Verdict {
   return { accessible, blocking, failure, determined };
 }
@@ -130,14 +142,17 @@ export function decideWithHelper(l: CheckLayers, { helper, answer }: HelperAnswe
       return verdict(false, layer, failure, helperState === "ok");
     };
     if (http && http.failure === null && final && final.status !== null) {
-      if (lied) return verdict(false, "dns", "dns_inconsistent", true);
-      if (l.https) return verdict(true, null, null, true); // a valid certificate vouches for the page (OONI)
-      if (!helperHttpOk(answer)) return verdict(true, null, null, false); // no HTTP control to compare with
-      return isHttpDiff(cmp) ? verdict(false, "http-diff", "http_diff", true) : verdict(true, null, null, true);
+      if (l.https) return lied ? verdict(false, "dns", "dns_inconsistent", true) : verdict(true, null, null, true); // a valid certificate vouches for the page (OONI)
+      // Cleartext: the page the helper got is the judge. The same page through an address the control did not
+      // give (a pass-through proxy, OONI QA #14) is the site's: accessible, as OONI's classic analysis says.
+      if (!helperHttpOk(answer)) return lied ? verdict(false, "dns", "dns_inconsistent", true) : verdict(true, null, null, false);
+      if (!isHttpDiff(cmp)) return verdict(true, null, null, true);
+      return lied ? verdict(false, "dns", "dns_inconsistent", true) : verdict(false, "http-diff", "http_diff", true);
     }
     if (http && http.failure !== null) {
-      // A redirect hop's host that did not resolve for us is DNS's failure (the helper followed the same chain).
-      const layer = http.failure.startsWith("dns_") ? "dns" : "http-failure";
+      // A failure keeps the layer it happened in, whichever hop it was: a redirect hop's host that did not
+      // resolve is DNS's, a refused hop TCP's, a reset handshake TLS's (the helper followed the same chain).
+      const layer = failureLayer(http.failure);
       return failed(layer, http.failure, answer.http === null ? "unknown" : helperHttpOk(answer) ? "ok" : "failed");
     }
     const connected = l.tcp.filter((t) => t.failure === null);
@@ -151,6 +166,8 @@ export function decideWithHelper(l: CheckLayers, { helper, answer }: HelperAnswe
     // DNS gave us nothing to connect to.
     const failure = l.dns[0]?.failure ?? "dns_no_answer";
     if (answer.dns && answer.dns.addresses.length === 0) return verdict(false, null, failure, true); // nobody resolves it
+    // The helper got the same answer, one we do not connect to (loopback: a misconfigured site, QA #25/#26): down.
+    if (dns === "consistent") return verdict(false, null, failure, true);
     return verdict(false, "dns", failure, answer.dns !== null);
   };
   return { verdict: decide(), summary: summarize(helper, answer, dns, cmp) };

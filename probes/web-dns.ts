@@ -46,6 +46,8 @@ export interface HopResolverOptions {
   remaining(): number;
   /** Every hop host resolved, in order: the check reports them and its verdict reads them. */
   record: HopDns[];
+  /** The control resolver's answers still on their way (each fills its record's `control`); await before deciding. */
+  controls: Promise<void>[];
 }
 
 /** A resolve function for probeHttp's redirect hops. */
@@ -53,13 +55,18 @@ export function hopResolver(o: HopResolverOptions): (host: string) => Promise<Ho
   return async (host) => {
     if (isIP(host)) return { address: host, failure: null };
     const opts = { timeoutSeconds: o.remaining(), bogons: o.bogons, signal: o.signal };
-    const [ours, control] = await Promise.all([
-      probeDns(host, { ...opts, resolver: o.resolver }),
-      o.controlResolver ? probeDns(host, { ...opts, resolver: o.controlResolver }) : Promise.resolve(null),
-    ]);
-    o.record.push({ ours, control });
+    const control = o.controlResolver ? probeDns(host, { ...opts, resolver: o.controlResolver }) : null;
+    const ours = await probeDns(host, { ...opts, resolver: o.resolver });
+    const entry: HopDns = { ours, control: null };
+    o.record.push(entry);
+    // The hop goes on as soon as our resolver answers; the control's answer matters only when ours failed.
+    const filled = control?.then((c) => void (entry.control = c));
     const address = connectable(ours.addresses, o.bogons)[0];
-    if (address !== undefined) return { address, failure: null };
+    if (address !== undefined) {
+      if (filled) o.controls.push(filled);
+      return { address, failure: null };
+    }
+    await filled;
     if (ours.addresses.length > 0) return { address: null, failure: "dns_bogon" };
     return { address: null, failure: ours.failure ?? "dns_no_answer" };
   };

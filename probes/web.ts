@@ -19,7 +19,7 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
-import { decideWithHelper } from "./control-compare.js";
+import { decideWithHelper, failureLayer } from "./control-compare.js";
 import type { ControlHelper } from "./control-types.js";
 import { startDeadline } from "./deadline.js";
 import { compareWithControl, probeDns } from "./dns.js";
@@ -96,20 +96,12 @@ function dnsInconsistent(l: Layers): boolean {
   return true;
 }
 
-/** The blocking layer a failure name belongs to. */
-function layerOf(failure: string): Exclude<Blocking, null> {
-  if (failure.startsWith("dns_")) return "dns";
-  if (failure.startsWith("tcp_")) return "tcp";
-  if (failure.startsWith("tls_")) return "tls";
-  return "http-failure";
-}
-
 function verdict(accessible: boolean, blocking: Blocking, failure: string | null, determined: boolean): Verdict {
   return { accessible, blocking, failure, determined };
 }
 
 /** The verdict, walking from HTTP back to DNS as OONI's LTE analysis does. */
-export function decideVerdict(l: Layers, control: ControlObservation | undefined): Verdict {
+export function decideVerdict(l: Layers, control: ControlObservation | undefined, helperMissing = false): Verdict {
   const lied = dnsInconsistent(l);
   const dnsWith = (failure: string | null) => verdict(false, "dns", failure, true);
   const controlDown = control !== undefined && !control.reachable;
@@ -121,7 +113,9 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
     if (lied) return dnsWith("dns_inconsistent");
     const final = http.hops[http.hops.length - 1];
     // Over HTTPS a page behind a valid certificate is the site's own (OONI: https final → accessible).
-    if (l.https || !control?.http || !final) return verdict(true, null, null, true);
+    if (l.https) return verdict(true, null, null, true);
+    // Cleartext without a control page: accessible, undetermined when a helper should have vouched for it.
+    if (!control?.http || !final) return verdict(true, null, null, !helperMissing);
     return httpDiff(final, control.http) ? verdict(false, "http-diff", "http_diff", true) : verdict(true, null, null, true);
   }
   const lastTcp = l.tcp.find((t) => t.failure !== null);
@@ -133,7 +127,7 @@ export function decideVerdict(l: Layers, control: ControlObservation | undefined
     return verdict(false, layer, failure, control !== undefined);
   };
   if (http && http.failure !== null) {
-    const layer = layerOf(http.failure);
+    const layer = failureLayer(http.failure);
     if (layer === "dns" && !lied) return hopDnsVerdict(l.hopDns?.[l.hopDns.length - 1], http.failure);
     // A redirect loop or chain past ten is how the site answers, not a failure of the path (OONI QA
     // redirectWithMoreThanTenRedirects*: down).
@@ -225,22 +219,24 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const dnsOpts = { timeoutSeconds: limit.remaining(), bogons, signal: limit.signal };
 
   let dns: DnsResult[] = [];
-  let controlDns: DnsResult | null = null;
+  let controlAnswer: Promise<DnsResult> | null = null;
   let addresses: string[];
   let connectTo: string[];
   if (isIP(host)) {
     addresses = [host];
     connectTo = addresses;
   } else {
-    const [ours, control] = await Promise.all([
-      probeDns(host, { ...dnsOpts, resolver }),
-      options.controlResolver ? probeDns(host, { ...dnsOpts, resolver: options.controlResolver }) : Promise.resolve(null),
-    ]);
+    // The control resolver is asked alongside but not waited for: an unreachable control (a shutdown, a
+    // censored control) must not eat the deadline our own connections need. Its answer is read at the end.
+    controlAnswer = options.controlResolver ? probeDns(host, { ...dnsOpts, resolver: options.controlResolver }) : null;
+    const ours = await probeDns(host, { ...dnsOpts, resolver });
     dns = [ours];
-    controlDns = control;
     // A bogon-only answer is still connected to: it may lead to a block page (ooni/probe#2327). Not a
-    // loopback one, nor any bogon answer the control gave too (a misconfigured site: DNS already says down).
-    const sameAsControl = control !== null && ours.bogons.length === ours.addresses.length && compareWithControl(ours, control).consistent;
+    // loopback one, nor any bogon answer the control gave too (a misconfigured site: DNS already says down) —
+    // the one case where the control's answer is needed before connecting.
+    const bogonOnly = ours.addresses.length > 0 && ours.bogons.length === ours.addresses.length;
+    const control = bogonOnly && controlAnswer !== null ? await controlAnswer : null;
+    const sameAsControl = control !== null && compareWithControl(ours, control).consistent;
     addresses = ours.addresses;
     connectTo = sameAsControl ? [] : connectable(addresses, bogons);
   }
@@ -250,6 +246,7 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const pending = targets.map((address) => measureAddress(address, port, host, https, measureOpts));
   const chosen = await chooseConnection(targets, pending, https);
   const hopDns: HopDns[] = [];
+  const hopControls: Promise<void>[] = [];
   const http = chosen === null ? null : await probeHttp({ url: parsed.href, address: chosen.address }, {
     timeoutSeconds: limit.remaining(),
     signal: limit.signal,
@@ -257,10 +254,13 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     fingerprints: options.fingerprints,
     resolve: hopResolver({
       resolver, controlResolver: options.controlResolver, bogons, signal: limit.signal, remaining: limit.remaining, record: hopDns,
+      controls: hopControls,
     }),
     connection: chosen.connection,
   });
   const measured = await Promise.all(pending);
+  const controlDns = controlAnswer === null ? null : await controlAnswer;
+  await Promise.all(hopControls);
   const tcp = measured.map((m) => m.tcp);
   const tls = https ? measured.map((m) => m.tls).filter((t): t is TlsResult => t !== null) : [];
   const dnsBlockPage = options.fingerprints && addresses.length > 0
@@ -268,6 +268,8 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const layers: Layers = { dnsBlockPage, dns, controlDns, tcp, tls, http, https, hopDns };
   const helperAnswer = helperCall === null ? null : await helperCall;
   const withHelper = helperAnswer === null ? null : decideWithHelper(layers, helperAnswer);
+  // Helpers were asked and none answered (typical in a shutdown): a cleartext page cannot be vouched for.
+  const helperMissing = helperCall !== null && helperAnswer === null;
   limit.done();
   return {
     url,
@@ -277,7 +279,7 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     tls,
     http,
     ...(withHelper === null ? {} : { control: withHelper.summary }),
-    verdict: withHelper?.verdict ?? decideVerdict(layers, options.control),
+    verdict: withHelper?.verdict ?? decideVerdict(layers, options.control, helperMissing),
     time: (performance.now() - started) / 1000,
   };
 };

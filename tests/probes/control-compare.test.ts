@@ -46,12 +46,16 @@ describe("DNS consistency with the helper", () => {
     expect(dnsConsistency(layers({ dns: [dns([], "dns_nxdomain")] }), answer())).toBe("inconsistent");
     expect(dnsConsistency(layers(), answer({ dns: { resolver: "system", addresses: [], failure: "dns_nxdomain" } }))).toBe("inconsistent");
   });
-  it("accepts addresses only we resolved when a TLS handshake with the name vouches for them, ours or the helper's", () => {
+  it("accepts addresses only we resolved when our own TLS handshake with the name vouches for them", () => {
     const cdn = layers({ dns: [dns(["203.0.113.5"])], https: true, tcp: [tcp("203.0.113.5", null, 443)], tls: [tls("203.0.113.5", "tls_reset")] });
     expect(dnsConsistency(cdn, answer())).toBe("inconsistent");
-    const vouched = answer({ endpoints: [endpoint("203.0.113.5", { source: "probe", port: 443, tls: { serverName: "site.test", failure: null } })] });
-    expect(dnsConsistency(cdn, vouched)).toBe("consistent");
     expect(dnsConsistency({ ...cdn, tls: [tls("203.0.113.5")] }, answer())).toBe("consistent");
+  });
+  it("does not let the helper's handshake on our address vouch for it (a pass-through proxy on our path, QA #47)", () => {
+    const proxied = layers({ dns: [dns(["203.0.113.5"])], https: true, tcp: [tcp("203.0.113.5", null, 443)], tls: [tls("203.0.113.5", "tls_reset")], http: null });
+    const helperShook = answer({ endpoints: [endpoint("203.0.113.5", { source: "probe", port: 443, tls: { serverName: "site.test", failure: null } })] });
+    expect(dnsConsistency(proxied, helperShook)).toBe("inconsistent");
+    expect(decide(proxied, helperShook).verdict).toEqual({ accessible: false, blocking: "dns", failure: "tls_reset", determined: true });
   });
   it("has nothing to say for an IP URL", () => {
     expect(dnsConsistency(layers({ dns: [] }), answer({ dns: null }))).toBeNull();
@@ -83,6 +87,8 @@ describe("HTTP comparison (OONI httpdiff)", () => {
     expect(compareHttp(hop({ headerNames: ["server", "date", "x-a"] }), controlHttp({ headerNames: ["server", "date", "x-b"] })).headersMatch).toBe(false);
     expect(compareHttp(hop({ headerNames: ["server", "date"] }), controlHttp({ headerNames: ["date", "server"] })).headersMatch).toBe(true);
     expect(compareHttp(hop({ headerNames: ["connection", "content-type"] }), controlHttp({ headerNames: ["connection", "server"] })).headersMatch).toBe(false);
+    // content-length is framing: every injected block page has one, so sharing it vouches for nothing.
+    expect(compareHttp(hop({ headerNames: ["content-type", "content-length"] }), controlHttp({ headerNames: ["content-type", "content-length", "date"] })).headersMatch).toBe(false);
   });
   it("no diff iff the status matches and length, headers or title does", () => {
     const diffOnlyLength = compareHttp(hop({ bodyLength: 100 }), controlHttp());
@@ -132,6 +138,23 @@ describe("decision with the helper", () => {
   it("ghost DNS: the helper finds no such name while our resolver leads to a page: dns", () => {
     const ghost = answer({ dns: { resolver: "system", addresses: [], failure: "dns_nxdomain" }, endpoints: [], http: null });
     expect(decide(layers(), ghost).verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_inconsistent", determined: true });
+  });
+  it("cleartext through an address DNS disagreed on: the helper's page vouches for it (QA #14), a different one is dns", () => {
+    const proxied = layers({ dns: [dns(["203.0.113.99"])], tcp: [tcp("203.0.113.99")] });
+    expect(decide(proxied, answer()).verdict).toEqual({ accessible: true, blocking: null, failure: null, determined: true });
+    const block = layers({ dns: [dns(["203.0.113.99"])], tcp: [tcp("203.0.113.99")], http: http(hop({ bodyLength: 90, title: "Access denied", headerNames: ["content-type"] })) });
+    expect(decide(block, answer()).verdict).toEqual({ accessible: false, blocking: "dns", failure: "dns_inconsistent", determined: true });
+  });
+  it("the same loopback answer from both sides, never connected to, is a site down (QA #25)", () => {
+    const l = layers({ dns: [{ ...dns(["127.0.0.1"], "dns_bogon"), bogons: ["127.0.0.1"] }], tcp: [], http: null });
+    const same = answer({ dns: { resolver: "system", addresses: ["127.0.0.1"], failure: null }, endpoints: [endpoint("127.0.0.1", { refused: true, tcp: null })], http: null });
+    expect(decide(l, same).verdict).toEqual({ accessible: false, blocking: null, failure: "dns_bogon", determined: true });
+  });
+  it("a redirect hop's failure keeps its layer: tcp, tls or dns, not http-failure", () => {
+    for (const [failure, layer] of [["tcp_refused", "tcp"], ["tls_reset", "tls"], ["tls_eof", "tls"], ["http_reset", "http-failure"]] as const) {
+      const l = layers({ http: http(hop({ status: null, failure }), failure) });
+      expect(decide(l, answer()).verdict).toEqual({ accessible: false, blocking: layer, failure, determined: true });
+    }
   });
   it("an inconsistent answer turns a later failure into dns", () => {
     const l = layers({ dns: [dns(["203.0.113.99"])], tcp: [tcp("203.0.113.99", "tcp_refused")], http: null });

@@ -1,5 +1,6 @@
 // The site-check composer against real loopback servers: a DNS server for the region's resolver, another
 // for the control resolver, HTTPS and HTTP servers with certificates from a test CA.
+import { createSocket } from "node:dgram";
 import http2 from "node:http2";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -46,6 +47,22 @@ describe("checkSite", () => {
     expect(r.tls[0]?.handshakeTime).toBeGreaterThan(0);
     expect(r.http?.status).toBe(200);
     expect(site.requests.at(-1)?.servername).toBe("site.test");
+  });
+
+  it("does not wait for a control resolver that never answers before connecting (a censored or dark control)", async () => {
+    const silent = createSocket("udp4"); // receives queries, answers none
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    try {
+      ours.set("site.test", { A: ["127.0.0.1"] });
+      const r = await checkSite(`https://site.test:${site.port}/`, { ...opts(), controlResolver: `127.0.0.1:${silent.address().port}` });
+      // The dead control ran out the deadline; our own connection and GET had it all the same.
+      expect(r.controlDns?.failure).toBe("dns_timeout");
+      expect(r.tcp[0]?.failure).toBeNull();
+      expect(r.http?.status).toBe(200);
+      expect(r.verdict).toEqual({ accessible: true, blocking: null, failure: null, determined: true });
+    } finally {
+      silent.close();
+    }
   });
 
   it("calls a lie DNS blocking when the control resolver disagrees and no certificate vouches for our answer", async () => {
