@@ -3,9 +3,11 @@
 // complete, so a refresh never flashes a loading state over data that is already on screen.
 import { getJSON, watchChanges } from "./api.js";
 import { clear, h } from "./dom.js";
-import { ZONES, initialZone, offsetLabel, saveZone } from "./format.js";
+import { ZONES, initialZone, isZone, offsetLabel, saveZone } from "./format.js";
 import { LANGS, initialLang, saveLang, translateStatic, translator } from "./i18n.js";
+import { hrefWith } from "./url-state.js";
 import * as incident from "./views/incident.js";
+import * as incidents from "./views/incidents.js";
 import * as probes from "./views/probes.js";
 import * as region from "./views/region.js";
 import * as summary from "./views/summary.js";
@@ -13,12 +15,25 @@ import * as summary from "./views/summary.js";
 const ROUTES = [
   [/^\/$/, summary.render],
   [/^\/regions\/([^/]+)\/?$/, region.render],
+  [/^\/incidents\/?$/, incidents.render],
   [/^\/incidents\/([^/]+)\/?$/, incident.render],
   [/^\/probes\/?$/, probes.render],
 ];
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? "";
 const serverZone = meta("kw-timezone");
+// /kk/incidents/ID is the same page as /incidents/ID?lang=kk.
+const prefixed = /^\/(kk|ru|en)(\/.*)?$/.exec(location.pathname);
+if (prefixed) {
+  const q = new URLSearchParams(location.search);
+  q.set("lang", prefixed[1]);
+  history.replaceState(null, "", `${prefixed[2] || "/"}?${q}`);
+}
+// ?lang= (a shared link) wins over the saved choice, and becomes the saved choice.
+const urlLang = new URLSearchParams(location.search).get("lang");
+if (LANGS.includes(urlLang)) saveLang(urlLang);
+const urlZone = new URLSearchParams(location.search).get("tz");
+if (urlZone && isZone(urlZone)) saveZone(urlZone);
 const prefs = { lang: initialLang(), zone: initialZone(serverZone) };
 const main = document.getElementById("view");
 let cleanups = [];
@@ -53,8 +68,14 @@ function makeCtx() {
   return { ctx, after };
 }
 
+/** Keeps the language in the address bar, so the URL a reader copies opens the page as they see it. */
+function syncUrl() {
+  if (new URLSearchParams(location.search).get("lang") !== prefs.lang) history.replaceState(null, "", hrefWith({ lang: prefs.lang }));
+}
+
 async function show() {
   const mine = ++generation;
+  syncUrl();
   const r = route();
   const { ctx, after } = makeCtx();
   let node;
@@ -104,7 +125,10 @@ function applyShell() {
   live.dataset.mode = liveMode;
   live.textContent = t(`live.${liveMode}`);
   for (const a of document.querySelectorAll(".nav a")) {
-    const here = a.getAttribute("href") === location.pathname;
+    const path = a.dataset.path ?? a.getAttribute("href");
+    a.dataset.path = path;
+    a.setAttribute("href", `${path}?lang=${prefs.lang}`);
+    const here = path === location.pathname;
     if (here) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -113,6 +137,7 @@ function applyShell() {
 setupPrefs();
 applyShell();
 show();
+addEventListener("popstate", () => show());
 watchChanges(
   () => show(),
   (mode) => {

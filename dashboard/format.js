@@ -33,6 +33,7 @@ function parts(date, zone) {
     day: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
+    second: "2-digit",
     hourCycle: "h23",
   });
   const p = Object.fromEntries(f.formatToParts(date).map((x) => [x.type, x.value]));
@@ -61,11 +62,29 @@ export function clock(iso, zone) {
   return `${p.hour}:${p.minute}`;
 }
 
-/** Both readings of one instant: { utc: "2024-01-05 13:02 UTC", local: "2024-01-05 18:02 UTC+5" }. */
+/** "2024-01-05 18:02:07" in the zone: to the second, so a short incident's start and end stay apart. */
+export function stampSeconds(iso, zone) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "—";
+  const p = parts(d, zone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** Both readings of one instant: { utc: "2024-01-05 13:02:07 UTC", local: "2024-01-05 18:02:07 UTC+5" }. */
 export function dual(iso, zone) {
   if (!iso) return { utc: "—", local: "" };
   const d = new Date(iso);
-  return { utc: `${stamp(iso, "UTC")} UTC`, local: zone === "UTC" ? "" : `${stamp(iso, zone)} ${offsetLabel(d, zone)}` };
+  return { utc: `${stampSeconds(iso, "UTC")} UTC`, local: zone === "UTC" ? "" : `${stampSeconds(iso, zone)} ${offsetLabel(d, zone)}` };
+}
+
+/** "1 Dec" / "1 дек." / "1 жел.": Kazakh month names spelled out here, as some ICU builds print "М12". */
+const KK_MONTHS = ["қаң.", "ақп.", "нау.", "сәу.", "мам.", "мау.", "шіл.", "там.", "қыр.", "қаз.", "қар.", "жел."];
+export function dayMonth(date, zone, lang) {
+  if (lang === "kk") {
+    const p = parts(date, zone);
+    return `${Number(p.day)} ${KK_MONTHS[Number(p.month) - 1]}`;
+  }
+  return new Intl.DateTimeFormat(LOCALES[lang] ?? "en-GB", { timeZone: zone, day: "numeric", month: "short" }).format(date);
 }
 
 export function duration(fromIso, toIso, t = (k) => ({ "unit.d": "d", "unit.h": "h", "unit.m": "m" })[k]) {

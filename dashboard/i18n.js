@@ -1,5 +1,7 @@
 // Interface text in Kazakh, Russian and English. Numbers are kept apart from words ("3 / 20") where
 // Kazakh suffixes or Russian plural forms would otherwise depend on the number.
+import { ARCHIVE_TEXT } from "./i18n-archive.js";
+
 export const LANGS = ["kk", "ru", "en"];
 
 const TEXT = {
@@ -7,7 +9,7 @@ const TEXT = {
     "unit.d": "d",
     "unit.h": "h",
     "unit.m": "min",
-    "cite.lineOpen": "{kind} on {where} in {region} since {start} ({zone}), still ongoing; {confidence}. KeepWatch incident {id}, {url} (retrieved {today}).",
+    "cite.lineOpen": "{kind} on {where} in {region} since {start}, still ongoing; {confidence}. KeepWatch incident {id}, {url} (retrieved {today}).",
     "incident.kind": "Kind",
     "nav.overview": "Overview",
     "nav.probes": "Probes",
@@ -98,7 +100,7 @@ const TEXT = {
     "incident.copied": "Copied",
     "incident.chart": "Around the incident",
     "incident.evidenceHash": "Evidence SHA-256",
-    "cite.line": "{kind} on {where} in {region}, from {start} to {end} ({zone}); {confidence}. KeepWatch incident {id}, {url} (retrieved {today}).",
+    "cite.line": "{kind} on {where} in {region}, from {start} to {end}; {confidence}. KeepWatch incident {id}, {url} (retrieved {today}).",
     "key": "Key",
     "value": "Value",
     "probes.title": "Probes",
@@ -127,7 +129,7 @@ const TEXT = {
     "unit.d": "д",
     "unit.h": "ч",
     "unit.m": "мин",
-    "cite.lineOpen": "{kind}: {where}, {region}, с {start} ({zone}) по настоящее время; {confidence}. KeepWatch, инцидент {id}, {url} (дата обращения {today}).",
+    "cite.lineOpen": "{kind}: {where}, {region}, с {start} по настоящее время; {confidence}. KeepWatch, инцидент {id}, {url} (дата обращения {today}).",
     "incident.kind": "Тип",
     "nav.overview": "Обзор",
     "nav.probes": "Зонды",
@@ -218,7 +220,7 @@ const TEXT = {
     "incident.copied": "Скопировано",
     "incident.chart": "Графики вокруг инцидента",
     "incident.evidenceHash": "SHA-256 доказательств",
-    "cite.line": "{kind}: {where}, {region}, с {start} по {end} ({zone}); {confidence}. KeepWatch, инцидент {id}, {url} (дата обращения {today}).",
+    "cite.line": "{kind}: {where}, {region}, с {start} по {end}; {confidence}. KeepWatch, инцидент {id}, {url} (дата обращения {today}).",
     "key": "Параметр",
     "value": "Значение",
     "probes.title": "Зонды",
@@ -247,7 +249,7 @@ const TEXT = {
     "unit.d": "күн",
     "unit.h": "сағ",
     "unit.m": "мин",
-    "cite.lineOpen": "{kind}: {where}, {region}, басталуы {start} ({zone}), әлі жалғасуда; {confidence}. KeepWatch, {id} оқиғасы, {url} (қаралған күні {today}).",
+    "cite.lineOpen": "{kind}: {where}, {region}, басталуы {start}, әлі жалғасуда; {confidence}. KeepWatch, {id} оқиғасы, {url} (қаралған күні {today}).",
     "incident.kind": "Түрі",
     "nav.overview": "Шолу",
     "nav.probes": "Зондтар",
@@ -338,7 +340,7 @@ const TEXT = {
     "incident.copied": "Көшірілді",
     "incident.chart": "Оқиға кезіндегі графиктер",
     "incident.evidenceHash": "Дәлелдердің SHA-256 хэші",
-    "cite.line": "{kind}: {where}, {region}, {start} – {end} ({zone}); {confidence}. KeepWatch, {id} оқиғасы, {url} (қаралған күні {today}).",
+    "cite.line": "{kind}: {where}, {region}, {start} – {end}; {confidence}. KeepWatch, {id} оқиғасы, {url} (қаралған күні {today}).",
     "key": "Атауы",
     "value": "Мәні",
     "probes.title": "Зондтар",
@@ -384,9 +386,14 @@ export function saveLang(lang, storage = globalThis.localStorage) {
 
 /** A translator for one language: t("key", {n: 3}); falls back to English, then to the key itself. */
 export function translator(lang) {
-  const table = TEXT[lang] ?? TEXT.en;
+  const code = LANGS.includes(lang) ? lang : "en";
+  const table = { ...TEXT[code], ...ARCHIVE_TEXT[code] };
+  const en = { ...TEXT.en, ...ARCHIVE_TEXT.en };
+  const plural = new Intl.PluralRules({ kk: "kk-KZ", ru: "ru-RU", en: "en-GB" }[code]);
   return (key, vars = {}) => {
-    const s = table[key] ?? TEXT.en[key] ?? key;
+    // A counted phrase may have forms per Intl.PluralRules category: "key.one", "key.few", "key.many", "key.other".
+    const counted = typeof vars.n === "number" ? `${key}.${plural.select(vars.n)}` : null;
+    const s = (counted && (table[counted] ?? (code === "en" ? en[counted] : undefined))) ?? table[key] ?? en[key] ?? key;
     return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
   };
 }

@@ -1,6 +1,8 @@
 // Time-series charts on Chart.js's linear axis (milliseconds), labelled in the chosen zone with Intl:
 // this avoids shipping a date adapter. Missing buckets become gaps, never interpolated lines.
-import { clock, stamp } from "../format.js";
+import { clock, dayMonth, offsetLabel, stamp } from "../format.js";
+
+const TIME_WORD = { en: "Time", ru: "Время", kk: "Уақыт" };
 import { incidentBands } from "./incident-bands.js";
 
 /**
@@ -45,7 +47,8 @@ export function timeTicks(from, to, zone) {
 export function timeChart(canvas, { datasets, bands, zone, lang, from, to, y }) {
   const Chart = globalThis.Chart;
   const { ticks, daily } = timeTicks(from, to, zone);
-  const dayMonth = new Intl.DateTimeFormat(lang ?? "en", { timeZone: zone, day: "numeric", month: "short" });
+  // The axis names its zone: a reader comparing with a news report must know which clock this is.
+  const axisTitle = `${TIME_WORD[lang] ?? TIME_WORD.en}, ${zone.replace(/_/g, " ")} (${offsetLabel(new Date(to), zone)})`;
   return new Chart(canvas, {
     type: "line",
     data: {
@@ -87,9 +90,10 @@ export function timeChart(canvas, { datasets, bands, zone, lang, from, to, y }) 
             callback: (v) => {
               const iso = new Date(v).toISOString();
               const hm = clock(iso, zone);
-              return daily || hm === "00:00" ? dayMonth.format(new Date(v)) : hm;
+              return daily || hm === "00:00" ? dayMonth(new Date(v), zone, lang) : hm;
             },
           },
+          title: { display: true, text: axisTitle, color: "#444", font: { size: 11 } },
           grid: { color: "#e6e6e6" },
         },
         y: {

@@ -5,7 +5,11 @@ import { timeChart, withGaps } from "../charts/timeline.js";
 import { h, stateBadge, table, timePair } from "../dom.js";
 import { dual, duration, number, offsetLabel, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
+import { evidenceLabel, evidenceValue } from "../i18n-evidence.js";
+import { zoomParams } from "../range.js";
+import { link } from "../url-state.js";
 import { bandsFor } from "./region.js";
+import { failingNames, fetchTargets, targetsSection } from "./targets-table.js";
 
 const MAX_IDS = 20;
 
@@ -13,12 +17,17 @@ const MAX_IDS = 20;
 export function citation(inc, { regionName, where, url, ctx }) {
   const { t, zone } = ctx;
   const zoneLabel = offsetLabel(new Date(inc.startedAt), zone);
+  // Both readings of each time: UTC for the record, the zone for the reader ("19:01:05 UTC (00:01:05 UTC+5)").
+  const both = (iso) => {
+    const d = dual(iso, zone);
+    return d.local ? `${d.utc} (${d.local})` : d.utc;
+  };
   const vars = {
     kind: t(`state.${inc.kind}`),
     where,
     region: regionName,
-    start: stamp(inc.startedAt, zone),
-    end: inc.endedAt ? stamp(inc.endedAt, zone) : "",
+    start: both(inc.startedAt),
+    end: inc.endedAt ? both(inc.endedAt) : "",
     zone: zoneLabel,
     confidence: t(`confidence.${inc.confidence}`).toLowerCase(),
     id: inc.id,
@@ -29,8 +38,7 @@ export function citation(inc, { regionName, where, url, ctx }) {
 }
 
 function kv(rows, ctx) {
-  const show = (v) => (typeof v === "number" ? number(v, ctx.lang, 3) : String(v));
-  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("code", {}, k), show(v)]), "kv");
+  return table([ctx.t("key"), ctx.t("value")], rows.map(([k, v]) => [h("span", { title: k, dataset: { key: k } }, evidenceLabel(k, ctx.lang)), evidenceValue(k, v, ctx.lang)]), "kv");
 }
 
 /** "list:non_whitelisted" (a whole list) reads as the list's name; URLs and categories stay as they are. */
@@ -121,33 +129,41 @@ export async function render(id, ctx) {
   const cite = citation(inc, { regionName, where, url: permalink, ctx });
   ctx.setTitle(t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName }));
   const networks = inc.evidence.networks.length ? inc.evidence.networks : inc.network ? [inc.network] : [];
-  const chart = await contextChart(inc, ctx);
+  const [chart, targets] = await Promise.all([
+    contextChart(inc, ctx),
+    fetchTargets(inc.region, { network: inc.network ?? undefined, since: new Date(inc.startedAt), until: inc.endedAt ? new Date(inc.endedAt) : new Date() }),
+  ]);
+  const failing = targets ? failingNames(targets.rows) : [];
+  const netNameOf = (id) => region?.networks.find((n) => n.id === id)?.name ?? id;
 
   const facts = [
-    [t("incident.where"), h("span", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, regionName), ` — ${where}`)],
+    [t("incident.where"), h("span", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, regionName), ` — ${where}`, " ",
+      h("a", { class: "zoom", "data-testid": "zoom-region", href: link(`/regions/${encodeURIComponent(inc.region)}`, lang, zoomParams(inc)) }, `⤢ ${t("range.zoomTitle")}`))],
     [t("incident.networks"), networks.map((id) => region?.networks.find((n) => n.id === id)?.name ?? id).join(", ") || t("incident.wholeRegion")],
     [t("incident.lastGood"), inc.lastGoodAt ? timePair(dual(inc.lastGoodAt, zone), inc.lastGoodAt) : "—"],
     [t("incident.started"), timePair(dual(inc.startedAt, zone), inc.startedAt)],
     [t("incident.ended"), inc.endedAt ? timePair(dual(inc.endedAt, zone), inc.endedAt) : t("incident.ongoing")],
     [t("incident.duration"), duration(inc.startedAt, inc.endedAt ?? new Date().toISOString(), t)],
     [t("incident.confidence"), h("span", {}, h("strong", { class: `conf conf-${inc.confidence}` }, t(`confidence.${inc.confidence}`)), ` — ${t(`confidence.${inc.confidence}Help`)}`)],
+    failing.length ? [t("targets.failing"), h("strong", { "data-testid": "failing-services" }, failing.join(", "))] : null,
     [t("incident.targets"), inc.targets.length ? h("ul", { class: "targets" }, inc.targets.map((x) => h("li", {}, targetLabel(x, t)))) : "—"],
-    [t("incident.summary"), inc.summary],
+    [t("incident.summary"), h("span", { "data-testid": "summary" }, data.summaries?.[lang] ?? inc.summary)],
   ];
   const citeText = h("p", { class: "cite-text", "data-testid": "citation" }, cite);
   return h(
     "article",
     { class: "view incident", dataset: { incident: inc.id } },
-    h("p", {}, h("a", { href: `/regions/${encodeURIComponent(inc.region)}` }, `← ${regionName}`)),
+    h("p", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, `← ${regionName}`)),
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
       stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,
-    h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+    h("dl", { class: "facts" }, facts.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     h("section", { class: "cite" }, h("h2", {}, t("incident.cite")), citeText, copyButton(cite, ctx)),
     h("p", { class: "downloads" },
       h("a", { class: "button", href: data.links?.json ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}`, download: `keepwatch-${inc.id}.json` }, t("incident.downloadJson")),
-      h("a", { class: "button", href: data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
+      h("a", { class: "button", href: `${data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`}?bom=1&lang=${lang}`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
     chart,
+    targetsSection(targets, netNameOf, ctx),
     evidenceSection(inc, data.evidenceSha256, ctx),
     revisionsSection(inc, ctx),
   );

@@ -4,8 +4,9 @@ import { timeChart, withGaps } from "../charts/timeline.js";
 import { h, stateBadge, table, timePair } from "../dom.js";
 import { dual, duration, number, percent, stamp } from "../format.js";
 import { SERIES } from "../palette.js";
-
-const RANGES = { "24h": { hours: 24, bucket: "minute" }, "7d": { hours: 168, bucket: "hour" } };
+import { PRESETS, resolveRange, zoomParams } from "../range.js";
+import { hrefWith, link, urlInstant } from "../url-state.js";
+import { fetchTargets, targetsSection } from "./targets-table.js";
 
 function chartBox(title, alt, testid) {
   const canvas = h("canvas", { role: "img", "aria-label": alt, "data-testid": testid });
@@ -19,25 +20,41 @@ export function bandsFor(incidents, network, t) {
     .map((i) => ({ from: new Date(i.startedAt).getTime(), to: i.endedAt ? new Date(i.endedAt).getTime() : null, state: i.kind, label: t(`state.${i.kind}`) }));
 }
 
-function controls(ctx, regionId, networks, network, rangeKey) {
+/** "2026-12-01T19:01" for a datetime-local input showing UTC. */
+const inputValue = (d) => d.toISOString().slice(0, 16);
+
+function controls(ctx, networks, network, range) {
   const { t } = ctx;
   const go = (params) => {
-    history.replaceState(null, "", `/regions/${encodeURIComponent(regionId)}${query({ network, range: rangeKey, ...params })}`);
+    history.replaceState(null, "", hrefWith(params));
     ctx.rerender();
   };
   const netSelect = h("select", { id: "network-select", onchange: (e) => go({ network: e.target.value }) },
     networks.map((n) => h("option", { value: n.id, selected: n.id === network }, n.name)));
-  const rangeSelect = h("select", { id: "range-select", onchange: (e) => go({ range: e.target.value }) },
-    Object.keys(RANGES).map((k) => h("option", { value: k, selected: k === rangeKey }, t(`region.range${k}`))));
-  return h("div", { class: "controls" }, h("label", {}, t("region.network"), " ", netSelect), h("label", {}, t("region.range"), " ", rangeSelect));
+  const presets = h("div", { class: "presets", role: "group", "aria-label": t("region.range") },
+    Object.keys(PRESETS).map((k) => h("a", {
+      class: `button preset${range.preset === k ? " active" : ""}`, href: hrefWith({ range: k, since: null, until: null }),
+      "aria-current": range.preset === k ? "true" : null, dataset: { range: k },
+      onclick: (e) => { e.preventDefault(); go({ range: k, since: null, until: null }); },
+    }, t(`range.${k}`))));
+  const sinceIn = h("input", { type: "datetime-local", id: "range-since", value: inputValue(range.since), step: 60 });
+  const untilIn = h("input", { type: "datetime-local", id: "range-until", value: inputValue(range.until), step: 60 });
+  const custom = h("form", { class: "custom-range", onsubmit: (e) => {
+    e.preventDefault();
+    const since = new Date(`${sinceIn.value}Z`);
+    const until = new Date(`${untilIn.value}Z`);
+    if (Number.isNaN(since.getTime()) || Number.isNaN(until.getTime())) return;
+    go({ range: null, since: urlInstant(since), until: urlInstant(until) });
+  } }, h("span", {}, t("range.custom")), " ",
+    h("label", {}, t("range.from"), " ", sinceIn), " ", h("label", {}, t("range.to"), " ", untilIn), " ",
+    h("button", { type: "submit", class: "button" }, t("range.apply")));
+  return h("div", { class: "controls" }, h("label", {}, t("region.network"), " ", netSelect), presets, custom);
 }
 
 export async function render(regionId, ctx) {
   const { t, lang, zone, search } = ctx;
-  const rangeKey = RANGES[search.get("range")] ? search.get("range") : "24h";
-  const range = RANGES[rangeKey];
-  const until = new Date();
-  const since = new Date(until.getTime() - range.hours * 3_600_000);
+  const range = resolveRange(search);
+  const { since, until } = range;
   const [regions, tl] = await Promise.all([
     ctx.regions(),
     getJSON(`/api/v1/regions/${encodeURIComponent(regionId)}/timeline${query({ since: since.toISOString(), until: until.toISOString(), bucket: range.bucket })}`),
@@ -80,25 +97,31 @@ export async function render(regionId, ctx) {
   });
 
   const incidents = tl.incidents.map((i) => [
-    h("a", { href: `/incidents/${encodeURIComponent(i.id)}` }, stateBadge(i.kind, t)),
+    h("a", { href: link(`/incidents/${encodeURIComponent(i.id)}`, lang) }, stateBadge(i.kind, t)),
     i.network ? (networks.find((n) => n.id === i.network)?.name ?? i.network) : t("incident.wholeRegion"),
     timePair(dual(i.startedAt, zone), i.startedAt),
     i.endedAt ? timePair(dual(i.endedAt, zone), i.endedAt) : t("incident.ongoing"),
     duration(i.startedAt, i.endedAt ?? new Date().toISOString(), t),
+    h("a", { class: "zoom", href: hrefWith(zoomParams(i)), title: t("range.zoomTitle"), dataset: { zoom: i.id } }, `⤢ ${t("range.zoom")}`),
   ]);
+  const targets = await fetchTargets(regionId, { network, since, until });
+  const netNameOf = (id) => networks.find((n) => n.id === id)?.name ?? id;
   const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString() })}`;
 
   return h(
     "div",
     { class: "view region" },
-    h("p", {}, h("a", { href: "/" }, `← ${t("region.back")}`)),
+    h("p", {}, h("a", { href: link("/", lang) }, `← ${t("region.back")}`)),
     h("div", { class: "title-row" }, h("h1", {}, name), region ? stateBadge(region.state, t) : null),
-    controls(ctx, regionId, networks, network, rangeKey),
+    controls(ctx, networks, network, range),
+    range.bad ? h("p", { class: "notice", role: "alert" }, t("range.bad")) : null,
+    range.custom ? h("p", { class: "muted", "data-testid": "range-shown" }, t("range.zoomed", { from: dual(since.toISOString(), "UTC").utc, to: dual(until.toISOString(), "UTC").utc })) : null,
     points.length === 0 ? h("p", { class: "notice" }, t("region.noSeries")) : null,
     h("div", { class: "charts" }, success.node, throughput.node, dns.node),
+    targetsSection(targets, netNameOf, ctx),
     h("section", {}, h("h2", {}, t("region.incidents")),
       incidents.length
-        ? table([t("incident.kind"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration")], incidents, "incidents")
+        ? table([t("incident.kind"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration"), ""], incidents, "incidents")
         : h("p", { class: "muted" }, t("region.noIncidents"))),
     h("p", {}, h("a", { class: "button", href: csv, download: "" }, t("region.downloadCsv"))),
   );

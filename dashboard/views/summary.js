@@ -3,6 +3,7 @@ import { getJSON } from "../api.js";
 import { h, stateBadge, timePair } from "../dom.js";
 import { ago, dual, percent } from "../format.js";
 import { STATES } from "../palette.js";
+import { link } from "../url-state.js";
 
 const ORDER = ["full_shutdown", "dark", "whitelist_only", "service_blocking", "throttling", "dns_interference"];
 
@@ -56,7 +57,7 @@ function regionCard(r, ctx) {
   const { t, lang } = ctx;
   return h(
     "a",
-    { class: `card region state-edge-${r.state in STATES ? r.state : "unknown"}`, href: `/regions/${encodeURIComponent(r.id)}`, dataset: { region: r.id, state: r.state } },
+    { class: `card region state-edge-${r.state in STATES ? r.state : "unknown"}`, href: link(`/regions/${encodeURIComponent(r.id)}`, lang), dataset: { region: r.id, state: r.state } },
     h("div", { class: "card-head" }, h("h3", {}, regionName(r, lang)), stateBadge(r.state, t)),
     h("ul", { class: "nets" }, r.networks.map((n) => networkRow(n, ctx))),
     r.lastMeasurementAt ? h("p", { class: "muted" }, `${t("region.lastMeasurement")}: ${ago(r.lastMeasurementAt, t)}`) : null,
@@ -73,7 +74,7 @@ function incidentItem(inc, regionsById, ctx) {
   return h(
     "li",
     { dataset: { incident: inc.id } },
-    h("a", { href: `/incidents/${encodeURIComponent(inc.id)}` }, stateBadge(inc.kind, t), " ", h("strong", {}, where.join(" — "))),
+    h("a", { href: link(`/incidents/${encodeURIComponent(inc.id)}`, lang) }, stateBadge(inc.kind, t), " ", h("strong", {}, where.join(" — "))),
     " ",
     h("span", { class: "muted" }, `${t("incident.started")}: `),
     timePair(dual(inc.startedAt, zone), inc.startedAt),

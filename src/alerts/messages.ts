@@ -4,6 +4,8 @@ import type { KeepWatchConfig, NetworkConfig, RegionConfig } from "../config/sch
 import type { AlertEvent } from "./event.js";
 import { PHRASES, type Language } from "./i18n/index.js";
 import { formatUtcAndLocal, minutesBetween } from "./time.js";
+import { targetName, targetNames, type TargetNames } from "../config/target-names.js";
+import { renderIncidentSummary } from "../i18n/incident-summary.js";
 
 export interface MessageContext {
   regions: RegionConfig[];
@@ -12,6 +14,8 @@ export interface MessageContext {
   timezone: string;
   /** server.publicUrl; no permalink without it. */
   publicUrl?: string | undefined;
+  /** Service names of target URLs (whitelist/), so alerts name "Telegram" rather than a URL. */
+  targetNames?: TargetNames;
 }
 
 export interface AlertMessage {
@@ -32,6 +36,7 @@ export function messageContextFromConfig(config: KeepWatchConfig): MessageContex
     networks: config.networks,
     timezone: config.server.timezone,
     publicUrl: config.server.publicUrl,
+    targetNames: targetNames(config),
   };
 }
 
@@ -91,11 +96,11 @@ export function renderAlertMessage(event: AlertEvent, language: Language, ctx: M
   lines.push(`${p.label.duration}: ${duration}`);
   lines.push(`${p.label.confidence}: ${p.confidence[inc.confidence]}`);
   if (inc.targets.length > 0) {
-    const shown = inc.targets.slice(0, MAX_TARGETS_SHOWN).join(", ");
+    const shown = inc.targets.slice(0, MAX_TARGETS_SHOWN).map((t) => targetName(ctx.targetNames ?? new Map(), t)).join(", ");
     const more = inc.targets.length > MAX_TARGETS_SHOWN ? ` (+${inc.targets.length - MAX_TARGETS_SHOWN})` : "";
     lines.push(`${p.label.targets}: ${shown}${more}`);
   }
-  if (inc.summary) lines.push(`${p.label.summary}: ${inc.summary}`);
+  lines.push(`${p.label.summary}: ${renderIncidentSummary(inc, language, ctx)}`);
   const lastRevision = inc.revisions.at(-1);
   if ((event.type === "revised" || event.type === "kind_changed") && lastRevision) {
     lines.push(`${p.label.revised}: ${lastRevision.field} ${showValue(lastRevision.from)} → ${showValue(lastRevision.to)}`

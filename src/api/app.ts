@@ -14,6 +14,8 @@ import { agentRoutes } from "./routes/agent.js";
 import { enrollRoutes } from "./routes/enroll.js";
 import { eventsRoutes } from "./routes/events.js";
 import { exportsRoutes } from "./routes/exports.js";
+import { targetsRoutes } from "./routes/targets.js";
+import { shareRoutes, shareSources } from "./routes/share.js";
 import { healthRoutes } from "./routes/health.js";
 import { incidentsRoutes } from "./routes/incidents.js";
 import { measurementsRoutes } from "./routes/measurements.js";
@@ -76,6 +78,7 @@ export function createApp(appDeps: AppDeps) {
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
+  app.route("/api/v1", targetsRoutes(deps));
   app.route("/api/v1", incidentsRoutes(deps));
   app.route("/api/v1", probesRoutes(deps));
   app.route("/api/v1", exportsRoutes(deps));
@@ -88,7 +91,8 @@ export function createApp(appDeps: AppDeps) {
   mountOpenApi(app, deps.config.server.publicUrl);
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.
-  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl }));
+  app.route("/", shareRoutes(deps, regions));
+  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl, share: shareSources(deps, regions) }));
   return app;
 }
 

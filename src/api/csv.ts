@@ -1,5 +1,7 @@
 // The measurement CSV format (RFC 4180, header row, UTF-8, CRLF line ends). Columns are a public contract:
 // add at the end, never reorder.
+import type { KeepWatchConfig } from "../config/schema.js";
+import { targetName, targetNames, type TargetNames } from "../config/target-names.js";
 import { measurementFacts, type Measurement } from "../measurement.js";
 
 export const CSV_COLUMNS = [
@@ -18,7 +20,29 @@ export const CSV_COLUMNS = [
   "dns_failure",
   "tls_handshake_s",
   "bytes_per_second",
+  // Added for readers of the file: names next to the ids.
+  "region_name",
+  "network_name",
+  "service",
 ] as const;
+
+/** Names for the CSV's name columns: regions in one language, networks, and services from whitelist/. */
+export interface CsvNames {
+  region: (id: string) => string;
+  network: (id: string) => string;
+  service: (url: string) => string;
+}
+
+export function csvNames(config: KeepWatchConfig, lang: "kk" | "ru" | "en" = "en", names: TargetNames = targetNames(config)): CsvNames {
+  return {
+    region: (id) => config.regions.find((r) => r.id === id)?.names[lang] ?? id,
+    network: (id) => config.networks.find((n) => n.id === id)?.name ?? id,
+    service: (url) => targetName(names, url),
+  };
+}
+
+/** Figures rounded to what the instruments can tell (ms for handshakes, whole bytes per second). */
+const round = (v: number | null, digits: number): number | null => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
 function field(v: string | number | boolean | null): string {
   if (v === null) return "";
@@ -28,11 +52,19 @@ function field(v: string | number | boolean | null): string {
   return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 
+/** One CSV line of any values, quoted and guarded as the measurement rows are. */
+export function csvLine(values: readonly (string | number | boolean | null)[]): string {
+  return `${values.map(field).join(",")}\r\n`;
+}
+
 export function csvHeader(): string {
   return `${CSV_COLUMNS.join(",")}\r\n`;
 }
 
-export function csvRow(m: Measurement): string {
+/** A UTF-8 byte-order mark, for spreadsheets that otherwise read UTF-8 Cyrillic as mojibake. */
+export const BOM = "\uFEFF";
+
+export function csvRow(m: Measurement, names?: CsvNames): string {
   const f = measurementFacts(m);
   const values: (string | number | boolean | null)[] = [
     f.id,
@@ -48,8 +80,11 @@ export function csvRow(m: Measurement): string {
     f.blocking,
     f.failure,
     f.dnsFailure,
-    f.tlsHandshakeTime,
-    f.bytesPerSecond,
+    round(f.tlsHandshakeTime, 3),
+    round(f.bytesPerSecond, 0),
+    names ? names.region(f.region) : null,
+    names ? names.network(f.network) : null,
+    names ? names.service(f.url) : null,
   ];
   return `${values.map(field).join(",")}\r\n`;
 }

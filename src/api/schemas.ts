@@ -116,6 +116,9 @@ export const incidentResponseSchema = z
         "sha256 hex of the canonical evidence set: compact JSON {counts (keys sorted), measurementIds (sorted)}",
     }),
     links: z.object({ self: z.string(), csv: z.string(), json: z.string() }),
+    summaries: z.object({ kk: z.string(), ru: z.string(), en: z.string() }).openapi({
+      description: "The summary rendered in each language from the incident's fields (service names, times to the second in UTC and server.timezone)",
+    }),
   })
   .openapi("IncidentDetail");
 
@@ -125,7 +128,11 @@ export const exportQuerySchema = z.object({
   probe: probeId().optional(),
   since: isoTime.optional().openapi({ description: "Inclusive; default: until − 24 h" }),
   until: isoTime.optional().openapi({ description: "Exclusive; default: now. At most 31 days per request" }),
+  bom: z.enum(["0", "1"]).optional().openapi({ description: "CSV only: 1 starts the file with a UTF-8 byte-order mark (for spreadsheets)" }),
+  lang: z.enum(["kk", "ru", "en"]).optional().openapi({ description: "CSV only: language of the region_name column (default en)" }),
 });
+
+export const incidentCsvQuerySchema = exportQuerySchema.pick({ bom: true, lang: true });
 
 export const probesResponseSchema = z
   .object({

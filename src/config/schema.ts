@@ -297,6 +297,11 @@ export const configSchema = z.object({
       trustProxy: z.boolean().default(false),
       /** Uploads dated more than this after the server's receive time are rejected (probe clocks drift). */
       maxClockSkewSeconds: z.number().int().min(0).max(86_400).default(600),
+      /**
+       * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
+       * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.
+       */
+      embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),
   redis: redisConfigSchema.prefault({}),

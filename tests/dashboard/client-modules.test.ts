@@ -84,8 +84,8 @@ describe("translations", () => {
 
 describe("time formatting", () => {
   it("shows UTC and the zone's offset at that instant (Kazakhstan moved to UTC+5 in March 2024)", () => {
-    expect(format.dual("2024-01-05T13:02:00Z", "Asia/Almaty")).toEqual({ utc: "2024-01-05 13:02 UTC", local: "2024-01-05 19:02 UTC+6" });
-    expect(format.dual("2024-06-05T13:02:00Z", "Asia/Almaty")).toEqual({ utc: "2024-06-05 13:02 UTC", local: "2024-06-05 18:02 UTC+5" });
+    expect(format.dual("2024-01-05T13:02:00Z", "Asia/Almaty")).toEqual({ utc: "2024-01-05 13:02:00 UTC", local: "2024-01-05 19:02:00 UTC+6" });
+    expect(format.dual("2024-06-05T13:02:00Z", "Asia/Almaty")).toEqual({ utc: "2024-06-05 13:02:00 UTC", local: "2024-06-05 18:02:00 UTC+5" });
     expect(format.dual("2024-06-05T13:02:00Z", "UTC").local).toBe("");
     expect(format.offsetLabel(new Date("2024-06-05T00:00:00Z"), "Asia/Kolkata")).toBe("UTC+5:30");
   });
@@ -143,9 +143,37 @@ describe("summary and citation", () => {
     const ctx = { t: i18n.translator("en"), zone: "Asia/Almaty" };
     const line = incidentView.citation(inc, { regionName: "Mangystau Region", where: "Kcell (mobile)", url: "https://kw.example/incidents/kz-47-abc", ctx });
     expect(line).toMatch(
-      /^Whitelist only on Kcell \(mobile\) in Mangystau Region, from 2024-06-05 18:02 to 2024-06-05 23:40 \(UTC\+5\); confirmed\. KeepWatch incident kz-47-abc, https:\/\/kw\.example\/incidents\/kz-47-abc \(retrieved \d{4}-\d{2}-\d{2}\)\.$/,
+      /^Whitelist only on Kcell \(mobile\) in Mangystau Region, from 2024-06-05 13:02:00 UTC \(2024-06-05 18:02:00 UTC\+5\) to 2024-06-05 18:40:00 UTC \(2024-06-05 23:40:00 UTC\+5\); confirmed\. KeepWatch incident kz-47-abc, https:\/\/kw\.example\/incidents\/kz-47-abc \(retrieved \d{4}-\d{2}-\d{2}\)\.$/,
     );
     const ru = incidentView.citation({ ...inc, endedAt: null }, { regionName: "Мангистауская область", where: "Kcell", url: "u", ctx: { t: i18n.translator("ru"), zone: "Asia/Almaty" } });
-    expect(ru).toContain("с 2024-06-05 18:02 (UTC+5) по настоящее время; подтверждено");
+    expect(ru).toContain("с 2024-06-05 13:02:00 UTC (2024-06-05 18:02:00 UTC+5) по настоящее время; подтверждено");
+  });
+});
+
+describe("counted words and evidence", () => {
+  it("chooses forms by Intl.PluralRules", () => {
+    const ru = i18n.translator("ru");
+    expect(ru("incident.more", { n: 1 })).toBe("и ещё 1 измерение");
+    expect(ru("incident.more", { n: 3 })).toBe("и ещё 3 измерения");
+    expect(ru("incident.more", { n: 11 })).toBe("и ещё 11 измерений");
+    expect(ru("incident.more", { n: 21 })).toBe("и ещё 21 измерение");
+    expect(i18n.translator("en")("incident.more", { n: 1 })).toBe("and 1 more measurement");
+    expect(i18n.translator("kk")("incident.more", { n: 5 })).toBe("тағы 5 өлшем");
+  });
+
+  it("labels evidence keys in words and shows shares as percentages", async () => {
+    const ev = await load<{ evidenceLabel(k: string, l: string): string; evidenceValue(k: string, v: number, l: string): string }>("i18n-evidence.js");
+    expect(ev.evidenceLabel("badWindows", "ru")).toBe("Интервалы с нарушением");
+    expect(ev.evidenceLabel("someNewKey", "en")).toBe("Some New Key");
+    expect(ev.evidenceValue("whitelistedObserved", 0.9666, "en")).toBe("96.7%");
+    expect(ev.evidenceValue("tlsHandshakeRatio", 2.345, "en")).toBe("×2.3");
+    expect(ev.evidenceValue("throughputUsual", 1_250_000, "en")).toBe("10 Mbit/s");
+    expect(ev.evidenceValue("badWindows", 3, "kk")).toBe("3");
+  });
+
+  it("writes Kazakh chart dates with month names", async () => {
+    const f = await load<{ dayMonth(d: Date, z: string, l: string): string }>("format.js");
+    expect(f.dayMonth(new Date("2026-12-01T10:00:00Z"), "Asia/Almaty", "kk")).toBe("1 жел.");
+    expect(f.dayMonth(new Date("2026-01-31T20:00:00Z"), "Asia/Almaty", "kk")).toBe("1 ақп.");
   });
 });

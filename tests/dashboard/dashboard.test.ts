@@ -76,7 +76,7 @@ describe("dashboard in Chromium", () => {
     expect(await kcell.locator(".badge").textContent()).toContain("Whitelist only"); // text, not colour alone
     expect(await page.locator('.card[data-region="KZ-62"]').getAttribute("data-state")).toBe("unknown");
 
-    const link = page.locator(`.incident-list a[href="/incidents/${encodeURIComponent(whitelistIncident.id)}"]`);
+    const link = page.locator(`.incident-list a[href="/incidents/${encodeURIComponent(whitelistIncident.id)}?lang=en"]`);
     expect(await link.count()).toBe(1);
     expect(browser.foreignRequests).toEqual([]);
     await shot(page, "summary-desktop");
@@ -88,7 +88,7 @@ describe("dashboard in Chromium", () => {
     const page = await open(`/incidents/${encodeURIComponent(inc.id)}`);
     expect(await page.textContent("h1")).toBe("Whitelist only: Mangystau Region");
     const facts = await page.textContent("dl.facts");
-    const utc = `${inc.startedAt.slice(0, 10)} ${inc.startedAt.slice(11, 16)} UTC`;
+    const utc = `${inc.startedAt.slice(0, 10)} ${inc.startedAt.slice(11, 19)} UTC`;
     expect(facts).toContain(utc);
     expect(facts).toContain("UTC+5"); // Asia/Almaty, the configured zone
     expect(facts).toContain(inc.confidence === "confirmed" ? "Confirmed" : "Suspected");
@@ -97,7 +97,8 @@ describe("dashboard in Chromium", () => {
     const cite = await page.textContent("[data-testid=citation]");
     expect(cite).toContain("Whitelist only on Kcell (mobile) in Mangystau Region");
     expect(cite).toContain(`${srv.url}/incidents/${encodeURIComponent(inc.id)}`);
-    expect(cite).toContain("(UTC+5)");
+    expect(cite).toContain(`${utc} (`); // UTC and the local reading, to the second
+    expect(cite).toContain("UTC+5)");
 
     const evidenceRows = await page.locator("[data-testid=evidence] .ids li").count();
     expect(evidenceRows).toBe(Math.min(20, inc.evidence.measurementIds.length));
@@ -117,7 +118,7 @@ describe("dashboard in Chromium", () => {
 
     // Another zone changes the local reading and the citation, never the UTC one.
     await page.selectOption("#zone-select", "Europe/Moscow");
-    await page.waitForFunction(() => document.querySelector("[data-testid=citation]")?.textContent?.includes("UTC+3"));
+    await page.waitForFunction(() => document.querySelector("[data-testid=citation]")?.textContent?.includes("UTC+3)"));
     expect(await page.textContent("dl.facts")).toContain(utc);
     await page.selectOption("#zone-select", "Asia/Almaty");
     await page.close();
@@ -158,7 +159,7 @@ describe("dashboard in Chromium", () => {
     await page.waitForFunction(() => document.documentElement.lang === "ru");
     await waitForView(page);
     await page.waitForFunction(() => document.querySelector("[data-testid=headline]")?.textContent?.includes("Регионов с нарушениями"));
-    expect(await page.textContent(".nav a[href='/']")).toBe("Обзор");
+    expect(await page.textContent(".nav a[data-path='/']")).toBe("Обзор");
     expect(await page.textContent('.card[data-region="KZ-47"] h3')).toBe("Мангистауская область");
     expect(await page.textContent('.card[data-region="KZ-47"] .card-head .badge')).toContain("Только белый список");
 
@@ -181,7 +182,10 @@ describe("dashboard in Chromium", () => {
   it("lists probes with last-seen and no addresses", async () => {
     const page = await open("/probes");
     const rows = await page.locator("table.probes-table tbody tr").count();
-    expect(rows).toBe(19 * 2 + 1); // every reporting probe plus the control; KZ-62 never reported
+    expect(rows).toBe(20 * 2 + 1); // every probe plus the control; KZ-62's two never reported and are listed as such
+    const never = page.locator("table.probes-table tbody tr", { hasText: "kz-62-" });
+    expect(await never.count()).toBe(2);
+    expect(await never.first().textContent()).toContain("never");
     const text = (await page.textContent("main")) ?? "";
     expect(text).toContain("kz-47-kcell-mobile");
     // The seed ended 20 minutes ago: longer than the 15 minutes a probe counts as reporting.

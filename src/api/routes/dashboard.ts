@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { packagePath } from "../../package-root.js";
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { injectShare, type ShareMeta } from "../share-page.js";
 
 export interface DashboardOptions {
   /** IANA zone the dashboard shows next to UTC unless the visitor picks another (config server.timezone). */
@@ -17,6 +18,8 @@ export interface DashboardOptions {
   publicUrl?: string;
   /** Directory holding index.html and the assets; defaults to the repository's dashboard/. */
   dir?: string;
+  /** Preview facts for a page (incident and region permalinks); null serves the plain shell. */
+  share?: (c: Context) => Promise<ShareMeta | null>;
 }
 
 interface Asset {
@@ -128,10 +131,24 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
 
   const app = new Hono();
   const page = (c: Context): Response => send(c, shellAsset, "no-cache");
+  // Permalinks carry their facts in the HTML (title, description, OpenGraph, noscript) for previews.
+  const permalink = async (c: Context): Promise<Response> => {
+    const meta = opts.share ? await opts.share(c).catch(() => null) : null;
+    if (!meta) return page(c);
+    return send(c, asset(new TextEncoder().encode(injectShare(shell, meta)), "text/html; charset=utf-8"), "no-cache");
+  };
   app.get("/", page);
   app.get("/probes", page);
-  app.get("/regions/:id", page);
-  app.get("/incidents/:id", page);
+  app.get("/regions/:id", permalink);
+  app.get("/incidents", page);
+  app.get("/incidents/:id", permalink);
+  for (const lang of ["kk", "ru", "en"]) {
+    app.get(`/${lang}/regions/:id`, permalink);
+    app.get(`/${lang}/incidents/:id`, permalink);
+    app.get(`/${lang}/incidents`, page);
+    app.get(`/${lang}/probes`, page);
+    app.get(`/${lang}`, page);
+  }
   app.get("/assets/*", (c) => {
     const a = assets.get(c.req.path);
     if (!a) return c.text("not found", 404);

@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { stream } from "hono/streaming";
 import type { Measurement } from "../../measurement.js";
 import type { MeasurementQuery } from "../../store/store.js";
-import { csvHeader, csvRow } from "../csv.js";
+import { BOM, csvHeader, csvNames, csvRow } from "../csv.js";
 import type { ResolvedDeps } from "../deps.js";
 import { newRouter, parseRange } from "../router.js";
 import { errorResponses, exportQuerySchema } from "../schemas.js";
@@ -60,7 +60,7 @@ export function exportsRoutes(deps: ResolvedDeps) {
       method: "get",
       path: "/measurements/export.csv",
       summary:
-        "Measurements as CSV. Columns: id, startedAt, region, network, asn, probe, url, list, category, accessible, blocking, failure, dns_failure, tls_handshake_s, bytes_per_second",
+        "Measurements as CSV. Columns: id, startedAt, region, network, asn, probe, url, list, category, accessible, blocking, failure, dns_failure, tls_handshake_s, bytes_per_second, region_name, network_name, service",
       request: { query: exportQuerySchema },
       responses: {
         200: { description: "CSV (RFC 4180, UTF-8, header row)", content: { "text/csv": { schema: { type: "string" } } } },
@@ -68,10 +68,12 @@ export function exportsRoutes(deps: ResolvedDeps) {
       },
     }),
     async (c) => {
-      const q = toQuery(c.req.valid("query"));
+      const raw = c.req.valid("query");
+      const q = toQuery(raw);
+      const names = csvNames(deps.config, raw.lang);
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="${exportFilename("measurements", q, "csv")}"`);
-      return streamRows(c, deps, q, csvHeader(), csvRow);
+      return streamRows(c, deps, q, (raw.bom === "1" ? BOM : "") + csvHeader(), (m) => csvRow(m, names));
     },
   );
 

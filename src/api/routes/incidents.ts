@@ -7,12 +7,15 @@ import type { Measurement } from "../../measurement.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
-import { csvHeader, csvRow } from "../csv.js";
+import { BOM, csvHeader, csvNames, csvRow } from "../csv.js";
 import { incidentLinks } from "../links.js";
+import { targetNames } from "../../config/target-names.js";
+import { renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
 import {
   errorResponses,
   errorSchema,
+  incidentCsvQuerySchema,
   incidentIdParam,
   incidentResponseSchema,
   incidentsQuerySchema,
@@ -23,6 +26,11 @@ const notFound = { description: "Unknown incident", content: { "application/json
 
 export function incidentsRoutes(deps: ResolvedDeps) {
   const app = newRouter();
+  let summaryCtx: SummaryContext | undefined;
+  // Names come from whitelist/, read once on the first request that needs them.
+  const summaryContext = () => (summaryCtx ??= {
+    regions: deps.config.regions, networks: deps.config.networks, timezone: deps.config.server.timezone, targetNames: targetNames(deps.config),
+  });
   app.use("/incidents", etag(), publicCache(15));
   app.use("/incidents/:id", etag(), publicCache(30));
 
@@ -76,6 +84,7 @@ export function incidentsRoutes(deps: ResolvedDeps) {
           incident,
           evidenceSha256: evidenceSha256(incident.evidence),
           links: incidentLinks(deps.config.server.publicUrl, incident.id),
+          summaries: renderSummaries(incident, summaryContext()),
         },
         200,
       );
@@ -86,8 +95,9 @@ export function incidentsRoutes(deps: ResolvedDeps) {
     createRoute({
       method: "get",
       path: "/incidents/{id}/export.csv",
-      summary: "The incident's evidence measurements as CSV (columns as in /measurements/export.csv)",
-      request: { params: incidentIdParam },
+      summary:
+        "Every measurement behind the incident as CSV (columns as in /measurements/export.csv): the region's (and network's) measurements from startedAt to endedAt (or now), plus any evidence id outside those bounds",
+      request: { params: incidentIdParam, query: incidentCsvQuerySchema },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
         404: notFound,
@@ -100,15 +110,36 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="incident-${id.replace(/[^\w.-]/g, "_")}.csv"`);
       c.header("Cache-Control", "public, max-age=60");
-      const ids = [...incident.evidence.measurementIds].sort();
+      const { bom, lang } = c.req.valid("query");
+      const names = csvNames(deps.config, lang, summaryContext().targetNames);
+      // evidence.measurementIds is a capped sample (the counts have the totals); the verdict rests on every
+      // measurement of the region (network) within the incident's bounds, so those are what the file holds.
+      const until = incident.endedAt ? new Date(Date.parse(incident.endedAt) + 1) : deps.clock();
+      const sample = new Set(incident.evidence.measurementIds);
       return stream(c, async (s) => {
-        await s.write(csvHeader());
-        for (const mid of ids) {
+        let buf = (bom === "1" ? BOM : "") + csvHeader();
+        for await (const m of deps.store.streamMeasurements({
+          region: incident.region, ...(incident.network !== null && { network: incident.network }),
+          since: new Date(incident.startedAt), until, role: "region",
+        })) {
           if (s.aborted) return;
+          sample.delete(m.id);
+          buf += csvRow(m, names);
+          if (buf.length >= 64 * 1024) {
+            await s.write(buf);
+            buf = "";
+          }
+        }
+        // Sampled ids from just before startedAt (the first window's start) are evidence too.
+        for (const mid of [...sample].sort()) {
           const m: Measurement | null = await deps.store.getMeasurement(mid);
           // Raw measurements past retention are gone; the rollups and the hash still stand.
-          if (m) await s.write(csvRow(m));
+          if (m) buf += csvRow(m, names);
         }
+        if (!s.aborted) await s.write(buf);
+      }, async (err, s) => {
+        deps.reportError(err);
+        s.abort();
       });
     },
   );

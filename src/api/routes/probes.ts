@@ -13,7 +13,7 @@ export function probesRoutes(deps: ResolvedDeps) {
     createRoute({
       method: "get",
       path: "/probes",
-      summary: "Known probes with last-seen time and measurement count",
+      summary: "Known probes (reported or configured) with last-seen time (null: never reported) and measurement count",
       responses: { 200: { description: "Probes", content: { "application/json": { schema: probesResponseSchema } } } },
     }),
     async (c) => {
@@ -41,6 +41,11 @@ export function probesRoutes(deps: ResolvedDeps) {
         const who = configured ?? (enrolled && { region: enrolled.region, network: { id: enrolled.network }, role: "region" as const });
         if (!who) continue;
         probes.push({ id, region: who.region, network: who.network.id, role: who.role, lastSeenAt: null, measurements: 0, heartbeat: beat(id) });
+      }
+      // Configured probes that never reported are what an operator most needs to see: listed, never seen.
+      const known = new Set(probes.map((p) => p.id));
+      for (const p of deps.config.probes) {
+        if (!known.has(p.id)) probes.push({ id: p.id, region: p.region, network: p.network, role: p.role, lastSeenAt: null, measurements: 0, heartbeat: beat(p.id) });
       }
       return c.json({ probes }, 200);
     },

@@ -102,4 +102,41 @@ describe("incidents API", () => {
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
   });
+
+  it("exports every measurement behind the verdict, not only the sampled ids, with names, rounded figures and a BOM", async () => {
+    const at = (min: number) => new Date(Date.parse("2026-03-05T10:00:00.000Z") + min * 60_000).toISOString();
+    const inBounds = Array.from({ length: 12 }, (_, i) => fixtureMeasurement({
+      region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", url: "https://www.instagram.com/", list: "non_whitelisted",
+      accessible: false, blocking: "tcp", startedAt: at(i * 5),
+    }));
+    const outside = [
+      fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "probe-47", startedAt: at(-30) }), // before the start
+      fixtureMeasurement({ region: "KZ-47", network: "kt-fixed", probeId: "probe-47b", startedAt: at(10) }), // another network
+      fixtureMeasurement({ region: "KZ-47", network: "kcell-mobile", probeId: "ctl", role: "control", startedAt: at(10) }), // the control
+      fixtureMeasurement({ region: "KZ-75", network: "kcell-mobile", probeId: "probe-75", startedAt: at(10) }), // another region
+    ];
+    await h.store.insertMeasurements([...inBounds, ...outside]);
+    await h.store.saveIncident(testIncident({
+      id: "inc-full", startedAt: at(0), endedAt: at(55), status: "closed",
+      evidence: { measurementIds: [inBounds[0]!.id, inBounds[1]!.id], counts: { measurements: 12 }, probes: ["probe-47"], networks: ["kcell-mobile"], figures: {} },
+    }));
+    const res = await h.request("/api/v1/incidents/inc-full/export.csv?bom=1&lang=ru");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes.slice(3)).trim().split("\r\n");
+    expect(lines[0]).toBe(CSV_COLUMNS.join(","));
+    expect(lines[0]!.endsWith(",bytes_per_second,region_name,network_name,service")).toBe(true); // new columns only at the end
+    const rows = lines.slice(1);
+    expect(rows).toHaveLength(12); // every in-bounds measurement, each once (sampled ids are among them)
+    expect(new Set(rows.map((r) => r.split(",")[0]))).toEqual(new Set(inBounds.map((m) => m.id)));
+    expect(rows[0]).toMatch(/,Мангистауская,Kcell,Instagram$/);
+    for (const r of rows) {
+      const cols = r.split(",");
+      const tls = cols[CSV_COLUMNS.indexOf("tls_handshake_s")]!;
+      expect(tls === "" || /^\d+(\.\d{1,3})?$/.test(tls), tls).toBe(true);
+    }
+    const plain = await (await h.request("/api/v1/incidents/inc-full/export.csv")).text();
+    expect(plain.charCodeAt(0)).not.toBe(0xfeff);
+    expect(plain).toContain(",Mangystau,Kcell,Instagram");
+  });
 });

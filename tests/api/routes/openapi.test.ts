@@ -31,6 +31,8 @@ describe("GET /api/v1/openapi.json", () => {
       "/api/v1/measurements/export.ndjson",
       "/api/v1/probes",
       "/api/v1/regions",
+      "/api/v1/regions/{id}/targets",
+      "/api/v1/regions/{id}/targets.csv",
       "/api/v1/regions/{id}/timeline",
       "/healthz",
       "/livez",

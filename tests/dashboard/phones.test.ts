@@ -1,0 +1,71 @@
+// Every page at 360 px and 390 px (phones) and at desktop size, in kk, ru and en: nothing wider than the
+// viewport (no horizontal scrolling, no badge cut off), and a screenshot of each for a human to judge.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Incident } from "../../src/detect/incident.js";
+import { SCREENSHOT_DIR, launchBrowser, waitForView, type TestBrowser } from "./browser.js";
+import { runDetector } from "./detect.js";
+import { kzConfig } from "./kz-config.js";
+import { seedMeasurements } from "./seed.js";
+import { startDashboardServer, type DashboardServer } from "./server.js";
+
+const MIN = 60_000;
+const config = kzConfig();
+let srv: DashboardServer;
+let browser: TestBrowser;
+let incident: Incident;
+
+beforeAll(async () => {
+  const now = Date.now();
+  const at = (minAgo: number) => new Date(now - minAgo * MIN);
+  srv = await startDashboardServer(config);
+  await srv.store.insertMeasurements(seedMeasurements({
+    from: at(6 * 60), to: at(5), silent: ["KZ-62"],
+    episodes: [
+      { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
+      { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
+      { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
+    ],
+  }));
+  const { incidents } = await runDetector(srv.store, config, at(5), 7);
+  incident = incidents.find((i) => i.region === "KZ-47")!;
+  browser = await launchBrowser(srv.url);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+const VIEWPORTS = [["phone360", 360, 740], ["phone390", 390, 844], ["desktop", 1280, 900]] as const;
+
+describe("pages fit the screen in every language", () => {
+  for (const lang of ["kk", "ru", "en"] as const) {
+    it(`${lang}: overview, archive, region, incident and probes at 360 px, 390 px and desktop`, async () => {
+      const pages = [["summary", "/"], ["archive", "/incidents"], ["region", "/regions/KZ-47"],
+        ["incident", `/incidents/${encodeURIComponent(incident.id)}`], ["probes", "/probes"]] as const;
+      for (const [vname, width, height] of VIEWPORTS) {
+        const page = await browser.newPage({ width, height });
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        for (const [name, path] of pages) {
+          await page.goto(`${srv.url}${path}${path.includes("?") ? "&" : "?"}lang=${lang}`);
+          await waitForView(page);
+          const { scroll, inner, wide } = await page.evaluate(() => ({
+            scroll: document.documentElement.scrollWidth,
+            inner: innerWidth,
+            // Elements sticking out of the viewport (a cut badge) even where overflow is hidden.
+            wide: Array.from(document.querySelectorAll(".badge, h1, .headline, .controls, table"))
+              .filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5 && !el.closest(".table-scroll"))
+              .map((el) => `${el.tagName}.${el.className}`).slice(0, 5),
+          }));
+          expect(scroll, `${lang} ${vname} ${path}`).toBeLessThanOrEqual(inner);
+          expect(wide, `${lang} ${vname} ${path}`).toEqual([]);
+          await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${lang}-${vname}.png`), fullPage: true });
+        }
+        expect(errors).toEqual([]);
+        await page.close();
+      }
+    }, 180_000);
+  }
+});
