@@ -83,6 +83,15 @@ export function targetAddresses(m: Measurement): Set<string> {
   m.check.tls.forEach((t) => add(t.address));
   m.check.http?.hops.forEach((h) => add(h.address));
   add(m.throughput?.address);
+  // The test helper the probe asked is this deployment's own control vantage abroad, named in its config.
+  const helper = m.check.control?.helper;
+  if (helper) {
+    try {
+      add(new URL(helper).hostname);
+    } catch {
+      // not a URL: nothing to keep
+    }
+  }
   return known;
 }
 
