@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 export const SCREENSHOT_DIR = join(process.cwd(), "test-output", "screenshots");
 
@@ -52,6 +53,17 @@ export async function launchBrowser(serverUrl: string): Promise<TestBrowser> {
 /** Waits until the app has swapped a rendered view into <main> (it sets data-ready each time). */
 export async function waitForView(page: Page): Promise<void> {
   await page.waitForSelector("main#view[data-ready]", { timeout: 15_000 });
+}
+
+/** Opens a dashboard path in a new page, waits for its view, and fails the test on any script error. */
+export async function openView(browser: TestBrowser, serverUrl: string, path: string, viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage(viewport);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(serverUrl + path);
+  await waitForView(page);
+  expect(errors, `script errors on ${path}`).toEqual([]);
+  return page;
 }
 
 /** Counts pixels with non-zero alpha in a canvas: > 0 means Chart.js actually drew something. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/detect/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
+import { SCREENSHOT_DIR, launchBrowser, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
 import { runDetector } from "./detect.js";
 import { kzConfig } from "./kz-config.js";
 import { seedMeasurements, type Episode } from "./seed.js";
@@ -45,15 +45,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-async function open(path: string, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await browser.newPage(viewport);
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(srv.url + path);
-  await waitForView(page);
-  expect(errors, `script errors on ${path}`).toEqual([]);
-  return page;
-}
+const open = (path: string, viewport?: { width: number; height: number }): Promise<Page> => openView(browser, srv.url, path, viewport);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 
