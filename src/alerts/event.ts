@@ -2,7 +2,7 @@
 // AlertEvent (plus its own reminders) whose id is derived from what happened, not from when it was seen,
 // so the same event published twice (a retry, a restart) has the same id and is delivered once.
 import { createHash } from "node:crypto";
-import type { Incident, IncidentKind } from "../detect/incident.js";
+import type { Incident, IncidentKind } from "../incident.js";
 
 /** What the detector says happened to an incident. */
 export type IncidentEventType = "opened" | "kind_changed" | "revised" | "closed";

@@ -1,7 +1,7 @@
 // Open incidents and when each was last alerted, kept in Redis next to the queue so reminders survive a
 // restart: after one, the next reminder is due from the stored time, not from the restart.
 import type { Redis } from "ioredis";
-import type { Incident } from "../detect/incident.js";
+import type { Incident } from "../incident.js";
 
 export interface OpenIncidentEntry {
   incident: Incident;

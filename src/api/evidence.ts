@@ -9,7 +9,7 @@
 //     | tr -d '\n' | sha256sum
 // reproduces it.
 import { createHash } from "node:crypto";
-import type { Evidence } from "../detect/incident.js";
+import type { Evidence } from "../incident.js";
 
 export function canonicalEvidence(evidence: Pick<Evidence, "counts" | "measurementIds">): string {
   const counts: Record<string, number> = {};

@@ -1,7 +1,7 @@
 // Incident change notifications for the SSE stream. Two sources share one interface: IncidentEventHub when the
 // detector runs in the same process (it calls publish), StoreIncidentPoller when it runs elsewhere (we watch the
 // store, the one thing both processes share).
-import type { Incident } from "../detect/incident.js";
+import type { Incident } from "../incident.js";
 import type { Store } from "../store/store.js";
 
 export type IncidentListener = (incident: Incident) => void;

@@ -3,7 +3,7 @@
 import type { KeepWatchConfig } from "../config/schema.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "./deps.js";
-import { loadRegionsView, type RegionsView } from "./region-view.js";
+import { loadRegionsView, type RegionsView } from "../views/region-view.js";
 
 export class RegionsSource {
   private inflight: Promise<RegionsView> | null = null;

@@ -1,6 +1,6 @@
 // zod schemas of the HTTP API: the same objects validate requests and generate /api/v1/openapi.json.
 import { z } from "@hono/zod-openapi";
-import { incidentKindSchema, incidentSchema } from "../detect/incident.js";
+import { incidentKindSchema, incidentSchema } from "../incident.js";
 import { ID_MESSAGES, NETWORK_ID_PATTERN, PROBE_ID_PATTERN, REGION_ID_PATTERN } from "../ids.js";
 import { networkKindSchema } from "../measurement.js";
 

@@ -1,7 +1,7 @@
 // GET /api/v1/regions/:id/timeline: rollups re-bucketed per network into a gap-filled series. Empty buckets are
 // kept with null ratios and samples 0 so a chart shows a gap instead of joining across missing data.
 import type { NetworkStatsRow } from "../store/store.js";
-import { RatioTally, type ListRatios } from "./ratios.js";
+import { RatioTally, type ListRatios } from "../views/ratios.js";
 
 export interface TimelinePoint extends ListRatios {
   t: string;

@@ -1,7 +1,7 @@
 // The configuration schema (YAML on disk, validated with zod at start). Every section has defaults so a
 // small file is a valid one; `keepwatch config check` prints each error with its path.
 import { z } from "zod";
-import { INCIDENT_KINDS } from "../detect/incident.js";
+import { INCIDENT_KINDS } from "../incident.js";
 import { networkIdSchema, probeIdSchema } from "../ids.js";
 import { cidrProblem } from "./cidr.js";
 import { listSchema, networkKindSchema } from "../measurement.js";

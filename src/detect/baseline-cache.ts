@@ -3,7 +3,7 @@
 import type { DetectorConfig } from "../config/schema.js";
 import type { Store } from "../store/store.js";
 import { BaselineBuilder, type Baseline, type Interval } from "./baseline.js";
-import type { Incident } from "./incident.js";
+import type { Incident } from "../incident.js";
 import { isWithdrawn } from "./reconcile.js";
 import { indexWindows, windowStartOf } from "./window.js";
 

@@ -1,6 +1,6 @@
 // A finding with its bounds turned into an Incident (the public contract), with a stable id. Pure.
 import { createHash } from "node:crypto";
-import type { Incident } from "./incident.js";
+import type { Incident } from "../incident.js";
 import type { Bounds } from "./bounds.js";
 import type { Finding } from "./types.js";
 import { summarize } from "./summary.js";

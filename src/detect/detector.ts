@@ -8,7 +8,7 @@
 import type { DetectorConfig } from "../config/schema.js";
 import type { MeasurementFacts } from "../measurement.js";
 import type { Store, TargetStatsRow } from "../store/store.js";
-import type { Incident } from "./incident.js";
+import type { Incident } from "../incident.js";
 import { summarizeActivity } from "./activity.js";
 import { ControlBaselineBuilder, type Baseline, type ControlBaseline } from "./baseline.js";
 import { BASELINE_KEY, BaselineCache } from "./baseline-cache.js";

@@ -1,5 +1,5 @@
 // Incident kinds by family: hysteresis runs and cross-network agreement compare kinds of one family.
-import type { IncidentKind } from "./incident.js";
+import type { IncidentKind } from "../incident.js";
 
 export type Family = "reachability" | "performance" | "dark";
 

@@ -5,7 +5,7 @@
 // more than maxGapWindows apart are separate runs: two isolated bad windows hours apart are no incident.
 // A bad window may carry evidence from before it (`since`: the run of failed measurements that made it
 // bad began windows earlier); such a window counts for the windows its evidence spans. Pure.
-import type { IncidentKind } from "./incident.js";
+import type { IncidentKind } from "../incident.js";
 import { familyOf } from "./family.js";
 
 /** The minimum a window verdict must say for hysteresis (window verdicts and dark windows both fit). */

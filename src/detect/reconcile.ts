@@ -3,7 +3,7 @@
 // closed. A `dark` incident whose region's spooled measurements arrive is revised in place (same id)
 // into what the measurements show. An incident inside the re-evaluated horizon that the data no
 // longer supports is closed with a revision saying so. Pure.
-import type { Incident } from "./incident.js";
+import type { Incident } from "../incident.js";
 import type { Bounds } from "./bounds.js";
 import { buildIncident, incidentId, type BuildInput } from "./build.js";
 import { utc } from "./summary.js";

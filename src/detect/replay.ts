@@ -5,7 +5,7 @@
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentQuery, Store } from "../store/store.js";
 import { Detector, type DetectorOptions } from "./detector.js";
-import type { Incident } from "./incident.js";
+import type { Incident } from "../incident.js";
 import type { IncidentEvent } from "./reconcile.js";
 import { windowStartOf } from "./window.js";
 

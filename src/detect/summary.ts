@@ -1,6 +1,6 @@
 // One plain English sentence per incident that a journalist can quote as is. Times in UTC; the API
 // and dashboard localise. Pure.
-import type { IncidentKind } from "./incident.js";
+import type { IncidentKind } from "../incident.js";
 
 export interface SummaryInput {
   kind: IncidentKind;

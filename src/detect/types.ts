@@ -1,7 +1,7 @@
 // The detector's shared types: what the pure core hands between its stages (window verdicts → findings
 // → bounds → incidents) and what a pass takes in. Types only, below every module that uses them.
 import type { DetectorConfig } from "../config/schema.js";
-import type { IncidentKind } from "./incident.js";
+import type { IncidentKind } from "../incident.js";
 import type { Baseline, ControlBaseline } from "./baseline.js";
 import type { KindSpan, Seed } from "./hysteresis.js";
 import type { Carry } from "./runs.js";

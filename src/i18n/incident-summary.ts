@@ -3,7 +3,7 @@
 // alerts. Counted words follow Intl.PluralRules; times are to the second, in UTC and the local zone.
 import type { NetworkConfig, RegionConfig } from "../config/schema.js";
 import { targetName, type TargetNames } from "../config/target-names.js";
-import type { Incident } from "../detect/incident.js";
+import type { Incident } from "../incident.js";
 import { SUMMARY_PHRASES, type Language, type SummaryFacts } from "./summary-phrases.js";
 
 export type { Language } from "./summary-phrases.js";

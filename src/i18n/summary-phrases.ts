@@ -1,6 +1,6 @@
 // Summary sentences per language. Each gets the incident's facts already localised (names, percentages,
 // times) and picks word forms by Intl.PluralRules' category, never by its own arithmetic.
-import type { IncidentKind } from "../detect/incident.js";
+import type { IncidentKind } from "../incident.js";
 
 export type Language = "kk" | "ru" | "en";
 

@@ -3,7 +3,7 @@
 // recordMeasurements(); gauges are read from the store and the queues at scrape time by collect callbacks.
 // No label ever holds an address.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Incident } from "../detect/incident.js";
+import type { Incident } from "../incident.js";
 import type { Measurement } from "../measurement.js";
 import { measurementOutcome, measurementPhases } from "./measurement-observations.js";
 import { QUEUES } from "../queue/names.js";

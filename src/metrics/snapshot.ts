@@ -1,7 +1,7 @@
 // One store read per scrape, shared by the gauges that need it: several collect callbacks run in the same
 // scrape, and a short memo keeps them from each querying the store.
-import { INCIDENT_KINDS, type Incident } from "../detect/incident.js";
-import { loadRegionsView, type RegionsView, type ViewState } from "../api/region-view.js";
+import { INCIDENT_KINDS, type Incident } from "../incident.js";
+import { loadRegionsView, type RegionsView, type ViewState } from "../views/region-view.js";
 import type { ProbeRecord } from "../store/store.js";
 import type { MetricsSources } from "./sources.js";
 

@@ -4,7 +4,7 @@ import BetterSqlite3 from "better-sqlite3";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
-import type { Incident } from "../detect/incident.js";
+import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
 import { retryWhileLocked } from "./sqlite-busy.js";

@@ -2,7 +2,7 @@
 // able to replace it without the detector or the API noticing, so every method is async and speaks
 // only in the types below (no SQL, no driver objects leak out).
 import type { Measurement, MeasurementFacts, TargetList } from "../measurement.js";
-import type { Incident, IncidentKind } from "../detect/incident.js";
+import type { Incident, IncidentKind } from "../incident.js";
 
 export interface MeasurementQuery {
   region?: string;

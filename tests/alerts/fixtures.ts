@@ -1,6 +1,6 @@
 // A small config and incidents shared by the alert tests.
 import { configSchema, type AlertChannelConfig, type KeepWatchConfig } from "../../src/config/schema.js";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 
 export function testConfig(opts: { channels?: AlertChannelConfig[]; reminderMinutes?: number; publicUrl?: string } = {}): KeepWatchConfig {
   return configSchema.parse({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { INCIDENT_KINDS } from "../../src/detect/incident.js";
+import { INCIDENT_KINDS } from "../../src/incident.js";
 import { alertEventFromIncidentEvent, reminderEvent, type AlertEvent } from "../../src/alerts/event.js";
 import { LANGUAGES, PHRASES } from "../../src/alerts/i18n/index.js";
 import { messageContextFromConfig, renderAlertMessage } from "../../src/alerts/messages.js";

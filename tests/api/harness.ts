@@ -9,7 +9,7 @@ import { createApp } from "../../src/api/app.js";
 import type { AppDeps } from "../../src/api/deps.js";
 import { IncidentEventHub } from "../../src/api/incident-events.js";
 import { configSchema, type KeepWatchConfig } from "../../src/config/schema.js";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import type { Measurement } from "../../src/measurement.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { SqliteStore } from "../../src/store/sqlite.js";

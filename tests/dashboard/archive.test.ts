@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import { SCREENSHOT_DIR, launchBrowser, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
 import { runDetector } from "./detect.js";
 import { kzConfig } from "./kz-config.js";

@@ -3,7 +3,7 @@
 // forward them to the SSE hub the way `keepwatch serve` does.
 import type { KeepWatchConfig } from "../../src/config/schema.js";
 import { Detector } from "../../src/detect/detector.js";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import type { IncidentEvent } from "../../src/detect/reconcile.js";
 import type { Store } from "../../src/store/store.js";
 

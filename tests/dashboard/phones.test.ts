@@ -2,7 +2,7 @@
 // viewport (no horizontal scrolling, no badge cut off), and a screenshot of each for a human to judge.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import { SCREENSHOT_DIR, launchBrowser, waitForView, type TestBrowser } from "./browser.js";
 import { runDetector } from "./detect.js";
 import { kzConfig } from "./kz-config.js";

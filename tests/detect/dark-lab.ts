@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectorConfigSchema, type DetectorConfig } from "../../src/config/schema.js";
 import { Detector, type DetectorOptions } from "../../src/detect/detector.js";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import type { IncidentEvent } from "../../src/detect/reconcile.js";
 import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";

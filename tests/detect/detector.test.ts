@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { Detector, type DetectorOptions } from "../../src/detect/detector.js";
-import { incidentSchema } from "../../src/detect/incident.js";
+import { incidentSchema } from "../../src/incident.js";
 import type { IncidentEvent } from "../../src/detect/reconcile.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { T0, WINDOW_MS, config, makeTargets, type SynthTarget } from "./synthetic.js";

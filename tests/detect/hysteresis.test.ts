@@ -1,6 +1,6 @@
 // Hysteresis on bare window verdicts: opening, closing, gaps, kind changes, seeds.
 import { describe, expect, it } from "vitest";
-import type { IncidentKind } from "../../src/detect/incident.js";
+import type { IncidentKind } from "../../src/incident.js";
 import { episodes, type SeriesWindow } from "../../src/detect/hysteresis.js";
 
 /** "." good, "F" full_shutdown, "W" whitelist_only, "S" service_blocking, "T" throttling, "_" insufficient. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildIncident, incidentId } from "../../src/detect/build.js";
 import type { Bounds } from "../../src/detect/bounds.js";
 import type { Finding } from "../../src/detect/types.js";
-import type { IncidentKind } from "../../src/detect/incident.js";
+import type { IncidentKind } from "../../src/incident.js";
 import { WITHDRAWN, reconcile } from "../../src/detect/reconcile.js";
 
 const T = Date.UTC(2026, 0, 5, 18, 0);

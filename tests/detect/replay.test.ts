@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { replayDetection } from "../../src/detect/replay.js";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { LAB, Lab, PRODUCTION, T0, type Cadence, type LabProbe } from "./dark-lab.js";
 

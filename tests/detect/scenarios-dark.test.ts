@@ -4,7 +4,7 @@
 // cadence (10 s). Each asserts the incidents exactly: kind, network, confidence, startedAt within one
 // probe interval of onset, lastGoodAt before onset, endedAt, and nothing else.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import { LAB, Lab, PRODUCTION, T0, delays, type Cadence, type LabProbe } from "./dark-lab.js";
 
 let lab: Lab | null = null;

@@ -2,7 +2,7 @@
 // whitelist-only, then fully dark, then comes back, and the API tells that story with the right bounds.
 // Detector windows are 5 s and the agent measures every 2 s, so the story fits in about two minutes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Incident } from "../../src/detect/incident.js";
+import type { Incident } from "../../src/incident.js";
 import { NETWORK, startRegimeLab, type RegimeLab } from "./fixtures/regime-lab.js";
 
 const WINDOW_S = 5;

@@ -1,7 +1,7 @@
 // Incident summaries per language from the incident's fields: service names instead of URLs, network names
 // instead of ids, times to the second in UTC and the local zone, and word forms from Intl.PluralRules.
 import { describe, expect, it } from "vitest";
-import { INCIDENT_KINDS } from "../../src/detect/incident.js";
+import { INCIDENT_KINDS } from "../../src/incident.js";
 import { messageContextFromConfig, renderAlertMessage } from "../../src/alerts/messages.js";
 import { alertEventFromIncidentEvent } from "../../src/alerts/event.js";
 import { targetNames } from "../../src/config/target-names.js";

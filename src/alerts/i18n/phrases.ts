@@ -1,6 +1,6 @@
 // The words of an alert in one language. Each language is one file next to this one, so a translator
 // edits one file and the type checker tells them when a phrase is missing.
-import type { IncidentKind } from "../../detect/incident.js";
+import type { IncidentKind } from "../../incident.js";
 
 export const LANGUAGES = ["kk", "ru", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -1,9 +1,9 @@
 // GET /events: Server-Sent Events. `event: incident` carries an Incident when one opens, changes or closes;
 // `event: regions` carries the GET /regions body whenever a region's state or open incidents changed.
 import { streamSSE } from "hono/streaming";
-import type { Incident } from "../../detect/incident.js";
+import type { Incident } from "../../incident.js";
 import type { ResolvedDeps } from "../deps.js";
-import type { RegionView, RegionsView } from "../region-view.js";
+import type { RegionView, RegionsView } from "../../views/region-view.js";
 import type { RegionsSource } from "../regions-source.js";
 import { newRouter } from "../router.js";
 

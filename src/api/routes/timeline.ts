@@ -2,7 +2,7 @@
 // with the incidents overlapping the range.
 import { createRoute } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
-import type { Incident } from "../../detect/incident.js";
+import type { Incident } from "../../incident.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter, parseRange, publicCache, weakEtag } from "../router.js";

@@ -1,7 +1,7 @@
 // Server-Sent Events over a real HTTP server on 127.0.0.1.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreIncidentPoller } from "../../../src/api/incident-events.js";
-import type { Incident } from "../../../src/detect/incident.js";
+import type { Incident } from "../../../src/incident.js";
 import { createHarness, testIncident, type Harness } from "../harness.js";
 
 /** Reads a fetch body chunk by chunk (the DOM typings lack ReadableStream's async iterator). */

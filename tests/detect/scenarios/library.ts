@@ -4,7 +4,7 @@
 // through the production path at a given cadence. Add scenarios in a file of their own (see
 // classify.ts) and list them in index.ts.
 import type { TargetList } from "../../../src/measurement.js";
-import type { IncidentKind } from "../../../src/detect/incident.js";
+import type { IncidentKind } from "../../../src/incident.js";
 
 export const REGION = "KZ-75";
 export const CONTROL_REGION = "CONTROL-EU";

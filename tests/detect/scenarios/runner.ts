@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { detectorConfigSchema, type DetectorConfig } from "../../../src/config/schema.js";
 import { Detector } from "../../../src/detect/detector.js";
-import type { Incident } from "../../../src/detect/incident.js";
+import type { Incident } from "../../../src/incident.js";
 import type { IncidentEvent } from "../../../src/detect/reconcile.js";
 import type { Measurement } from "../../../src/measurement.js";
 import { DetectorLoop } from "../../../src/serve/detector-loop.js";

@@ -1,7 +1,7 @@
 // GET /api/v1/regions as a pure function of config, open incidents and the recent rollups, so the route, the SSE
 // stream and the Prometheus region-state gauge all agree on what "state" means.
 import type { KeepWatchConfig } from "../config/schema.js";
-import type { Incident, IncidentKind } from "../detect/incident.js";
+import type { Incident, IncidentKind } from "../incident.js";
 import type { NetworkKind } from "../measurement.js";
 import type { NetworkStatsRow, Store } from "../store/store.js";
 import { RatioTally, type ListRatios } from "./ratios.js";
