@@ -181,8 +181,9 @@ export const detectorConfigSchema = z.object({
   /** A noisy target (it fails now and then even when fine) needs a longer run, up to this many. */
   blockAfterMax: z.number().int().min(1).default(4),
   /**
-   * The run a target needs is the shortest (between blockAfter and blockAfterMax) whose chance of arising
-   * from the target's usual failure rate alone is below this.
+   * The chance per network window that noise alone makes any of its judged targets look blocked; each of
+   * N judged targets gets blockFalseRate / N. The run a target needs is the shortest (between blockAfter
+   * and blockAfterMax) whose chance under the target's usual failure rate alone is below that share.
    */
   blockFalseRate: z.number().gt(0).max(1).default(1e-5),
   /** A category counts as blocked in one window when at least this share of its (≥ 2) targets fail. */
