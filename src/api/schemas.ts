@@ -171,6 +171,19 @@ export const heartbeatBodySchema = z
   })
   .openapi("Heartbeat");
 
+export const networkAnswerSchema = z
+  .object({
+    asn: z.number().int().nullable(),
+    asName: z.string().nullable(),
+    country: z.string().nullable(),
+    /** When the server looked the address up; with seal, what the agent copies into its measurements. */
+    confirmedAt: isoTime,
+    seal: z.string(),
+  })
+  .openapi("NetworkAttribution", { description: "The network (AS and country) of the address this request came from; the address itself is neither returned nor kept" });
+
+export const heartbeatAnswerSchema = z.object({ attribution: networkAnswerSchema }).openapi("HeartbeatAnswer");
+
 export const assignmentSchema = z
   .object({
     probeId: z.string(),
@@ -180,6 +193,7 @@ export const assignmentSchema = z
     resolvers: z.object({ resolver: z.string().nullable(), controlResolver: z.string().nullable() }),
     helpers: z.array(z.string()),
     targets: z.array(z.object({ url: z.string(), list: z.enum(["whitelisted", "non_whitelisted"]), category: z.string(), throughput: z.boolean() })),
+    attribution: networkAnswerSchema,
   })
   .openapi("Assignment", { description: "What an agent measures, how often and with which resolvers and helpers" });
 
