@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { parseAddress } from "../privacy/address-forms.js";
+import { isAnonymousAddress, parseAddress } from "../privacy/address-forms.js";
 import { fieldText, parseDecimal, readRanges, type CsvRow } from "./csv-ranges.js";
 import type { RangeTable } from "./range-table.js";
 
@@ -120,7 +120,8 @@ async function loadTables(files: IpToAsnFiles): Promise<Tables> {
 /** The address as table words: 1 for IPv4 (an IPv4-mapped IPv6 address is its IPv4 one), 4 for IPv6. */
 function addressWords(address: string): Uint32Array | null {
   const p = parseAddress(address);
-  if (!p) return null;
+  // Loopback and unspecified addresses are in no table: no reason to load them for a local agent.
+  if (!p || isAnonymousAddress(p)) return null;
   if (p.family === 4) return Uint32Array.of(((p.octets[0]! << 24) | (p.octets[1]! << 16) | (p.octets[2]! << 8) | p.octets[3]!) >>> 0);
   const g = p.groups;
   return Uint32Array.of(...[0, 2, 4, 6].map((i) => ((g[i]! << 16) | g[i + 1]!) >>> 0));
@@ -162,4 +163,12 @@ export class IpToAsn {
       country: cc === null ? null : String.fromCharCode(cc >> 8, cc & 0xff),
     };
   }
+}
+
+let shared: IpToAsn | null = null;
+
+/** One IpToAsn on the packaged files per process: every app built in it shares the loaded tables. */
+export function sharedPackagedIpToAsn(): IpToAsn {
+  shared ??= new IpToAsn(packagedFiles());
+  return shared;
 }
