@@ -120,8 +120,8 @@ async function loadTables(files: IpToAsnFiles): Promise<Tables> {
 /** The address as table words: 1 for IPv4 (an IPv4-mapped IPv6 address is its IPv4 one), 4 for IPv6. */
 function addressWords(address: string): Uint32Array | null {
   const p = parseAddress(address);
-  // Loopback and unspecified addresses are in no table: no reason to load them for a local agent.
-  if (!p || isAnonymousAddress(p)) return null;
+  // A local agent's 127.0.0.1 or ::1 (and the unspecified address) is in no table: no reason to load them.
+  if (!p || (isAnonymousAddress(p) && (p.family === 6 || p.octets[1]! + p.octets[2]! === 0))) return null;
   if (p.family === 4) return Uint32Array.of(((p.octets[0]! << 24) | (p.octets[1]! << 16) | (p.octets[2]! << 8) | p.octets[3]!) >>> 0);
   const g = p.groups;
   return Uint32Array.of(...[0, 2, 4, 6].map((i) => ((g[i]! << 16) | g[i + 1]!) >>> 0));

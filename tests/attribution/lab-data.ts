@@ -10,6 +10,9 @@ export const LAB_NETWORKS = {
   /** Kazakhtelecom (kt-fixed): the volunteer's home line. */
   home: { asn: 9198, asName: "JSC \"Kazakhtelecom\", Almaty", country: "KZ", v4: "198.18.78.0/24", sample: "198.18.78.78" },
   /** A VPN exit abroad. */
+  /** The same two networks on loopback addresses, for tests that bind the agent's requests to them. */
+  mobileLoopback: { asn: 29355, asName: "Kcell JSC", country: "KZ", v4: "127.77.0.0/16", sample: "127.77.0.1" },
+  homeLoopback: { asn: 9198, asName: "JSC \"Kazakhtelecom\", Almaty", country: "KZ", v4: "127.78.0.0/16", sample: "127.78.0.1" },
   abroad: { asn: 64500, asName: "Lab VPN GmbH", country: "DE", v4: "198.18.79.0/24", sample: "198.18.79.79" },
 } as const;
 
