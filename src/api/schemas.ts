@@ -232,6 +232,21 @@ export const inviteResponseSchema = z
   .object({ code: z.string(), region: z.string(), network: z.string(), expiresAt: isoTime })
   .openapi("Invite", { description: "The code is shown once and registers one probe; only its sha256 is stored" });
 
+export const inviteViewSchema = z
+  .object({
+    id: z.string().openapi({ description: "First 12 hex digits of the code's sha256 (the code itself is never stored)" }),
+    region: z.string(),
+    network: z.string(),
+    createdAt: isoTime,
+    expiresAt: isoTime,
+    status: z.enum(["open", "used", "expired"]),
+    usedAt: isoTime.nullable(),
+    probeId: z.string().nullable(),
+  })
+  .openapi("InviteListItem");
+export const inviteListSchema = z.object({ invites: z.array(inviteViewSchema) }).openapi("InviteList");
+export const inviteIdParam = z.object({ id: z.string().openapi({ example: "3f9a1c2b5e7d" }) });
+
 export const enrollBodySchema = z.object({ code: z.string().max(100) }).openapi("EnrollRequest");
 
 export const enrollResponseSchema = z

@@ -452,6 +452,14 @@ export class SqliteStore implements Store {
     return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
   }
 
+  listInvites(): Promise<ProbeInvite[]> {
+    return this.run(() => this.enrollment.listInvites());
+  }
+
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    return this.run(() => this.enrollment.revokeInvite(codeHash, at));
+  }
+
   getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
     return this.run(() => this.enrollment.getEnrolledProbe(id));
   }
