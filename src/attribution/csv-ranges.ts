@@ -11,9 +11,13 @@ const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 
 /** Decimal digits buf[from, to) → `words` 32-bit words, most significant first; false on a non-digit or overflow. */
+/** Reused by every call: a million lines parse without a million small arrays. */
+const LIMBS = new Float64Array(8);
+
 export function parseDecimal(buf: Uint8Array, from: number, to: number, out: Uint32Array, words: 1 | 4): boolean {
   const limbs = words * 2; // 16-bit limbs keep every product below 2^53
-  const l = new Array<number>(limbs).fill(0);
+  const l = LIMBS;
+  l.fill(0, 0, limbs);
   if (to <= from) return false;
   for (let i = from; i < to; i++) {
     const d = buf[i]! - 0x30;
