@@ -299,6 +299,12 @@ export const configSchema = z.object({
       /** Uploads dated more than this after the server's receive time are rejected (probe clocks drift). */
       maxClockSkewSeconds: z.number().int().min(0).max(86_400).default(600),
       /**
+       * Directory with the IP-to-ASN CSV files (asn-ipv4-num.csv, asn-ipv6-num.csv, asn-country-ipv4-num.csv,
+       * asn-country-ipv6-num.csv) used to tell agents which network their address is in; unset = the
+       * @ip-location-db npm packages installed with KeepWatch.
+       */
+      ipToAsnData: z.string().min(1).optional(),
+      /**
        * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
        * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.
        */
