@@ -126,7 +126,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       config.readiness,
     );
 
-    const metrics = new Metrics({ store, config, queues: countQueues, resultsBacklog: backlog });
+    const metrics = new Metrics({ store, config, targets, queues: countQueues, resultsBacklog: backlog });
     const collector = new Collector({
       redis: redisUrl,
       store,
