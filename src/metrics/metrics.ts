@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { buildInfo, type BuildInfo } from "../build-info.js";
 import type { TargetConfig } from "../config/schema.js";
-import type { Incident } from "../incident.js";
+import { INCIDENT_KINDS, type Incident } from "../incident.js";
 import type { Measurement } from "../measurement.js";
 import { measurementOutcome, measurementPhases } from "./measurement-observations.js";
 import { registerScrapeGauges } from "./scrape-gauges.js";
@@ -15,6 +15,9 @@ import { TargetSeries } from "./target-series.js";
 
 const PHASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const THROUGHPUT_BUCKETS = [1e3, 1e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 1e9];
+
+/** Why an upload was refused before its body was read (src/api/limits/). */
+const UPLOAD_REFUSAL_REASONS = ["auth_failures", "token_requests", "token_measurements", "token_concurrency", "body_budget", "queue_full", "queue_unavailable"];
 
 export interface MetricsOptions extends MetricsSources {
   /**
@@ -98,6 +101,9 @@ export class Metrics {
       labelNames: ["kind"],
       registers,
     });
+    // Known label values start at 0, so rate() and increase() see the first event instead of a new series.
+    for (const reason of UPLOAD_REFUSAL_REASONS) this.uploadRefusals.inc({ reason }, 0);
+    for (const kind of INCIDENT_KINDS) this.incidentsOpened.inc({ kind }, 0);
     this.targetSeries = new TargetSeries(registers, {
       ...(sources.config ? { config: sources.config } : {}),
       ...(sources.targets ? { targets: sources.targets } : {}),

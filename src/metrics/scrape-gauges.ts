@@ -48,6 +48,18 @@ export function registerScrapeGauges(registers: Registry[], snapshot: ScrapeSnap
     },
   });
   new Gauge({
+    name: "keepwatch_store_health",
+    help: "1 for the store's state at this scrape (up: takes writes; locked: readable, writes wait; down), 0 for the others",
+    labelNames: ["status"],
+    registers,
+    async collect() {
+      this.reset();
+      const health = await snapshot.storeHealth();
+      if (health === null) return;
+      for (const status of ["up", "locked", "down"] as const) this.set({ status }, health === status ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: "keepwatch_probe_last_seen_timestamp_seconds",
     help: "Unix time of each probe's newest stored measurement",
     labelNames: ["probe", "region"],
