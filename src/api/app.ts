@@ -92,7 +92,12 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.
   app.route("/", shareRoutes(deps, regions));
-  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl, share: shareSources(deps, regions) }));
+  app.route("/", dashboardRoutes({
+    timezone: deps.config.server.timezone,
+    publicUrl: deps.config.server.publicUrl,
+    share: shareSources(deps, regions),
+    ...(deps.siteNotice ? { notice: deps.siteNotice } : {}),
+  }));
   return app;
 }
 

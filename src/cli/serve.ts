@@ -2,11 +2,13 @@
 import { createLogger } from "../log.js";
 import { RedisNotInstalledError } from "../serve/embedded-redis.js";
 import { startServer } from "../serve/server.js";
+import { SiteSetupError } from "../serve/site-setup.js";
+import { logFormatOption } from "./log-format.js";
 import { ConfigError } from "../config/load.js";
 import { onShutdownSignal } from "./signals.js";
 
-export async function runServe(opts: { config: string; data?: string; port?: string; host?: string }): Promise<void> {
-  const log = createLogger();
+export async function runServe(opts: { config: string; data?: string; port?: string; host?: string; demo?: boolean; logFormat?: string }): Promise<void> {
+  const log = createLogger({ format: logFormatOption(opts.logFormat) });
   try {
     const server = await startServer({
       configPath: opts.config,
@@ -14,6 +16,7 @@ export async function runServe(opts: { config: string; data?: string; port?: str
       port: opts.port === undefined ? undefined : Number(opts.port),
       host: opts.host,
       log,
+      demo: opts.demo === true,
     });
     console.log(`KeepWatch dashboard: ${server.url}/`);
     onShutdownSignal(log, () => server.stop());
@@ -22,7 +25,7 @@ export async function runServe(opts: { config: string; data?: string; port?: str
       console.error(e.message);
       process.exit(1);
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof SiteSetupError) {
       console.error(e.message);
       process.exit(2); // bad input, as every command reports it
     }
