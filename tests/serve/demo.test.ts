@@ -19,7 +19,7 @@ beforeAll(async () => {
   const shipped = loadConfig(packagePath("config", "default.yaml"));
   server = await startServer({
     // A webhook channel configured: the demo must not use it.
-    config: { ...shipped, dataDir: dir, alerts: { ...shipped.alerts, channels: [{ type: "webhook", name: "ops", url: "http://127.0.0.1:9/", secret: "0123456789abcdef0123" }] } },
+    config: { ...shipped, dataDir: dir, alerts: { ...shipped.alerts, channels: [{ type: "webhook", name: "ops", url: "http://127.0.0.1:9/", secret: "0123456789abcdef0123", language: "en" }] } },
     dataDir: dir,
     port: 0,
     host: "127.0.0.1",
