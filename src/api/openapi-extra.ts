@@ -3,7 +3,7 @@
 // /api/v1, /metrics and /embed. Dashboard pages (/, /incidents, /{lang}/…) and /assets/* are the web UI,
 // not the API, and are left out on purpose (tests/api/routes/openapi.test.ts names them).
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { errorSchema, regionsResponseSchema } from "./schemas.js";
+import { errorSchema } from "./schemas.js";
 
 const notFound = { description: "No such incident or region", content: { "application/json": { schema: errorSchema } } };
 const idParam = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" }, example: "KZ-47" }) });
@@ -25,7 +25,6 @@ export function registerExtraPaths(registry: Registry): void {
       },
     },
   });
-  registry.register("RegionsEvent", regionsResponseSchema);
   registry.registerPath({
     method: "get",
     path: "/metrics",
