@@ -71,5 +71,11 @@ describe("keepwatch serve --demo", () => {
     expect(permalink).toContain("kw-notice-demo");
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/^keepwatch_demo 1$/m);
+    // API answers and exports carry the mark too (clients that never see a page).
+    for (const path of [`/api/v1/incidents/${incident!.id}`, `/api/v1/incidents/${incident!.id}/export.csv`, "/api/v1/regions"]) {
+      const res = await fetch(`${server.url}${path}`);
+      await res.arrayBuffer();
+      expect(res.headers.get("x-keepwatch-demo"), path).toBe("synthetic data, nothing measured");
+    }
   });
 });
