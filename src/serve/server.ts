@@ -31,6 +31,7 @@ import { createTargetChecker } from "../worker/target-checker.js";
 import { databasePath, prepareDataDir } from "./data-dir.js";
 import { DemoFeed, demoConfig, demoDataDir } from "./demo.js";
 import { DetectorLoop } from "./detector-loop.js";
+import { drainResults } from "./drain-results.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "./embedded-redis.js";
 import { listen } from "./http-listener.js";
 import { ShutdownSequence } from "./shutdown.js";
@@ -257,21 +258,4 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await stopAll();
     throw e;
   }
-}
-
-/** Waits until accepted uploads in the results queue are stored, for at most `maxMs`; the rest stays queued. */
-async function drainResults(results: ResultsProducer, log: Logger, maxMs = 10_000): Promise<void> {
-  const until = performance.now() + maxMs;
-  let left = 0;
-  while (performance.now() < until) {
-    try {
-      const c = await results.counts();
-      left = (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0);
-    } catch {
-      return; // Redis is gone: what it holds is in its AOF and will be stored at the next start.
-    }
-    if (left === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  log.warn({ jobs: left }, "results still queued at stop; they stay in Redis and are stored at the next start");
 }
