@@ -2,8 +2,8 @@
 import type { Logger } from "../log.js";
 import type { ResultsProducer } from "../queue/results-producer.js";
 
-export /** Waits until accepted uploads in the results queue are stored, for at most `maxMs`; the rest stays queued. */
-async function drainResults(results: ResultsProducer, log: Logger, maxMs = 10_000): Promise<void> {
+/** Waits until accepted uploads in the results queue are stored, for at most `maxMs`; the rest stays queued. */
+export async function drainResults(results: ResultsProducer, log: Logger, maxMs = 10_000): Promise<void> {
   const until = performance.now() + maxMs;
   let left = 0;
   while (performance.now() < until) {
