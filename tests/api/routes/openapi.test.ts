@@ -70,7 +70,7 @@ describe("GET /api/v1/openapi.json", () => {
     }
     const described = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
     expect([...served].filter((r) => !described.has(r))).toEqual([]);
-    for (const r of ["get /api/v1/events", "get /metrics", "get /healthz", "get /livez", "get /readyz", "get /api/v1/incidents/{id}/chart.png", "get /embed/regions/{id}"]) {
+    for (const r of ["get /api/v1/admin/invites", "delete /api/v1/admin/invites/{id}", "get /api/v1/agent/whoami", "get /api/v1/events", "get /metrics", "get /healthz", "get /livez", "get /readyz", "get /api/v1/incidents/{id}/chart.png", "get /embed/regions/{id}"]) {
       expect(described).toContain(r);
     }
     // The exclusion is the web UI only, and the enumeration is real: these are served and left out.
