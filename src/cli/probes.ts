@@ -3,13 +3,13 @@
 import { loadConfig } from "../config/load.js";
 import { issueInvite, parseInviteTtl } from "../registry/invites.js";
 import { RegistryError } from "../registry/probe-registry.js";
-import { databasePath, prepareDataDir } from "../serve/data-dir.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { prepareDataDir } from "../serve/data-dir.js";
+import { openStore } from "../store/open.js";
 
 /** Exit code: 0 created, 2 refused (malformed or unconfigured region/network, bad expiry). */
 export async function runProbesInvite(opts: { region: string; network: string; expires: string; config: string; data?: string }): Promise<number> {
   const config = loadConfig(opts.config);
-  const store = new SqliteStore(databasePath(prepareDataDir(opts.data ?? config.dataDir)));
+  const store = openStore(config.store, prepareDataDir(opts.data ?? config.dataDir));
   try {
     await store.migrate();
     const invite = await issueInvite(store, config, { region: opts.region, network: opts.network, ttlMs: parseInviteTtl(opts.expires) }, new Date());
