@@ -49,7 +49,7 @@ const UPSERT_PROBES = `INSERT INTO probes (id, region, network, role, last_seen_
   ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
     measurements = probes.measurements + excluded.measurements`;
 
-interface Row {
+export interface Row {
   m: Measurement;
   f: MeasurementFacts;
   ms: number;
@@ -89,14 +89,20 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
   await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
 }
 
-/** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
-export async function insertBatch(client: pg.PoolClient, rows: Row[]): Promise<number> {
-  if (rows.length === 0) return 0;
+/** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
+export async function insertRawRows(client: pg.PoolClient, rows: Row[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
   const values = columns(rows, 21, ({ m, f, ms }) => [ms, f.id, f.asn, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible,
     isLocalFailure(m), f.probeId, f.role, f.region, f.network, f.networkKind, f.url, f.list, f.category, f.startedAt,
     f.receivedAt, f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)]);
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
-  const stored = new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
+  return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
+}
+
+/** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
+export async function insertBatch(client: pg.PoolClient, rows: Row[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const stored = await insertRawRows(client, rows);
 
   const rollups = new RollupBatch();
   const seen = new Map<string, { region: string; network: string; probeId: string; role: string; lastMs: number; n: number }>();

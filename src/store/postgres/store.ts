@@ -123,6 +123,11 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Makes sure the days' partitions exist (bulk import writes rows without insertMeasurements). */
+  ensurePartitions(days: Iterable<number>): Promise<void> {
+    return this.call(() => this.partitions.ensure(days));
+  }
+
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
     const rows = prepareRows(batch);
