@@ -8,7 +8,8 @@ type Bench = () => Promise<unknown>;
 
 const BENCHES: Record<string, Bench> = {
   probes: async () => (await import("./probes.js")).benchProbes(),
-  ingest: async () => (await import("./ingest.js")).benchIngest(),
+  // SQLite and PostgreSQL, one and two collectors, side by side.
+  ingest: async () => (await import("./ingest.js")).benchIngestMatrix(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),
