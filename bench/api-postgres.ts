@@ -101,16 +101,28 @@ async function generate(url: string, from = 0): Promise<{ count: number; seconds
       await c.query("COMMIT");
       process.stdout.write(`  generated ${r1 * PER_ROUND} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
-    await c.query(`INSERT INTO last_seen SELECT region, network, probe_id, MAX(started_ms) FROM measurements
-      WHERE started_ms >= ${END - DAY_MS} GROUP BY region, network, probe_id ON CONFLICT DO NOTHING`);
-    await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
-      SELECT probe_id, region, network, 'region', MAX(started_ms), COUNT(*) FROM measurements WHERE started_ms >= ${END - DAY_MS}
-      GROUP BY probe_id, region, network ON CONFLICT DO NOTHING`);
-    await c.query("ANALYZE");
   } finally {
     await c.end();
   }
   return { count: (ROUNDS - from) * PER_ROUND, seconds: (performance.now() - started) / 1000 };
+}
+
+/** last_seen and probes from the newest day, and planner statistics: once, after (or without) generation. */
+async function finish(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    if ((await c.query("SELECT 1 FROM last_seen LIMIT 1")).rowCount) return;
+    const newest = Number((await c.query("SELECT MAX(started_ms) AS m FROM measurements")).rows[0].m);
+    await c.query(`INSERT INTO last_seen SELECT region, network, probe_id, MAX(started_ms) FROM measurements
+      WHERE started_ms >= $1 GROUP BY region, network, probe_id ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
+    await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
+      SELECT probe_id, region, network, 'region', MAX(started_ms), COUNT(*) FROM measurements WHERE started_ms >= $1
+      GROUP BY probe_id, region, network ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
+    await c.query("ANALYZE");
+  } finally {
+    await c.end();
+  }
 }
 
 async function storeTimings(store: PostgresStore, runs = 20) {
@@ -161,6 +173,7 @@ export async function benchApiPostgres(connections = 20, seconds = 10) {
       generation = await generate(url, done);
       console.log(`generated ${generation.count} in ${generation.seconds.toFixed(0)} s`);
     }
+    await finish(url);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     const count = Number((await c.query("SELECT COUNT(*) AS n FROM measurements")).rows[0].n);

@@ -162,7 +162,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
   const dbPath = kind === "postgres" ? await createDatabase(cluster!, `ingest_${collectors}_${Date.now()}`) : join(dir, "keepwatch.sqlite");
   const store = openBenchStore(dbPath);
   await store.migrate();
-  const conn = createRedisConnection(redis.url, "producer");
+  const conn = createRedisConnection(redis.url, "producer", { commandTimeoutMs: 120_000 }) // a loaded machine answers slowly;
   const children: ChildProcess[] = [];
   try {
     await waitUntilReady(conn);

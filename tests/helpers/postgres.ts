@@ -1,9 +1,11 @@
 // A real, private, throw-away PostgreSQL cluster for tests: initdb into a temp dir, listening on loopback
 // and a unix socket in that dir, on a free port. One cluster per vitest worker process (kept on globalThis,
-// stopped when the process exits); each caller of freshDatabase() gets a database of its own.
+// stopped when the process exits); each caller of freshDatabase() gets a database of its own. A worker
+// that is killed never runs its exit handler, so each cluster dir names its owner's pid, and clusters
+// whose owner is gone are stopped and deleted by the next start (and by the global teardown).
 // PostgreSQL refuses to run as root, so as root the cluster runs as the unprivileged `postgres` user.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -72,6 +74,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestPostg
   ];
   writeFileSync(join(data, "postgresql.auto.conf"), conf.join("\n") + "\n");
   if (asRoot) chownSync(join(data, "postgresql.auto.conf"), uidOf("postgres"), gidOf("postgres"));
+  if (!opts.dataDir) {
+    writeFileSync(join(dir, "owner.pid"), `${process.pid}\n`);
+    // The vitest run that started it (set by tests/helpers/postgres-teardown.ts), so its teardown finds it.
+    if (process.env.KEEPWATCH_PG_TEST_RUN) writeFileSync(join(dir, "run.id"), process.env.KEEPWATCH_PG_TEST_RUN);
+  }
   const cluster: TestPostgres = {
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port, dir, bin,
@@ -94,6 +101,41 @@ function gidOf(user: string): number {
   return Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Stops and deletes throw-away clusters (tmpdir/kw-pg-*) whose owning process has died, and with `run`,
+ * every cluster that vitest run started (its workers are done with them).
+ */
+export function reapOrphanClusters(run?: string): number {
+  let reaped = 0;
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith("kw-pg-"))) {
+    const dir = join(tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, "owner.pid"), "utf8").trim());
+    } catch {
+      continue; // not one of ours, or still being created
+    }
+    let ofRun = false;
+    try {
+      ofRun = run !== undefined && readFileSync(join(dir, "run.id"), "utf8") === run;
+    } catch { /* started outside a vitest run */ }
+    if (!ofRun && (!Number.isInteger(owner) || owner <= 0 || alive(owner))) continue;
+    try { runAs(join(postgresBinDir(), "pg_ctl"), ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]); } catch { /* not running */ }
+    rmSync(dir, { recursive: true, force: true });
+    reaped += 1;
+  }
+  return reaped;
+}
+
 const KEY = Symbol.for("keepwatch.testPostgres");
 type Holder = { [KEY]?: Promise<TestPostgres> };
 
@@ -101,6 +143,7 @@ type Holder = { [KEY]?: Promise<TestPostgres> };
 export function workerCluster(): Promise<TestPostgres> {
   const g = globalThis as Holder;
   if (!g[KEY]) {
+    reapOrphanClusters();
     g[KEY] = startCluster().then((c) => {
       process.once("exit", () => {
         c.stop("immediate");
