@@ -13,6 +13,8 @@ const BENCHES: Record<string, Bench> = {
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),
+  // PostgreSQL with >= 20 M measurements (generated once, cached in the temp dir: long on a slow machine).
+  "api-postgres": async () => (await import("./api-postgres.js")).benchApiPostgres(),
   "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
   "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
 };
