@@ -76,7 +76,10 @@ function rollupSql(from: number, to: number): string[] {
   ];
 }
 
-/** Generates rounds [from, ROUNDS); each chunk commits with its progress, so a killed run resumes. */
+/**
+ * Generates rounds newest first (so the 7-day window the bench reads is complete early, even in a run cut
+ * short), skipping the `from` newest rounds already there; each chunk commits with its progress.
+ */
 async function generate(url: string, from = 0): Promise<{ count: number; seconds: number }> {
   const started = performance.now();
   const store = new PostgresStore(url);
@@ -92,14 +95,15 @@ async function generate(url: string, from = 0): Promise<{ count: number; seconds
     await c.query("SET work_mem = '256MB'");
     // A chunk of rounds per statement (whole hours, so each chunk's hour rollups are complete).
     const roundsPerChunk = 12 * 6;
-    for (let r0 = from; r0 < ROUNDS; r0 += roundsPerChunk) {
-      const r1 = Math.min(ROUNDS, r0 + roundsPerChunk);
+    for (let doneRounds = from; doneRounds < ROUNDS; doneRounds += roundsPerChunk) {
+      const r1 = ROUNDS - doneRounds;
+      const r0 = Math.max(0, r1 - roundsPerChunk);
       await c.query("BEGIN");
       await c.query(insertRoundsSql(r0, r1));
       for (const sql of rollupSql(START + r0 * ROUND_MS, START + r1 * ROUND_MS)) await c.query(sql);
-      await c.query("INSERT INTO state (key, value, updated_ms) VALUES ('bench:api:rounds', $1, 0) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(r1)]);
+      await c.query("INSERT INTO state (key, value, updated_ms) VALUES ('bench:api:rounds', $1, 0) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(ROUNDS - r0)]);
       await c.query("COMMIT");
-      process.stdout.write(`  generated ${r1 * PER_ROUND} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+      process.stdout.write(`  generated ${(ROUNDS - r0) * PER_ROUND} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
   } finally {
     await c.end();
@@ -152,7 +156,7 @@ async function storeTimings(store: PostgresStore, runs = 20) {
 }
 
 export async function benchApiPostgres(connections = 20, seconds = 10) {
-  const dir = join(tmpdir(), "keepwatch-bench-api-pg");
+  const dir = join(tmpdir(), "keepwatch-bench-api-pg2");
   mkdirSync(dir, { recursive: true });
   const cluster = await startCluster({ durable: true, dataDir: dir, conf: ["shared_buffers = 512MB", "max_wal_size = 8GB"] });
   try {
