@@ -262,6 +262,22 @@ function recordCases(ctx: ContractContext): void {
     expect(await ctx.store.listHeartbeats()).toEqual([{ ...hb, spoolDepth: 0 }]);
   });
 
+  it("lists invites newest first and revokes only an unused, unexpired one", async () => {
+    const mk = (c: string, createdAt: string) => ctx.store.saveInvite({ codeHash: c.repeat(64), region: "KZ-75", network: "kt-fixed",
+      createdAt, expiresAt: "2025-01-10T00:00:00.000Z" });
+    await mk("1", "2025-01-01T00:00:00.000Z");
+    await mk("2", "2025-01-02T00:00:00.000Z");
+    expect((await ctx.store.listInvites()).map((i) => i.codeHash[0])).toEqual(["2", "1"]);
+    expect(await ctx.store.revokeInvite("2".repeat(64), at("2025-01-03T00:00:00Z"))).toBe(true);
+    expect(await ctx.store.revokeInvite("2".repeat(64), at("2025-01-04T00:00:00Z"))).toBe(false); // already expired
+    expect(await ctx.store.revokeInvite("9".repeat(64), at("2025-01-03T00:00:00Z"))).toBe(false); // unknown
+    expect(await ctx.store.redeemInvite("2".repeat(64), at("2025-01-03T12:00:00Z"), "v-2", "3".repeat(64)))
+      .toEqual({ ok: false, reason: "expired" });
+    expect((await ctx.store.redeemInvite("1".repeat(64), at("2025-01-03T12:00:00Z"), "v-1", "4".repeat(64))).ok).toBe(true);
+    expect(await ctx.store.revokeInvite("1".repeat(64), at("2025-01-04T00:00:00Z"))).toBe(false); // used
+    expect((await ctx.store.listInvites()).find((i) => i.codeHash[0] === "1")).toMatchObject({ usedAt: "2025-01-03T12:00:00.000Z", probeId: "v-1" });
+  });
+
   it("round-trips state and keeps it across reopening", async () => {
     expect(await ctx.store.getState("detector")).toBeNull();
     await ctx.store.setState("detector", "{\"a\":1}");

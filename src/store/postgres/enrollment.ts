@@ -68,6 +68,35 @@ export class PgEnrollment {
     }
   }
 
+  /** Every invite, newest first (hashes only). */
+  async listInvites(): Promise<ProbeInvite[]> {
+    const { rows } = await this.pool.query<{ code_hash: string; region: string; network: string; created_at: string;
+      expires_at: string; used_at: string | null; probe_id: string | null }>(
+      "SELECT code_hash, region, network, created_at, expires_at, used_at, probe_id FROM probe_invites ORDER BY created_at DESC, code_hash");
+    return rows.map((r) => ({ codeHash: r.code_hash, region: r.region, network: r.network, createdAt: r.created_at,
+      expiresAt: r.expires_at, usedAt: r.used_at, probeId: r.probe_id }));
+  }
+
+  /** Expires an unused invite at `at`; the row lock makes it either redeemed or revoked, never both. */
+  async revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ expires_at: string; used_at: string | null }>(
+        "SELECT expires_at, used_at FROM probe_invites WHERE code_hash = $1 FOR UPDATE", [codeHash]);
+      const row = rows[0];
+      const ok = !!row && row.used_at === null && Date.parse(row.expires_at) > at.getTime();
+      if (ok) await client.query("UPDATE probe_invites SET expires_at = $1 WHERE code_hash = $2", [at.toISOString(), codeHash]);
+      await client.query("COMMIT");
+      return ok;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
     const { rows } = await this.pool.query<{ id: string; region: string; network: string; enrolled_at: string }>(
       "SELECT id, region, network, enrolled_at FROM enrolled_probes WHERE id = $1", [id]);

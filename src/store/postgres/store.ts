@@ -304,6 +304,14 @@ export class PostgresStore implements Store {
     return this.call(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
   }
 
+  listInvites(): Promise<ProbeInvite[]> {
+    return this.call(() => this.enrollment.listInvites());
+  }
+
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    return this.call(() => this.enrollment.revokeInvite(codeHash, at));
+  }
+
   getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
     return this.call(() => this.enrollment.getEnrolledProbe(id));
   }
