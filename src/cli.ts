@@ -157,6 +157,19 @@ program
     process.exitCode = await runDetect(opts);
   });
 
+program
+  .command("migrate")
+  .description("copy a SQLite store into PostgreSQL (resumable: re-run after an interruption), then verify counts and API answers")
+  .requiredOption("--from <sqlite:PATH>", "source SQLite database, e.g. sqlite:data/keepwatch.sqlite")
+  .requiredOption("--to <url>", "target PostgreSQL URL, postgres://user:pass@host:5432/db (use an empty database)")
+  .option("-c, --config <file>", "configuration file (its regions are the API answers compared)", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--page-size <n>", "measurements per committed page", "2000")
+  .option("--force", "copy into a database that already holds other measurements")
+  .action(async (opts) => {
+    const { runMigrate } = await import("./cli/migrate.js");
+    process.exitCode = await runMigrate(opts);
+  });
+
 const probes = program.command("probes").description("probes registered on this server");
 probes
   .command("invite")

@@ -50,6 +50,9 @@ export function demoConfig(config: KeepWatchConfig, dataDir: string): { config: 
     config: {
       ...config,
       dataDir,
+      // A store of its own in the demo directory, whatever the configuration's store is: demo data never
+      // mixes with real measurements (in PostgreSQL or elsewhere).
+      store: { ...config.store, url: "sqlite" },
       probes: probes.map((p) => p.probe),
       alerts: { ...config.alerts, channels: [] },
       detector: { ...config.detector, windowSeconds: 60, darkAfterSeconds: 300, baselineRefreshSeconds: 60, warmupWindows: 6 },

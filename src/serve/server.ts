@@ -24,11 +24,12 @@ import { ResultsProducer } from "../queue/results-producer.js";
 import { helperDeps, helperRoutes } from "../helper/app.js";
 import { anyTokenSource, configuredTokens, storeTokens } from "../helper/tokens.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { describeStore, openStore, storeLocation } from "../store/open.js";
+import type { Store } from "../store/store.js";
 import { checkerSettings, probeIdentity } from "../worker/from-config.js";
 import { MeasureWorker } from "../worker/measure-worker.js";
 import { createTargetChecker } from "../worker/target-checker.js";
-import { databasePath, prepareDataDir } from "./data-dir.js";
+import { prepareDataDir } from "./data-dir.js";
 import { DemoFeed, demoConfig, demoDataDir } from "./demo.js";
 import { DetectorLoop } from "./detector-loop.js";
 import { drainResults } from "./drain-results.js";
@@ -59,7 +60,7 @@ export interface RunningServer {
   url: string;
   port: number;
   redisUrl: string;
-  store: SqliteStore;
+  store: Store;
   detector: Detector;
   scheduler: Scheduler;
   config: KeepWatchConfig;
@@ -102,7 +103,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       redisUrl = embedded.url;
       log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }
-    const store = new SqliteStore(databasePath(dataDir));
+    const store = openStore(config.store, dataDir);
+    log.info({ store: describeStore(storeLocation(config.store.url, dataDir)) }, "store");
     shutdown.add("store", () => store.close());
     await store.migrate();
 
