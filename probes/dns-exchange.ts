@@ -147,8 +147,12 @@ function overUdp(server: Endpoint, name: string, questions: Question[], options:
     });
     socket.connect(server.port, server.host, () => {
       let sent = 0;
+      // A send can be the call that reports an earlier ICMP port-unreachable (the socket's pending error).
+      const afterSend = (err: Error | null) => {
+        if (err) finish("error");
+      };
       const send = () => {
-        for (const q of questions) if (q.response === null) socket.send(q.query);
+        for (const q of questions) if (q.response === null) socket.send(q.query, afterSend);
         if (++sent < attempts) resend = setTimeout(send, options.timeoutMs / attempts);
       };
       send();
