@@ -204,22 +204,25 @@ describe("checkSite across network namespaces", () => {
     };
     const before = await measure();
     // A policer on what the site sends from :443 only: 1 Mbit/s through a 60-packet queue (up to ~0.7 s of
-    // waiting; drops beyond), marked by iptables, classified by htb. (htb, not netem: netem is missing from
-    // many CI kernels.) Everything else, the peer on :8443 included, goes through an unshaped class.
+    // waiting; drops beyond). iptables CLASSIFY puts those packets in htb's shaped class directly (no tc filter:
+    // cls_fw is missing from some kernels, as netem is); everything else, the peer on :8443 included, goes
+    // through the unshaped default class.
     const tc = (args: string[]) => lab!.exec(server, "tc", args);
-    const mark = ["-t", "mangle", "OUTPUT", "-p", "tcp", "--sport", "443", "-j", "MARK", "--set-mark", "2"];
+    const classify = ["POSTROUTING", "-p", "tcp", "--sport", "443", "-j", "CLASSIFY", "--set-class", "1:2"];
     tc(["qdisc", "add", "dev", server.dev, "root", "handle", "1:", "htb", "default", "1"]);
     let during: Awaited<ReturnType<typeof measure>>;
     try {
-      tc(["class", "add", "dev", server.dev, "parent", "1:", "classid", "1:1", "htb", "rate", "10gbit"]);
+      tc(["class", "add", "dev", server.dev, "parent", "1:", "classid", "1:1", "htb", "rate", "10gbit", "quantum", "60000"]);
       tc(["class", "add", "dev", server.dev, "parent", "1:", "classid", "1:2", "htb", "rate", "1mbit", "ceil", "1mbit",
         "burst", "1600", "cburst", "1600"]);
       tc(["qdisc", "add", "dev", server.dev, "parent", "1:2", "handle", "2:", "pfifo", "limit", "60"]);
-      tc(["filter", "add", "dev", server.dev, "parent", "1:", "protocol", "ip", "handle", "2", "fw", "flowid", "1:2"]);
-      lab!.iptables(server, [mark[0]!, mark[1]!, "-A", ...mark.slice(2)]);
-      during = await measure();
+      lab!.iptables(server, ["-t", "mangle", "-A", ...classify]);
+      try {
+        during = await measure();
+      } finally {
+        lab!.iptables(server, ["-t", "mangle", "-D", ...classify]);
+      }
     } finally {
-      lab!.iptables(server, [mark[0]!, mark[1]!, "-D", ...mark.slice(2)]);
       tc(["qdisc", "del", "dev", server.dev, "root"]);
     }
     expect(before.download.failure).toBeNull();
