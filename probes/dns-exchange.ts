@@ -5,6 +5,7 @@ import { randomInt } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect, isIP, type Socket } from "node:net";
 import { decode, encode, RECURSION_DESIRED, type DecodedPacket } from "dns-packet";
+import { socketSource, type LocalAddress } from "./local-address.js";
 import type { Endpoint } from "./types.js";
 
 export type QueryType = "A" | "AAAA";
@@ -23,6 +24,8 @@ export interface ExchangeOptions {
   /** UDP sends of the same query within the timeout (a lost packet must not look like censorship). */
   udpAttempts?: number;
   signal?: AbortSignal;
+  /** Source addresses to bind to (local-address.ts); a resolver of a family without one is an error. */
+  localAddress?: LocalAddress;
 }
 
 const normaliseName = (name: string) => name.toLowerCase().replace(/\.$/, "");
@@ -60,7 +63,7 @@ export async function exchange(server: Endpoint, name: string, type: QueryType, 
   try {
     const udp = await overUdp(server, query, (p) => isAnswerTo(p, id, name, type), options, end.signal);
     if (!udp.response?.flag_tc) return { transport: "udp", ...udp };
-    const tcp = await overTcp(server, query, (p) => isAnswerTo(p, id, name, type), end.signal);
+    const tcp = await overTcp(server, query, (p) => isAnswerTo(p, id, name, type), options, end.signal);
     return { transport: "tcp", ...tcp };
   } finally {
     end.dispose();
@@ -81,6 +84,8 @@ function tryDecode(buf: Buffer): DecodedPacket | null {
 function overUdp(server: Endpoint, query: Buffer, matches: Matcher, options: ExchangeOptions, signal: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve({ response: null, problem: "timeout" });
+    const source = socketSource(options.localAddress, server.host);
+    if (source === null) return resolve({ response: null, problem: "error" });
     const socket: UdpSocket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
     const attempts = Math.max(1, options.udpAttempts ?? 3);
     let resend: NodeJS.Timeout | undefined;
@@ -101,7 +106,7 @@ function overUdp(server: Endpoint, query: Buffer, matches: Matcher, options: Exc
       const packet = tryDecode(msg);
       if (packet && matches(packet)) finish({ response: packet, problem: null });
     });
-    socket.connect(server.port, server.host, () => {
+    const start = () => socket.connect(server.port, server.host, () => {
       let sent = 0;
       const send = () => {
         socket.send(query);
@@ -109,13 +114,18 @@ function overUdp(server: Endpoint, query: Buffer, matches: Matcher, options: Exc
       };
       send();
     });
+    // Bound first when a source address is given: connect() alone would bind to the default route's address.
+    if (source.localAddress === undefined) start();
+    else socket.bind({ address: source.localAddress, port: 0 }, start);
   });
 }
 
-function overTcp(server: Endpoint, query: Buffer, matches: Matcher, signal: AbortSignal): Promise<Attempt> {
+function overTcp(server: Endpoint, query: Buffer, matches: Matcher, options: ExchangeOptions, signal: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve({ response: null, problem: "timeout" });
-    const socket: Socket = connect({ host: server.host, port: server.port });
+    const source = socketSource(options.localAddress, server.host);
+    if (source === null) return resolve({ response: null, problem: "error" });
+    const socket: Socket = connect({ host: server.host, port: server.port, ...source });
     let pending = Buffer.alloc(0);
     let done = false;
     const finish = (result: Attempt) => {
