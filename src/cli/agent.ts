@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { ServerClient } from "../agent/server-client.js";
 import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
 import { SOFTWARE } from "../worker/run-checks.js";
+import { MeasuredInterface, parseMeasureVia, type MeasureVia } from "../agent/measure-via.js";
 
 const DEFAULT_CRON = "*/5 * * * *";
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -43,6 +44,8 @@ export interface AgentCliOptions {
   timeout?: string;
   once?: boolean;
   helper: string[];
+  /** Interface name or local address every measurement socket is bound to (uploads go the normal way). */
+  measureVia?: string;
 }
 
 /** Where the agent keeps its enrollment and spool: --state-dir, else the default (never the working directory). */
@@ -107,6 +110,15 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     console.error(`--network-kind must be mobile, fixed or unknown, got "${o.networkKind}"`);
     return 2;
   }
+  let via: MeasureVia | null = null;
+  if (o.measureVia !== undefined) {
+    try {
+      via = parseMeasureVia(o.measureVia);
+    } catch (e) {
+      console.error(`keepwatch agent: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const client = new ServerClient(id.servers, token);
   const spool = new Spool(spoolDirOf(o));
   // Without --list, the server's assignment says what to measure (cached for offline starts); the
@@ -119,23 +131,33 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;
   const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
   const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
+  const resolver = o.resolver ?? assignment?.resolvers.resolver ?? undefined;
+  if (via && resolver === undefined) {
+    // The system resolver (getaddrinfo) cannot be bound to the interface; the fixed line's would be measured.
+    console.error("keepwatch agent: --measure-via needs the measured network's resolver: --resolver IP (the modem's DNS " +
+      "server, shown by `resolvectl dns IFACE` or `nmcli device show IFACE`) or a resolver in the server's assignment");
+    return 2;
+  }
+  const checkerSettings = {
+    resolver,
+    controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
+    caFiles: o.ca ? [o.ca] : [],
+    notBogon: o.notBogon,
+    timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+    // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
+    helpers: helpers.map((url) => ({ url, token: helperToken })),
+  };
+  const measured = via ? new MeasuredInterface(via, (localAddress) => createTargetChecker({ ...checkerSettings, localAddress })) : null;
   let lastRoundAt: string | null = null;
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
       : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
     targets: fixedTargets ?? (async () => assignedTargets(assignment!)),
-    checker: await createTargetChecker({
-      resolver: o.resolver ?? assignment?.resolvers.resolver ?? undefined,
-      controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
-      caFiles: o.ca ? [o.ca] : [],
-      notBogon: o.notBogon,
-      timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-      // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
-      helpers: helpers.map((url) => ({ url, token: helperToken })),
-    }),
+    checker: await createTargetChecker(checkerSettings),
     spool,
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
     localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
+    ...(measured ? { measureVia: measured } : {}),
     cron,
     concurrency: 8,
     log,
@@ -151,7 +173,7 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
         spoolDepth: spool.segments().reduce((n, name) => n + spool.read(name).measurements.length, 0),
         clockOffsetMs: client.clockOffsetMs === null ? null : Math.round(client.clockOffsetMs),
         lastRoundAt,
-        lastError: (r.upload.stoppedBecause ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
+        lastError: (r.upload.stoppedBecause ?? r.measureViaProblem ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
       });
       if (beat && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
     },
@@ -163,7 +185,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     return r.upload.stoppedBecause === null ? 0 : 1;
   }
   agent.start();
-  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none" }, "agent running");
+  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none",
+    measureVia: via ? ("interface" in via ? via.interface : "address") : null }, "agent running");
   onShutdownSignal(log, () => agent.stop());
   return 0;
 }
