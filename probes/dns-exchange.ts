@@ -106,9 +106,11 @@ function overUdp(server: Endpoint, query: Buffer, matches: Matcher, options: Exc
       const packet = tryDecode(msg);
       if (packet && matches(packet)) finish({ response: packet, problem: null });
     });
-    const start = () => socket.connect(server.port, server.host, () => {
+    // A deadline may pass (and close the socket) before bind or connect calls back: send nothing then.
+    const start = () => !done && socket.connect(server.port, server.host, () => {
       let sent = 0;
       const send = () => {
+        if (done) return;
         socket.send(query);
         if (++sent < attempts) resend = setTimeout(send, options.timeoutMs / attempts);
       };

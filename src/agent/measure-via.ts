@@ -7,9 +7,10 @@
 // When the interface is gone, down or without an address, nothing is measured through another route: the
 // round's measurements say so (verdict failure MEASURE_VIA_DOWN, Measurement.local.gateway "none"), which the
 // server stores but never counts — an unplugged modem is the volunteer's outage, not the network's.
+import { execFile } from "node:child_process";
 import { isIP } from "node:net";
 import { networkInterfaces, type NetworkInterfaceInfo } from "node:os";
-import type { LocalAddress } from "../../probes/local-address.js";
+import { bindAddressFor, type LocalAddress } from "../../probes/local-address.js";
 import type { WebCheck } from "../../probes/types.js";
 import type { LocalCheck } from "./local-check.js";
 import type { TargetChecker } from "../worker/run-checks.js";
@@ -56,6 +57,36 @@ export function resolveVia(via: MeasureVia, interfaces: Interfaces = networkInte
   return { up: true, local: { ipv4, ipv6 } };
 }
 
+/**
+ * The interface the kernel sends a packet from `source` to `destination` out of (Linux `ip route get`):
+ * "unreachable" when no route takes it (safe: nothing leaves), null when it cannot be asked (no iproute2).
+ */
+export function routeDevice(source: string, destination: string): Promise<string | "unreachable" | null> {
+  return new Promise((resolve) => {
+    execFile("ip", ["-o", "route", "get", destination, "from", source], { timeout: 2000 }, (err, stdout, stderr) => {
+      if (err) {
+        resolve((err as NodeJS.ErrnoException).code === "ENOENT" ? null
+          : /unreachable|prohibited|No route/i.test(String(stderr)) ? "unreachable" : null);
+        return;
+      }
+      resolve(/\bdev (\S+)/.exec(stdout)?.[1] ?? null);
+    });
+  });
+}
+
+/** Documentation addresses (RFC 5737, RFC 3849) only a default route reaches; a route lookup sends nothing. */
+export const OFF_LINK_PROBES = { ipv4: "192.0.2.1", ipv6: "2001:db8::1" } as const;
+
+/** Where a bound socket's packets would go, asked before each round (the policy route may be missing). */
+export interface RouteCheck {
+  /**
+   * The measured network's resolver (every round talks to it). A destination only a default route reaches
+   * (OFF_LINK_PROBES) is looked up too: a resolver on the modem's own link is reached without the policy route.
+   */
+  destination: string;
+  lookup?: (source: string, destination: string) => Promise<string | "unreachable" | null>;
+}
+
 const sameAddress = (a: LocalAddress, b: LocalAddress) => a.ipv4 === b.ipv4 && a.ipv6 === b.ipv6;
 
 /** How one round measures: a checker bound to the interface, or why it cannot. */
@@ -78,7 +109,36 @@ export class MeasuredInterface {
     /** Builds a checker bound to `local` (createTargetChecker with localAddress). */
     private readonly checkerFor: (local: LocalAddress) => Promise<TargetChecker>,
     private readonly interfaces: () => Interfaces = networkInterfaces,
+    private readonly route: RouteCheck | null = null,
   ) {}
+
+  /** The interface holding the round's source address for `destination`, by name. */
+  private deviceOf(local: LocalAddress, destination: string): string | null {
+    if ("interface" in this.via) return this.via.interface;
+    const source = bindAddressFor(local, destination);
+    const entry = Object.entries(this.interfaces()).find(([, list]) => list?.some((a) => a.address === source));
+    return entry?.[0] ?? null;
+  }
+
+  /**
+   * Why bound packets would not leave through the interface (the policy route is missing, or stale after the
+   * modem got a new address): they would take the main table's default route and measure the fixed line.
+   */
+  private async misrouted(local: LocalAddress): Promise<string | null> {
+    if (!this.route) return null;
+    const lookup = this.route.lookup ?? routeDevice;
+    const offLink = isIP(this.route.destination) === 6 ? OFF_LINK_PROBES.ipv6 : OFF_LINK_PROBES.ipv4;
+    for (const destination of [this.route.destination, offLink]) {
+      const source = bindAddressFor(local, destination);
+      if (source === null) continue; // that family is unreachable from the interface anyway
+      const dev = await lookup(source, destination);
+      const expected = this.deviceOf(local, destination);
+      if (dev === null || dev === "unreachable" || expected === null || dev === expected) continue;
+      return `traffic from ${expected}'s address would leave through ${dev}: add the policy route for its current address ` +
+        "(README \"Measuring through a second interface\")";
+    }
+    return null;
+  }
 
   /** The interface's addresses now, for anything else that must go through it (null when down). */
   current(): LocalAddress | null {
@@ -90,6 +150,11 @@ export class MeasuredInterface {
     const state = resolveVia(this.via, this.interfaces());
     if (!state.up) {
       return { checker: null, failure: MEASURE_VIA_DOWN, reason: state.reason, local: { gateway: "none", resolver: "unknown" },
+        unchanged: () => true };
+    }
+    const misrouted = await this.misrouted(state.local);
+    if (misrouted !== null) {
+      return { checker: null, failure: MEASURE_VIA_DOWN, reason: misrouted, local: { gateway: "none", resolver: "unknown" },
         unchanged: () => true };
     }
     if (!this.bound || !sameAddress(this.bound.local, state.local)) {

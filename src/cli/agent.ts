@@ -16,6 +16,7 @@ import { ServerClient } from "../agent/server-client.js";
 import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
 import { SOFTWARE } from "../worker/run-checks.js";
 import { MeasuredInterface, parseMeasureVia, type MeasureVia } from "../agent/measure-via.js";
+import { parseResolver } from "../../probes/dns.js";
 
 const DEFAULT_CRON = "*/5 * * * *";
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -147,7 +148,17 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
     helpers: helpers.map((url) => ({ url, token: helperToken })),
   };
-  const measured = via ? new MeasuredInterface(via, (localAddress) => createTargetChecker({ ...checkerSettings, localAddress })) : null;
+  let routeProbe: string | null = null;
+  try {
+    routeProbe = resolver === undefined ? null : parseResolver(resolver).host;
+  } catch (e) {
+    console.error(`keepwatch agent: --resolver: ${(e as Error).message}`);
+    return 2;
+  }
+  // Before each round the agent asks the kernel where a packet from the interface's address to the resolver
+  // would go: without the policy route it would leave by the fixed line, and the round measures nothing.
+  const measured = via ? new MeasuredInterface(via, (localAddress) => createTargetChecker({ ...checkerSettings, localAddress }),
+    undefined, routeProbe === null ? null : { destination: routeProbe }) : null;
   let lastRoundAt: string | null = null;
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }

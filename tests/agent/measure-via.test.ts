@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "../../src/agent/agent.js";
-import { MEASURE_VIA_DOWN, MeasuredInterface, parseMeasureVia, resolveVia } from "../../src/agent/measure-via.js";
+import { MEASURE_VIA_DOWN, MeasuredInterface, parseMeasureVia, resolveVia, routeDevice } from "../../src/agent/measure-via.js";
 import { Spool } from "../../src/agent/spool.js";
 import { isLocalFailure, measurementSchema, type Measurement } from "../../src/measurement.js";
 import { createTargetChecker } from "../../src/worker/target-checker.js";
@@ -42,6 +42,41 @@ describe("parseMeasureVia and resolveVia", () => {
     const gone = resolveVia({ address: "192.0.2.77" }); // TEST-NET-1: on no interface
     expect(gone.up).toBe(false);
     expect(JSON.stringify(gone)).not.toContain("192.0.2.77");
+  });
+});
+
+describe("the policy-route check before each round", () => {
+  const never = async () => async () => { throw new Error("no check in this test"); };
+  const table = () => ({ wwan0: [nic("10.64.0.7")], eth0: [nic("192.168.1.20")] });
+
+  it("asks the kernel (ip route get) which interface a packet from an address leaves by", async () => {
+    expect(await routeDevice("127.0.0.1", "127.0.0.1")).toBe("lo");
+  });
+
+  it("measures nothing when bound packets would leave by another interface (no or stale policy route)", async () => {
+    const asked: string[][] = [];
+    const lookup = async (src: string, dst: string) => (asked.push([src, dst]), "eth0");
+    const path = await new MeasuredInterface({ interface: "wwan0" }, never, table, { destination: "10.64.0.1", lookup }).prepare();
+    expect(asked).toEqual([["10.64.0.7", "10.64.0.1"]]);
+    // A resolver on the modem's own link is reached without the policy route: the off-link lookup catches that.
+    const onLink = async (src: string, dst: string) => (asked.push([src, dst]), dst === "10.64.0.1" ? "wwan0" : "eth0");
+    const p2 = await new MeasuredInterface({ interface: "wwan0" }, never, table, { destination: "10.64.0.1", lookup: onLink }).prepare();
+    expect(asked.slice(1)).toEqual([["10.64.0.7", "10.64.0.1"], ["10.64.0.7", "192.0.2.1"]]);
+    expect(p2.reason).toMatch(/would leave through eth0/);
+    expect(path.checker).toBeNull();
+    expect(path.failure).toBe(MEASURE_VIA_DOWN);
+    expect(path.reason).toMatch(/wwan0's address would leave through eth0/);
+    expect(path.local).toEqual({ gateway: "none", resolver: "unknown" });
+  });
+
+  it("measures when the route leaves by the interface, or when nothing would leave at all", async () => {
+    for (const answer of ["wwan0", "unreachable", null] as const) {
+      const m = new MeasuredInterface({ address: "10.64.0.7" }, async () => async () => { throw new Error("unused"); }, table,
+        { destination: "10.64.0.1", lookup: async () => answer });
+      const path = await m.prepare();
+      expect(path.reason, String(answer)).toBeNull();
+      expect(path.checker).not.toBeNull();
+    }
   });
 });
 
