@@ -9,6 +9,7 @@ import { runChecks, toMeasurement, type ProbeIdentity, type TargetChecker } from
 import { isLocalFailure, type Measurement } from "../measurement.js";
 import type { LocalCheck } from "./local-check.js";
 import { unmeasuredCheck, type MeasuredInterface } from "./measure-via.js";
+import type { NetworkAttribution } from "./attribution.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
 
@@ -40,6 +41,8 @@ export interface AgentOptions {
    * `checker` and `localCheck` are not used); when it has none, the round records that instead.
    */
   measureVia?: Pick<MeasuredInterface, "prepare">;
+  /** Which network each round was measured on (attribution.ts); absent = measurements carry none. */
+  attribution?: NetworkAttribution;
 }
 
 /** Backoff between upload retries when the server cannot take the spool (doubles, capped). */
@@ -62,6 +65,7 @@ export class Agent {
     const at = new Date();
     const path = await this.o.measureVia?.prepare();
     if (path?.reason) this.o.log.warn({ reason: path.reason }, "the measured interface has no address: nothing is measured through another route this round");
+    const asked = await this.o.attribution?.beginRound();
     let local = path ? path.local : await this.o.localCheck?.();
     const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
     let measured: Measurement[];
@@ -71,11 +75,13 @@ export class Agent {
     } else {
       measured = await runChecks(this.o.who, targets, path?.checker ?? this.o.checker, this.o.concurrency);
     }
+    const attribution = asked ? await this.o.attribution!.endRound(asked) : undefined;
     // Lost (or changed) its address mid-round: those failures were the interface's, not the network's.
     if (path && !path.unchanged()) local = { gateway: "none", resolver: "unknown" };
-    // Every measurement of the round says how the volunteer's own link was: the server leaves out rounds
-    // taken while the gateway or the local resolver did not answer (Measurement.local).
-    const measurements = local ? measured.map((m) => ({ ...m, local })) : measured;
+    // Every measurement of the round says how the volunteer's own link was (the server leaves out rounds
+    // taken while the gateway or the local resolver did not answer: Measurement.local) and which network
+    // it was on (rounds on another network than the probe's are left out too: Measurement.attribution).
+    const measurements = measured.map((m) => ({ ...m, ...(local && { local }), ...(attribution && { attribution }) }));
     if (local && isLocalFailure({ local })) this.o.log.warn({ local }, "local connectivity failed: this round will not count");
     this.o.spool.append(measurements);
     const upload = await this.flush();

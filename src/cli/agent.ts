@@ -17,6 +17,9 @@ import { AssignmentSource, assignedTargets, type Assignment } from "../agent/ass
 import { SOFTWARE } from "../worker/run-checks.js";
 import { MeasuredInterface, parseMeasureVia, type MeasureVia } from "../agent/measure-via.js";
 import { parseResolver } from "../../probes/dns.js";
+import { NetworkAttribution } from "../agent/attribution.js";
+import { NetworkWatch } from "../agent/network-watch.js";
+import { fetchWhoami } from "../agent/whoami.js";
 
 const DEFAULT_CRON = "*/5 * * * *";
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -160,6 +163,19 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const measured = via ? new MeasuredInterface(via, (localAddress) => createTargetChecker({ ...checkerSettings, localAddress }),
     undefined, routeProbe === null ? null : { destination: routeProbe }) : null;
   let lastRoundAt: string | null = null;
+  // With --measure-via, the network fingerprint and the whoami request follow the measured interface. The
+  // getter reads the interface's address when spread: at start for the watch, at every round for whoami.
+  const measuredVia: { localAddress?: string } = {};
+  if (measured) {
+    Object.defineProperty(measuredVia, "localAddress", { enumerable: true,
+      get: () => { const a = measured.current(); return a ? a.ipv4 ?? a.ipv6 ?? undefined : undefined; } });
+  }
+  const watch = new NetworkWatch({ serverHost: new URL(server).hostname, ...measuredVia });
+  const attribution = new NetworkAttribution({
+    fingerprint: () => watch.fingerprint(),
+    whoami: () => fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 }),
+    log,
+  });
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
       : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
@@ -169,6 +185,7 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
     localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
     ...(measured ? { measureVia: measured } : {}),
+    attribution,
     cron,
     concurrency: 8,
     log,
@@ -186,7 +203,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
         lastRoundAt,
         lastError: (r.upload.stoppedBecause ?? r.measureViaProblem ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
       });
-      if (beat && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
+      // 200 (with the network it came from) since attribution; 204 from older servers.
+      if (beat && beat.status !== 200 && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
     },
   });
   if (o.once) {
