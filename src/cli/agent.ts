@@ -173,7 +173,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const watch = new NetworkWatch({ serverHost: new URL(server).hostname, ...measuredVia });
   const attribution = new NetworkAttribution({
     fingerprint: () => watch.fingerprint(),
-    whoami: () => fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 }),
+    // With the measured interface down, asking by the default route would attribute the fixed line: don't ask.
+    whoami: () => (measured && measured.current() === null ? Promise.resolve(null) : fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 })),
     log,
   });
   const agent = new Agent({
