@@ -65,7 +65,8 @@ export class Agent {
     const at = new Date();
     const path = await this.o.measureVia?.prepare();
     if (path?.reason) this.o.log.warn({ reason: path.reason }, "the measured interface has no address: nothing is measured through another route this round");
-    const asked = await this.o.attribution?.beginRound();
+    // No whoami in a round that cannot use the measured interface: it would ask by another route.
+    const asked = path?.checker === null ? undefined : await this.o.attribution?.beginRound();
     let local = path ? path.local : await this.o.localCheck?.();
     const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
     let measured: Measurement[];
