@@ -4,7 +4,7 @@ import { buildTargetsForCountry } from "./targets.js";
 import { createLogger } from "../log.js";
 import { Agent } from "../agent/agent.js";
 import { Spool } from "../agent/spool.js";
-import { checkLocal } from "../agent/local-check.js";
+import { checkLocal, type LocalCheckOptions } from "../agent/local-check.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
 import { readTargetList } from "./measure.js";
@@ -50,6 +50,11 @@ export interface AgentCliOptions {
   helper: string[];
   /** Interface name or local address every measurement socket is bound to (uploads go the normal way). */
   measureVia?: string;
+  /**
+   * Where the local connectivity check looks (routing table, resolver configuration, gateway port); by
+   * default the machine's own. Tests point it at a lab so that no check leaves loopback.
+   */
+  localCheck?: LocalCheckOptions;
 }
 
 /** Where the agent keeps its enrollment and spool: --state-dir, else the default (never the working directory). */
@@ -184,7 +189,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     checker: await createTargetChecker(checkerSettings),
     spool,
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
-    localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
+    // The resolver the probe measures with is the one whose silence makes a round "local".
+    localCheck: () => checkLocal({ ...o.localCheck, ...(resolver ? { resolver } : {}) }),
     ...(measured ? { measureVia: measured } : {}),
     attribution,
     cron,

@@ -38,6 +38,12 @@ export const probeConfigSchema = z.object({
   mode: z.enum(["local", "remote"]).default("remote"),
   /** The resolver this probe's network hands out; system resolver when absent. */
   resolver: resolverAddressSchema.optional(),
+  /**
+   * A local probe measures only once someone said where the machine is. The shipped config sets false, so a
+   * fresh `npm start` never records this machine's internet as some region's; `keepwatch setup` confirms it
+   * (src/serve/site-setup.ts). Hand-written configs mean what they say: true unless given.
+   */
+  confirmed: z.boolean().default(true),
 });
 
 export const targetConfigSchema = z.object({
