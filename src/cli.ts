@@ -103,6 +103,7 @@ const agent = program
   .option("--timeout <seconds>", "per-step timeout in seconds (default: the server's assignment, else 10)")
   .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
+  .addOption(new Option("--measure-via <iface|address>", "measure through this interface (e.g. a USB modem, wwan0) or local address; uploads go the normal way (needs --resolver or an assigned resolver)").env("KEEPWATCH_MEASURE_VIA"))
   .action(async (opts) => {
     const { runAgent } = await import("./cli/agent.js");
     process.exitCode = await runAgent(opts);
