@@ -244,8 +244,11 @@ export const redisMemorySchema = z
   });
 
 export const redisConfigSchema = z.object({
-  /** An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. */
-  url: z.string().optional(),
+  /**
+   * An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. redis://,
+   * rediss:// or, for a Redis behind Sentinel, redis-sentinel://host:26379,host2:26379/mastername.
+   */
+  url: z.string().regex(/^(rediss?|redis-sentinel):\/\/\S+$/, "a redis://, rediss:// or redis-sentinel://host:26379,host2:26379/mastername URL").optional(),
   /** Embedded Redis port on 127.0.0.1; 0 = a free port picked at start (kept across restarts). */
   port: z.number().int().min(0).max(65535).default(0),
   /** Embedded Redis AOF fsync: always (nothing accepted is lost, slower uploads), everysec (≤1 s), no. */
