@@ -1,6 +1,7 @@
 // The configuration schema (YAML on disk, validated with zod at start). Every section has defaults so a
 // small file is a valid one; `keepwatch config check` prints each error with its path.
 import { z } from "zod";
+import { serveConfigSchema } from "./roles.js";
 import { INCIDENT_KINDS } from "../incident.js";
 import { networkIdSchema, probeIdSchema } from "../ids.js";
 import { cidrProblem } from "./cidr.js";
@@ -308,6 +309,8 @@ export const configSchema = z.object({
     })
     .prefault({}),
   redis: redisConfigSchema.prefault({}),
+  /** Which roles `keepwatch serve` runs here, and the leader lease of the singleton ones (./roles.ts). */
+  serve: serveConfigSchema.prefault({}),
   uploads: uploadLimitsSchema.prefault({}),
   regions: z.array(regionConfigSchema).default([]),
   /** Control vantages: outside the measured networks, used to tell site outages from blocking. */

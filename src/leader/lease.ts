@@ -152,6 +152,14 @@ export class LeaderLease {
     if (!(await this.confirm())) throw new NotLeaderError(this.role);
   }
 
+  /** Gives up this leadership now (e.g. the role failed to start) and releases the lease; keeps trying later. */
+  async resign(): Promise<void> {
+    const value = this.value;
+    if (value === null) return;
+    this.demote("resigned");
+    await this.opts.redis.eval(RELEASE, 1, this.key, value).catch(() => undefined);
+  }
+
   /** Stops trying, lets the role stop (onDemoted) and releases the lease so a follower need not wait it out. */
   async stop(): Promise<void> {
     this.stopped = true;
