@@ -7,7 +7,9 @@ import type { RedisOptions } from "ioredis";
 
 export const REDIS_URL_FORMS = "redis://host:6379, rediss://host:6380 or redis-sentinel://host:26379,host2:26379/mymaster";
 
-export class RedisUrlError extends TypeError {}
+export class RedisUrlError extends TypeError {
+  override readonly name = "RedisUrlError";
+}
 
 /** A plain URL ioredis parses itself, or the options of a sentinel connection. */
 export type RedisTarget = { kind: "url"; url: string } | { kind: "sentinel"; options: RedisOptions };
