@@ -43,13 +43,16 @@ export async function startApiRole(d: ApiRoleDeps): Promise<ApiRole> {
   const guardConnection = createRedisConnection(d.redisUrl, "producer", { commandTimeoutMs: config.redis.commandTimeoutMs });
   const uploadConnection = createRedisConnection(d.redisUrl, "producer", { commandTimeoutMs: 3 * config.redis.commandTimeoutMs });
   for (const c of [guardConnection, uploadConnection]) c.on("error", () => undefined); // Reported per command.
-  const uploads = new ResultsProducer(uploadConnection);
+  let uploads: ResultsProducer | null = null;
   d.shutdown.add("queues", async () => {
-    await uploads.close();
+    await uploads?.close();
     guardConnection.disconnect();
     uploadConnection.disconnect();
   });
+  // Ready before BullMQ gets them: a queue set up on a fail-fast connection still connecting fails its setup.
   await Promise.all([guardConnection, uploadConnection].map(waitUntilReady));
+  const producer = new ResultsProducer(uploadConnection);
+  uploads = producer;
   const memory = new RedisMemoryGuard(guardConnection, config.redis.uploadMemoryHighWater);
 
   const stopping = new AbortController();
@@ -60,7 +63,7 @@ export async function startApiRole(d: ApiRoleDeps): Promise<ApiRole> {
     config,
     metrics: d.metrics,
     enqueueResults: async (ms) => {
-      await uploads.add(ms);
+      await producer.add(ms);
     },
     queueRoom: async () => {
       const m = await memory.reading();
@@ -82,5 +85,5 @@ export async function startApiRole(d: ApiRoleDeps): Promise<ApiRole> {
     const tokens = anyTokenSource([storeTokens(d.store), configuredTokens(config.helper.tokenHashes)]);
     app.route("/api/v1", helperRoutes(helperDeps(config.helper, tokens)));
   }
-  return { app, uploads, stopStreams: () => stopping.abort() };
+  return { app, uploads: producer, stopStreams: () => stopping.abort() };
 }

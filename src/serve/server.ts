@@ -208,11 +208,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 async function startLocalWorkers(config: KeepWatchConfig, redisUrl: string, log: Logger, shutdown: ShutdownSequence): Promise<void> {
   const producerConnection = createRedisConnection(redisUrl, "producer");
   producerConnection.on("error", () => undefined);
-  const results = new ResultsProducer(producerConnection);
+  let results: ResultsProducer | null = null;
   shutdown.add("queues", async () => {
-    await results.close();
+    await results?.close();
     producerConnection.disconnect();
   });
+  await waitUntilReady(producerConnection); // before BullMQ sets up a queue on this fail-fast connection
+  results = new ResultsProducer(producerConnection);
   for (const probe of config.probes.filter((p) => p.mode === "local")) {
     const connection: Redis = createRedisConnection(redisUrl, "worker");
     const checker = await createTargetChecker(checkerSettings(config, probe));
