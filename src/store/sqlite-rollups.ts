@@ -89,12 +89,16 @@ export class RollupBatch {
     d.sums.addFacts(f, startedMs);
   }
 
-  /** Writes the deltas of all four tables; must run inside the insert's transaction. */
-  flush(upserts: RollupUpserts): void {
+  /**
+   * Writes the deltas of all four tables; must run inside the insert's transaction. `ref` gives the name id
+   * of a string (the per-target tables are keyed by name ids, schema version 6).
+   */
+  flush(upserts: RollupUpserts, ref: (name: string) => number): void {
+    const refs = (c: TargetDelta["cols"]) => [ref(c[0]), c[1], ref(c[2]), ref(c[3]), ref(c[4]), ref(c[5]), ref(c[6]), ref(c[7])];
     const hours = new Map<string, TargetDelta>();
     const netMinutes = new Map<string, NetworkDelta>();
     for (const d of this.minutes.values()) {
-      upserts.minute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+      upserts.minute.run(...refs(d.cols), ...d.sums.v, d.sums.lastMs);
       const [region, bucket, network, probeId, list, url, role, category] = d.cols;
       const hour = bucket - (bucket % 3600);
       fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url + SEP + role, d.sums,
@@ -102,7 +106,7 @@ export class RollupBatch {
       fold(netMinutes, region + SEP + bucket + SEP + network + SEP + role + SEP + list, d.sums,
         () => ({ sums: new Sums(), cols: [region, bucket, network, role, list] }));
     }
-    for (const d of hours.values()) upserts.hour.run(...d.cols, ...d.sums.v, d.sums.lastMs);
+    for (const d of hours.values()) upserts.hour.run(...refs(d.cols), ...d.sums.v, d.sums.lastMs);
     const netHours = new Map<string, NetworkDelta>();
     for (const d of netMinutes.values()) {
       upserts.networkMinute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
@@ -132,14 +136,15 @@ function prepareUpsert(db: Database, table: string, key: readonly string[], attr
       last_ms = MAX(last_ms, excluded.last_ms)`);
 }
 
-// Role is part of the key (schema version 3): control and region rows are never summed together.
-const TARGET_KEY = ["region", "bucket", "network", "probe_id", "list", "url", "role"] as const;
+// Role is part of the key (schema version 3): control and region rows are never summed together. Per-target
+// tables hold name ids (schema version 6), network tables the strings.
+const TARGET_KEY = ["region_ref", "bucket", "network_ref", "probe_ref", "list_ref", "url_ref", "role_ref"] as const;
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"] as const;
 
 export function prepareRollupUpserts(db: Database): RollupUpserts {
   return {
-    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["category"]),
-    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["category"]),
+    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["category_ref"]),
+    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["category_ref"]),
     networkMinute: prepareUpsert(db, "network_rollups_minute", NETWORK_KEY, []),
     networkHour: prepareUpsert(db, "network_rollups_hour", NETWORK_KEY, []),
   };
