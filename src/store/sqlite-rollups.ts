@@ -95,10 +95,12 @@ export class RollupBatch {
    */
   flush(upserts: RollupUpserts, ref: (name: string) => number): void {
     const refs = (c: TargetDelta["cols"]) => [ref(c[0]), c[1], ref(c[2]), ref(c[3]), ref(c[4]), ref(c[5]), ref(c[6]), ref(c[7])];
+    // Per-target tables keep the newest time as ms after the bucket's start.
+    const offset = (d: TargetDelta) => d.sums.lastMs - d.cols[1] * 1000;
     const hours = new Map<string, TargetDelta>();
     const netMinutes = new Map<string, NetworkDelta>();
     for (const d of this.minutes.values()) {
-      upserts.minute.run(...refs(d.cols), ...d.sums.v, d.sums.lastMs);
+      upserts.minute.run(...refs(d.cols), ...d.sums.v, offset(d));
       const [region, bucket, network, probeId, list, url, role, category] = d.cols;
       const hour = bucket - (bucket % 3600);
       fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url + SEP + role, d.sums,
@@ -106,7 +108,7 @@ export class RollupBatch {
       fold(netMinutes, region + SEP + bucket + SEP + network + SEP + role + SEP + list, d.sums,
         () => ({ sums: new Sums(), cols: [region, bucket, network, role, list] }));
     }
-    for (const d of hours.values()) upserts.hour.run(...refs(d.cols), ...d.sums.v, d.sums.lastMs);
+    for (const d of hours.values()) upserts.hour.run(...refs(d.cols), ...d.sums.v, offset(d));
     const netHours = new Map<string, NetworkDelta>();
     for (const d of netMinutes.values()) {
       upserts.networkMinute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
@@ -127,13 +129,13 @@ export interface RollupUpserts {
   networkHour: Statement;
 }
 
-function prepareUpsert(db: Database, table: string, key: readonly string[], attrs: readonly string[]): Statement {
-  const cols = [...key, ...attrs, ...SUM_COLUMNS, "last_ms"];
+function prepareUpsert(db: Database, table: string, key: readonly string[], attrs: readonly string[], last: string): Statement {
+  const cols = [...key, ...attrs, ...SUM_COLUMNS, last];
   return db.prepare(`INSERT INTO ${table} (${cols.join(", ")})
     VALUES (${cols.map(() => "?").join(", ")})
     ON CONFLICT (${key.join(", ")}) DO UPDATE SET
       ${SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")},
-      last_ms = MAX(last_ms, excluded.last_ms)`);
+      ${last} = MAX(${last}, excluded.${last})`);
 }
 
 // Role is part of the key (schema version 3): control and region rows are never summed together. Per-target
@@ -143,9 +145,9 @@ const NETWORK_KEY = ["region", "bucket", "network", "role", "list"] as const;
 
 export function prepareRollupUpserts(db: Database): RollupUpserts {
   return {
-    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["category_ref"]),
-    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["category_ref"]),
-    networkMinute: prepareUpsert(db, "network_rollups_minute", NETWORK_KEY, []),
-    networkHour: prepareUpsert(db, "network_rollups_hour", NETWORK_KEY, []),
+    minute: prepareUpsert(db, "rollups_minute", TARGET_KEY, ["category_ref"], "last_offset_ms"),
+    hour: prepareUpsert(db, "rollups_hour", TARGET_KEY, ["category_ref"], "last_offset_ms"),
+    networkMinute: prepareUpsert(db, "network_rollups_minute", NETWORK_KEY, [], "last_ms"),
+    networkHour: prepareUpsert(db, "network_rollups_hour", NETWORK_KEY, [], "last_ms"),
   };
 }

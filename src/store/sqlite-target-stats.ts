@@ -51,14 +51,16 @@ function rollupSql(grain: Grain, source: "rollups_hour" | "rollups_minute", byRe
   const columns = byRef ? g.refColumns : GRAINS.network.columns;
   // By-id rows are sorted after mapping ids to names (sortRows); string rows here.
   const order = byRef ? "b" : `b, ${GRAINS.network.order}`;
+  // Per-target tables keep the newest time as ms after the bucket's start.
+  const last = byRef ? "bucket * 1000 + last_offset_ms" : "last_ms";
   if (!grouped) {
     // The requested width is the stored one: each stored row is one result row, no re-grouping.
-    return `SELECT bucket AS b, ${columns}, ${SUM_COLUMNS.join(", ")}, last_ms
+    return `SELECT bucket AS b, ${columns}, ${SUM_COLUMNS.join(", ")}, ${last}
       FROM ${g.tables[source]} WHERE ${where} ORDER BY ${order}`;
   }
   // `%` works on integers whatever type the bound width has, so b stays an exact integer.
   return `SELECT bucket - bucket % @bs AS b, ${columns},
-      ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(", ")}, MAX(last_ms)
+      ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(", ")}, MAX(${last})
     FROM ${g.tables[source]} WHERE ${where}
     GROUP BY b, ${byRef ? g.refGroup : GRAINS.network.columns} ORDER BY ${order}`;
 }

@@ -290,14 +290,16 @@ export class SqliteStore implements Store {
       const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
         .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
       const before = q.before?.getTime();
-      // Only probes whose newest stamp is not before the bound need a look at the raw rows (index probe_id, started_ms).
-      const newestBefore = this.stmt(`SELECT MAX(started_ms) FROM measurements
-        WHERE probe_ref = ? AND region_ref = ? AND network_ref = ? AND started_ms < ? AND local_failure = 0`).pluck();
+      // Only probes whose newest stamp is not before the bound need a look at the raw rows: back through the
+      // region's index from the bound to the probe's newest row (a probe reports every round).
+      const newestBefore = this.stmt(`SELECT started_ms FROM measurements
+        WHERE region_ref = @region AND started_ms < @before AND probe_ref = @probe AND network_ref = @network AND local_failure = 0
+        ORDER BY started_ms DESC LIMIT 1`).pluck();
       const ref = (name: string) => this.names.find(name) ?? NO_NAME;
       const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
       for (const r of rows) {
         let ms: number | null = r.last_ms;
-        if (before !== undefined && ms >= before) ms = newestBefore.get(ref(r.probe_id), ref(r.region), ref(r.network), before) as number | null;
+        if (before !== undefined && ms >= before) ms = (newestBefore.get({ region: ref(r.region), before, probe: ref(r.probe_id), network: ref(r.network) }) as number | undefined) ?? null;
         if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
       }
       return out;

@@ -1,0 +1,16 @@
+import { encodeMeasurementJson, codecContext } from "../src/store/measurement-codec.js";
+import { productionSchedule } from "../bench/store-size.js";
+const ms = [...productionSchedule(3000, 17, 60)];
+const avg = (f: (m: any) => string) => (ms.reduce((n, m) => n + encodeMeasurementJson(f(structuredClone(m)), codecContext(m)).length, 0) / ms.length).toFixed(1);
+const base = (m: any) => JSON.stringify(m);
+console.log("base", avg(base));
+const floats = (m: any) => JSON.stringify(m, (k, v) => typeof v === "number" && !Number.isInteger(v) ? 0.5 : v);
+console.log("floats->0.5", avg(floats));
+console.log("no fp", avg((m) => { for (const t of m.check.tls) if (t.certificate) t.certificate.fingerprint256 = ""; return JSON.stringify(m); }));
+console.log("no sha", avg((m) => { if (m.check.http) for (const h of m.check.http.hops) h.bodySha256 = ""; return JSON.stringify(m); }));
+console.log("no title", avg((m) => { if (m.check.http) for (const h of m.check.http.hops) h.title = ""; if (m.check.control?.http) m.check.control.http.title = ""; return JSON.stringify(m); }));
+console.log("no receivedAt", avg((m) => { delete m.receivedAt; return JSON.stringify(m); }));
+console.log("no control", avg((m) => { delete m.check.control; return JSON.stringify(m); }));
+console.log("no controlDns", avg((m) => { m.check.controlDns = null; return JSON.stringify(m); }));
+console.log("no cert", avg((m) => { for (const t of m.check.tls) t.certificate = null; return JSON.stringify(m); }));
+console.log("url->x", avg((m) => JSON.stringify(m).split(m.target.url).join("x")));
