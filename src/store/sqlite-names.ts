@@ -13,7 +13,8 @@ export class NameTable {
   private insert: Statement | null = null;
   private readonly lookup: Statement;
   private readonly newer: Statement;
-  private maxId = 0;
+  /** Every id up to this one has been read (single names found by find() or idFor() may lie beyond). */
+  private scanned = 0;
 
   constructor(private readonly db: Database) {
     this.lookup = db.prepare("SELECT id FROM names WHERE name = ?").pluck();
@@ -23,12 +24,14 @@ export class NameTable {
   private remember(id: number, name: string): void {
     this.ids.set(name, id);
     this.names[id] = name;
-    if (id > this.maxId) this.maxId = id;
   }
 
   /** Reads names other connections added since the last look. */
   private refresh(): void {
-    for (const [id, name] of this.newer.all(this.maxId) as [number, string][]) this.remember(id, name);
+    for (const [id, name] of this.newer.all(this.scanned) as [number, string][]) {
+      this.remember(id, name);
+      this.scanned = id;
+    }
   }
 
   /** The id of `name`, adding it when new. Only inside a write transaction; then commit() or rollback(). */

@@ -6,6 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { MIGRATIONS, applyMigrations, schemaVersion, type Migration } from "../../src/store/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { fillVersion1Rollups, insertLegacyMeasurements } from "./legacy-rows.js";
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "kw-migr-")); });
@@ -70,13 +71,8 @@ describe("migrations", () => {
     const oldPath = join(dir, "old.sqlite");
     const old = new BetterSqlite3(oldPath);
     applyMigrations(old, MIGRATIONS.filter((m) => m.version === 1));
-    old.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
-    const cols = (t: string) => (old.prepare(`SELECT name FROM pragma_table_info('${t}')`).all() as { name: string }[])
-      .map((c) => c.name).join(", ");
-    for (const t of ["measurements", "rollups_minute", "last_seen", "probes"]) {
-      old.exec(`INSERT INTO main.${t} (${cols(t)}) SELECT ${cols(t)} FROM ref.${t}`);
-    }
-    old.exec("DETACH ref");
+    insertLegacyMeasurements(old, first);
+    fillVersion1Rollups(old);
     expect(old.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(bucket,/);
     old.close();
 
@@ -99,7 +95,7 @@ describe("migrations", () => {
     await same();
     const db = new BetterSqlite3(oldPath, { readonly: true });
     expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version); // and on through every later migration
-    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket,/);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region_ref, bucket,/);
     db.close();
     await migrated.close();
     await reference.close();
@@ -124,10 +120,7 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
     const path = join(dir, "v2.sqlite");
     const db = new BetterSqlite3(path);
     applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 2));
-    db.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
-    const v2cols = (db.prepare("SELECT name FROM pragma_table_info('measurements')").all() as { name: string }[]).map((c) => c.name).join(", ");
-    db.exec(`INSERT INTO main.measurements (${v2cols}) SELECT ${v2cols} FROM ref.measurements`);
-    db.exec("DETACH ref");
+    insertLegacyMeasurements(db, raw);
     const sums = `SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure),
       SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)`;
     const cols = `region, bucket, network, probe_id, list, url, role, category, total, ok, down, blocked_dns, blocked_tcp, blocked_tls,
@@ -144,12 +137,9 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
         7, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?)`).run(Date.parse("2025-01-01T00:00:00Z") / 1000, Date.parse("2025-01-01T00:00:10Z"));
     }
     const oldRows = db.prepare("SELECT * FROM rollups_minute WHERE bucket < ? ORDER BY bucket, url").all(Date.parse("2025-02-02T00:01:00Z") / 1000);
-    db.close();
-
-    const store = new SqliteStore(path);
-    await store.migrate();
-    const after = new BetterSqlite3(path, { readonly: true });
-    expect(schemaVersion(after)).toBe(MIGRATIONS.at(-1)!.version);
+    // Version 3's own layout is inspected before version 6 re-keys the tables by name ids.
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 3));
+    const after = db;
     expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket, network, probe_id, list, url, role\)/);
     expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_hour'").pluck().get()).toMatch(/url, role\)/);
     // Buckets before the first whole raw bucket are kept exactly as they were (the pruned one included).
@@ -165,6 +155,10 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
       expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual(rawPerRole(from));
       expect(rows.map((r) => r[0])).toEqual(["control", "region"]);
     }
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.migrate();
     // A control read no longer sees region rows: what the detector's control view is built from.
     const stats = await store.targetStats({ since: new Date("2025-02-02T00:01:00Z"), until: new Date("2025-02-03T00:00:00Z"), bucketSeconds: 60 });
     expect(stats.filter((r) => r.role === "control").every((r) => r.ok === 0)).toBe(true);
@@ -174,7 +168,6 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
     const fresh = { ...fixtureMeasurement({ probeId: "p48", startedAt: "2025-02-03T00:00:00.000Z" }), receivedAt: "2025-02-03T00:00:05.000Z" };
     await store.insertMeasurements([fresh]);
     expect((await store.measurementFacts({ probeId: "p48" }))[0]?.receivedAt).toBe("2025-02-03T00:00:05.000Z");
-    after.close();
     await store.close();
   });
 });
