@@ -11,11 +11,14 @@
 // deflate codes in half the bits; 0x02 never occurs in JSON text (control characters are escaped), so the
 // reverse is exact.
 //
-// Layout: one version byte, then the payload. Version 1 = deflate-raw with DICTIONARY_V1 + context. A stored
+// Layout: one version byte, then the payload. Version 1 = the low 16 bits of the JSON text's CRC-32 (little
+// endian), then deflate-raw with DICTIONARY_V1 + context. The check is there because facts other than the
+// encoder's can inflate to valid JSON carrying those other facts (a URL of the same length is copied from
+// the dictionary like the right one): a row whose columns no longer match its raw value fails loudly. A stored
 // value starting with "{" is plain JSON (rows written before the codec); strings are plain JSON too. A new
 // dictionary or method takes a new version byte; DICTIONARY_V1 and the context text must never change,
 // or rows already stored stop decoding (a test pins its hash).
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Measurement } from "../measurement.js";
 
 /** The facts a store keeps as columns and hands back to decode (they shape the dictionary). */
@@ -139,9 +142,10 @@ export function encodeMeasurementJson(json: string, context: CodecContext): Buff
   // Valid JSON text has no raw control characters; one here would make the hex packing ambiguous.
   if (json.includes("\u0002")) throw new TypeError(`measurement ${context.id}: not JSON text (raw control character)`);
   const body = deflateRawSync(packHex(json), { ...DEFLATE_OPTIONS, dictionary: dictionary(context) });
-  const out = Buffer.allocUnsafe(body.length + 1);
+  const out = Buffer.allocUnsafe(body.length + 3);
   out[0] = CODEC_VERSION;
-  body.copy(out, 1);
+  out.writeUInt16LE(crc32(json) & 0xffff, 1);
+  body.copy(out, 3);
   return out;
 }
 
@@ -157,11 +161,17 @@ export function decodeMeasurementJson(stored: Uint8Array | string, context: Code
   if (version !== CODEC_VERSION) {
     throw new MeasurementDecodeError(`measurement ${context.id}: unknown stored encoding version ${version}`);
   }
+  let json: string;
   try {
-    return unpackHex(inflateRawSync(stored.subarray(1), { windowBits: 15, dictionary: dictionary(context) }).toString("utf8"));
+    json = unpackHex(inflateRawSync(stored.subarray(3), { windowBits: 15, dictionary: dictionary(context) }).toString("utf8"));
   } catch (err) {
     throw new MeasurementDecodeError(`measurement ${context.id}: stored value does not inflate (${(err as Error).message})`);
   }
+  const check = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).readUInt16LE(1);
+  if ((crc32(json) & 0xffff) !== check) {
+    throw new MeasurementDecodeError(`measurement ${context.id}: stored value does not match its row's facts (checksum)`);
+  }
+  return json;
 }
 
 export function decodeMeasurement(stored: Uint8Array | string, context: CodecContext): Measurement {
@@ -169,7 +179,6 @@ export function decodeMeasurement(stored: Uint8Array | string, context: CodecCon
   try {
     return JSON.parse(json) as Measurement;
   } catch {
-    // A dictionary other than the encoder's inflates to garbage rather than failing.
-    throw new MeasurementDecodeError(`measurement ${context.id}: stored value does not decode to JSON (facts changed since it was stored?)`);
+    throw new MeasurementDecodeError(`measurement ${context.id}: stored value is not JSON`);
   }
 }
