@@ -41,6 +41,36 @@ describe("SqliteStore measurements", () => {
     expect(await store.getMeasurement("00000000-0000-4000-8000-000000000000")).toBeNull();
   });
 
+  it("keeps odd ids and times exactly: upper-case and non-UUID-looking ids, starts and receive times in any ISO form", async () => {
+    const lower = fixtureMeasurement({ id: "0f0e0d0c-0b0a-4908-8706-050403020100", startedAt: "2025-01-05T10:00:00Z" });
+    // Upper-case: a different id (ids are compared as given), stored as its text, never merged with the lower-case one.
+    const upper = fixtureMeasurement({ id: "0F0E0D0C-0B0A-4908-8706-050403020100", startedAt: "2025-01-05T10:00:00.123456Z" });
+    const received = { ...fixtureMeasurement({ startedAt: "2025-01-05T10:00:01.5Z" }), receivedAt: "2025-01-05T09:59:59.000Z" };
+    const oddReceived = { ...fixtureMeasurement({ startedAt: "2025-01-05T10:00:02.000Z" }), receivedAt: "2025-01-05T10:00:03Z" };
+    const batch = [lower, upper, received, oddReceived];
+    expect(await store.insertMeasurements(batch)).toEqual({ inserted: 4, duplicates: 0 });
+    expect(await store.insertMeasurements([upper, lower])).toEqual({ inserted: 0, duplicates: 2 });
+    for (const m of batch) expect(JSON.stringify(await store.getMeasurement(m.id))).toBe(JSON.stringify(m));
+    expect(await store.getMeasurement(lower.id.toUpperCase().replace("0F0E", "0F0F"))).toBeNull();
+    const facts = await store.measurementFacts({});
+    expect(facts.map((f) => [f.id, f.startedAt, f.receivedAt])).toEqual([
+      [lower.id, "2025-01-05T10:00:00Z", null],
+      [upper.id, "2025-01-05T10:00:00.123456Z", null],
+      [received.id, "2025-01-05T10:00:01.5Z", "2025-01-05T09:59:59.000Z"],
+      [oddReceived.id, "2025-01-05T10:00:02.000Z", "2025-01-05T10:00:03Z"],
+    ]);
+    const streamed: string[] = [];
+    for await (const m of store.streamMeasurements({})) streamed.push(JSON.stringify(m));
+    expect(streamed).toEqual(batch.map((m) => JSON.stringify(m)));
+  });
+
+  it("answers a filter on a name it never stored with nothing, and stores it once it comes", async () => {
+    expect(await store.measurementFacts({ region: "KZ-99", probeId: "nobody", network: "none", role: "control" })).toEqual([]);
+    expect(await store.targetStats({ since: at("2025-01-05T00:00:00Z"), until: at("2025-01-06T00:00:00Z"), bucketSeconds: 60, region: "KZ-99" })).toEqual([]);
+    await store.insertMeasurements([fixtureMeasurement({ region: "KZ-99", startedAt: "2025-01-05T10:00:00Z" })]);
+    expect((await store.measurementFacts({ region: "KZ-99" })).length).toBe(1);
+  });
+
   it("counts a duplicate inside one batch once", async () => {
     const a = fixtureMeasurement({ startedAt: "2025-01-05T10:00:01Z" });
     expect(await store.insertMeasurements([a, a])).toEqual({ inserted: 1, duplicates: 1 });
