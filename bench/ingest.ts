@@ -30,6 +30,8 @@ export interface IngestFigures {
   /** Main database file and its write-ahead log (not yet checkpointed back) after the drain. */
   sqliteBytes: number;
   walBytes: number;
+  /** sqliteBytes + walBytes per measurement (this generator's shape; bench/store-size.ts has the production one). */
+  bytesPerMeasurement: number;
   concurrency: number;
   /** CPU seconds this process spent draining (user+system): the figure that survives a busy machine. */
   drainCpuSeconds: number;
@@ -177,6 +179,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
       meanJsonBytes,
       sqliteBytes: statSync(dbPath).size,
       walBytes: statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+      bytesPerMeasurement: Math.round((statSync(dbPath).size + (statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / count),
       concurrency,
       drainCpuSeconds: Number(drainCpuSeconds.toFixed(2)),
       perCpuSecond: Math.round(count / drainCpuSeconds),

@@ -5,6 +5,7 @@
 // other tables keep their strings: they are small and the API reads them directly.
 import type { Database } from "better-sqlite3";
 import type { Measurement } from "../measurement.js";
+import { codecContext, encodeMeasurementJson } from "./measurement-codec.js";
 import { NameTable } from "./sqlite-names.js";
 import { INSERT_COLUMNS, measurementRow } from "./sqlite-measurement-row.js";
 import { SUM_COLUMNS } from "./sqlite-rollups.js";
@@ -95,7 +96,10 @@ export function convertMeasurements(db: Database, pageSize = 2000): number {
     const page = (after === null ? first.all(pageSize) : next.all(after.ms, after.ms, after.id, pageSize)) as
       { started_ms: number; id: string; json: string; local_failure: number }[];
     for (const r of page) {
-      insert.run(...measurementRow(JSON.parse(r.json) as Measurement, names, r.json, r.local_failure === 1).values);
+      const m = JSON.parse(r.json) as Measurement;
+      // The stored text itself is compressed, so it decodes to exactly what was stored.
+      const raw = encodeMeasurementJson(r.json, codecContext(m));
+      insert.run(...measurementRow(m, names, raw, r.local_failure === 1).values);
     }
     converted += page.length;
     const last = page.at(-1);

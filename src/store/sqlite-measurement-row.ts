@@ -4,7 +4,7 @@
 // exactly: a time that is not in toISOString's form, or an id that is not a lower-case UUID, is stored as
 // the text it was.
 import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
-import { decodeMeasurement, encodeMeasurementJson, type CodecContext } from "./measurement-codec.js";
+import { decodeMeasurement } from "./measurement-codec.js";
 import type { NameTable } from "./sqlite-names.js";
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -65,24 +65,21 @@ export interface FactsRow {
 }
 
 /**
- * The row of a measurement. `json` is its JSON text when the caller has it (a migration converting stored
- * rows keeps their exact text); `localFailure` overrides the flag (likewise).
+ * The row of a measurement whose stored form (measurement-codec.ts) is `raw`: encoded by the caller, outside
+ * the write transaction, so compressing never holds the lock. `localFailure` overrides the flag (a migration
+ * keeps what the old row said).
  */
-export function measurementRow(m: Measurement, names: NameTable, json = JSON.stringify(m),
+export function measurementRow(m: Measurement, names: NameTable, raw: Buffer,
   localFailure = isLocalFailure(m)): { facts: MeasurementFacts; startedMs: number; values: unknown[] } {
   const f = measurementFacts(m);
   const startedMs = Date.parse(f.startedAt);
-  const context: CodecContext = {
-    id: f.id, probeId: f.probeId, region: f.region, network: f.network, url: f.url, category: f.category, startedMs,
-    receivedAt: f.receivedAt,
-  };
   const values = [
     packId(f.id), startedMs, new Date(startedMs).toISOString() === f.startedAt ? null : f.startedAt,
     f.receivedAt === null ? null : packReceived(f.receivedAt, startedMs),
     names.idFor(f.region), names.idFor(f.network), names.idFor(f.probeId), names.idFor(f.role), names.idFor(f.url),
     names.idFor(f.list), names.idFor(f.category), names.idFor(f.networkKind), f.asn,
     f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime, f.bytesPerSecond, localFailure ? 1 : 0,
-    encodeMeasurementJson(json, context),
+    raw,
   ];
   return { facts: f, startedMs, values };
 }

@@ -12,6 +12,7 @@ import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
 import { EnrollmentTables } from "./sqlite-enrollment.js";
 import { NameTable } from "./sqlite-names.js";
+import { encodeMeasurement } from "./measurement-codec.js";
 import {
   INSERT_COLUMNS, READ_COLUMNS, measurementRow, packId, rowFacts, rowMeasurement, type FactsRow,
 } from "./sqlite-measurement-row.js";
@@ -94,7 +95,7 @@ export class SqliteStore implements Store {
   private readonly pruneChunkSize: number;
   private readonly busyWaitMs: number;
   private readonly statements = new Map<string, Statement>();
-  private insertBatch: Transaction<(batch: Measurement[]) => number> | null = null;
+  private insertBatch: Transaction<(batch: Measurement[], raw: Buffer[]) => number> | null = null;
   private statsReader: TargetStatsReader | null = null;
   private nameTable: NameTable | null = null;
 
@@ -158,7 +159,7 @@ export class SqliteStore implements Store {
   }
 
   /** Built on first use, after migrate() created the tables. */
-  private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
+  private buildInsertBatch(): Transaction<(batch: Measurement[], raw: Buffer[]) => number> {
     const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (${INSERT_COLUMNS})
       VALUES (${INSERT_COLUMNS.split(",").map(() => "?").join(", ")})`);
     const names = this.names;
@@ -173,12 +174,12 @@ export class SqliteStore implements Store {
       ON CONFLICT (id) DO UPDATE SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), excluded.last_seen_ms),
         measurements = measurements + excluded.measurements`);
 
-    return this.db.transaction((batch: Measurement[]): number => {
+    return this.db.transaction((batch: Measurement[], raw: Buffer[]): number => {
       const rollups = new RollupBatch();
       const seen = new Map<string, SeenAggregate>();
       let inserted = 0;
-      for (const m of batch) {
-        const row = measurementRow(m, names);
+      for (const [i, m] of batch.entries()) {
+        const row = measurementRow(m, names, raw[i]!);
         const f = row.facts;
         const ms = row.startedMs;
         const r = insert.run(...row.values);
@@ -219,9 +220,11 @@ export class SqliteStore implements Store {
     // of failing to upgrade a read transaction.
     const insertBatch = this.insertBatch;
     const names = this.names;
+    // Compressed before taking the write lock (and once, however often a locked store makes us retry).
+    const raw = batch.map(encodeMeasurement);
     const inserted = await this.run(() => {
       try {
-        const n = insertBatch.immediate(batch);
+        const n = insertBatch.immediate(batch, raw);
         names.commit();
         return n;
       } catch (err) {
