@@ -3,7 +3,7 @@
 // canonical UUID as 16 bytes), the measurement itself in the codec's compact form. Every value is kept
 // exactly: a time that is not in toISOString's form, or an id that is not a lower-case UUID, is stored as
 // the text it was.
-import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
+import { isUncounted, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import { decodeMeasurement } from "./measurement-codec.js";
 import type { NameTable } from "./sqlite-names.js";
 
@@ -66,11 +66,11 @@ export interface FactsRow {
 
 /**
  * The row of a measurement whose stored form (measurement-codec.ts) is `raw`: encoded by the caller, outside
- * the write transaction, so compressing never holds the lock. `localFailure` overrides the flag (a migration
- * keeps what the old row said).
+ * the write transaction, so compressing never holds the lock. `localFailure` (the local_failure column: "not
+ * counted", a local outage or another network's) overrides the flag (a migration keeps what the old row said).
  */
 export function measurementRow(m: Measurement, names: NameTable, raw: Buffer,
-  localFailure = isLocalFailure(m)): { facts: MeasurementFacts; startedMs: number; values: unknown[] } {
+  localFailure = isUncounted(m)): { facts: MeasurementFacts; startedMs: number; values: unknown[] } {
   const f = measurementFacts(m);
   const startedMs = Date.parse(f.startedAt);
   const values = [

@@ -3,7 +3,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { isLocalFailure, type Measurement, type MeasurementFacts } from "../measurement.js";
+import { isUncounted, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
@@ -186,8 +186,9 @@ export class SqliteStore implements Store {
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
-        // The volunteer's own outage: kept for the record, never counted (no rollups, not a sign of life).
-        if (isLocalFailure(m)) continue;
+        // The volunteer's own outage, or another network than the probe's (column local_failure means "not
+        // counted" since attribution): kept for the record, never counted (no rollups, not a sign of life).
+        if (isUncounted(m)) continue;
         rollups.add(f, ms);
         const key = `${f.region}\u0001${f.network}\u0001${f.probeId}`;
         const s = seen.get(key);
@@ -443,6 +444,14 @@ export class SqliteStore implements Store {
 
   redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
     return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
+  }
+
+  listInvites(): Promise<ProbeInvite[]> {
+    return this.run(() => this.enrollment.listInvites());
+  }
+
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    return this.run(() => this.enrollment.revokeInvite(codeHash, at));
   }
 
   getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {

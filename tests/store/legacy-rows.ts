@@ -2,7 +2,7 @@
 // facts as string columns, and rollups summed from those rows by the old (string-keyed) layout. Written with
 // plain SQL against whatever columns the old version's tables have, as the old store's insert did.
 import type { Database } from "better-sqlite3";
-import { isLocalFailure, measurementFacts, type Measurement } from "../../src/measurement.js";
+import { isUncounted, measurementFacts, type Measurement } from "../../src/measurement.js";
 
 function columns(db: Database, table: string): Set<string> {
   return new Set((db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name));
@@ -23,7 +23,7 @@ export function insertLegacyMeasurements(db: Database, batch: readonly Measureme
         network_kind: f.networkKind, url: f.url, list: f.list, category: f.category, started_ms: Date.parse(f.startedAt),
         started_at: f.startedAt, accessible: f.accessible ? 1 : 0, blocking: f.blocking, failure: f.failure,
         dns_failure: f.dnsFailure, tls_handshake_time: f.tlsHandshakeTime, bytes_per_second: f.bytesPerSecond,
-        json: JSON.stringify(m), received_at: f.receivedAt, local_failure: isLocalFailure(m) ? 1 : 0,
+        json: JSON.stringify(m), received_at: f.receivedAt, local_failure: isUncounted(m) ? 1 : 0,
       };
       insert.run(Object.fromEntries(cols.map((c) => [c, row[c]])));
     }
