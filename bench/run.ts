@@ -18,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   "api-postgres": async () => (await import("./api-postgres.js")).benchApiPostgres(),
   "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
   "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
+  agent: async () => (await import("./agent.js")).benchAgent(),
   "ip-to-asn": async () => (await import("./ip-to-asn.js")).benchIpToAsn(),
 };
 
