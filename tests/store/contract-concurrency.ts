@@ -67,7 +67,10 @@ export function concurrencyContract(ctx: ContractContext): void {
     expectRowsClose(got.netMinute, await reference.networkStats({ ...q, bucketSeconds: 60 }));
     expectRowsClose(got.netHour, await reference.networkStats({ ...q, bucketSeconds: 3600 }));
     expectRowsClose(got.raw, await reference.targetStats({ ...q, bucketSeconds: 30 }));
-    expect(got.probes).toEqual(await reference.listProbes());
+    // rounds() gives one probe rows of both roles; a probe first seen through its data keeps the role of
+    // whichever row came first, which two racing writers leave open. Everything else must be exact.
+    const withoutRole = (ps: Awaited<ReturnType<typeof reference.listProbes>>) => ps.map(({ role: _role, ...p }) => p);
+    expect(withoutRole(got.probes)).toEqual(withoutRole(await reference.listProbes()));
     expect(got.lastSeen).toEqual(await reference.lastSeen());
     expect(got.hour.reduce((n, r) => n + r.total, 0)).toBe(all.length);
   });
