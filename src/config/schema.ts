@@ -301,6 +301,14 @@ export const configSchema = z.object({
        * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
        * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.
        */
+      /**
+       * A private dashboard: every page, read endpoint and the event stream need a signed-in user (a session
+       * from /login, or a user's read token as Bearer kwu_…). Uploads, agents, enrollment, admin tokens,
+       * health and /metrics are unaffected. Off (default): reads are public; accounts are still needed to write notes.
+       */
+      private: z.boolean().default(false),
+      /** How long a login session lasts (hours); a new password, a new role or disabling ends it sooner. */
+      sessionHours: z.number().min(0.1).max(24 * 30).default(12),
       embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),

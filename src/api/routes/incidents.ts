@@ -7,7 +7,7 @@ import type { Measurement } from "../../measurement.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
-import { BOM, csvHeader, csvNames, csvRow } from "../csv.js";
+import { BOM, csvHeader, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
 import { incidentLinks } from "../links.js";
 import { targetNames } from "../../config/target-names.js";
 import { renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
@@ -79,9 +79,12 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const { id } = c.req.valid("param");
       const incident = await deps.store.getIncident(id);
       if (!incident) throw new ApiError(404, "not_found", `unknown incident ${id}`);
+      const [verification, notes] = await Promise.all([deps.store.getIncidentVerification(id), deps.store.listIncidentNotes(id)]);
       return c.json(
         {
           incident,
+          verification,
+          notes,
           evidenceSha256: evidenceSha256(incident.evidence),
           links: incidentLinks(deps.config.server.publicUrl, incident.id),
           summaries: renderSummaries(incident, summaryContext()),
@@ -116,8 +119,12 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       // measurement of the region (network) within the incident's bounds, so those are what the file holds.
       const until = incident.endedAt ? new Date(Date.parse(incident.endedAt) + 1) : deps.clock();
       const sample = new Set(incident.evidence.measurementIds);
+      // The incident's verification rides on every row (two columns at the end), so a file passed on alone still says it.
+      const v = await deps.store.getIncidentVerification(id);
+      const tail = `,${csvLine([v?.verifiedBy ?? null, v?.verifiedAt ?? null])}`;
+      const csvRow = (m: Measurement, n: CsvNames) => measurementRow(m, n).replace(/\r\n$/, tail);
       return stream(c, async (s) => {
-        let buf = (bom === "1" ? BOM : "") + csvHeader();
+        let buf = (bom === "1" ? BOM : "") + csvHeader().replace(/\r\n$/, ",incident_verified_by,incident_verified_at\r\n");
         for await (const m of deps.store.streamMeasurements({
           region: incident.region, ...(incident.network !== null && { network: incident.network }),
           since: new Date(incident.startedAt), until, role: "region",

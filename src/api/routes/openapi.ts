@@ -14,6 +14,17 @@ export function mountOpenApi<E extends Env>(app: OpenAPIHono<E>, publicUrl: stri
     scheme: "bearer",
     description: "Admin token whose sha256 is server.adminTokenHash, or KEEPWATCH_ADMIN_TOKEN",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "kw_session",
+    description: "Session from POST /api/v1/session (__Host-kw_session over https); writes also need the X-CSRF-Token header",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "readToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A user's read token (kwu_…) for a private dashboard's read endpoints",
+  });
   app.doc31("/api/v1/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -11,6 +11,7 @@ import { escapeHtml, type ShareMeta } from "../share-page.js";
 import { buildTimeline } from "../timeline-view.js";
 import { renderIncidentSummary, utcAndLocalToSecond, type SummaryContext } from "../../i18n/incident-summary.js";
 import { targetNames } from "../../config/target-names.js";
+import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -40,8 +41,12 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const p = PHRASES[lang];
     const region = deps.config.regions.find((r) => r.id === inc.region)?.names[lang] ?? inc.region;
     const network = inc.network === null ? p.label.allNetworks : (deps.config.networks.find((n) => n.id === inc.network)?.name ?? inc.network);
-    const summary = renderIncidentSummary(inc, lang, summaryCtx());
     const tz = deps.config.server.timezone;
+    const [verification, notes] = await Promise.all([deps.store.getIncidentVerification(id), deps.store.listIncidentNotes(id)]);
+    const a = ANALYST_PHRASES[lang];
+    const verified = verification ? a.verified(verification.verifiedBy, utcAndLocalToSecond(verification.verifiedAt, tz)) : null;
+    // A verified incident says so first in previews: it is what a reader of a shared link weighs most.
+    const summary = (verified ? `${verified}. ` : "") + renderIncidentSummary(inc, lang, summaryCtx());
     const path = `/incidents/${encodeURIComponent(inc.id)}`;
     return {
       lang,
@@ -57,6 +62,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
         `${p.label.started}: ${utcAndLocalToSecond(inc.startedAt, tz)}`,
         ...(inc.endedAt ? [`${p.label.ended}: ${utcAndLocalToSecond(inc.endedAt, tz)}`] : []),
         `${p.label.confidence}: ${p.confidence[inc.confidence]}`,
+        verified ?? a.unverified,
+        ...notes.map((n) => `${a.note(n.author, utcAndLocalToSecond(n.createdAt, tz))}: ${n.text}`),
         `KeepWatch ${inc.id}`,
       ],
     };
