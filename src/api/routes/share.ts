@@ -12,6 +12,7 @@ import { buildTimeline } from "../timeline-view.js";
 import { renderIncidentSummary, utcAndLocalToSecond, type SummaryContext } from "../../i18n/incident-summary.js";
 import { targetNames } from "../../config/target-names.js";
 import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
+import { nationalTilesHtml, stateWords } from "../national-tiles.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -77,10 +78,20 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     return { lang, title, description: nets.join("; ") || title, url: `${base}/regions/${encodeURIComponent(id)}?lang=${lang}`, facts: [title, ...nets] };
   }
 
+  async function overviewMeta(lang: Lang): Promise<ShareMeta> {
+    const view = await regions.get();
+    const hit = view.regions.filter((r) => r.state !== "normal" && r.state !== "unknown");
+    const title = { en: "KeepWatch: internet shutdowns by region", ru: "KeepWatch: отключения интернета по регионам", kk: "KeepWatch: өңірлер бойынша интернет өшірулері" }[lang];
+    const counts = { en: `${hit.length} of ${view.regions.length} regions affected`, ru: `Затронуто регионов: ${hit.length} из ${view.regions.length}`, kk: `Зардап шеккен өңірлер: ${hit.length} / ${view.regions.length}` }[lang];
+    const lines = hit.map((r) => `${r.names[lang]}: ${stateWords(r.state, lang)}`);
+    return { lang, title, description: [counts, ...lines].join("; "), url: `${base}/?lang=${lang}`, facts: [counts], noscriptHtml: nationalTilesHtml(view.regions, lang, base) };
+  }
+
   /** ShareMeta for a dashboard path, or null when the page has none (the plain shell is served). */
   return async (c: Context): Promise<ShareMeta | null> => {
     const path = c.req.path.replace(/^\/(kk|ru|en)(?=\/)/, "");
     const lang = shareLang(c);
+    if (path === "/" || /^\/(kk|ru|en)\/?$/.test(c.req.path)) return overviewMeta(lang);
     let m = /^\/incidents\/([^/]+)\/?$/.exec(path);
     if (m) return incidentMeta(decodeURIComponent(m[1]!), lang);
     m = /^\/regions\/([^/]+)\/?$/.exec(path);
