@@ -22,10 +22,14 @@ describe("GET /api/v1/openapi.json", () => {
       "/api/v1/admin/probes/{id}/tokens",
       "/api/v1/agent/assignment",
       "/api/v1/agent/heartbeat",
+      "/api/v1/audit",
+      "/api/v1/audit.csv",
       "/api/v1/enroll",
       "/api/v1/incidents",
       "/api/v1/incidents/{id}",
       "/api/v1/incidents/{id}/export.csv",
+      "/api/v1/incidents/{id}/notes",
+      "/api/v1/incidents/{id}/verification",
       "/api/v1/measurements",
       "/api/v1/measurements/export.csv",
       "/api/v1/measurements/export.ndjson",
@@ -34,6 +38,10 @@ describe("GET /api/v1/openapi.json", () => {
       "/api/v1/regions/{id}/targets",
       "/api/v1/regions/{id}/targets.csv",
       "/api/v1/regions/{id}/timeline",
+      "/api/v1/session",
+      "/api/v1/users",
+      "/api/v1/users/{name}",
+      "/api/v1/users/{name}/read-token",
       "/healthz",
       "/livez",
       "/readyz",
@@ -42,6 +50,6 @@ describe("GET /api/v1/openapi.json", () => {
     const incidentParams = doc.paths["/api/v1/incidents"]!.get!.parameters!.map((p) => p.name);
     expect(incidentParams).toEqual(expect.arrayContaining(["region", "network", "kind", "status", "since", "until", "limit", "offset"]));
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Regions", "Timeline", "Incidents", "IncidentDetail", "Error"]));
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "probeToken"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "probeToken", "readToken", "sessionCookie"]);
   });
 });
