@@ -19,6 +19,8 @@ export const regionConfigSchema = z.object({
   names: localizedNamesSchema,
   /** Networks measured in this region (ids from `networks`). */
   networks: z.array(z.string()).default([]),
+  /** The region's own IANA zone for alerts' local times (default: server.timezone), e.g. "Asia/Aqtau". */
+  timezone: z.string().refine((tz) => { try { new Intl.DateTimeFormat("en", { timeZone: tz }); return true; } catch { return false; } }, "not an IANA time zone").optional(),
 });
 
 export const networkConfigSchema = z.object({
