@@ -3,6 +3,7 @@
 export const ANALYST_TEXT = {
   en: {
     "tiles.title": "Regions at a glance",
+    "targets.chart": "Success per service over the range",
     "tiles.help": "Each tile is a region; its colour, pattern and symbol say its state. Tap a tile for the region's charts.",
     "tiles.nets": "{bad} of {n} networks affected",
     "nav.signIn": "Sign in",
@@ -42,6 +43,7 @@ export const ANALYST_TEXT = {
   },
   ru: {
     "tiles.title": "Регионы одним взглядом",
+    "targets.chart": "Доступность каждого сервиса за период",
     "tiles.help": "Каждая плитка — регион; цвет, штриховка и символ показывают состояние. Нажмите на плитку, чтобы открыть графики региона.",
     "tiles.nets": "затронуто сетей: {bad} из {n}",
     "nav.signIn": "Войти",
@@ -81,6 +83,7 @@ export const ANALYST_TEXT = {
   },
   kk: {
     "tiles.title": "Өңірлерге бір көзқарас",
+    "targets.chart": "Кезеңдегі әр сервистің қолжетімділігі",
     "tiles.help": "Әр тақта — бір өңір; түсі, штрихы және белгісі күйін көрсетеді. Өңір графиктерін ашу үшін тақтаны басыңыз.",
     "tiles.nets": "зардап шеккен желілер: {bad} / {n}",
     "nav.signIn": "Кіру",

@@ -95,11 +95,16 @@ export const incidentsQuerySchema = z.object({
   until: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  lang: z.enum(["kk", "ru", "en"]).optional().openapi({ description: "Also return each incident's one-line summary in this language (summaries)" }),
 });
 
 export const incidentsResponseSchema = z
   .object({
     incidents: z.array(incidentSchema),
+    summaries: z.record(z.string(), z.string()).optional()
+      .openapi({ description: "With ?lang=: incident id → its summary in that language" }),
+    verifications: z.record(z.string(), z.object({ verifiedBy: z.string(), verifiedAt: isoTime }))
+      .openapi({ description: "Incident id → who verified it and when (verified incidents of this page only)" }),
     limit: z.number().int(),
     offset: z.number().int(),
     nextOffset: z.number().int().nullable(),

@@ -10,7 +10,7 @@ import { evidenceSha256 } from "../evidence.js";
 import { BOM, csvHeader, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
 import { incidentLinks } from "../links.js";
 import { targetNames } from "../../config/target-names.js";
-import { renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
+import { renderIncidentSummary, renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
 import {
   errorResponses,
@@ -60,7 +60,11 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       });
       const incidents = rows.slice(0, q.limit);
       const nextOffset = rows.length > q.limit ? q.offset + q.limit : null;
-      return c.json({ incidents, limit: q.limit, offset: q.offset, nextOffset }, 200);
+      const verified = await deps.store.listIncidentVerifications(incidents.map((i) => i.id));
+      const verifications = Object.fromEntries(verified.map((v) => [v.incidentId, { verifiedBy: v.verifiedBy, verifiedAt: v.verifiedAt }]));
+      const lang = q.lang;
+      const summaries = lang ? Object.fromEntries(incidents.map((i) => [i.id, renderIncidentSummary(i, lang, summaryContext())])) : undefined;
+      return c.json({ incidents, ...(summaries && { summaries }), verifications, limit: q.limit, offset: q.offset, nextOffset }, 200);
     },
   );
 
