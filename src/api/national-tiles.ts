@@ -1,7 +1,6 @@
 // The overview's tile grid as server-rendered HTML, for readers without JavaScript (the <noscript> of "/")
 // and link previews: the same classes as the dashboard's tiles (dashboard/views/tiles.js), so styles.css
 // colours, hatches and sizes them alike. Every value is escaped here.
-import { PHRASES } from "../alerts/i18n/index.js";
 import type { RegionView } from "../views/region-view.js";
 import { escapeHtml as e } from "./share-page.js";
 
@@ -11,16 +10,20 @@ type Lang = "kk" | "ru" | "en";
 const SYMBOL: Record<string, string> = {
   normal: "✓", unknown: "?", whitelist_only: "◐", full_shutdown: "✕", service_blocking: "⊘", throttling: "≈", dns_interference: "⌁", dark: "■",
 };
-const WORDS: Record<Lang, { normal: string; unknown: string; title: string; nets: (bad: number, n: number) => string }> = {
-  en: { normal: "Normal", unknown: "No data", title: "Regions at a glance", nets: (b, n) => `${b} of ${n} networks affected` },
-  ru: { normal: "Норма", unknown: "Нет данных", title: "Регионы одним взглядом", nets: (b, n) => `затронуто сетей: ${b} из ${n}` },
-  kk: { normal: "Қалыпты", unknown: "Дерек жоқ", title: "Өңірлерге бір көзқарас", nets: (b, n) => `зардап шеккен желілер: ${b} / ${n}` },
+// The dashboard's state words (dashboard/i18n.js "state.*"), so the tile reads the same with or without JavaScript.
+const STATE_WORDS: Record<Lang, Record<string, string>> = {
+  en: { normal: "Normal", unknown: "No data", full_shutdown: "Full shutdown", whitelist_only: "Whitelist only", service_blocking: "Service blocking", throttling: "Throttling", dns_interference: "DNS interference", dark: "Dark (probes silent)" },
+  ru: { normal: "Норма", unknown: "Нет данных", full_shutdown: "Полное отключение", whitelist_only: "Только белый список", service_blocking: "Блокировка сервисов", throttling: "Замедление", dns_interference: "Вмешательство в DNS", dark: "Нет связи с зондами" },
+  kk: { normal: "Қалыпты", unknown: "Дерек жоқ", full_shutdown: "Толық өшіру", whitelist_only: "Тек ақ тізім", service_blocking: "Сервистерді бұғаттау", throttling: "Жылдамдықты шектеу", dns_interference: "DNS-ке араласу", dark: "Зондтармен байланыс жоқ" },
+};
+const WORDS: Record<Lang, { title: string; nets: (bad: number, n: number) => string }> = {
+  en: { title: "Regions at a glance", nets: (b, n) => `${b} of ${n} networks affected` },
+  ru: { title: "Регионы одним взглядом", nets: (b, n) => `затронуто сетей: ${b} из ${n}` },
+  kk: { title: "Өңірлерге бір көзқарас", nets: (b, n) => `зардап шеккен желілер: ${b} / ${n}` },
 };
 
 export function stateWords(state: string, lang: Lang): string {
-  if (state === "normal" || state === "unknown") return WORDS[lang][state];
-  const kind = PHRASES[lang].kind[state as keyof typeof PHRASES.en.kind] ?? state;
-  return kind.charAt(0).toUpperCase() + kind.slice(1);
+  return STATE_WORDS[lang][state] ?? STATE_WORDS[lang].unknown!;
 }
 
 export function nationalTilesHtml(regions: RegionView[], lang: Lang, base: string): string {

@@ -26,7 +26,7 @@ const SYMBOL: Record<string, string> = { normal: "✓", unknown: "?", full_shutd
 export function shareLang(c: Context): Lang {
   const q = c.req.query("lang");
   if (q && (LANGS as readonly string[]).includes(q)) return q as Lang;
-  const m = /^\/(kk|ru|en)\//.exec(c.req.path);
+  const m = /^\/(kk|ru|en)(\/|$)/.exec(c.req.path);
   return (m?.[1] as Lang | undefined) ?? "en";
 }
 
