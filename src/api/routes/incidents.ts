@@ -7,7 +7,7 @@ import type { Measurement } from "../../measurement.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
-import { BOM, csvHeader, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
+import { BOM, INCIDENT_CSV_COLUMNS, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
 import { incidentLinks } from "../links.js";
 import { targetNames } from "../../config/target-names.js";
 import { renderIncidentSummary, renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
@@ -128,7 +128,7 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const tail = `,${csvLine([v?.verifiedBy ?? null, v?.verifiedAt ?? null])}`;
       const csvRow = (m: Measurement, n: CsvNames) => measurementRow(m, n).replace(/\r\n$/, tail);
       return stream(c, async (s) => {
-        let buf = (bom === "1" ? BOM : "") + csvHeader().replace(/\r\n$/, ",incident_verified_by,incident_verified_at\r\n");
+        let buf = (bom === "1" ? BOM : "") + csvLine(INCIDENT_CSV_COLUMNS);
         for await (const m of deps.store.streamMeasurements({
           region: incident.region, ...(incident.network !== null && { network: incident.network }),
           since: new Date(incident.startedAt), until, role: "region",
