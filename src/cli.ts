@@ -162,7 +162,7 @@ const usersOpts = (c: Command) => c
   .option("--data <dir>", "data directory (overrides the config's dataDir)");
 usersOpts(users.command("add").description("add a user; the password is the first line of stdin")
   .argument("<name>", "login name: 2-32 of a-z 0-9 . _ -")
-  .addOption(new Option("--role <role>", "admin | analyst | viewer").choices(["admin", "analyst", "viewer"]).makeOptionMandatory()))
+  .requiredOption("--role <role>", "admin | analyst | viewer"))
   .action(async (name: string, opts) => {
     const { runUsersAdd } = await import("./cli/users.js");
     process.exitCode = await runUsersAdd(name, opts);
