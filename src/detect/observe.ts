@@ -4,21 +4,14 @@ import { expectedPerformance } from "./baseline.js";
 import type { DetectorThresholds, WindowContext } from "./types.js";
 import { advanceRuns, type Carry, type ProbeObservation } from "./runs.js";
 import { isSlow, slowServer } from "./throttle.js";
-import { reachable, type NetworkWindow, type ProbeTargetStats, type TargetWindow } from "./window.js";
+import { addProbeStats, emptyProbeStats, reachable, type NetworkWindow, type ProbeTargetStats, type TargetWindow } from "./window.js";
 
 function probeSums(t: TargetWindow): Map<string, ProbeTargetStats & { down: number; httpFailures: number }> {
   const out = new Map<string, ProbeTargetStats & { down: number; httpFailures: number }>();
   for (const r of t.rows) {
     let p = out.get(r.probeId);
-    if (!p) {
-      out.set(r.probeId, (p = { total: 0, ok: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0, down: 0, httpFailures: 0 }));
-    }
-    p.total += r.total;
-    p.ok += r.ok;
-    p.throughputSum += r.throughputSum;
-    p.throughputCount += r.throughputCount;
-    p.tlsHandshakeSum += r.tlsHandshakeSum;
-    p.tlsHandshakeCount += r.tlsHandshakeCount;
+    if (!p) out.set(r.probeId, (p = { ...emptyProbeStats(), down: 0, httpFailures: 0 }));
+    addProbeStats(p, r);
     p.down += r.down;
     p.httpFailures += r.blocked["http-failure"] ?? 0;
   }

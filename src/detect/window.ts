@@ -38,14 +38,7 @@ export interface NetworkWindow {
 }
 
 /** What the control vantage saw of one target: success and performance, summed over its probes. */
-export interface ControlTarget {
-  total: number;
-  ok: number;
-  throughputSum: number;
-  throughputCount: number;
-  tlsHandshakeSum: number;
-  tlsHandshakeCount: number;
-}
+export type ControlTarget = ProbeTargetStats;
 
 /** The control vantage in one window: per target, summed over every control probe. */
 export type ControlWindow = Map<string, ControlTarget>;
@@ -87,11 +80,11 @@ export function windowStartOf(ms: number, windowMs: number): number {
   return Math.floor(ms / windowMs) * windowMs;
 }
 
-function emptyProbeStats(): ProbeTargetStats {
+export function emptyProbeStats(): ProbeTargetStats {
   return { total: 0, ok: 0, throughputSum: 0, throughputCount: 0, tlsHandshakeSum: 0, tlsHandshakeCount: 0 };
 }
 
-function addProbeStats(into: ProbeTargetStats, r: ProbeTargetStats): void {
+export function addProbeStats(into: ProbeTargetStats, r: ProbeTargetStats): void {
   into.total += r.total;
   into.ok += r.ok;
   into.throughputSum += r.throughputSum;
