@@ -14,6 +14,7 @@ const BENCHES: Record<string, Bench> = {
   api: async () => (await import("./api.js")).benchApi(),
   "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
   "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
+  "ip-to-asn": async () => (await import("./ip-to-asn.js")).benchIpToAsn(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

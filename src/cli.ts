@@ -156,6 +156,36 @@ probes
     process.exitCode = await runProbesInvite(opts);
   });
 
+const invites = probes.command("invites").description("enrollment invites: list (never the codes) and revoke");
+invites
+  .command("list", { isDefault: true })
+  .description("list invites: id, region, network, created, expires, status, the probe that used it")
+  .option("--json", "one JSON object")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (opts) => {
+    const { runProbesInvites } = await import("./cli/probes.js");
+    process.exitCode = await runProbesInvites(opts);
+  });
+invites
+  .command("revoke <id>")
+  .description("revoke an unused invite by the id `keepwatch probes invites` lists")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (id: string, opts) => {
+    const { runProbesInvitesRevoke } = await import("./cli/probes.js");
+    process.exitCode = await runProbesInvitesRevoke(id, opts);
+  });
+probes
+  .command("revoke <probe>")
+  .description("revoke every token of a probe (enrolled or configured): it can no longer upload")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (probe: string, opts) => {
+    const { runProbesRevoke } = await import("./cli/probes.js");
+    process.exitCode = await runProbesRevoke(probe, opts);
+  });
+
 const users = program.command("users").description("analysts' accounts: admin, analyst, viewer (passwords read from stdin)");
 const usersOpts = (c: Command) => c
   .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")

@@ -16,6 +16,33 @@ export type NetworkKind = z.infer<typeof networkKindSchema>;
 /** Region ids are ISO 3166-2 style ("KZ-75", "KZ-ALA"), or "CONTROL" style ids for control vantages. */
 export { regionIdSchema };
 
+/** How the server judged an attribution at upload (set by the server, never taken from the upload). */
+export const ATTRIBUTION_VERDICTS = [
+  /** The sealed ASN is the probe's registered network's: counted. */
+  "registered-network",
+  /** The sealed ASN is another network's (a mobile probe fallen back to home Wi-Fi): stored, never counted. */
+  "other-network",
+  /** The local address or route changed and no answer confirmed the network yet: counted (see README). */
+  "unattributed",
+  /** No valid server seal: the claim is the upload's, so it is ignored and the measurement counted as before. */
+  "unverified",
+  /** Sealed, but the address is in no table or the registered network has no ASN: counted. */
+  "unknown",
+] as const;
+
+export const attributionSchema = z.object({
+  /** confirmed: the server named the network and the local address set and route did not change since. */
+  status: z.enum(["confirmed", "unattributed"]),
+  asn: z.number().int().nonnegative().nullable(),
+  country: z.string().regex(/^[A-Z]{2}$/).nullable(),
+  /** When the server named it (its whoami answer); null when unattributed. */
+  confirmedAt: z.string().datetime().nullable(),
+  /** The server's HMAC over probe, ASN, country and confirmedAt: only what it sealed is believed. */
+  seal: z.string().max(100).nullable(),
+  verdict: z.enum(ATTRIBUTION_VERDICTS).optional(),
+});
+export type Attribution = z.infer<typeof attributionSchema>;
+
 export const measurementSchema = z.object({
   version: z.literal(MEASUREMENT_VERSION),
   /** Client-generated UUID: the idempotency key for redelivery and re-upload. */
@@ -61,12 +88,27 @@ export const measurementSchema = z.object({
     /** ok: the local resolver answered (any answer); unreachable: it did not; none: none configured; unknown: not checked. */
     resolver: z.enum(["ok", "unreachable", "none", "unknown"]),
   }).optional(),
+  /**
+   * Which network the agent's address was in when it measured, as the server named it (GET /agent/whoami),
+   * absent when the producer does not report it (workers, older agents). See src/attribution/.
+   */
+  attribution: attributionSchema.optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
 
 /** True when the agent's own gateway or resolver check failed in the round that produced `m`. */
 export function isLocalFailure(m: Pick<Measurement, "local">): boolean {
   return m.local !== undefined && (m.local.gateway === "unreachable" || m.local.gateway === "none" || m.local.resolver === "unreachable");
+}
+
+/** Taken on a network other than the probe's registered one (server verdict): stored, never counted. */
+export function isOffNetwork(m: Pick<Measurement, "attribution">): boolean {
+  return m.attribution?.verdict === "other-network";
+}
+
+/** Whether the detector leaves a measurement out: the volunteer's own outage, or another network's. */
+export function isUncounted(m: Pick<Measurement, "local" | "attribution">): boolean {
+  return isLocalFailure(m) || isOffNetwork(m);
 }
 
 /** Nothing KeepWatch measured predates this; an older date is a broken clock or a forgery. */

@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import { runChecks, type ProbeIdentity, type TargetChecker } from "../worker/run-checks.js";
 import { isLocalFailure } from "../measurement.js";
 import type { LocalCheck } from "./local-check.js";
+import type { NetworkAttribution } from "./attribution.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
 
@@ -32,6 +33,8 @@ export interface AgentOptions {
   log: Logger;
   /** The volunteer's own connectivity, checked before each round (local-check.ts); absent = not checked. */
   localCheck?: () => Promise<LocalCheck>;
+  /** Which network each round was measured on (attribution.ts); absent = measurements carry none. */
+  attribution?: NetworkAttribution;
 }
 
 /** Backoff between upload retries when the server cannot take the spool (doubles, capped). */
@@ -52,12 +55,15 @@ export class Agent {
   /** One round: measure, spool, upload what is pending. */
   async round(): Promise<RoundReport> {
     const at = new Date();
+    const asked = await this.o.attribution?.beginRound();
     const local = await this.o.localCheck?.();
     const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
     const measured = await runChecks(this.o.who, targets, this.o.checker, this.o.concurrency);
-    // Every measurement of the round says how the volunteer's own link was: the server leaves out rounds
-    // taken while the gateway or the local resolver did not answer (Measurement.local).
-    const measurements = local ? measured.map((m) => ({ ...m, local })) : measured;
+    const attribution = asked ? await this.o.attribution!.endRound(asked) : undefined;
+    // Every measurement of the round says how the volunteer's own link was (the server leaves out rounds
+    // taken while the gateway or the local resolver did not answer: Measurement.local) and which network
+    // it was on (rounds on another network than the probe's are left out too: Measurement.attribution).
+    const measurements = measured.map((m) => ({ ...m, ...(local && { local }), ...(attribution && { attribution }) }));
     if (local && isLocalFailure({ local })) this.o.log.warn({ local }, "local connectivity failed: this round will not count");
     this.o.spool.append(measurements);
     const upload = await this.flush();

@@ -6,6 +6,8 @@ import { cors } from "hono/cors";
 import { DEFAULT_API_OPTIONS, type AppDeps, type ResolvedDeps } from "./deps.js";
 import { errorResponse, handleError, validationHook } from "./errors.js";
 import { ProbeRegistry } from "../registry/probe-registry.js";
+import { Attributor } from "../attribution/attributor.js";
+import { filesIn, IpToAsn, sharedPackagedIpToAsn } from "../attribution/ip-to-asn.js";
 import { authFailureLimit } from "./limits/index.js";
 import { RegionsSource } from "./regions-source.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -36,6 +38,9 @@ export function resolveDeps(deps: AppDeps): ResolvedDeps {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
     registry: new ProbeRegistry(deps.config, deps.store),
+    // Lazy: the IP-to-ASN tables load on the first whoami, not at start.
+    attributor: deps.attributor ?? new Attributor(deps.store,
+      deps.config.server.ipToAsnData ? new IpToAsn(filesIn(deps.config.server.ipToAsnData)) : sharedPackagedIpToAsn()),
     options: { ...DEFAULT_API_OPTIONS, ...deps.options },
     // Fallback reporter writes the error only; no request data, so no addresses.
     reportError: deps.reportError ?? ((err) => console.error("keepwatch api error:", err)),

@@ -24,3 +24,17 @@ export function uploaderAddresses(c: Context, trustProxy: boolean): string[] {
   }
   return out;
 }
+
+/**
+ * The one address whose network an agent is told (whoami): the socket's peer, or with trustProxy the
+ * address the proxy itself saw (X-Real-IP, else the last X-Forwarded-For entry, which the client cannot
+ * forge; the left ones it can). Null for in-process requests.
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string | null {
+  const peer = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
+  if (!trustProxy) return peer;
+  const real = c.req.header("x-real-ip")?.trim();
+  if (real) return real;
+  const forwarded = (c.req.header("x-forwarded-for") ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  return forwarded.at(-1) ?? peer;
+}

@@ -5,6 +5,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { ProbeRegistry } from "../registry/probe-registry.js";
 import type { ReadinessReport } from "../health/readiness.js";
 import type { Store } from "../store/store.js";
+import type { Attributor } from "../attribution/attributor.js";
 import type { ErrorReporter } from "./errors.js";
 import type { IncidentEvents } from "./incident-events.js";
 
@@ -34,6 +35,8 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** Targets agents are assigned (GET /agent/assignment); built from the configuration when unset. */
   targets?: TargetConfig[];
+  /** Names agents' networks (whoami) and judges uploaded attributions; built from the config when unset. */
+  attributor?: Attributor;
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
 }
@@ -66,8 +69,9 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
 };
 
 /** AppDeps with every optional part filled in; what route factories receive. */
-export interface ResolvedDeps extends Omit<AppDeps, "clock" | "options" | "reportError"> {
+export interface ResolvedDeps extends Omit<AppDeps, "clock" | "options" | "reportError" | "attributor"> {
   clock: Clock;
+  attributor: Attributor;
   /** Who each configured probe is (role, region, network): the authority for uploads and tokens. */
   registry: ProbeRegistry;
   options: ApiOptions;

@@ -180,6 +180,19 @@ export const heartbeatBodySchema = z
   })
   .openapi("Heartbeat");
 
+export const networkAnswerSchema = z
+  .object({
+    asn: z.number().int().nullable(),
+    asName: z.string().nullable(),
+    country: z.string().nullable(),
+    /** When the server looked the address up; with seal, what the agent copies into its measurements. */
+    confirmedAt: isoTime,
+    seal: z.string(),
+  })
+  .openapi("NetworkAttribution", { description: "The network (AS and country) of the address this request came from; the address itself is neither returned nor kept" });
+
+export const heartbeatAnswerSchema = z.object({ attribution: networkAnswerSchema }).openapi("HeartbeatAnswer");
+
 export const assignmentSchema = z
   .object({
     probeId: z.string(),
@@ -189,6 +202,7 @@ export const assignmentSchema = z
     resolvers: z.object({ resolver: z.string().nullable(), controlResolver: z.string().nullable() }),
     helpers: z.array(z.string()),
     targets: z.array(z.object({ url: z.string(), list: z.enum(["whitelisted", "non_whitelisted"]), category: z.string(), throughput: z.boolean() })),
+    attribution: networkAnswerSchema,
   })
   .openapi("Assignment", { description: "What an agent measures, how often and with which resolvers and helpers" });
 
@@ -226,6 +240,21 @@ export const inviteBodySchema = z
 export const inviteResponseSchema = z
   .object({ code: z.string(), region: z.string(), network: z.string(), expiresAt: isoTime })
   .openapi("Invite", { description: "The code is shown once and registers one probe; only its sha256 is stored" });
+
+export const inviteViewSchema = z
+  .object({
+    id: z.string().openapi({ description: "First 12 hex digits of the code's sha256 (the code itself is never stored)" }),
+    region: z.string(),
+    network: z.string(),
+    createdAt: isoTime,
+    expiresAt: isoTime,
+    status: z.enum(["open", "used", "expired"]),
+    usedAt: isoTime.nullable(),
+    probeId: z.string().nullable(),
+  })
+  .openapi("InviteListItem");
+export const inviteListSchema = z.object({ invites: z.array(inviteViewSchema) }).openapi("InviteList");
+export const inviteIdParam = z.object({ id: z.string().openapi({ example: "3f9a1c2b5e7d" }) });
 
 export const enrollBodySchema = z.object({ code: z.string().max(100) }).openapi("EnrollRequest");
 

@@ -1,10 +1,11 @@
 // Per-item checks of an upload. Each item must be a valid Measurement, speak for the token's probe as the
 // server's registry knows it (probe id, role, region, network), and be dated between the project's epoch
 // and the receive time plus the allowed clock skew. Accepted items are rewritten: the registry's identity,
-// the server's receive time, and the uploader's address scrubbed in every form. Valid items are accepted
+// the server's receive time, its verdict on the item's network attribution, and the uploader's address
+// scrubbed in every form. Valid items are accepted
 // even when others in the batch are not.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { measurementSchema, startedAtProblem, type Measurement } from "../measurement.js";
+import { measurementSchema, startedAtProblem, type Attribution, type Measurement } from "../measurement.js";
 import { SCRUBBED, scrubMeasurement } from "../privacy/scrub.js";
 import type { RegisteredProbe } from "../registry/probe-registry.js";
 
@@ -23,6 +24,8 @@ export interface UploadContext {
   maxClockSkewMs: number;
   /** Every form of the uploader's address (address-forms.ts), or null when unknown/anonymous. */
   uploader: RegExp | null;
+  /** The server's verdict on an item's network attribution (Attributor.judge); absent = left as uploaded minus any verdict. */
+  judgeAttribution?: (a: Attribution, probe: RegisteredProbe) => Promise<Attribution>;
 }
 
 /** Claimed values shown in a reason: short, one line, and never the uploader's address. */
@@ -66,8 +69,12 @@ export async function checkUpload(items: unknown[], ctx: UploadContext): Promise
       out.rejected.push({ index, error: problem });
       continue;
     }
+    // The verdict is the server's: an uploaded one is never kept.
+    const attribution = m.attribution === undefined ? undefined
+      : ctx.judgeAttribution ? await ctx.judgeAttribution(m.attribution, ctx.probe) : { ...m.attribution, verdict: "unverified" as const };
     const scrubbed = scrubMeasurement({
       ...m,
+      ...(attribution && { attribution }),
       probe: { ...m.probe, role: ctx.probe.role },
       region: ctx.probe.region,
       network: { ...ctx.probe.network },

@@ -15,6 +15,9 @@ import { join } from "node:path";
 import { ServerClient } from "../agent/server-client.js";
 import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
 import { SOFTWARE } from "../worker/run-checks.js";
+import { NetworkAttribution } from "../agent/attribution.js";
+import { NetworkWatch } from "../agent/network-watch.js";
+import { fetchWhoami } from "../agent/whoami.js";
 
 const DEFAULT_CRON = "*/5 * * * *";
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -120,6 +123,15 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
   const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
   let lastRoundAt: string | null = null;
+  // The seam for measuring through another interface (--measure-via): pass its local address here, and
+  // both the network fingerprint and the whoami request follow that interface instead of the default route.
+  const measuredVia: { localAddress?: string } = {};
+  const watch = new NetworkWatch({ serverHost: new URL(server).hostname, ...measuredVia });
+  const attribution = new NetworkAttribution({
+    fingerprint: () => watch.fingerprint(),
+    whoami: () => fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 }),
+    log,
+  });
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
       : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
@@ -136,6 +148,7 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     spool,
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
     localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
+    attribution,
     cron,
     concurrency: 8,
     log,
@@ -153,7 +166,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
         lastRoundAt,
         lastError: (r.upload.stoppedBecause ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
       });
-      if (beat && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
+      // 200 (with the network it came from) since attribution; 204 from older servers.
+      if (beat && beat.status !== 200 && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
     },
   });
   if (o.once) {

@@ -183,8 +183,9 @@ export const detectorConfigSchema = z.object({
   /** A noisy target (it fails now and then even when fine) needs a longer run, up to this many. */
   blockAfterMax: z.number().int().min(1).default(4),
   /**
-   * The run a target needs is the shortest (between blockAfter and blockAfterMax) whose chance of arising
-   * from the target's usual failure rate alone is below this.
+   * The chance per network window that noise alone makes any of its judged targets look blocked; each of
+   * N judged targets gets blockFalseRate / N. The run a target needs is the shortest (between blockAfter
+   * and blockAfterMax) whose chance under the target's usual failure rate alone is below that share.
    */
   blockFalseRate: z.number().gt(0).max(1).default(1e-5),
   /** A category counts as blocked in one window when at least this share of its (≥ 2) targets fail. */
@@ -299,6 +300,12 @@ export const configSchema = z.object({
       trustProxy: z.boolean().default(false),
       /** Uploads dated more than this after the server's receive time are rejected (probe clocks drift). */
       maxClockSkewSeconds: z.number().int().min(0).max(86_400).default(600),
+      /**
+       * Directory with the IP-to-ASN CSV files (asn-ipv4-num.csv, asn-ipv6-num.csv, asn-country-ipv4-num.csv,
+       * asn-country-ipv6-num.csv) used to tell agents which network their address is in; unset = the
+       * @ip-location-db npm packages installed with KeepWatch.
+       */
+      ipToAsnData: z.string().min(1).optional(),
       /**
        * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
        * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.

@@ -93,7 +93,16 @@ export function expectedPerformance(b: Baseline, t: TargetBaseline, at: number):
 /** The control vantage reaches a list's targets when its success over them is at least this. */
 export const CONTROL_REACHES = 0.5;
 /** What the prior says a target usually does: works; no throughput or handshake figure is known. */
-export const PRIOR_TARGET: TargetBaseline = { ratio: 1, throughput: null, tlsHandshake: null };
+/**
+ * What a target is assumed to be before history says otherwise: it works, and its noise is unknown — the
+ * failure rate of no measurements, (0 + ½) / (0 + 1), so a block needs the longest run (blockAfterMax).
+ */
+export const PRIOR_TARGET: TargetBaseline = { ratio: 1, throughput: null, tlsHandshake: null, failRate: 0.5 };
+
+/** (failures + ½) / (measurements + 1): the failure rate a short or noisy history makes believable. */
+function failRateOf(m: { n: number; failed: number }): number {
+  return (m.failed + 0.5) / (m.n + 1);
+}
 
 /** The control vantage's view of one window, by URL (WindowIndex.control values fit). */
 export type ControlView = ReadonlyMap<string, { total: number; ok: number }>;
@@ -260,7 +269,7 @@ export class BaselineBuilder {
         ratio: median(rs) ?? 0,
         throughput: median(this.throughputs.get(url) ?? []),
         tlsHandshake: median(this.handshakes.get(url) ?? []),
-        failRate: (m.failed + 0.5) / (m.n + 1),
+        failRate: failRateOf(m),
       };
     }
     const lists: Partial<Record<TargetList, number>> = {};
@@ -280,7 +289,8 @@ export class BaselineBuilder {
         lists[list] = PRIOR_TARGET.ratio;
         for (const [url, l] of this.lists) {
           const t = targets[url];
-          if (l === list && t) targets[url] = { ratio: PRIOR_TARGET.ratio, throughput: t.throughput, tlsHandshake: t.tlsHandshake };
+          // The history's failures were the regime: the target's noise is unknown, as before any history.
+          if (l === list && t) targets[url] = { ...PRIOR_TARGET, throughput: t.throughput, tlsHandshake: t.tlsHandshake };
         }
       }
     }

@@ -73,7 +73,7 @@ export function blockedTargets(judged: readonly Judged[], carry: Carry, start: n
   for (const j of failing) {
     const run = runOf(carry, j.t.url);
     const c = byCategory.get(j.t.category);
-    const firm = run.fails > 0 && run.fails >= requiredRun(j.b, cfg);
+    const firm = run.fails > 0 && run.fails >= requiredRun(j.b, cfg, judged.length);
     // Most of a category failing together is evidence enough for the shortest run (blockAfter), never for
     // one round: a moment's local outage fails every category at once.
     const category = c !== undefined && c.failing >= 2 && c.failing / c.n >= cfg.categoryShare && run.fails >= cfg.blockAfter;

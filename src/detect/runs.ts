@@ -99,15 +99,23 @@ export function runOf(carry: Carry, url: string): { fails: number; failSince: nu
 
 /**
  * The run a target needs before it counts as blocked: the shortest run between blockAfter and
- * blockAfterMax whose chance under the target's usual failure rate alone, rate^n, is below
- * blockFalseRate. A target that never fails needs blockAfter; one that fails now and then needs more.
+ * blockAfterMax whose chance under the target's usual failure rate alone, rate^n, is below its share of
+ * blockFalseRate. blockFalseRate is the chance per network window that noise alone blocks *any* of the
+ * `judged` targets, so each target gets blockFalseRate / judged: a network watching 150 targets would
+ * otherwise raise a noise "block" somewhere every few days. A clean target with a week of history needs
+ * blockAfter; a noisy or barely known one needs more. A baseline without failRate (from before it was
+ * kept) counts as clean.
  */
-export function requiredRun(b: TargetBaseline, cfg: Pick<DetectorConfig, "blockAfter" | "blockAfterMax" | "blockFalseRate">): number {
+export function requiredRun(
+  b: TargetBaseline,
+  cfg: Pick<DetectorConfig, "blockAfter" | "blockAfterMax" | "blockFalseRate">,
+  judged = 1,
+): number {
   const lo = cfg.blockAfter;
   const hi = Math.max(lo, cfg.blockAfterMax);
   const rate = b.failRate;
   if (rate === undefined || rate <= 0) return lo;
   if (rate >= 1) return hi;
-  const n = Math.ceil(Math.log(cfg.blockFalseRate) / Math.log(rate) - 1e-9);
+  const n = Math.ceil(Math.log(cfg.blockFalseRate / Math.max(1, judged)) / Math.log(rate) - 1e-9);
   return Math.min(hi, Math.max(lo, n));
 }

@@ -1,11 +1,11 @@
 // Enrollment invites: an operator asks for a one-time code for a region and network; a volunteer's agent
 // redeems it once, before it expires, and the server registers a probe with a generated id. Only the code's
-// sha256 is stored. Shared by `keepwatch probes invite` and POST /api/v1/admin/invites.
+// sha256 is stored. Shared by `keepwatch probes invite[s]` and /api/v1/admin/invites.
 import { createHash, randomBytes } from "node:crypto";
 import type { KeepWatchConfig } from "../config/schema.js";
 import { canonicalRegionId } from "../config/regions.js";
 import { idProblem } from "../ids.js";
-import type { Store } from "../store/store.js";
+import type { ProbeInvite, Store } from "../store/store.js";
 import { RegistryError } from "./probe-registry.js";
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 3600_000;
@@ -63,4 +63,40 @@ export async function issueInvite(
 /** A fresh id for an enrolled probe: "probe-3f9a1c2b5e7d" (48 random bits; it says nothing about the volunteer). */
 export function newEnrolledProbeId(): string {
   return `probe-${randomBytes(6).toString("hex")}`;
+}
+
+/** An invite as operators see it: an id (the first 12 hex digits of the code's hash), never the code. */
+export interface InviteView {
+  id: string;
+  region: string;
+  network: string;
+  createdAt: string;
+  expiresAt: string;
+  status: "open" | "used" | "expired";
+  usedAt: string | null;
+  /** The probe it registered, once used. */
+  probeId: string | null;
+}
+
+const INVITE_ID = /^[0-9a-f]{12}$/;
+
+export function inviteView(i: ProbeInvite, now: Date): InviteView {
+  const status = i.usedAt !== null ? "used" : Date.parse(i.expiresAt) <= now.getTime() ? "expired" : "open";
+  return { id: i.codeHash.slice(0, 12), region: i.region, network: i.network, createdAt: i.createdAt, expiresAt: i.expiresAt,
+    status, usedAt: i.usedAt, probeId: i.probeId };
+}
+
+export type InviteRevocation = { ok: true; invite: InviteView } | { ok: false; reason: "malformed" | "unknown" | "used" | "expired"; message: string };
+
+/** Revokes the open invite with this id (listInvites' id). */
+export async function revokeInviteById(store: Pick<Store, "listInvites" | "revokeInvite">, id: string, now: Date): Promise<InviteRevocation> {
+  if (!INVITE_ID.test(id)) return { ok: false, reason: "malformed", message: "an invite id is 12 hex digits, as `keepwatch probes invites` lists it" };
+  const invite = (await store.listInvites()).find((i) => i.codeHash.startsWith(id));
+  if (!invite) return { ok: false, reason: "unknown", message: `no invite ${id}` };
+  const view = inviteView(invite, now);
+  if (view.status === "used") return { ok: false, reason: "used", message: `invite ${id} was already used by probe ${view.probeId}; revoke the probe instead (keepwatch probes revoke ${view.probeId})` };
+  if (view.status === "expired" || !(await store.revokeInvite(invite.codeHash, now))) {
+    return { ok: false, reason: "expired", message: `invite ${id} has expired already` };
+  }
+  return { ok: true, invite: { ...view, status: "expired", expiresAt: now.toISOString() } };
 }

@@ -34,6 +34,26 @@ export class EnrollmentTables {
     return redeem.immediate();
   }
 
+  listInvites(): ProbeInvite[] {
+    const rows = this.db.prepare(`SELECT code_hash, region, network, created_at, expires_at, used_at, probe_id
+      FROM probe_invites ORDER BY created_at DESC, code_hash`).all() as
+      { code_hash: string; region: string; network: string; created_at: string; expires_at: string; used_at: string | null; probe_id: string | null }[];
+    return rows.map((r) => ({ codeHash: r.code_hash, region: r.region, network: r.network, createdAt: r.created_at,
+      expiresAt: r.expires_at, usedAt: r.used_at, probeId: r.probe_id }));
+  }
+
+  /** In one write transaction with redeemInvite's: a code is either redeemed or revoked, never both. */
+  revokeInvite(codeHash: string, at: Date): boolean {
+    const revoke = this.db.transaction((): boolean => {
+      const row = this.db.prepare("SELECT expires_at, used_at FROM probe_invites WHERE code_hash = ?").get(codeHash) as
+        { expires_at: string; used_at: string | null } | undefined;
+      if (!row || row.used_at !== null || Date.parse(row.expires_at) <= at.getTime()) return false;
+      this.db.prepare("UPDATE probe_invites SET expires_at = ? WHERE code_hash = ?").run(at.toISOString(), codeHash);
+      return true;
+    });
+    return revoke.immediate();
+  }
+
   getEnrolledProbe(id: string): EnrolledProbe | null {
     const row = this.db.prepare("SELECT id, region, network, enrolled_at FROM enrolled_probes WHERE id = ?").get(id) as
       { id: string; region: string; network: string; enrolled_at: string } | undefined;

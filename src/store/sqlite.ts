@@ -3,7 +3,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
+import { isUncounted, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
@@ -193,12 +193,13 @@ export class SqliteStore implements Store {
         const ms = Date.parse(f.startedAt);
         const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
           f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
-          f.bytesPerSecond, f.receivedAt, JSON.stringify(m), isLocalFailure(m) ? 1 : 0);
+          f.bytesPerSecond, f.receivedAt, JSON.stringify(m), isUncounted(m) ? 1 : 0);
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
-        // The volunteer's own outage: kept for the record, never counted (no rollups, not a sign of life).
-        if (isLocalFailure(m)) continue;
+        // The volunteer's own outage, or another network than the probe's (column local_failure means "not
+        // counted" since attribution): kept for the record, never counted (no rollups, not a sign of life).
+        if (isUncounted(m)) continue;
         rollups.add(f, ms);
         const key = `${f.region}\u0001${f.network}\u0001${f.probeId}`;
         const s = seen.get(key);
@@ -453,6 +454,14 @@ export class SqliteStore implements Store {
 
   redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
     return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
+  }
+
+  listInvites(): Promise<ProbeInvite[]> {
+    return this.run(() => this.enrollment.listInvites());
+  }
+
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    return this.run(() => this.enrollment.revokeInvite(codeHash, at));
   }
 
   getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {

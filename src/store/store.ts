@@ -185,6 +185,13 @@ export interface Store {
    * nothing when the code is unknown, already used or expired at `at`.
    */
   redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult>;
+  /** Every invite, newest first (hashes only: the codes were never stored). */
+  listInvites(): Promise<ProbeInvite[]>;
+  /**
+   * Revokes an unused invite by expiring it at `at`. False when it is unknown, already used or already
+   * expired (nothing changes).
+   */
+  revokeInvite(codeHash: string, at: Date): Promise<boolean>;
   getEnrolledProbe(id: string): Promise<EnrolledProbe | null>;
   saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void>;
   listHeartbeats(): Promise<ProbeHeartbeat[]>;

@@ -7,6 +7,11 @@ import { sha256Hex } from "../../src/api/auth.js";
 import { enroll, EnrollError } from "../../src/agent/enroll.js";
 import { defaultStateDir, enrollmentPath, loadEnrollment } from "../../src/agent/state-dir.js";
 import { runAgent, type AgentCliOptions } from "../../src/cli/agent.js";
+import { Spool } from "../../src/agent/spool.js";
+import { Agent } from "../../src/agent/agent.js";
+import { readTargetList } from "../../src/cli/measure.js";
+import { createLogger } from "../../src/log.js";
+import { createTargetChecker } from "../../src/worker/target-checker.js";
 import { createHarness, testConfig, type Harness } from "../api/harness.js";
 import { startTestHttpServer, type TestHttpServer } from "../helpers/http-servers.js";
 
@@ -23,12 +28,15 @@ async function deadPort(): Promise<number> {
 
 describe("keepwatch agent enroll", () => {
   let h: Harness;
+  /** How far the server's clock is ahead of the real one (an expiry test moves it). */
+  let serverAheadMs = 0;
   let server: string;
   let dir: string;
   let site: TestHttpServer | null = null;
   beforeEach(async () => {
     // The real clock: the agent's measurements are dated now and the server checks their dates.
-    h = await createHarness({ clock: () => new Date() }, testConfig({ server: { adminTokenHash: sha256Hex(ADMIN) } }));
+    serverAheadMs = 0;
+    h = await createHarness({ clock: () => new Date(Date.now() + serverAheadMs) }, testConfig({ server: { adminTokenHash: sha256Hex(ADMIN) } }));
     server = await h.listen();
     dir = mkdtempSync(join(tmpdir(), "kw-enroll-"));
   });
@@ -126,4 +134,51 @@ describe("keepwatch agent enroll", () => {
     // A fresh machine given a used code: a clear refusal, exit 2.
     expect(await runAgent({ ...opts, stateDir: join(dir, "second-machine") })).toBe(2);
   }, 60_000);
+
+  it("an expired or revoked code is refused with its reason and writes nothing; a revoked token loses nothing measured", async () => {
+    // Expired: the server's clock moves past the invite's expiry.
+    const res = await fetch(`${server}/api/v1/admin/invites`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ region: "KZ-47", network: "kcell-mobile", expires: "30m" }),
+    });
+    const shortLived = ((await res.json()) as { code: string }).code;
+    serverAheadMs = 31 * 60_000;
+    await expect(enroll({ code: shortLived, servers: [server], stateDir: dir, insecureLabHttp: true }))
+      .rejects.toThrow(/enrollment refused: this enrollment code has expired; ask the operator for a new one/);
+    serverAheadMs = 0;
+    // Revoked by the operator before use.
+    const revokedCode = await newCode();
+    const listed = (await (await fetch(`${server}/api/v1/admin/invites`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json()) as { invites: { id: string; status: string }[] };
+    for (const i of listed.invites.filter((x) => x.status === "open")) {
+      expect((await fetch(`${server}/api/v1/admin/invites/${i.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+    }
+    await expect(enroll({ code: revokedCode, servers: [server], stateDir: dir, insecureLabHttp: true })).rejects.toThrow(/enrollment refused: this enrollment code has expired; ask the operator for a new one/);
+    await expect(enroll({ code: shortLived, servers: [server], stateDir: dir, insecureLabHttp: true })).rejects.toThrow(/expired/);
+    expect(existsSync(enrollmentPath(dir))).toBe(false);
+
+    // Enrolled, then the operator revokes the probe: rounds keep measuring into the spool; nothing is lost.
+    const e = await enroll({ code: await newCode(), servers: [server], stateDir: dir, insecureLabHttp: true });
+    site = await startTestHttpServer();
+    const list = join(dir, "targets.txt");
+    writeFileSync(list, `${site.origin}/\n`);
+    await fetch(`${server}/api/v1/admin/probes/${e.probeId}/tokens`, { method: "DELETE", headers: { Authorization: `Bearer ${ADMIN}` } });
+    // The Agent itself, without the CLI's local check (that one asks the machine's real gateway and resolver).
+    const agent = new Agent({
+      who: { probeId: e.probeId, role: "region", region: e.region, network: e.network },
+      targets: readTargetList(list),
+      checker: await createTargetChecker({ timeoutSeconds: 5, threads: 1, notBogon: ["127.0.0.0/8"] }),
+      spool: new Spool(join(dir, "spool")),
+      upload: { serverUrl: server, token: e.token },
+      cron: "0 0 1 1 *",
+      concurrency: 1,
+      log: createLogger({ name: "test-agent", level: "silent" }),
+    });
+    for (let round = 0; round < 2; round++) expect((await agent.round()).upload.stoppedBecause).toMatch(/token refused \(401\)/);
+    const spool = new Spool(join(dir, "spool"));
+    expect(spool.pendingCount()).toBe(2);
+    expect(spool.quarantined()).toEqual([]);
+    expect(spool.status().lastError).toMatch(/token refused \(401\)/);
+    expect(h.enqueued.flat()).toHaveLength(0);
+  }, 120_000);
 });

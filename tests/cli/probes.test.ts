@@ -51,3 +51,61 @@ describe("keepwatch probes invite / agent (careless operator and volunteer)", ()
     }
   }, 180_000);
 });
+
+describe("keepwatch probes invites / invites revoke / revoke (operator)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kw-invites-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const data = ["-c", "config/default.yaml", "--data", dir];
+
+  it("lists without codes, revokes an open invite, refuses a used one, revokes a probe's tokens", async () => {
+    const codes: string[] = [];
+    for (const network of ["kcell-mobile", "kcell-mobile"]) {
+      const r = await keepwatch(["probes", "invite", "--region", "KZ-47", "--network", network, ...data]);
+      expect(r.code, r.stderr).toBe(0);
+      codes.push(r.stdout.trim());
+    }
+    const store = new SqliteStore(databasePath(dir));
+    let probeId = "";
+    try {
+      const r = await store.redeemInvite(inviteCodeHash(codes[0]!), new Date(), "probe-0123456789ab", "0".repeat(64));
+      expect(r.ok).toBe(true);
+      probeId = "probe-0123456789ab";
+    } finally {
+      await store.close();
+    }
+    const listed = await keepwatch(["probes", "invites", ...data]);
+    expect(listed.code, listed.stderr).toBe(0);
+    for (const c of codes) expect(listed.stdout).not.toContain(c.slice(4));
+    expect(listed.stdout).toMatch(/^ID +REGION +NETWORK +CREATED +EXPIRES +STATUS +USED BY$/m);
+    expect(listed.stdout).toMatch(new RegExp(`used +${probeId}`));
+    const json = JSON.parse((await keepwatch(["probes", "invites", "list", "--json", ...data])).stdout) as { invites: { id: string; status: string }[] };
+    const open = json.invites.find((i) => i.status === "open")!;
+    const used = json.invites.find((i) => i.status === "used")!;
+
+    const revoked = await keepwatch(["probes", "invites", "revoke", open.id, ...data]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/revoked: its code no longer enrolls anything/);
+    const store2 = new SqliteStore(databasePath(dir));
+    try {
+      expect(await store2.redeemInvite(inviteCodeHash(codes[1]!), new Date(), "probe-cli-3", "1".repeat(64))).toEqual({ ok: false, reason: "expired" });
+    } finally {
+      await store2.close();
+    }
+    for (const [args, message] of [
+      [["probes", "invites", "revoke", used.id], /already used by probe probe-0123456789ab; revoke the probe instead/],
+      [["probes", "invites", "revoke", open.id], /has expired already/],
+      [["probes", "invites", "revoke", "nope"], /12 hex digits/],
+      [["probes", "revoke", "../etc"], /probe/],
+    ] as const) {
+      const r = await keepwatch([...args, ...data]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+    const gone = await keepwatch(["probes", "revoke", probeId, ...data]);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stdout).toMatch(/revoked 1 token of probe probe-0123456789ab/);
+    const twice = await keepwatch(["probes", "revoke", probeId, ...data]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/no token that is not revoked already/);
+  }, 240_000);
+});

@@ -2,6 +2,7 @@
 // survives windows in which the probe did not measure the target.
 import { describe, expect, it } from "vitest";
 import { advanceRuns, NO_CARRY, requiredRun, runOf, type Carry, type ProbeObservation } from "../../src/detect/runs.js";
+import { PRIOR_TARGET } from "../../src/detect/baseline.js";
 import { config } from "./synthetic.js";
 
 const W = 300_000;
@@ -22,6 +23,18 @@ describe("requiredRun", () => {
     expect(requiredRun({ ratio: 1, throughput: null, tlsHandshake: null, failRate: 0.02 }, cfg)).toBe(3);
     expect(requiredRun({ ratio: 0.9, throughput: null, tlsHandshake: null, failRate: 0.1 }, cfg)).toBe(4); // 1e-5 needs 5: capped
     expect(requiredRun({ ratio: 1, throughput: null, tlsHandshake: null }, cfg)).toBe(2); // a baseline from before failRate
+  });
+
+  it("shares blockFalseRate among the network's judged targets: 150 chances per window need longer runs", () => {
+    const t = (failRate: number) => ({ ratio: 1, throughput: null, tlsHandshake: null, failRate });
+    expect(requiredRun(t(0.5 / 2017), cfg, 150)).toBe(2); // a week of one probe, never failed
+    expect(requiredRun(t(0.5 / 289), cfg, 1)).toBe(2); // a day of one probe, alone
+    expect(requiredRun(t(0.5 / 289), cfg, 150)).toBe(3); // the same day among 150 targets
+    expect(requiredRun(t(0.02), cfg, 150)).toBe(4); // 2 % noise: capped at blockAfterMax
+  });
+
+  it("a target known only by the prior needs the longest run", () => {
+    expect(requiredRun(PRIOR_TARGET, cfg)).toBe(cfg.blockAfterMax);
   });
 });
 

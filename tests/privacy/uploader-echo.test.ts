@@ -28,6 +28,7 @@ import { waitFor } from "../collector/wait-for.js";
 import { NetLab, netnsAvailable, type LabHost } from "../helpers/netns.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { hostileMeasurements, leaks, v4Forms } from "./echo-forms.js";
+import { writeLabIpToAsn } from "../attribution/lab-data.js";
 
 const run = promisify(execFile);
 const canRun = process.getuid?.() === 0 && netnsAvailable();
@@ -53,6 +54,7 @@ describe.skipIf(!canRun)("the uploader's address, echoed in every form, is store
   const forms = v4Forms(UPLOADER);
   const dir = mkdtempSync(join(tmpdir(), "kw-echo-"));
   const dbPath = join(dir, "keepwatch.sqlite");
+  const ipToAsnDir = writeLabIpToAsn();
   let lab: NetLab;
   let client: LabHost;
   let redis: TestRedis;
@@ -95,7 +97,8 @@ describe.skipIf(!canRun)("the uploader's address, echoed in every form, is store
     await store.saveProbeToken({ probeId: "probe-47", region: "KZ-47", tokenHash: sha256Hex(TOKEN), createdAt: new Date().toISOString(), revokedAt: null });
     const sink = new Writable({ write(chunk, _enc, cb) { logText += String(chunk); cb(); } });
     const log = createLogger({ destination: sink, level: "debug" });
-    const config = testConfig();
+    // The lab's IP-to-ASN files name 198.18.77.0/24 as Kcell (KZ): whoami has a network to tell.
+    const config = testConfig({ server: { ipToAsnData: ipToAsnDir } });
     const metrics = new Metrics({ store, config, processMetrics: false });
     producerConn = createRedisConnection(redis.url, "producer");
     await waitUntilReady(producerConn);
@@ -129,12 +132,32 @@ describe.skipIf(!canRun)("the uploader's address, echoed in every form, is store
     await redis?.cleanup();
     lab?.cleanup();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(ipToAsnDir, { recursive: true, force: true });
   }, 60_000);
 
   it("the hostile input really carries every form (so the greps below can fail)", () => {
     const input = JSON.stringify(batch);
     expect(leaks(input, forms.needles)).toEqual(forms.needles);
   });
+
+  it("whoami, the assignment and the heartbeat from 198.18.77.77 name its network, never the address", async () => {
+    const auth = `Authorization: Bearer ${TOKEN}`;
+    const whoami = await curlFromUploader("/api/v1/agent/whoami", { headers: [auth] });
+    answers.push({ what: "whoami", text: whoami });
+    const network = JSON.parse(whoami) as { asn: number; country: string; confirmedAt: string; seal: string };
+    expect(network).toMatchObject({ asn: 29355, asName: "Kcell JSC", country: "KZ" });
+    answers.push({ what: "assignment", text: await curlFromUploader("/api/v1/agent/assignment", { headers: [auth] }) });
+    const beat = await curlFromUploader("/api/v1/agent/heartbeat", {
+      method: "POST",
+      headers: [auth, "Content-Type: application/json"],
+      body: JSON.stringify({ version: "keepwatch/0.1.0", spoolDepth: 1, clockOffsetMs: 0, lastRoundAt: null,
+        lastError: `connect from ${forms.needles.slice(0, 6).join(" ")} failed` }),
+    });
+    answers.push({ what: "heartbeat answer", text: beat });
+    expect(JSON.parse(beat)).toMatchObject({ attribution: { asn: 29355 } });
+    // The batch carries the sealed attribution, as an agent on this network would.
+    for (const m of batch) m.attribution = { status: "confirmed", asn: network.asn, country: network.country, confirmedAt: network.confirmedAt, seal: network.seal };
+  }, 120_000);
 
   it("uploads from 198.18.77.77 over a real socket; every item is accepted and stored", async () => {
     const answer = await curlFromUploader("/api/v1/measurements", {
@@ -165,6 +188,7 @@ describe.skipIf(!canRun)("the uploader's address, echoed in every form, is store
     expect(stored?.check.http?.hops[0]?.title).toBe("Access denied for [scrubbed]");
     expect(stored?.check.tls[0]?.certificate?.fingerprint256).toBe(batch[0]!.check.tls[0]!.certificate!.fingerprint256);
     expect(stored?.receivedAt).toBeDefined();
+    expect(stored?.attribution).toMatchObject({ asn: 29355, country: "KZ", verdict: "registered-network" });
   });
 
   it("no form appears in any API answer, export or /metrics", async () => {

@@ -6,9 +6,9 @@ import { adminHashes, newProbeToken, requireAdmin, sha256Hex } from "../auth.js"
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter } from "../router.js";
-import { enrollBodySchema, enrollResponseSchema, errorResponses, errorSchema, inviteBodySchema, inviteResponseSchema } from "../schemas.js";
+import { enrollBodySchema, enrollResponseSchema, errorResponses, errorSchema, inviteBodySchema, inviteIdParam, inviteListSchema, inviteResponseSchema, inviteViewSchema } from "../schemas.js";
 import { identityOfEnrolled, RegistryError } from "../../registry/probe-registry.js";
-import { INVITE_CODE_PATTERN, inviteCodeHash, issueInvite, newEnrolledProbeId, parseInviteTtl } from "../../registry/invites.js";
+import { INVITE_CODE_PATTERN, inviteCodeHash, inviteView, issueInvite, newEnrolledProbeId, parseInviteTtl, revokeInviteById } from "../../registry/invites.js";
 
 const unauthorized = { description: "Missing or wrong token or code", content: { "application/json": { schema: errorSchema } } };
 const REFUSALS = {
@@ -19,7 +19,47 @@ const REFUSALS = {
 
 export function enrollRoutes(deps: ResolvedDeps) {
   const app = newRouter();
-  app.use("/admin/invites", requireAdmin(adminHashes(deps.config.server.adminTokenHash, deps.adminToken)));
+  const admin = requireAdmin(adminHashes(deps.config.server.adminTokenHash, deps.adminToken));
+  app.use("/admin/invites", admin);
+  app.use("/admin/invites/*", admin);
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/invites",
+      summary: "List invites: region, network, created, expires, status, the probe that used it (never the code)",
+      security: [{ adminToken: [] }],
+      responses: { 200: { description: "Invites, newest first", content: { "application/json": { schema: inviteListSchema } } }, 401: unauthorized, ...errorResponses },
+    }),
+    async (c) => {
+      const now = deps.clock();
+      return c.json({ invites: (await deps.store.listInvites()).map((i) => inviteView(i, now)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/invites/{id}",
+      summary: "Revoke an unused invite (it expires now; a used one is refused: revoke its probe's tokens)",
+      security: [{ adminToken: [] }],
+      request: { params: inviteIdParam },
+      responses: {
+        200: { description: "Revoked", content: { "application/json": { schema: inviteViewSchema } } },
+        401: unauthorized,
+        404: { description: "No such invite", content: { "application/json": { schema: errorSchema } } },
+        409: { description: "Already used or expired", content: { "application/json": { schema: errorSchema } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const r = await revokeInviteById(deps.store, c.req.valid("param").id, deps.clock());
+      if (r.ok) return c.json(r.invite, 200);
+      if (r.reason === "malformed") throw new ApiError(400, "bad_request", r.message);
+      if (r.reason === "unknown") throw new ApiError(404, "not_found", r.message);
+      throw new ApiError(409, "conflict", r.message);
+    },
+  );
 
   app.openapi(
     createRoute({

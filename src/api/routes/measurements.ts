@@ -79,6 +79,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         receivedAt: deps.clock(),
         maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
         uploader: addressFormsRegex(addresses),
+        judgeAttribution: (a, p) => deps.attributor.judge(a, p),
       });
       if (verdict.accepted.length > 0) {
         try {

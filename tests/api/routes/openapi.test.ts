@@ -19,9 +19,11 @@ describe("GET /api/v1/openapi.json", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/v1/admin/invites",
+      "/api/v1/admin/invites/{id}",
       "/api/v1/admin/probes/{id}/tokens",
       "/api/v1/agent/assignment",
       "/api/v1/agent/heartbeat",
+      "/api/v1/agent/whoami",
       "/api/v1/audit",
       "/api/v1/audit.csv",
       "/api/v1/enroll",
