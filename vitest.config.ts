@@ -9,5 +9,7 @@ export default defineConfig({
     // Suites that build network namespaces or bind fixed resources run one file at a time per worker.
     fileParallelism: true,
     pool: "forks",
+    // Stops the PostgreSQL test clusters of workers that ended (tests/helpers/postgres.ts).
+    globalSetup: ["tests/helpers/postgres-teardown.ts"],
   },
 });

@@ -18,14 +18,15 @@ import { IncidentEventHub } from "../src/api/incident-events.js";
 import { configSchema, type KeepWatchConfig } from "../src/config/schema.js";
 import type { Measurement } from "../src/measurement.js";
 import { Metrics } from "../src/metrics/metrics.js";
+import { PostgresStore } from "../src/store/postgres/store.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 
-const REGION_IDS = ["KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-63", "KZ-71"];
-const NETWORKS = [
+export const REGION_IDS = ["KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-63", "KZ-71"];
+export const NETWORKS = [
   { id: "kcell-mobile", name: "Kcell", asn: 29355, kind: "mobile" as const },
   { id: "kt-fixed", name: "Kazakhtelecom", asn: 9198, kind: "fixed" as const },
 ];
-const TARGETS = Array.from({ length: 40 }, (_, i) => ({
+export const TARGETS = Array.from({ length: 40 }, (_, i) => ({
   url: i < 20 ? `https://gov${i}.example.kz/` : `https://site${i}.example.com/`,
   list: i < 20 ? ("whitelisted" as const) : ("non_whitelisted" as const),
   category: i < 20 ? "gov" : i < 30 ? "news" : "social",
@@ -33,10 +34,10 @@ const TARGETS = Array.from({ length: 40 }, (_, i) => ({
 const ROUND_MS = 5 * 60_000;
 const DAYS = 7;
 /** End of the generated data; the server's clock is pinned here so "recent" always has data. */
-const END = Date.parse("2026-03-10T12:00:00.000Z");
+export const END = Date.parse("2026-03-10T12:00:00.000Z");
 const START = END - DAYS * 86400_000;
 
-function benchConfig(): KeepWatchConfig {
+export function benchConfig(): KeepWatchConfig {
   return configSchema.parse({
     regions: REGION_IDS.map((id) => ({ id, names: { kk: id, ru: id, en: id }, networks: NETWORKS.map((n) => n.id) })),
     networks: NETWORKS,
@@ -114,9 +115,9 @@ async function generate(store: SqliteStore): Promise<{ count: number; seconds: n
   return { count: n, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Child process: serve the API on 127.0.0.1 and report the port. */
+/** Child process: serve the API on 127.0.0.1 and report the port. dbPath: a SQLite file or a postgres:// URL. */
 async function serveChild(dbPath: string, cacheMs: number): Promise<void> {
-  const store = new SqliteStore(dbPath);
+  const store = dbPath.startsWith("postgres://") ? new PostgresStore(dbPath) : new SqliteStore(dbPath);
   const config = benchConfig();
   const app = createApp({
     store, config, metrics: new Metrics({ processMetrics: false }), incidentEvents: new IncidentEventHub(),
@@ -135,7 +136,7 @@ export interface LatencyFigures {
   p99: number;
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<LatencyFigures> {
+export async function load(url: string, connections: number, seconds: number): Promise<LatencyFigures> {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     // A generous timeout so slow responses are measured rather than dropped as errors.
@@ -148,7 +149,7 @@ async function load(url: string, connections: number, seconds: number): Promise<
   return { path: new URL(url).pathname + new URL(url).search, requests: times.length, non2xx: result.non2xx, rps: result.requests.average, p50: pct(50), p95: pct(95), p99: pct(99) };
 }
 
-async function withServer<T>(dbPath: string, cacheMs: number, fn: (base: string) => Promise<T>): Promise<T> {
+export async function withServer<T>(dbPath: string, cacheMs: number, fn: (base: string) => Promise<T>): Promise<T> {
   const child = fork(fileURLToPath(import.meta.url), ["--serve", dbPath, String(cacheMs)], { execArgv: ["--import", "tsx"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {

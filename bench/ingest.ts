@@ -1,7 +1,9 @@
 // Ingest benchmark: fills the "results" queue on a real redis-server (AOF, fsync always) with realistic
-// Measurements, then times Collectors (in this process, or N child processes sharing the file) draining
-// them into a real SQLite file.
-//   npx tsx bench/ingest.ts [count] [collector processes] [jobs in flight per collector]
+// Measurements, then times Collectors (in this process, or N child processes sharing the store) draining
+// them into a real SQLite file or a real PostgreSQL (a private cluster, fsync on, synchronous_commit off:
+// the durability SQLite's WAL + synchronous=NORMAL gives). benchIngestMatrix runs both stores with one and
+// two collectors side by side.
+//   npx tsx bench/ingest.ts [count] [collector processes] [jobs in flight per collector] [sqlite|postgres|both]
 // In-process runs use this process's heap flags: NODE_OPTIONS=--max-semi-space-size=64 as in production.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -14,10 +16,17 @@ import { Collector } from "../src/collector/collector.js";
 import type { Measurement } from "../src/measurement.js";
 import { createRedisConnection, waitUntilReady } from "../src/queue/connection.js";
 import { ResultsProducer } from "../src/queue/results-producer.js";
+import { PostgresStore } from "../src/store/postgres/store.js";
 import { SqliteStore } from "../src/store/sqlite.js";
+import type { Store } from "../src/store/store.js";
+import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
 import { startTestRedis } from "../tests/helpers/redis.js";
+import pg from "pg";
 
 export interface IngestFigures {
+  store: "sqlite" | "postgres";
+  /** Everything the store keeps on disk (tables, indexes, rollups, SQLite's WAL) per stored measurement. */
+  bytesPerMeasurement: number;
   /** Measurements stored per second while the collector drained the queue. */
   perSecond: number;
   count: number;
@@ -88,6 +97,38 @@ export interface IngestOptions {
   collectors?: number;
   /** Jobs in flight per collector. */
   concurrency?: number;
+  store?: "sqlite" | "postgres";
+  /** A running cluster to create the database in (benchIngestMatrix shares one); started when absent. */
+  cluster?: TestPostgres;
+}
+
+/** A store from a spec: a SQLite file path, or a postgres:// URL. */
+function openBenchStore(spec: string): Store {
+  return spec.startsWith("postgres://") ? new PostgresStore(spec) : new SqliteStore(spec);
+}
+
+/** Bytes of every table, index and TOAST table of the database. */
+async function postgresBytes(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: string }>(`SELECT SUM(pg_total_relation_size(c.oid)) AS n FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await c.end();
+  }
+}
+
+async function createDatabase(cluster: TestPostgres, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: cluster.adminUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
 }
 
 type ChildMessage = { type: "ready" } | { type: "batch"; stored: number } | { type: "closed"; cpuSeconds: number; ingested: number };
@@ -112,12 +153,16 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
   const count = opts.count ?? 50_000;
   const concurrency = opts.concurrency ?? 2;
   const collectors = opts.collectors ?? 1;
+  const kind = opts.store ?? "sqlite";
   const redis = await startTestRedis();
   const dir = mkdtempSync(join(tmpdir(), "kw-bench-ingest-"));
-  const dbPath = join(dir, "keepwatch.sqlite");
-  const store = new SqliteStore(dbPath);
+  const ownCluster = kind === "postgres" && !opts.cluster ? await startCluster({ durable: true }) : null;
+  const cluster = opts.cluster ?? ownCluster;
+  // dbPath: the store spec the collectors open (a file, or a URL).
+  const dbPath = kind === "postgres" ? await createDatabase(cluster!, `ingest_${collectors}_${Date.now()}`) : join(dir, "keepwatch.sqlite");
+  const store = openBenchStore(dbPath);
   await store.migrate();
-  const conn = createRedisConnection(redis.url, "producer");
+  const conn = createRedisConnection(redis.url, "producer", { commandTimeoutMs: 120_000 }) // a loaded machine answers slowly;
   const children: ChildProcess[] = [];
   try {
     await waitUntilReady(conn);
@@ -166,8 +211,13 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     }
     if (ingested !== count) throw new Error(`stored ${ingested} of ${count}`);
     const rows = (await store.measurementFacts({})).length;
-    if (rows !== count) throw new Error(`${rows} rows in SQLite, expected ${count}`);
+    if (rows !== count) throw new Error(`${rows} rows in the store, expected ${count}`);
+    const sqliteBytes = kind === "sqlite" ? statSync(dbPath).size : 0;
+    const walBytes = kind === "sqlite" ? statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0 : 0;
+    const storeBytes = kind === "sqlite" ? sqliteBytes + walBytes : await postgresBytes(dbPath);
     return {
+      store: kind,
+      bytesPerMeasurement: Math.round(storeBytes / count),
       perSecond: Math.round(count / drainSeconds),
       count,
       collectors,
@@ -175,8 +225,8 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
       enqueuePerSecond: Math.round(count / enqueueSeconds),
       jobs,
       meanJsonBytes,
-      sqliteBytes: statSync(dbPath).size,
-      walBytes: statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0,
+      sqliteBytes,
+      walBytes,
       concurrency,
       drainCpuSeconds: Number(drainCpuSeconds.toFixed(2)),
       perCpuSecond: Math.round(count / drainCpuSeconds),
@@ -187,14 +237,40 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     conn.disconnect();
     await store.close();
     await redis.cleanup();
+    if (ownCluster) {
+      ownCluster.stop();
+      rmSync(ownCluster.dir, { recursive: true, force: true });
+    }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** SQLite and PostgreSQL, one and two collector processes each, in one run (one PostgreSQL cluster). */
+export async function benchIngestMatrix(opts: { count?: number; concurrency?: number } = {}): Promise<{ runs: IngestFigures[]; table: string[] }> {
+  const cluster = await startCluster({ durable: true });
+  const runs: IngestFigures[] = [];
+  try {
+    for (const store of ["sqlite", "postgres"] as const) {
+      for (const collectors of [1, 2]) {
+        const f = await benchIngest({ ...opts, store, collectors, cluster });
+        runs.push(f);
+        console.log(`ingest ${store} x${collectors}: ${f.perSecond}/s, ${f.bytesPerMeasurement} B/measurement, load ${f.loadAverage}`);
+      }
+    }
+  } finally {
+    cluster.stop();
+    rmSync(cluster.dir, { recursive: true, force: true });
+  }
+  const table = ["store       collectors  measurements/s  per CPU s  bytes/measurement  load",
+    ...runs.map((r) => `${r.store.padEnd(11)} ${String(r.collectors).padEnd(11)} ${String(r.perSecond).padEnd(15)} ${String(r.perCpuSecond).padEnd(10)} ${String(r.bytesPerMeasurement).padEnd(18)} ${r.loadAverage}`)];
+  for (const line of table) console.log(line);
+  return { runs, table };
 }
 
 /** Child side of spawnCollector: waits for "go", reports each batch, closes on "close". */
 async function runChildCollector(redisUrl: string, dbPath: string, concurrency: number): Promise<void> {
   const send = (m: ChildMessage) => process.send?.(m);
-  const store = new SqliteStore(dbPath);
+  const store = openBenchStore(dbPath);
   let collector: Collector | null = null;
   let cpu0 = process.cpuUsage();
   process.on("message", (m: string) => {
@@ -224,8 +300,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const count = Number(process.argv[2] ?? 50_000);
     const collectors = Number(process.argv[3] ?? 1);
     const concurrency = Number(process.argv[4] ?? 2);
-    const figures = await benchIngest({ count, collectors, concurrency });
-    console.log(JSON.stringify(figures, null, 2));
-    console.log(`ingest: ${figures.perSecond} measurements/s with ${collectors} collector process(es) (goal >= 10000/s)`);
+    const which = process.argv[5] ?? "sqlite";
+    if (which === "both") {
+      const { table } = await benchIngestMatrix({ count, concurrency });
+      console.log(table.join("\n"));
+    } else {
+      const figures = await benchIngest({ count, collectors, concurrency, store: which === "postgres" ? "postgres" : "sqlite" });
+      console.log(JSON.stringify(figures, null, 2));
+      console.log(`ingest: ${figures.perSecond} measurements/s with ${collectors} collector process(es) on ${figures.store}`);
+    }
   }
 }

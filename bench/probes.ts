@@ -21,6 +21,7 @@
 // threads, as a probe configured with `schedule.threads: auto` does; the headline ratio uses that row. That
 // checker also matches block-page fingerprints on every page, which the single-thread checkSite row skips.
 import { execFileSync } from "node:child_process";
+import { Session } from "node:inspector/promises";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -51,6 +52,8 @@ export interface ProberFigures {
   cpuMsPerCheck: number;
   /** CPU of the target servers (HTTPS + DNS, one process) per check, milliseconds: the load a check puts on a site. */
   serverCpuMsPerCheck: number;
+  /** The part of cpuMsPerCheck spent in the kernel (sockets, packets through the namespace's stack). */
+  systemCpuMsPerCheck: number;
 }
 
 export interface ProbeBenchFigures {
@@ -73,6 +76,10 @@ export interface ProbeBenchFigures {
   ratio: number;
   /** ours.perSecond / blackbox.perSecond: one thread against every core. */
   ratioSingleThread: number;
+  /** ours.cpuMsPerCheck / blackbox.cpuMsPerCheck: issue #7's goal is at most 1. */
+  cpuRatio: number;
+  /** oursOneConnection.cpuMsPerCheck / blackbox.cpuMsPerCheck: the same work on both sides. */
+  cpuRatioSameWork: number;
 }
 
 /** What the child process measuring checkSite reports on its last stdout line. */
@@ -83,6 +90,7 @@ interface OursChildReport {
   seconds: number;
   maxRssKiB: number;
   cpuSeconds: number;
+  systemCpuSeconds: number;
 }
 
 interface OursChildArgs {
@@ -150,10 +158,14 @@ async function runOursChild(args: OursChildArgs): Promise<void> {
     return r.check.verdict.accessible;
   };
   const one = args.mode === "checkSite" ? fullCheck : args.mode === "threaded" ? threadedCheck : oneConnection;
+  // Warm-up outside the measurement: lazily loaded modules and first-use compilation are not a check's cost.
+  await runLoops(Math.min(1, args.seconds), args.concurrency, (i) => one(siteUrl(i)));
+  const profiler = await startProfiler();
   // process.cpuUsage() counts every thread of the process, the pool's included.
   const cpuBefore = process.cpuUsage();
   const run = await runLoops(args.seconds, args.concurrency, (i) => one(siteUrl(i)));
   const cpu = process.cpuUsage(cpuBefore);
+  await profiler?.(args.mode);
   await pooled?.close();
   const report: OursChildReport = {
     checks: run.ok,
@@ -162,12 +174,34 @@ async function runOursChild(args: OursChildArgs): Promise<void> {
     seconds: run.seconds,
     maxRssKiB: process.resourceUsage().maxRSS,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    systemCpuSeconds: cpu.system / 1e6,
   };
   process.stdout.write(`RESULT ${JSON.stringify(report)}\n`, () => process.exit(0));
 }
 
+/**
+ * KW_BENCH_PROFILE_DIR=<dir>: a CPU profile of the measured run only (not start-up, not warm-up) of the
+ * main thread, written as <dir>/<mode>.cpuprofile for Chrome DevTools or a script. Sampling costs CPU too:
+ * figures from a profiled run are not the bench's figures.
+ */
+async function startProfiler(): Promise<((mode: string) => Promise<void>) | null> {
+  const dir = process.env.KW_BENCH_PROFILE_DIR;
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 250 });
+  await session.post("Profiler.start");
+  return async (mode) => {
+    const { profile } = await session.post("Profiler.stop");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${mode}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** Peak RSS (VmHWM) in KiB and CPU seconds of a running process, from /proc. */
-function procFigures(pid: number): { hwmKiB: number; cpuSeconds: number } {
+function procFigures(pid: number): { hwmKiB: number; cpuSeconds: number; systemCpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const hwmKiB = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
   // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
@@ -175,7 +209,7 @@ function procFigures(pid: number): { hwmKiB: number; cpuSeconds: number } {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-  return { hwmKiB, cpuSeconds: ticks / hz };
+  return { hwmKiB, cpuSeconds: ticks / hz, systemCpuSeconds: Number(fields[12]) / hz };
 }
 
 function blackboxConfig(caFile: string): string {
@@ -221,17 +255,19 @@ interface Tally {
   failed: number;
   seconds: number;
   cpuSeconds: number;
+  systemCpuSeconds: number;
   serverCpuSeconds: number;
   peakKiB: number;
 }
 
-const emptyTally = (): Tally => ({ ok: 0, failed: 0, seconds: 0, cpuSeconds: 0, serverCpuSeconds: 0, peakKiB: 0 });
+const emptyTally = (): Tally => ({ ok: 0, failed: 0, seconds: 0, cpuSeconds: 0, systemCpuSeconds: 0, serverCpuSeconds: 0, peakKiB: 0 });
 
 function add(into: Tally, t: Tally): void {
   into.ok += t.ok;
   into.failed += t.failed;
   into.seconds += t.seconds;
   into.cpuSeconds += t.cpuSeconds;
+  into.systemCpuSeconds += t.systemCpuSeconds;
   into.serverCpuSeconds += t.serverCpuSeconds;
   into.peakKiB = Math.max(into.peakKiB, t.peakKiB);
 }
@@ -239,12 +275,13 @@ function add(into: Tally, t: Tally): void {
 function figures(t: Tally): ProberFigures {
   const attempts = Math.max(1, t.ok + t.failed);
   return {
-    perSecond: round(t.ok / t.seconds),
+    perSecond: t.seconds > 0 ? round(t.ok / t.seconds) : 0,
     checks: t.ok,
     failures: t.failed,
     peakRssMiB: mib(t.peakKiB),
     cpuMsPerCheck: round((t.cpuSeconds * 1000) / attempts, 2),
     serverCpuMsPerCheck: round((t.serverCpuSeconds * 1000) / attempts, 2),
+    systemCpuMsPerCheck: round((t.systemCpuSeconds * 1000) / attempts, 2),
   };
 }
 
@@ -266,6 +303,7 @@ async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serv
     failed: report.failures,
     seconds: report.seconds,
     cpuSeconds: report.cpuSeconds,
+    systemCpuSeconds: report.systemCpuSeconds,
     // Counted from the child's spawn, so its start-up (no checks) is in: slightly in blackbox's favour.
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: report.maxRssKiB,
@@ -290,6 +328,7 @@ async function measureBlackbox(pool: Pool, exporterPid: number, serverPid: numbe
     failed: run.failed,
     seconds: run.seconds,
     cpuSeconds: exporterAfter.cpuSeconds - exporterBefore.cpuSeconds,
+    systemCpuSeconds: exporterAfter.systemCpuSeconds - exporterBefore.systemCpuSeconds,
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: exporterAfter.hwmKiB,
   };
@@ -351,19 +390,25 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
         ["oursThreaded", () => measureOurs(lab, host, child("threaded"), serverPid)],
         ["oursOneConnection", () => measureOurs(lab, host, child("oneConnection"), serverPid)],
       ];
+      // KW_BENCH_PROBERS=ours,blackbox runs only those rows (quicker, e.g. while profiling); the others print 0.
+      const only = process.env.KW_BENCH_PROBERS?.split(",");
       for (let r = 0; r < rounds; r++) {
         for (let k = 0; k < phases.length; k++) {
           const [name, run] = phases[(r + k) % phases.length]!;
+          if (only && !only.includes(name)) continue;
           add(tallies[name], await run());
         }
       }
       const ours = figures(tallies.ours);
       const oursThreaded = figures(tallies.oursThreaded);
       const blackbox = figures(tallies.blackbox);
+      const oursOneConnection = figures(tallies.oursOneConnection);
       return {
-        seconds, concurrency, rounds, ours, threads, oursThreaded, oursOneConnection: figures(tallies.oursOneConnection), blackbox,
+        seconds, concurrency, rounds, ours, threads, oursThreaded, oursOneConnection, blackbox,
         ratio: round(oursThreaded.perSecond / blackbox.perSecond, 2),
         ratioSingleThread: round(ours.perSecond / blackbox.perSecond, 2),
+        cpuRatio: round(ours.cpuMsPerCheck / blackbox.cpuMsPerCheck, 2),
+        cpuRatioSameWork: round(oursOneConnection.cpuMsPerCheck / blackbox.cpuMsPerCheck, 2),
       };
     } finally {
       await pool.close();
@@ -379,14 +424,16 @@ function printFigures(f: ProbeBenchFigures): void {
   const rows: [string, ProberFigures][] = [["ours (threads=1)", f.ours], [`ours (threads=${f.threads})`, f.oursThreaded],
     ["blackbox_exporter 0.23", f.blackbox], ["(ours, blackbox's work)", f.oursOneConnection]];
   console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.rounds} × ${f.seconds} s each`);
-  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check  server CPU ms/check");
+  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check  of which kernel  server CPU ms/check");
   for (const [name, r] of rows) {
     console.log(`${name.padEnd(24)} ${String(r.perSecond).padStart(8)} ${String(r.checks).padStart(8)} ${String(r.failures).padStart(9)}`
-      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)} ${String(r.serverCpuMsPerCheck).padStart(20)}`);
+      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)} ${String(r.systemCpuMsPerCheck).padStart(16)}`
+      + ` ${String(r.serverCpuMsPerCheck).padStart(20)}`);
   }
   console.log(`ratio ours (threads=${f.threads}) / blackbox: ${f.ratio}; one thread: ${f.ratioSingleThread}`
     + " (checkSite: A+AAAA, 1 TCP connect, 1 TLS handshake, 1 GET per check;"
     + " blackbox and the last row: A, 1 TCP connect, 1 TLS handshake, 1 GET)");
+  console.log(`CPU per check, ours (threads=1) / blackbox: ${f.cpuRatio}; same work (last row / blackbox): ${f.cpuRatioSameWork}`);
   console.log(JSON.stringify({ bench: "probes", ...f }));
 }
 

@@ -8,10 +8,13 @@ type Bench = () => Promise<unknown>;
 
 const BENCHES: Record<string, Bench> = {
   probes: async () => (await import("./probes.js")).benchProbes(),
-  ingest: async () => (await import("./ingest.js")).benchIngest(),
+  // SQLite and PostgreSQL, one and two collectors, side by side.
+  ingest: async () => (await import("./ingest.js")).benchIngestMatrix(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),
+  // PostgreSQL with >= 20 M measurements (generated once, cached in the temp dir: long on a slow machine).
+  "api-postgres": async () => (await import("./api-postgres.js")).benchApiPostgres(),
   "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
   "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
   "ip-to-asn": async () => (await import("./ip-to-asn.js")).benchIpToAsn(),

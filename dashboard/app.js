@@ -65,7 +65,8 @@ function makeCtx() {
     search: new URLSearchParams(location.search),
     afterMount: (fn) => after.push(fn),
     onCleanup: (fn) => cleanups.push(fn),
-    setTitle: (s) => (document.title = s ? `${s} · KeepWatch` : "KeepWatch"),
+    // A demo (the server put its banner in the page) says so in every title, as the server-rendered one did.
+    setTitle: (s) => (document.title = (document.querySelector("[data-kw-demo]") ? "DEMO · " : "") + (s ? `${s} · KeepWatch` : "KeepWatch")),
     /** /api/v1/regions, fetched at most once per render. */
     regions: () => (regionsPromise ??= getJSON("/api/v1/regions")),
     rerender: () => show(),

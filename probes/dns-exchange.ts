@@ -1,10 +1,12 @@
-// One DNS question to one resolver: over UDP, then over TCP when the answer comes back truncated (TC bit).
+// DNS questions about one name (A, AAAA) to one resolver: over one UDP socket, then over TCP for a question
+// whose answer comes back truncated (TC bit).
 // Only a packet whose id, question and type match ours counts; anything else (an injected answer with a
 // guessed id, a late answer to another question) is ignored and we keep waiting, as OONI does.
 import { randomInt } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect, isIP, type Socket } from "node:net";
 import { decode, encode, RECURSION_DESIRED, type DecodedPacket } from "dns-packet";
+import { firesBy } from "./deadline.js";
 import type { Endpoint } from "./types.js";
 
 export type QueryType = "A" | "AAAA";
@@ -39,6 +41,8 @@ function buildQuery(id: number, name: string, type: QueryType): Buffer {
 
 /** A deadline shared by the UDP and TCP attempts; the caller's signal ends it early. */
 function deadline(timeoutMs: number, signal?: AbortSignal) {
+  // A caller's deadline that fires first already bounds us: no second timer (deadline.ts).
+  if (signal !== undefined && firesBy(signal, timeoutMs)) return { signal, dispose: () => undefined };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const onAbort = () => controller.abort();
@@ -53,15 +57,46 @@ function deadline(timeoutMs: number, signal?: AbortSignal) {
   };
 }
 
+/** One question of an exchange: its id, wire bytes and, once it came, its answer. */
+interface Question {
+  type: QueryType;
+  id: number;
+  query: Buffer;
+  response: DecodedPacket | null;
+  /** The TCP attempt, started as soon as a truncated answer came over UDP. */
+  overTcp: Promise<Attempt> | null;
+}
+
+function newQuestions(name: string, types: readonly QueryType[]): Question[] {
+  const questions: Question[] = [];
+  for (const type of types) {
+    let id = randomInt(0, 0x10000);
+    while (questions.some((q) => q.id === id)) id = randomInt(0, 0x10000);
+    questions.push({ type, id, query: buildQuery(id, name, type), response: null, overTcp: null });
+  }
+  return questions;
+}
+
+/** One question to one resolver (exchangeAll with one type). */
 export async function exchange(server: Endpoint, name: string, type: QueryType, options: ExchangeOptions): Promise<ExchangeOutcome> {
-  const id = randomInt(0, 0x10000);
-  const query = buildQuery(id, name, type);
+  return (await exchangeAll(server, name, [type], options))[0]!;
+}
+
+/**
+ * Several questions about one name (A and AAAA) to one resolver, over one UDP socket as a stub resolver
+ * asks them: each has its own id and is matched on its own, resent on its own while unanswered, and goes
+ * over TCP on its own when its answer is truncated. One outcome per type, in order.
+ */
+export async function exchangeAll(server: Endpoint, name: string, types: readonly QueryType[],
+  options: ExchangeOptions): Promise<ExchangeOutcome[]> {
+  const questions = newQuestions(name, types);
   const end = deadline(options.timeoutMs, options.signal);
   try {
-    const udp = await overUdp(server, query, (p) => isAnswerTo(p, id, name, type), options, end.signal);
-    if (!udp.response?.flag_tc) return { transport: "udp", ...udp };
-    const tcp = await overTcp(server, query, (p) => isAnswerTo(p, id, name, type), end.signal);
-    return { transport: "tcp", ...tcp };
+    const problem = await overUdp(server, name, questions, options, end.signal);
+    return await Promise.all(questions.map(async (q): Promise<ExchangeOutcome> => {
+      if (q.overTcp) return { transport: "tcp", ...(await q.overTcp) };
+      return { transport: "udp", response: q.response, problem: q.response ? null : problem };
+    }));
   } finally {
     end.dispose();
   }
@@ -78,33 +113,46 @@ function tryDecode(buf: Buffer): DecodedPacket | null {
   }
 }
 
-function overUdp(server: Endpoint, query: Buffer, matches: Matcher, options: ExchangeOptions, signal: AbortSignal): Promise<Attempt> {
+/** Asks every question over one connected UDP socket; resolves when all are answered or the time is up. */
+function overUdp(server: Endpoint, name: string, questions: Question[], options: ExchangeOptions,
+  signal: AbortSignal): Promise<Attempt["problem"]> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve({ response: null, problem: "timeout" });
+    if (signal.aborted) return resolve("timeout");
     const socket: UdpSocket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
     const attempts = Math.max(1, options.udpAttempts ?? 3);
     let resend: NodeJS.Timeout | undefined;
+    let unanswered = questions.length;
     let done = false;
-    const finish = (result: Attempt) => {
+    const finish = (problem: Attempt["problem"]) => {
       if (done) return;
       done = true;
       clearTimeout(resend);
       signal.removeEventListener("abort", onAbort);
       socket.close();
-      resolve(result);
+      resolve(problem);
     };
-    const onAbort = () => finish({ response: null, problem: "timeout" });
+    const onAbort = () => finish("timeout");
     signal.addEventListener("abort", onAbort, { once: true });
     // Connected socket: the kernel drops datagrams from other sources and reports ICMP unreachable.
-    socket.on("error", () => finish({ response: null, problem: "error" }));
+    socket.on("error", () => finish("error"));
     socket.on("message", (msg: Buffer) => {
       const packet = tryDecode(msg);
-      if (packet && matches(packet)) finish({ response: packet, problem: null });
+      if (!packet) return;
+      const q = questions.find((x) => x.response === null && isAnswerTo(packet, x.id, name, x.type));
+      if (!q) return;
+      q.response = packet;
+      // Truncated: this question goes on over TCP at once, the others keep waiting on UDP.
+      if (packet.flag_tc) q.overTcp = overTcp(server, q.query, (p) => isAnswerTo(p, q.id, name, q.type), signal);
+      if (--unanswered === 0) finish(null);
     });
     socket.connect(server.port, server.host, () => {
       let sent = 0;
+      // A send can be the call that reports an earlier ICMP port-unreachable (the socket's pending error).
+      const afterSend = (err: Error | null) => {
+        if (err) finish("error");
+      };
       const send = () => {
-        socket.send(query);
+        for (const q of questions) if (q.response === null) socket.send(q.query, afterSend);
         if (++sent < attempts) resend = setTimeout(send, options.timeoutMs / attempts);
       };
       send();

@@ -12,20 +12,31 @@ function charsetFromMeta(head: string): string | null {
   return m?.[1] ?? null;
 }
 
+// Decoders by label, built once: decode() without { stream: true } keeps no state between calls.
+const decoders = new Map<string, TextDecoder | null>();
+const MAX_DECODERS = 64; // labels come from pages: a hostile server must not grow this without bound
+
 function decoderFor(label: string | null): TextDecoder | null {
   if (label === null) return null;
-  try {
-    return new TextDecoder(label);
-  } catch {
-    return null; // unknown label: fall back to UTF-8
+  const key = label.toLowerCase();
+  let decoder = decoders.get(key);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(key);
+    } catch {
+      decoder = null; // unknown label: fall back to UTF-8
+    }
+    if (decoders.size >= MAX_DECODERS) decoders.clear();
+    decoders.set(key, decoder);
   }
+  return decoder;
 }
 
 /** Decode a (possibly truncated) body to text. Never throws: undecodable bytes become U+FFFD. */
 export function decodeBody(body: Uint8Array, contentType: string | undefined): string {
   // <meta charset> sits in the first kilobyte or so; ASCII-compatible charsets read it the same way.
-  const head = new TextDecoder("latin1").decode(body.subarray(0, 2048));
-  const decoder = decoderFor(charsetFromContentType(contentType)) ?? decoderFor(charsetFromMeta(head)) ?? new TextDecoder("utf-8");
+  const head = decoderFor("latin1")!.decode(body.subarray(0, 2048));
+  const decoder = decoderFor(charsetFromContentType(contentType)) ?? decoderFor(charsetFromMeta(head)) ?? decoderFor("utf-8")!;
   return decoder.decode(body);
 }
 

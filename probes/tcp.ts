@@ -2,6 +2,7 @@
 // reset, silent or unroutable endpoint is a result with a failure class, never a throw.
 import { connect, isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { firesBy } from "./deadline.js";
 import type { Endpoint, ProbeOptions, Prober, TcpFailure, TcpResult } from "./types.js";
 
 export type TcpOptions = ProbeOptions;
@@ -80,8 +81,9 @@ export function openTcp(target: Endpoint, options: TcpOptions): Promise<TcpOpenR
     const onError = (error: Error) => settle({ ok: false, failure: classifyTcpError(error), error });
     // An abort from the caller is its deadline passing: reported like our own timeout.
     const onAbort = () => settle({ ok: false, failure: "tcp_timeout", error: new Error("aborted") });
-    const timer = setTimeout(() => settle({ ok: false, failure: "tcp_timeout", error: new Error("connect timeout") }),
-      options.timeoutSeconds * 1000);
+    // No timer when the caller's deadline already ends the connect by then (deadline.ts).
+    const timer = firesBy(options.signal, options.timeoutSeconds * 1000) ? undefined
+      : setTimeout(() => settle({ ok: false, failure: "tcp_timeout", error: new Error("connect timeout") }), options.timeoutSeconds * 1000);
     socket.on("error", onError);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();

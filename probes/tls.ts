@@ -10,6 +10,7 @@ import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
+import { firesBy } from "./deadline.js";
 import { toAsciiHostname } from "./idn.js";
 import { checkEndpoint, openTcp, type HeldConnection } from "./tcp.js";
 import { secureContextFor, type CaOption } from "./tls-context.js";
@@ -125,7 +126,7 @@ export async function handshakeTls(target: TlsTarget, options: TlsHandshakeOptio
     };
     // The caller's abort is its deadline passing: reported like our own timeout.
     const onTimeout = () => settle({ ...base, failure: "tls_timeout" }, null);
-    const timer = setTimeout(onTimeout, options.timeoutSeconds * 1000);
+    const timer = firesBy(options.signal, options.timeoutSeconds * 1000) ? undefined : setTimeout(onTimeout, options.timeoutSeconds * 1000);
     options.signal?.addEventListener("abort", onTimeout, { once: true });
     if (options.signal?.aborted) onTimeout();
     socket.on("error", (error) => settle({ ...base, failure: classifyTlsError(error) }, null));

@@ -48,9 +48,24 @@ program
   .option("--data <dir>", "data directory (overrides the config's dataDir)")
   .option("--port <port>", "HTTP port (overrides the config)")
   .option("--host <host>", "HTTP bind address (overrides the config)")
+  .option("--demo", "a labelled demonstration: synthetic data through the real pipeline, nothing measured (data in <dataDir>/demo)")
+  .option("--log-format <format>", "pretty (default on a terminal) or json (default otherwise)")
   .action(async (opts) => {
     const { runServe } = await import("./cli/serve.js");
     await runServe(opts);
+  });
+
+program
+  .command("setup")
+  .description("confirm where this machine is, so the local probe measures it as that region and network")
+  .requiredOption("--region <id>", "the region this machine is in (as in the config), e.g. KZ-75")
+  .requiredOption("--network <id>", "the network it is connected through (as in the config), e.g. kazakhtelecom-fixed")
+  .option("--probe <id>", "the local probe to set up (default: the configuration's only local probe)")
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)")
+  .action(async (opts) => {
+    const { runSetup } = await import("./cli/setup.js");
+    process.exitCode = runSetup(opts);
   });
 
 program
@@ -140,6 +155,19 @@ program
   .action(async (opts) => {
     const { runDetect } = await import("./cli/detect.js");
     process.exitCode = await runDetect(opts);
+  });
+
+program
+  .command("migrate")
+  .description("copy a SQLite store into PostgreSQL (resumable: re-run after an interruption), then verify counts and API answers")
+  .requiredOption("--from <sqlite:PATH>", "source SQLite database, e.g. sqlite:data/keepwatch.sqlite")
+  .requiredOption("--to <url>", "target PostgreSQL URL, postgres://user:pass@host:5432/db (use an empty database)")
+  .option("-c, --config <file>", "configuration file (its regions are the API answers compared)", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--page-size <n>", "measurements per committed page", "2000")
+  .option("--force", "copy into a database that already holds other measurements")
+  .action(async (opts) => {
+    const { runMigrate } = await import("./cli/migrate.js");
+    process.exitCode = await runMigrate(opts);
   });
 
 const probes = program.command("probes").description("probes registered on this server");

@@ -1,6 +1,9 @@
 // Structured logs with pino. A logger is created once by the entry point and passed down; nothing
-// imports a global one. Redaction keeps addresses of clients and secrets out of every line.
+// imports a global one. Redaction keeps addresses of clients and secrets out of every line. On a terminal
+// lines are pretty (pino-pretty: time, level, message, fields on one line); anywhere else, or with
+// `--log-format json` / KEEPWATCH_LOG_FORMAT=json, one JSON object per line. Redaction happens before either.
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { PinoPretty } from "pino-pretty";
 
 export type { Logger };
 
@@ -16,7 +19,17 @@ export const REDACTED_PATHS: string[] = [
   ...ADDRESS_HEADERS.flatMap((h) => [h, `*.${h}`, `*.*.${h}`]),
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+export type LogFormat = "pretty" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["pretty", "json"];
+
+/** Pretty on a terminal, JSON otherwise, unless KEEPWATCH_LOG_FORMAT says. */
+export function defaultLogFormat(isTty = process.stdout.isTTY === true): LogFormat {
+  const env = process.env.KEEPWATCH_LOG_FORMAT;
+  if (env === "json" || env === "pretty") return env;
+  return isTty ? "pretty" : "json";
+}
+
+export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream; format?: LogFormat } = {}): Logger {
   const options: LoggerOptions = {
     name: opts.name ?? "keepwatch",
     level: opts.level ?? process.env.KEEPWATCH_LOG_LEVEL ?? "info",
@@ -25,5 +38,17 @@ export function createLogger(opts: { level?: string; name?: string; destination?
       censor: "[redacted]",
     },
   };
+  const format = opts.format ?? (opts.destination ? "json" : defaultLogFormat());
+  if (format === "pretty") {
+    const pretty = PinoPretty({
+      colorize: opts.destination === undefined && process.stdout.isTTY === true,
+      translateTime: "SYS:HH:MM:ss",
+      ignore: "pid,hostname,name",
+      singleLine: true,
+      sync: true,
+      ...(opts.destination ? { destination: opts.destination as NodeJS.WritableStream } : {}),
+    });
+    return pino(options, pretty);
+  }
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -45,3 +45,50 @@ describe("createLogger redaction", () => {
     expect(out).toContain("[redacted]");
   });
 });
+
+describe("log formats", () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return { lines, sink };
+  };
+
+  it("pretty: one readable line per entry (time, level, message, fields), with the same redaction", () => {
+    const { lines, sink } = capture();
+    const logger = createLogger({ level: "info", destination: sink, format: "pretty" });
+    logger.warn({ probe: "local-1", address: "198.18.77.77", token: "kwp_secret" }, "probe waiting for setup");
+    const out = lines.join("");
+    expect(out.trim().split("\n")).toHaveLength(1);
+    expect(out).toMatch(/^\[\d\d:\d\d:\d\d(\.\d+)?\] WARN: probe waiting for setup /);
+    expect(out).toContain('"probe":"local-1"');
+    expect(out).not.toContain("198.18.77.77");
+    expect(out).not.toContain("kwp_secret");
+    expect(() => JSON.parse(out)).toThrow(); // not JSON
+  });
+
+  it("json: one JSON object per line", () => {
+    const { lines, sink } = capture();
+    createLogger({ level: "info", destination: sink, format: "json" }).info({ probe: "local-1" }, "started");
+    expect(JSON.parse(lines.join(""))).toMatchObject({ level: 30, msg: "started", probe: "local-1" });
+  });
+
+  it("defaults to pretty on a terminal and JSON elsewhere, unless KEEPWATCH_LOG_FORMAT says", async () => {
+    const { defaultLogFormat } = await import("../src/log.js");
+    const saved = process.env.KEEPWATCH_LOG_FORMAT;
+    try {
+      delete process.env.KEEPWATCH_LOG_FORMAT;
+      expect(defaultLogFormat(true)).toBe("pretty");
+      expect(defaultLogFormat(false)).toBe("json");
+      process.env.KEEPWATCH_LOG_FORMAT = "json";
+      expect(defaultLogFormat(true)).toBe("json");
+    } finally {
+      if (saved === undefined) delete process.env.KEEPWATCH_LOG_FORMAT;
+      else process.env.KEEPWATCH_LOG_FORMAT = saved;
+    }
+  });
+});

@@ -64,6 +64,14 @@ export function createApp(appDeps: AppDeps) {
   app.onError(handleError(deps.reportError));
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
 
+  // A demo's answers say so, for API clients and downloaded exports that never see the dashboard's banner.
+  if (deps.siteNotice?.demo) {
+    app.use("*", async (c, next) => {
+      await next();
+      c.res.headers.set("X-KeepWatch-Demo", "synthetic data, nothing measured");
+    });
+  }
+
   // Who is asking (session cookie or read token), then, on a private dashboard, nobody unsigned gets past.
   app.use("*", identify(deps));
   app.use("*", privateGate(deps.config.server.private));
@@ -75,7 +83,7 @@ export function createApp(appDeps: AppDeps) {
       origin: "*",
       allowMethods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "If-None-Match"],
-      exposeHeaders: ["ETag", "Content-Disposition"],
+      exposeHeaders: ["ETag", "Content-Disposition", "X-KeepWatch-Demo"],
       maxAge: 86400,
     }),
   );
@@ -113,7 +121,12 @@ export function createApp(appDeps: AppDeps) {
   app.route("/", metricsRoutes(deps));
   // Dashboard pages and assets (the dashboard engineer's sub-app); API paths above take precedence.
   app.route("/", shareRoutes(deps, regions));
-  app.route("/", dashboardRoutes({ timezone: deps.config.server.timezone, publicUrl: deps.config.server.publicUrl, share: shareSources(deps, regions) }));
+  app.route("/", dashboardRoutes({
+    timezone: deps.config.server.timezone,
+    publicUrl: deps.config.server.publicUrl,
+    share: shareSources(deps, regions),
+    ...(deps.siteNotice ? { notice: deps.siteNotice } : {}),
+  }));
   return app;
 }
 

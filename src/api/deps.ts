@@ -39,6 +39,15 @@ export interface AppDeps {
   attributor?: Attributor;
   /** Tunables with sane defaults; tests shorten them. */
   options?: Partial<ApiOptions>;
+  /** What every dashboard page says at its top: a demo, or a local probe waiting for its location. */
+  siteNotice?: SiteNotice;
+}
+
+export interface SiteNotice {
+  /** `keepwatch serve --demo`: synthetic data, nothing measured. */
+  demo: boolean;
+  /** A plain sentence for the operator (e.g. the local probe is not measuring until confirmed), or null. */
+  text: string | null;
 }
 
 export interface ApiOptions {

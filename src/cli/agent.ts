@@ -4,7 +4,7 @@ import { buildTargetsForCountry } from "./targets.js";
 import { createLogger } from "../log.js";
 import { Agent } from "../agent/agent.js";
 import { Spool } from "../agent/spool.js";
-import { checkLocal } from "../agent/local-check.js";
+import { checkLocal, type LocalCheckOptions } from "../agent/local-check.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
 import { readTargetList } from "./measure.js";
@@ -46,6 +46,11 @@ export interface AgentCliOptions {
   timeout?: string;
   once?: boolean;
   helper: string[];
+  /**
+   * Where the local connectivity check looks (routing table, resolver configuration, gateway port); by
+   * default the machine's own. Tests point it at a lab so that no check leaves loopback.
+   */
+  localCheck?: LocalCheckOptions;
 }
 
 /** Where the agent keeps its enrollment and spool: --state-dir, else the default (never the working directory). */
@@ -132,12 +137,13 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     whoami: () => fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 }),
     log,
   });
+  const measuringResolver = o.resolver ?? assignment?.resolvers.resolver ?? undefined;
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
       : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
     targets: fixedTargets ?? (async () => assignedTargets(assignment!)),
     checker: await createTargetChecker({
-      resolver: o.resolver ?? assignment?.resolvers.resolver ?? undefined,
+      resolver: measuringResolver,
       controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
       caFiles: o.ca ? [o.ca] : [],
       notBogon: o.notBogon,
@@ -147,7 +153,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     }),
     spool,
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
-    localCheck: () => checkLocal({ ...(o.resolver ? { resolver: o.resolver } : {}) }),
+    // The resolver the probe measures with is the one whose silence makes a round "local".
+    localCheck: () => checkLocal({ ...o.localCheck, ...(measuringResolver ? { resolver: measuringResolver } : {}) }),
     attribution,
     cron,
     concurrency: 8,

@@ -4,8 +4,8 @@
 import { ConfigError, formatConfigErrors, loadConfig } from "../config/load.js";
 import { replayDetection } from "../detect/replay.js";
 import { configuredProbesOf } from "../detect/roster.js";
-import { databasePath, prepareDataDir } from "../serve/data-dir.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { prepareDataDir } from "../serve/data-dir.js";
+import { openStore } from "../store/open.js";
 
 export interface DetectCliOptions {
   since: string;
@@ -42,7 +42,7 @@ export async function runDetect(o: DetectCliOptions): Promise<number> {
     console.error(formatConfigErrors(e.errors, o.config));
     return 2;
   }
-  const store = new SqliteStore(databasePath(prepareDataDir(o.data ?? config.dataDir)));
+  const store = openStore(config.store, prepareDataDir(o.data ?? config.dataDir));
   try {
     await store.migrate();
     const result = await replayDetection({

@@ -6,13 +6,14 @@ import { loadConfig } from "../config/load.js";
 import { idProblem } from "../ids.js";
 import { inviteView, issueInvite, parseInviteTtl, revokeInviteById } from "../registry/invites.js";
 import { RegistryError } from "../registry/probe-registry.js";
-import { databasePath, prepareDataDir } from "../serve/data-dir.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { prepareDataDir } from "../serve/data-dir.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/store.js";
 
 /** Exit code: 0 created, 2 refused (malformed or unconfigured region/network, bad expiry). */
 export async function runProbesInvite(opts: { region: string; network: string; expires: string; config: string; data?: string }): Promise<number> {
   const config = loadConfig(opts.config);
-  const store = new SqliteStore(databasePath(prepareDataDir(opts.data ?? config.dataDir)));
+  const store = openStore(config.store, prepareDataDir(opts.data ?? config.dataDir));
   try {
     await store.migrate();
     const invite = await issueInvite(store, config, { region: opts.region, network: opts.network, ttlMs: parseInviteTtl(opts.expires) }, new Date());
@@ -31,9 +32,9 @@ export async function runProbesInvite(opts: { region: string; network: string; e
 
 interface StoreOptions { config: string; data?: string }
 
-async function withStore<T>(o: StoreOptions, f: (store: SqliteStore) => Promise<T>): Promise<T> {
+async function withStore<T>(o: StoreOptions, f: (store: Store) => Promise<T>): Promise<T> {
   const config = loadConfig(o.config);
-  const store = new SqliteStore(databasePath(prepareDataDir(o.data ?? config.dataDir)));
+  const store = openStore(config.store, prepareDataDir(o.data ?? config.dataDir));
   try {
     await store.migrate();
     return await f(store);

@@ -1,28 +1,39 @@
 // `keepwatch serve`: everything in one process, stopped gracefully on SIGTERM/SIGINT.
 import { createLogger } from "../log.js";
 import { RedisNotInstalledError } from "../serve/embedded-redis.js";
-import { startServer } from "../serve/server.js";
+import { startServer, type RunningServer } from "../serve/server.js";
+import { SiteSetupError } from "../serve/site-setup.js";
+import { logFormatOption } from "./log-format.js";
 import { ConfigError } from "../config/load.js";
 import { onShutdownSignal } from "./signals.js";
 
-export async function runServe(opts: { config: string; data?: string; port?: string; host?: string }): Promise<void> {
-  const log = createLogger();
+export async function runServe(opts: { config: string; data?: string; port?: string; host?: string; demo?: boolean; logFormat?: string }): Promise<void> {
+  const log = createLogger({ format: logFormatOption(opts.logFormat) });
+  // Handlers first: a SIGTERM during start-up (a slow first start, a supervisor giving up) must stop what
+  // has started — the embedded redis-server above all — instead of killing node with Redis left behind.
+  let starting: Promise<RunningServer | null> = Promise.resolve(null);
+  onShutdownSignal(log, async () => {
+    const running = await starting;
+    await running?.stop();
+  });
   try {
-    const server = await startServer({
+    const pending = startServer({
       configPath: opts.config,
       dataDir: opts.data,
       port: opts.port === undefined ? undefined : Number(opts.port),
       host: opts.host,
       log,
+      demo: opts.demo === true,
     });
+    starting = pending.catch(() => null); // a failed start has stopped what it started (startServer's catch)
+    const server = await pending;
     console.log(`KeepWatch dashboard: ${server.url}/`);
-    onShutdownSignal(log, () => server.stop());
   } catch (e) {
     if (e instanceof RedisNotInstalledError) {
       console.error(e.message);
       process.exit(1);
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof SiteSetupError) {
       console.error(e.message);
       process.exit(2); // bad input, as every command reports it
     }

@@ -3,8 +3,8 @@
 import { newProbeToken, sha256Hex } from "../api/auth.js";
 import { loadConfig } from "../config/load.js";
 import { ProbeRegistry, RegistryError, type RegisteredProbe } from "../registry/probe-registry.js";
-import { databasePath, prepareDataDir } from "../serve/data-dir.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { prepareDataDir } from "../serve/data-dir.js";
+import { openStore } from "../store/open.js";
 
 /** Exit code: 0 issued, 2 refused (malformed id, a probe the configuration lacks, another region). */
 export async function runTokenCreate(opts: { probe: string; region: string; config: string; data?: string }): Promise<number> {
@@ -18,7 +18,7 @@ export async function runTokenCreate(opts: { probe: string; region: string; conf
     process.stderr.write(`keepwatch token create: ${err.message}\n`);
     return 2;
   }
-  const store = new SqliteStore(databasePath(prepareDataDir(opts.data ?? config.dataDir)));
+  const store = openStore(config.store, prepareDataDir(opts.data ?? config.dataDir));
   try {
     await store.migrate();
     const token = newProbeToken();

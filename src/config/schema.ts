@@ -40,6 +40,12 @@ export const probeConfigSchema = z.object({
   mode: z.enum(["local", "remote"]).default("remote"),
   /** The resolver this probe's network hands out; system resolver when absent. */
   resolver: resolverAddressSchema.optional(),
+  /**
+   * A local probe measures only once someone said where the machine is. The shipped config sets false, so a
+   * fresh `npm start` never records this machine's internet as some region's; `keepwatch setup` confirms it
+   * (src/serve/site-setup.ts). Hand-written configs mean what they say: true unless given.
+   */
+  confirmed: z.boolean().default(true),
 });
 
 export const targetConfigSchema = z.object({
@@ -280,6 +286,22 @@ export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export type UploadLimits = z.infer<typeof uploadLimitsSchema>;
 // --- end Redis and upload limits ---------------------------------------------------------------------------
 
+// --- store ------------------------------------------------------------------------------------------------
+/** "sqlite" (dataDir/keepwatch.sqlite), "sqlite:PATH", or a postgres:// / postgresql:// connection URL. */
+const STORE_URL = /^(sqlite(:.+)?|postgres(ql)?:\/\/.+)$/;
+export const storeConfigSchema = z.object({
+  /**
+   * Where measurements, rollups, incidents and tokens live. SQLite is the default (one file in dataDir);
+   * `postgres://user:${KEEPWATCH_PG_PASSWORD}@host:5432/keepwatch` for several API/collector processes
+   * sharing one database. Keep the password in the environment; it is never logged.
+   */
+  // The message never repeats the value: it may hold a password.
+  url: z.string().regex(STORE_URL, "sqlite, sqlite:PATH or a postgres:// URL").default("sqlite"),
+  /** PostgreSQL only: connections per process. */
+  poolSize: z.number().int().min(1).max(200).default(10),
+});
+export type StoreConfig = z.infer<typeof storeConfigSchema>;
+
 export const configSchema = z.object({
   /** ISO 3166-1 alpha-2 country whose whitelist/ files supply the default targets. */
   country: z.string().regex(/^[A-Z]{2}$/).default("KZ"),
@@ -321,6 +343,7 @@ export const configSchema = z.object({
       embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),
+  store: storeConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
   uploads: uploadLimitsSchema.prefault({}),
   regions: z.array(regionConfigSchema).default([]),

@@ -2,7 +2,7 @@
 // scrape, and a short memo keeps them from each querying the store.
 import { INCIDENT_KINDS, type Incident } from "../incident.js";
 import { loadRegionsView, type RegionsView, type ViewState } from "../views/region-view.js";
-import type { ProbeRecord } from "../store/store.js";
+import type { ProbeRecord, StoreHealth } from "../store/store.js";
 import type { MetricsSources } from "./sources.js";
 
 /** Collectors of one scrape run within this; a direct registry.metrics() call reuses values this long at most. */
@@ -43,6 +43,13 @@ export class ScrapeSnapshot {
     const { store } = this.sources;
     if (!store) return Promise.resolve([]);
     return this.cached("probes", () => store.listProbes().catch(() => []));
+  }
+
+  /** Whether the store takes writes (up), is readable but locked, or down; null without a store. */
+  storeHealth(): Promise<StoreHealth | null> {
+    const { store } = this.sources;
+    if (!store) return Promise.resolve(null);
+    return this.cached("health", () => store.health().catch((): StoreHealth => "down"));
   }
 
   /** Counts keyed "kind|status". */

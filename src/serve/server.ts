@@ -24,15 +24,19 @@ import { ResultsProducer } from "../queue/results-producer.js";
 import { helperDeps, helperRoutes } from "../helper/app.js";
 import { anyTokenSource, configuredTokens, storeTokens } from "../helper/tokens.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { describeStore, openStore, storeLocation } from "../store/open.js";
+import type { Store } from "../store/store.js";
 import { checkerSettings, probeIdentity } from "../worker/from-config.js";
 import { MeasureWorker } from "../worker/measure-worker.js";
 import { createTargetChecker } from "../worker/target-checker.js";
-import { databasePath, prepareDataDir } from "./data-dir.js";
+import { prepareDataDir } from "./data-dir.js";
+import { DemoFeed, demoConfig, demoDataDir } from "./demo.js";
 import { DetectorLoop } from "./detector-loop.js";
+import { drainResults } from "./drain-results.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "./embedded-redis.js";
 import { listen } from "./http-listener.js";
 import { ShutdownSequence } from "./shutdown.js";
+import { applySiteSetup, readSiteSetup, unconfirmedNotice } from "./site-setup.js";
 
 export interface ServerOptions {
   configPath?: string;
@@ -47,6 +51,8 @@ export interface ServerOptions {
   detectorIntervalMs?: number;
   /** Run the scheduler (off in tests that feed measurements themselves). */
   schedule?: boolean;
+  /** `keepwatch serve --demo`: synthetic measurements in <dataDir>/demo, no probe measures, no alert sent. */
+  demo?: boolean;
   now?: () => Date;
 }
 
@@ -54,21 +60,32 @@ export interface RunningServer {
   url: string;
   port: number;
   redisUrl: string;
-  store: SqliteStore;
+  store: Store;
   detector: Detector;
   scheduler: Scheduler;
   config: KeepWatchConfig;
   /** The supervised redis-server, when this server started its own. */
   embeddedRedis: EmbeddedRedis | null;
+  /** Local probes waiting for `keepwatch setup` (not measuring). */
+  unconfirmedProbes: string[];
+  demo: boolean;
   /** Stops everything in STOP_ORDER (src/serve/shutdown.ts); safe to call twice. */
   stop(): Promise<void>;
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const log = o.log;
-  const config = o.config ?? loadConfig(o.configPath);
+  const loaded = o.config ?? loadConfig(o.configPath);
+  const baseDataDir = o.dataDir ?? loaded.dataDir;
+  // What runs: the demo's made-up probes, or the configuration with local probes only where confirmed.
+  const demo = o.demo ? demoConfig(loaded, demoDataDir(baseDataDir)) : null;
+  const site = demo ? { config: demo.config, unconfirmed: [] } : applySiteSetup(loaded, readSiteSetup(baseDataDir));
+  const config = site.config;
   const targets = buildTargets(config);
-  const dataDir = prepareDataDir(o.dataDir ?? config.dataDir);
+  const dataDir = prepareDataDir(demo ? demoDataDir(baseDataDir) : baseDataDir);
+  const notice = unconfirmedNotice(site.unconfirmed);
+  if (notice) log.warn({ probes: site.unconfirmed.map((p) => p.id) }, notice);
+  if (demo) log.warn({ dataDir }, "DEMO MODE: synthetic measurements, nothing is measured, no alert is sent; data kept apart in this directory");
   const shutdown = new ShutdownSequence(log);
   const stopAll = () => shutdown.run();
   try {
@@ -86,7 +103,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       redisUrl = embedded.url;
       log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }
-    const store = new SqliteStore(databasePath(dataDir));
+    const store = openStore(config.store, dataDir);
+    log.info({ store: describeStore(storeLocation(config.store.url, dataDir)) }, "store");
     shutdown.add("store", () => store.close());
     await store.migrate();
 
@@ -126,7 +144,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       config.readiness,
     );
 
-    const metrics = new Metrics({ store, config, queues: countQueues, resultsBacklog: backlog });
+    const metrics = new Metrics({ store, config, targets, queues: countQueues, resultsBacklog: backlog, demo: demo !== null });
     const collector = new Collector({
       redis: redisUrl,
       store,
@@ -182,12 +200,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     }
 
     const scheduler = new Scheduler(config, targets, measures, log);
-    if (o.schedule !== false) {
+    if (o.schedule !== false && !demo) {
       scheduler.start();
       // Measure right away rather than waiting for the first cron slot.
       await scheduler.tick();
     }
     shutdown.add("scheduler", () => scheduler.stop());
+    if (demo) {
+      const feed = new DemoFeed(config, demo.probes, targets, (ms) => results.add(ms), log);
+      await feed.start();
+      shutdown.add("scheduler", () => feed.stop());
+    }
 
     const stopping = new AbortController();
     let full = false; // Logged when it changes, not per refused upload.
@@ -212,6 +235,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       incidentEvents: hub,
       readiness,
       reportError: (err) => log.error({ err }, "api error"),
+      siteNotice: { demo: demo !== null, text: notice },
       ...(o.now ? { clock: o.now } : {}),
     });
     if (config.helper.enabled) {
@@ -228,26 +252,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     log.info({ url, probes: config.probes.length, targets: targets.length }, "KeepWatch is running");
-    return { url, port, redisUrl, store, detector, scheduler, config, embeddedRedis: embedded, stop: stopAll };
+    return {
+      url, port, redisUrl, store, detector, scheduler, config, embeddedRedis: embedded, stop: stopAll,
+      unconfirmedProbes: site.unconfirmed.map((p) => p.id), demo: demo !== null,
+    };
   } catch (e) {
     await stopAll();
     throw e;
   }
-}
-
-/** Waits until accepted uploads in the results queue are stored, for at most `maxMs`; the rest stays queued. */
-async function drainResults(results: ResultsProducer, log: Logger, maxMs = 10_000): Promise<void> {
-  const until = performance.now() + maxMs;
-  let left = 0;
-  while (performance.now() < until) {
-    try {
-      const c = await results.counts();
-      left = (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0);
-    } catch {
-      return; // Redis is gone: what it holds is in its AOF and will be stored at the next start.
-    }
-    if (left === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  log.warn({ jobs: left }, "results still queued at stop; they stay in Redis and are stored at the next start");
 }

@@ -1,119 +1,17 @@
-// Rollups for the SQLite store, write side: the measurements one insert transaction actually stored are
-// folded into per-key deltas (one upsert per key instead of one per measurement) for four tables -
-// per-target minute and hour rollups, and per-network (summed over probes and targets) minute and hour
-// rollups. All four are written in the insert's transaction from the same deltas, so they always agree
-// and a redelivered measurement (not inserted) touches none of them. Reading is sqlite-target-stats.ts.
+// Rollups for the SQLite store, write side: the deltas of rollup-deltas.ts, upserted with prepared
+// statements inside the insert's transaction. Reading is sqlite-target-stats.ts.
 import type { Database, Statement } from "better-sqlite3";
-import type { MeasurementFacts } from "../measurement.js";
+import { SUM_COLUMNS, type RollupBatch } from "./rollup-deltas.js";
 
-export const BLOCKED_COLUMNS = {
-  dns: "blocked_dns",
-  tcp: "blocked_tcp",
-  tls: "blocked_tls",
-  "http-failure": "blocked_http_failure",
-  "http-diff": "blocked_http_diff",
-} as const;
-type BlockingKind = keyof typeof BLOCKED_COLUMNS;
-export const BLOCKING_KINDS = Object.keys(BLOCKED_COLUMNS) as BlockingKind[];
+export { BLOCKED_COLUMNS, BLOCKING_KINDS, RollupBatch, SUM_COLUMNS } from "./rollup-deltas.js";
 
-/** The summed columns of every rollup table, in the order Sums.values() lists them. */
-export const SUM_COLUMNS = ["total", "ok", "down", ...Object.values(BLOCKED_COLUMNS), "dns_failures",
-  "throughput_sum", "throughput_count", "tls_handshake_sum", "tls_handshake_count"] as const;
-
-/** One key's sums, in SUM_COLUMNS order, plus the newest measurement time. */
-class Sums {
-  // total, ok, down, blocked x5, dns_failures, throughput sum/count, tls sum/count
-  readonly v = new Array<number>(SUM_COLUMNS.length).fill(0);
-  lastMs = 0;
-
-  addFacts(f: MeasurementFacts, startedMs: number): void {
-    const v = this.v;
-    v[0]! += 1;
-    if (f.accessible) v[1]! += 1;
-    else if (f.blocking === null) v[2]! += 1;
-    else {
-      const i = BLOCKING_KINDS.indexOf(f.blocking as BlockingKind);
-      if (i >= 0) v[3 + i]! += 1;
-    }
-    if (f.dnsFailure !== null) v[8]! += 1;
-    if (f.bytesPerSecond !== null) {
-      v[9]! += f.bytesPerSecond;
-      v[10]! += 1;
-    }
-    if (f.tlsHandshakeTime !== null) {
-      v[11]! += f.tlsHandshakeTime;
-      v[12]! += 1;
-    }
-    if (startedMs > this.lastMs) this.lastMs = startedMs;
-  }
-
-  addSums(o: Sums): void {
-    for (let i = 0; i < this.v.length; i++) this.v[i]! += o.v[i]!;
-    if (o.lastMs > this.lastMs) this.lastMs = o.lastMs;
-  }
-}
-
-interface TargetDelta {
-  sums: Sums;
-  /** region, bucket, network, probe_id, list, url, role, category */
-  cols: [string, number, string, string, string, string, string, string];
-}
-
-interface NetworkDelta {
-  sums: Sums;
-  /** region, bucket, network, role, list */
-  cols: [string, number, string, string, string];
-}
-
-// \u0001 cannot occur in ids or URLs, so joined keys are unambiguous.
-const SEP = "\u0001";
-
-function fold<D extends { sums: Sums }>(into: Map<string, D>, key: string, from: Sums, make: () => D): void {
-  let d = into.get(key);
-  if (!d) into.set(key, (d = make()));
-  d.sums.addSums(from);
-}
-
-/** Accumulates the rollup deltas of the measurements one transaction actually inserted. */
-export class RollupBatch {
-  private readonly minutes = new Map<string, TargetDelta>();
-
-  add(f: MeasurementFacts, startedMs: number): void {
-    const bucket = Math.floor(startedMs / 60_000) * 60;
-    const key = f.region + SEP + bucket + SEP + f.network + SEP + f.probeId + SEP + f.list + SEP + f.url + SEP + f.role;
-    let d = this.minutes.get(key);
-    if (!d) {
-      d = { sums: new Sums(), cols: [f.region, bucket, f.network, f.probeId, f.list, f.url, f.role, f.category] };
-      this.minutes.set(key, d);
-    }
-    d.sums.addFacts(f, startedMs);
-  }
-
-  /** Writes the deltas of all four tables; must run inside the insert's transaction. */
-  flush(upserts: RollupUpserts): void {
-    const hours = new Map<string, TargetDelta>();
-    const netMinutes = new Map<string, NetworkDelta>();
-    for (const d of this.minutes.values()) {
-      upserts.minute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
-      const [region, bucket, network, probeId, list, url, role, category] = d.cols;
-      const hour = bucket - (bucket % 3600);
-      fold(hours, region + SEP + hour + SEP + network + SEP + probeId + SEP + list + SEP + url + SEP + role, d.sums,
-        () => ({ sums: new Sums(), cols: [region, hour, network, probeId, list, url, role, category] }));
-      fold(netMinutes, region + SEP + bucket + SEP + network + SEP + role + SEP + list, d.sums,
-        () => ({ sums: new Sums(), cols: [region, bucket, network, role, list] }));
-    }
-    for (const d of hours.values()) upserts.hour.run(...d.cols, ...d.sums.v, d.sums.lastMs);
-    const netHours = new Map<string, NetworkDelta>();
-    for (const d of netMinutes.values()) {
-      upserts.networkMinute.run(...d.cols, ...d.sums.v, d.sums.lastMs);
-      const [region, bucket, network, role, list] = d.cols;
-      const hour = bucket - (bucket % 3600);
-      fold(netHours, region + SEP + hour + SEP + network + SEP + role + SEP + list, d.sums,
-        () => ({ sums: new Sums(), cols: [region, hour, network, role, list] }));
-    }
-    for (const d of netHours.values()) upserts.networkHour.run(...d.cols, ...d.sums.v, d.sums.lastMs);
-    this.minutes.clear();
-  }
+/** Writes the batch's deltas of all four tables; must run inside the insert's transaction. */
+export function flushRollups(batch: RollupBatch, upserts: RollupUpserts): void {
+  const d = batch.take();
+  for (const x of d.minute) upserts.minute.run(...x.cols, ...x.sums.v, x.sums.lastMs);
+  for (const x of d.hour) upserts.hour.run(...x.cols, ...x.sums.v, x.sums.lastMs);
+  for (const x of d.networkMinute) upserts.networkMinute.run(...x.cols, ...x.sums.v, x.sums.lastMs);
+  for (const x of d.networkHour) upserts.networkHour.run(...x.cols, ...x.sums.v, x.sums.lastMs);
 }
 
 export interface RollupUpserts {

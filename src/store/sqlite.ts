@@ -8,7 +8,7 @@ import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
 import { retryWhileLocked } from "./sqlite-busy.js";
-import { RollupBatch, prepareRollupUpserts } from "./sqlite-rollups.js";
+import { RollupBatch, flushRollups, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
 import { EnrollmentTables } from "./sqlite-enrollment.js";
 import { AnalystTables } from "./sqlite-analysts.js";
@@ -210,7 +210,7 @@ export class SqliteStore implements Store {
           seen.set(key, { region: f.region, network: f.network, probeId: f.probeId, role: f.role, lastMs: ms, n: 1 });
         }
       }
-      rollups.flush(upsertRollups);
+      flushRollups(rollups, upsertRollups);
       for (const s of seen.values()) upsertLastSeen.run(s.region, s.network, s.probeId, s.lastMs);
       const perProbe = new Map<string, SeenAggregate>();
       for (const s of seen.values()) {

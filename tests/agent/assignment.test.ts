@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { labLocalCheck, type LabLocalCheck } from "./lab-local-check.js";
 import { sha256Hex } from "../../src/api/auth.js";
 import { enroll } from "../../src/agent/enroll.js";
 import { Spool } from "../../src/agent/spool.js";
@@ -26,9 +27,10 @@ describe("agent assignment, heartbeat and relays", () => {
   let site: TestHttpServer;
   let server: string;
   let dir: string;
+  let lab: LabLocalCheck;
   let stateDir: string;
   let e: Enrollment;
-  const opts = (): AgentCliOptions => ({ stateDir, networkKind: "unknown", country: "KZ", notBogon: ["127.0.0.0/8"], helper: [], once: true });
+  const opts = (): AgentCliOptions => ({ stateDir, networkKind: "unknown", country: "KZ", notBogon: ["127.0.0.0/8"], helper: [], once: true, localCheck: lab.options });
 
   beforeEach(async () => {
     site = await startTestHttpServer();
@@ -43,6 +45,7 @@ describe("agent assignment, heartbeat and relays", () => {
     h = await createHarness({ clock: () => new Date() }, config);
     server = await h.listen();
     dir = mkdtempSync(join(tmpdir(), "kw-assign-"));
+    lab = await labLocalCheck(dir);
     stateDir = join(dir, "state");
     const res = await fetch(`${server}/api/v1/admin/invites`, { method: "POST",
       headers: { Authorization: `Bearer ${ADMIN}`, "Content-Type": "application/json" },
@@ -50,6 +53,7 @@ describe("agent assignment, heartbeat and relays", () => {
     e = await enroll({ code: ((await res.json()) as { code: string }).code, servers: [server], stateDir, insecureLabHttp: true });
   });
   afterEach(async () => {
+    await lab?.close();
     await site.close();
     await h.close();
     rmSync(dir, { recursive: true, force: true });
@@ -57,6 +61,8 @@ describe("agent assignment, heartbeat and relays", () => {
 
   it("measures the server's targets with their lists and categories, caches the assignment, and sends a heartbeat", async () => {
     expect(await runAgent(opts())).toBe(0);
+    // The local check asked the lab's resolver, not this machine's.
+    expect(lab.dns.queries.length).toBeGreaterThan(0);
     const got = h.enqueued.flat();
     expect(got.map((m) => [m.target.url, m.target.list, m.target.category]).sort()).toEqual([
       [`${site.origin}/`, "whitelisted", "government"], [`${site.origin}/news`, "non_whitelisted", "news"]]);

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { labLocalCheck, type LabLocalCheck } from "./lab-local-check.js";
 import { sha256Hex } from "../../src/api/auth.js";
 import { enroll, EnrollError } from "../../src/agent/enroll.js";
 import { defaultStateDir, enrollmentPath, loadEnrollment } from "../../src/agent/state-dir.js";
@@ -32,6 +33,7 @@ describe("keepwatch agent enroll", () => {
   let serverAheadMs = 0;
   let server: string;
   let dir: string;
+  let lab: LabLocalCheck;
   let site: TestHttpServer | null = null;
   beforeEach(async () => {
     // The real clock: the agent's measurements are dated now and the server checks their dates.
@@ -39,8 +41,10 @@ describe("keepwatch agent enroll", () => {
     h = await createHarness({ clock: () => new Date(Date.now() + serverAheadMs) }, testConfig({ server: { adminTokenHash: sha256Hex(ADMIN) } }));
     server = await h.listen();
     dir = mkdtempSync(join(tmpdir(), "kw-enroll-"));
+    lab = await labLocalCheck(dir);
   });
   afterEach(async () => {
+    await lab?.close();
     await site?.close();
     site = null;
     await h.close();
@@ -102,7 +106,7 @@ describe("keepwatch agent enroll", () => {
     const list = join(dir, "targets.txt");
     writeFileSync(list, `${site.origin}/\n`);
     const opts: AgentCliOptions = { stateDir, list, networkKind: "unknown", cron: "*/5 * * * *", country: "KZ",
-      notBogon: ["127.0.0.0/8"], timeout: "5", helper: [], once: true };
+      notBogon: ["127.0.0.0/8"], timeout: "5", helper: [], once: true, localCheck: lab.options };
     expect(await runAgent(opts)).toBe(0);
     const stored = h.enqueued.flat();
     expect(stored).toHaveLength(1);
@@ -126,7 +130,7 @@ describe("keepwatch agent enroll", () => {
     const list = join(dir, "one.txt");
     writeFileSync(list, `${site.origin}/\n`);
     const opts: AgentCliOptions = { enroll: code, server: [server], insecureLabHttp: true, stateDir, list, networkKind: "unknown",
-      country: "KZ", notBogon: ["127.0.0.0/8"], helper: [], once: true };
+      country: "KZ", notBogon: ["127.0.0.0/8"], helper: [], once: true, localCheck: lab.options };
     expect(await runAgent(opts)).toBe(0);
     const probeId = loadEnrollment(stateDir)!.probeId;
     expect(await runAgent(opts)).toBe(0);

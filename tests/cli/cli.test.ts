@@ -1,7 +1,7 @@
 // The `keepwatch` command as a user runs it: a real process, real loopback servers, real exit codes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -186,4 +186,33 @@ describe("keepwatch serve", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/redis-server is not installed.*apt-get install redis-server.*REDIS_URL/s);
   });
+});
+
+describe("keepwatch setup", () => {
+  it("writes where this machine is after checking it against the configuration", async () => {
+    const data = join(dir, "setup-data");
+    const r = await keepwatch(["setup", "--region", "KZ-MAN", "--network", "kcell-mobile", "--data", data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/probe local-1 will measure as KZ-47 on kcell-mobile/);
+    expect(readFileSync(join(data, "setup.yaml"), "utf8")).toMatch(/region: KZ-47\nnetwork: kcell-mobile/);
+  });
+
+  it("refuses what the configuration does not have with one line and exit 2, writing nothing", async () => {
+    const data = join(dir, "setup-refused");
+    for (const [args, message] of [
+      [["--region", "KZ-470", "--network", "kcell-mobile"], /unknown region "KZ-470" \(did you mean "KZ-47"\?\)/],
+      [["--region", "KZ-47", "--network", "kcel-mobile"], /unknown network "kcel-mobile" \(did you mean "kcell-mobile"\?\)/],
+      [["--region", "KZ-75", "--network", "kcell-mobile"], /not measured in KZ-75/],
+      [["--region", "KZ-47", "--network", "kcell-mobile", "--probe", "control-1"], /no local probe "control-1"/],
+    ] as const) {
+      const r = await keepwatch(["setup", ...args, "--data", data]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+      expect(r.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
+    }
+    expect(existsSync(join(data, "setup.yaml"))).toBe(false);
+    const serve = await keepwatch(["serve", "--log-format", "xml", "--data", data]);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/--log-format must be pretty or json, not "xml"/);
+  }, 180_000);
 });

@@ -31,14 +31,16 @@ function check(yaml: string, env: Record<string, string> = {}) {
 }
 
 describe("shipped configs", () => {
-  it("config/default.yaml loads: all 20 KZ regions, one local probe in KZ-75 on a fixed network, every 5 minutes", () => {
+  it("config/default.yaml loads: all 20 KZ regions, one local probe in KZ-75 on a fixed network (unconfirmed: it measures only after keepwatch setup), every 5 minutes", () => {
     const config = loadConfig(DEFAULT_CONFIG_PATH, { env: {} });
     expect(config.country).toBe("KZ");
     expect(config.regions.map((r) => r.id).sort()).toEqual(KZ_REGIONS.map((r) => r.id).sort());
     for (const region of config.regions) expect(region.names.en.length).toBeGreaterThan(0);
     const local = config.probes.filter((p) => p.mode === "local");
     expect(local).toHaveLength(1);
-    expect(local[0]).toMatchObject({ region: "KZ-75", role: "region" });
+    expect(local[0]).toMatchObject({ region: "KZ-75", role: "region", confirmed: false });
+    // Hand-written probes mean what they say.
+    expect(config.probes.filter((p) => p.mode !== "local").every((p) => p.confirmed)).toBe(true);
     expect(local[0]?.resolver).toBeUndefined();
     const network = config.networks.find((n) => n.id === local[0]?.network);
     expect(network?.kind).toBe("fixed");

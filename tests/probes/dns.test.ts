@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
+import { decode, encode, RECURSION_DESIRED, TRUNCATED_RESPONSE } from "dns-packet";
 import { createBogonMatcher } from "../../probes/bogons.js";
 import { compareWithControl, parseResolver, probeDns } from "../../probes/dns.js";
 import { toAsciiHostname } from "../../probes/idn.js";
@@ -135,6 +137,63 @@ describe("probeDns against a resolver over UDP/TCP", () => {
     const pending = ask("silent.test", { timeoutSeconds: 30, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     expect(await pending).toMatchObject({ failure: "dns_timeout" });
+  });
+
+  it("asks A and AAAA from one UDP socket, each question with its own id", async () => {
+    const seen: { port: number; id: number; type: string }[] = [];
+    const server = createSocket("udp4");
+    server.on("message", (msg, from) => {
+      const q = decode(msg);
+      const question = q.questions![0]!;
+      seen.push({ port: from.port, id: q.id!, type: question.type });
+      const data = question.type === "A" ? "198.18.0.7" : "2a00:1450:4001::7";
+      server.send(encode({ type: "response", id: q.id, flags: RECURSION_DESIRED, questions: [question],
+        answers: [{ type: question.type, name: question.name, ttl: 60, data } as never] }), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => server.bind(0, "127.0.0.1", () => resolve()));
+    try {
+      const r = await probeDns("one.test", { resolver: `127.0.0.1:${server.address().port}`, timeoutSeconds: 2, bogons: lab });
+      expect(r).toMatchObject({ addresses: ["198.18.0.7", "2a00:1450:4001::7"], failure: null, transport: "udp" });
+      expect(seen.map((s) => s.type).sort()).toEqual(["A", "AAAA"]);
+      expect(new Set(seen.map((s) => s.port)).size).toBe(1);
+      expect(seen[0]!.id).not.toBe(seen[1]!.id);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("takes a truncated A over TCP at once, while AAAA is still unanswered over UDP", async () => {
+    // A censor (or a broken resolver) that never answers AAAA must not cost us the A answer.
+    const udp = createSocket("udp4");
+    udp.on("message", (msg, from) => {
+      const q = decode(msg);
+      const question = q.questions![0]!;
+      if (question.type !== "A") return; // AAAA: silence
+      udp.send(encode({ type: "response", id: q.id, flags: RECURSION_DESIRED | TRUNCATED_RESPONSE, questions: [question] }),
+        from.port, from.address);
+    });
+    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", () => resolve()));
+    const port = udp.address().port;
+    const tcp = createServer((conn) => {
+      conn.once("data", (frame: Buffer) => {
+        const q = decode(frame.subarray(2));
+        const question = q.questions![0]!;
+        const answer = encode({ type: "response", id: q.id, flags: RECURSION_DESIRED, questions: [question],
+          answers: [{ type: "A", name: question.name, ttl: 60, data: "198.18.0.8" }] });
+        const out = Buffer.alloc(2 + answer.length);
+        out.writeUInt16BE(answer.length, 0);
+        answer.copy(out, 2);
+        conn.end(out);
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(port, "127.0.0.1", () => resolve()));
+    try {
+      const r = await probeDns("trunc.test", { resolver: `127.0.0.1:${port}`, timeoutSeconds: 1, bogons: lab });
+      expect(r).toMatchObject({ addresses: ["198.18.0.8"], failure: null, transport: "tcp" });
+    } finally {
+      udp.close();
+      tcp.close();
+    }
   });
 
   it("reports dns_error when the resolver's port is closed", async () => {

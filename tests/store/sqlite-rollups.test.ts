@@ -104,21 +104,6 @@ describe("hour rollups", () => {
     expect(hours.reduce((n, r) => n + r.total, 0)).toBe(all.length);
   });
 
-  it("serve one region's range alone, and every region's as the union of each", async () => {
-    await store.insertMeasurements(rounds(3));
-    const q = { since: new Date(BASE), until: new Date(BASE + 3 * HOUR) };
-    for (const bucketSeconds of [60, 600, 3600]) {
-      const every = await store.targetStats({ ...q, bucketSeconds });
-      const kz47 = await store.targetStats({ ...q, region: "KZ-47", bucketSeconds });
-      const kz75 = await store.targetStats({ ...q, region: "KZ-75", bucketSeconds });
-      expect(kz47.every((r) => r.region === "KZ-47")).toBe(true);
-      expect(kz47.length).toBeGreaterThan(0);
-      // Same rows, and every-region results keep the (bucket, region, ...) order.
-      expect(every).toEqual([...kz47, ...kz75].sort((a, b) =>
-        a.bucketStart < b.bucketStart ? -1 : a.bucketStart > b.bucketStart ? 1 : a.region < b.region ? -1 : a.region > b.region ? 1 : 0));
-    }
-  });
-
   it("read a region's range through the region-first key, and every region by one seek per region", () => {
     const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
     for (const table of ["rollups_minute", "rollups_hour", "network_rollups_minute", "network_rollups_hour"]) {
@@ -130,26 +115,7 @@ describe("hour rollups", () => {
   });
 });
 
-describe("networkStats", () => {
-  it("is targetStats summed over probes and targets, for hour, minute and sub-minute widths", async () => {
-    const all = rounds(3, BASE + 10 * 60_000);
-    for (let i = 0; i < all.length; i += 50) await store.insertMeasurements(all.slice(i, i + 50));
-    await store.insertMeasurements(all.slice(0, 100));
-    const q = { since: new Date(BASE), until: new Date(BASE + 4 * HOUR) };
-    for (const bucketSeconds of [3600, 900, 60, 30]) {
-      for (const region of [undefined, "KZ-47"]) {
-        const nets = await store.networkStats({ ...q, region, bucketSeconds });
-        expect(nets.length).toBeGreaterThan(0);
-        expectRowsClose(nets, summed(await store.targetStats({ ...q, region, bucketSeconds })));
-      }
-    }
-    // The whitelist-only-like failure of KZ-47's non-whitelisted target shows at network level.
-    const kz47 = await store.networkStats({ ...q, region: "KZ-47", bucketSeconds: 3600 });
-    const late = kz47.filter((r) => r.list === "non_whitelisted" && r.bucketStart === new Date(BASE + 2 * HOUR).toISOString());
-    expect(late.map((r) => r.ok)).toEqual([0, 0]);
-    expect(late.every((r) => r.total === 12)).toBe(true);
-  });
-});
+// networkStats = targetStats summed, and one region vs every region: tests/store/contract-stats.ts (both stores).
 
 describe("pruneRollups", () => {
   it("drops whole old minutes and hours from every rollup table, per region, in chunks", async () => {

@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { packagePath } from "../../package-root.js";
 import { Hono } from "hono";
 import type { Context } from "hono";
+import type { SiteNotice } from "../deps.js";
 import { injectShare, type ShareMeta } from "../share-page.js";
 
 export interface DashboardOptions {
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   dir?: string;
   /** Preview facts for a page (incident and region permalinks); null serves the plain shell. */
   share?: (c: Context) => Promise<ShareMeta | null>;
+  /** A banner on every page, rendered by the server (seen without JavaScript and in link previews' HTML). */
+  notice?: SiteNotice;
 }
 
 interface Asset {
@@ -87,6 +90,28 @@ function escapeAttr(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+const DEMO_BANNER =
+  '<strong lang="en">DEMO: synthetic data, nothing here was measured.</strong> ' +
+  '<span lang="ru">ДЕМО: синтетические данные, ничего не измерено.</span> ' +
+  '<span lang="kk">ДЕМО: синтетикалық деректер, ештеңе өлшенбеген.</span>';
+
+/** The shell with the notice banner, first thing in <body>. */
+function withNotice(html: string, notice: SiteNotice | undefined): string {
+  if (!notice || (!notice.demo && !notice.text)) return html;
+  const parts: string[] = [];
+  if (notice.demo) parts.push(`<div class="kw-notice kw-notice-demo" role="alert" data-kw-demo="1">${DEMO_BANNER}</div>`);
+  if (notice.text) parts.push(`<div class="kw-notice" role="status" lang="en">${escapeAttr(notice.text)}</div>`);
+  return html.replace(/<body([^>]*)>/, (m) => `${m}\n  ${parts.join("\n  ")}`);
+}
+
+/** In a demo, every page title (and a permalink's preview title) starts with "DEMO · ". */
+function demoTitles(html: string, notice: SiteNotice | undefined): string {
+  if (!notice?.demo) return html;
+  return html
+    .replace(/<title>/, "<title>DEMO · ")
+    .replace(/(<meta (?:property|name)="(?:og|twitter):title" content=")/g, "$1DEMO · ");
+}
+
 function validZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
@@ -99,10 +124,10 @@ function validZone(zone: string): boolean {
 export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
   const dir = opts.dir ?? DEFAULT_DIR;
   const zone = opts.timezone && validZone(opts.timezone) ? opts.timezone : "Asia/Almaty";
-  const shell = readFileSync(join(dir, "index.html"), "utf8")
+  const shell = withNotice(readFileSync(join(dir, "index.html"), "utf8")
     .replace("{{TIMEZONE}}", escapeAttr(zone))
-    .replace("{{PUBLIC_URL}}", escapeAttr(opts.publicUrl ?? ""));
-  const shellAsset = asset(new TextEncoder().encode(shell), "text/html; charset=utf-8");
+    .replace("{{PUBLIC_URL}}", escapeAttr(opts.publicUrl ?? "")), opts.notice);
+  const shellAsset = asset(new TextEncoder().encode(demoTitles(shell, opts.notice)), "text/html; charset=utf-8");
   const assets = loadAssets(dir);
 
   const send = (c: Context, a: Asset, cache: string): Response => {
@@ -135,7 +160,7 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
   const permalink = async (c: Context): Promise<Response> => {
     const meta = opts.share ? await opts.share(c).catch(() => null) : null;
     if (!meta) return page(c);
-    return send(c, asset(new TextEncoder().encode(injectShare(shell, meta)), "text/html; charset=utf-8"), "no-cache");
+    return send(c, asset(new TextEncoder().encode(demoTitles(injectShare(shell, meta), opts.notice)), "text/html; charset=utf-8"), "no-cache");
   };
   app.get("/", permalink);
   app.get("/probes", page);

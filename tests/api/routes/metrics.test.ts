@@ -18,7 +18,8 @@ describe("GET /metrics", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     expect(text).toContain('keepwatch_measurements_total{region="KZ-47",network="kcell-mobile",list="whitelisted",outcome="ok"} 1');
-    expect(text).toContain('keepwatch_region_state{region="KZ-47",state="normal"} 1');
+    expect(text).toContain('keepwatch_region_state{region="KZ-47",network="all",state="normal"} 1');
+    expect(text).toContain('keepwatch_region_state{region="KZ-47",network="kcell-mobile",state="normal"} 1');
     expect(text).toContain('keepwatch_success_ratio{region="KZ-47",network="kcell-mobile",list="whitelisted"} 1');
   });
 });

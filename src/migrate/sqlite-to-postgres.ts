@@ -1,0 +1,107 @@
+// `keepwatch migrate`: copies a SQLite store into a PostgreSQL one. Streaming (a page of measurements or a
+// few thousand table rows in memory at a time), resumable (measurement pages commit with a checkpoint; every
+// other write is an idempotent upsert), and followed by a count of every table on both sides.
+// Run it with the server stopped: rows the server stores meanwhile may be missed.
+import BetterSqlite3 from "better-sqlite3";
+import { realpathSync } from "node:fs";
+import { COPIED_TABLES, PgImporter, type CopiedTable } from "../store/postgres/import.js";
+import type { PostgresStore } from "../store/postgres/store.js";
+import { SqliteStore } from "../store/sqlite.js";
+
+export interface CopyOptions {
+  /** Measurements per committed page (bounds memory and the work a kill loses). */
+  pageSize?: number;
+  /** Rows per upsert for the other tables. */
+  rowChunk?: number;
+  /** Copy into a target that already holds measurements from elsewhere (normally refused). */
+  force?: boolean;
+  /** Progress lines (table, rows so far). */
+  onProgress?: (what: string, rows: number) => void;
+  /** Stop after this many measurement pages (tests simulate a kill with it). */
+  maxPages?: number;
+}
+
+export interface TableCount {
+  table: string;
+  source: number;
+  target: number;
+}
+
+export class MigrateRefused extends Error {}
+
+/** Copies everything; returns per-table counts (source vs target) after the copy. */
+export async function copySqliteToPostgres(sqlitePath: string, target: PostgresStore, o: CopyOptions = {}): Promise<TableCount[]> {
+  const pageSize = o.pageSize ?? 2000;
+  const rowChunk = o.rowChunk ?? 5000;
+  const progress = o.onProgress ?? (() => undefined);
+  const sourceId = realpathSync(sqlitePath);
+  // The source is brought to this version's schema first, exactly as `keepwatch serve` would on start.
+  const source = new SqliteStore(sqlitePath);
+  const raw = new BetterSqlite3(sqlitePath, { readonly: true, fileMustExist: true });
+  try {
+    await source.migrate();
+    await target.migrate();
+    const importer = new PgImporter(target);
+    await importer.prepare();
+    const resumed = await importer.progress(sourceId);
+    if (!resumed && !o.force && (await importer.count("measurements")) > 0) {
+      throw new MigrateRefused("the target database already holds measurements that this migration did not copy; " +
+        "point --to at an empty database (or pass --force to merge into it)");
+    }
+
+    // Tables first (small, or rollups: upserts that overwrite, so re-running converges).
+    for (const table of Object.keys(COPIED_TABLES) as CopiedTable[]) {
+      const key = COPIED_TABLES[table].join(", ");
+      let chunk: Record<string, unknown>[] = [];
+      let n = 0;
+      // A dedicated read-only connection: iterate() keeps its statement open across the awaits.
+      for (const row of raw.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).iterate() as Iterable<Record<string, unknown>>) {
+        chunk.push(row);
+        if (chunk.length >= rowChunk) {
+          n += chunk.length;
+          await importer.upsertRows(table, chunk);
+          chunk = [];
+          progress(table, n);
+        }
+      }
+      n += chunk.length;
+      await importer.upsertRows(table, chunk);
+      progress(table, n);
+    }
+
+    // Measurements in startedAt order, a page per transaction with its checkpoint: everything before
+    // `since` is in. A resumed run re-reads the rows at the checkpoint's own millisecond; ids dedup them.
+    if (!resumed?.done) {
+      let since = resumed?.sinceMs ?? null;
+      let page: import("../measurement.js").Measurement[] = [];
+      let copied = 0;
+      let pages = 0;
+      const q = since === null ? {} : { since: new Date(since) };
+      for await (const m of source.streamMeasurements(q)) {
+        page.push(m);
+        if (page.length >= pageSize) {
+          const lastMs = Date.parse(page[page.length - 1]!.startedAt);
+          await importer.insertMeasurementPage(sourceId, page, lastMs, false);
+          copied += page.length;
+          page = [];
+          since = lastMs;
+          progress("measurements", copied);
+          if (o.maxPages !== undefined && ++pages >= o.maxPages) return [];
+        }
+      }
+      await importer.insertMeasurementPage(sourceId, page, since ?? 0, true);
+      copied += page.length;
+      progress("measurements", copied);
+    }
+
+    const counts: TableCount[] = [];
+    for (const table of ["measurements", ...Object.keys(COPIED_TABLES)] as (CopiedTable | "measurements")[]) {
+      const s = (raw.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+      counts.push({ table, source: s, target: await importer.count(table) });
+    }
+    return counts;
+  } finally {
+    raw.close();
+    await source.close();
+  }
+}

@@ -1,0 +1,112 @@
+// Bulk import into the PostgreSQL store for `keepwatch migrate`: table rows copied as they are (rollups,
+// last_seen, probes, tokens, invites, …) and raw measurements inserted without touching the rollups (the
+// source's rollups are copied themselves: they reach back further than its raw rows). Every write is
+// idempotent (upsert, or insert-or-skip by key), and measurement pages commit together with a checkpoint,
+// so a killed run continues where it stopped.
+import type { Measurement } from "../../measurement.js";
+import { asStoreError } from "./errors.js";
+import { insertRawRows, prepareRows } from "./ingest.js";
+import { dayOf } from "./partitions.js";
+import type { PostgresStore } from "./store.js";
+
+/** Tables copied row for row, with their key (upserts overwrite, so a re-run converges on the source). */
+export const COPIED_TABLES = {
+  rollups_minute: ["region", "bucket", "network", "probe_id", "list", "url", "role"],
+  rollups_hour: ["region", "bucket", "network", "probe_id", "list", "url", "role"],
+  network_rollups_minute: ["region", "bucket", "network", "role", "list"],
+  network_rollups_hour: ["region", "bucket", "network", "role", "list"],
+  last_seen: ["region", "network", "probe_id"],
+  probes: ["id"],
+  incidents: ["id"],
+  probe_tokens: ["token_hash"],
+  probe_invites: ["code_hash"],
+  enrolled_probes: ["id"],
+  probe_heartbeats: ["probe_id"],
+  state: ["key"],
+} as const;
+export type CopiedTable = keyof typeof COPIED_TABLES;
+
+export class PgImporter {
+  private columnTypes = new Map<string, Map<string, string>>();
+
+  constructor(private readonly store: PostgresStore) {}
+
+  private get pool() {
+    return this.store.pool;
+  }
+
+  async prepare(): Promise<void> {
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS migrate_progress (
+      source text PRIMARY KEY, measurements_since_ms bigint NOT NULL, measurements_done boolean NOT NULL DEFAULT false)`);
+  }
+
+  /** Where a previous run for this source stopped (null: never started). */
+  async progress(source: string): Promise<{ sinceMs: number; done: boolean } | null> {
+    const { rows } = await this.pool.query<{ measurements_since_ms: number; measurements_done: boolean }>(
+      "SELECT measurements_since_ms, measurements_done FROM migrate_progress WHERE source = $1", [source]);
+    return rows[0] ? { sinceMs: rows[0].measurements_since_ms, done: rows[0].measurements_done } : null;
+  }
+
+  async count(table: CopiedTable | "measurements"): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT COUNT(*)::int8 AS n FROM ${table}`);
+    return rows[0]!.n;
+  }
+
+  private async types(table: string): Promise<Map<string, string>> {
+    let t = this.columnTypes.get(table);
+    if (!t) {
+      const { rows } = await this.pool.query<{ column_name: string; udt_name: string }>(
+        "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = $1 AND table_schema = current_schema()", [table]);
+      t = new Map(rows.map((r) => [r.column_name, r.udt_name]));
+      this.columnTypes.set(table, t);
+    }
+    return t;
+  }
+
+  /** Upserts source rows (objects keyed by column name) into one table; returns rows written. */
+  async upsertRows(table: CopiedTable, rows: Record<string, unknown>[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const types = await this.types(table);
+    const cols = Object.keys(rows[0]!).filter((c) => types.has(c));
+    const key: readonly string[] = COPIED_TABLES[table];
+    const rest = cols.filter((c) => !key.includes(c));
+    const values = cols.map((c) => rows.map((r) => {
+      const v = r[c];
+      // SQLite keeps booleans as 0/1.
+      return types.get(c) === "bool" && typeof v === "number" ? v !== 0 : v;
+    }));
+    const text = `INSERT INTO ${table} (${cols.join(", ")})
+      SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})
+      ON CONFLICT (${key.join(", ")}) DO ${rest.length ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
+    try {
+      const r = await this.pool.query(text, values);
+      return r.rowCount ?? 0;
+    } catch (err) {
+      throw asStoreError(err);
+    }
+  }
+
+  /**
+   * Inserts raw measurements (rollups untouched) and records, in the same transaction, that every source
+   * row before `nextSinceMs` is copied. Returns rows that were new.
+   */
+  async insertMeasurementPage(source: string, batch: Measurement[], nextSinceMs: number, done: boolean): Promise<number> {
+    const rows = prepareRows(batch);
+    await this.store.ensurePartitions(rows.map((r) => dayOf(r.ms)));
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const stored = await insertRawRows(client, rows);
+      await client.query(`INSERT INTO migrate_progress (source, measurements_since_ms, measurements_done) VALUES ($1, $2, $3)
+        ON CONFLICT (source) DO UPDATE SET measurements_since_ms = excluded.measurements_since_ms,
+          measurements_done = excluded.measurements_done`, [source, nextSinceMs, done]);
+      await client.query("COMMIT");
+      return stored.size;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw asStoreError(err);
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// Forward-only schema migrations of the PostgreSQL store, with their own version table (independent of
+// SQLite's numbering in ../migrations.ts). Each step runs in one transaction with its version row, under
+// an advisory lock, so a crash leaves a whole version and two processes starting at once apply it once.
+import type pg from "pg";
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Text compared byte-wise, like SQLite: the same ORDER BY whatever the database's locale. */
+const T = `text COLLATE "C"`;
+
+const SUMS = `total integer NOT NULL, ok integer NOT NULL, down integer NOT NULL,
+  blocked_dns integer NOT NULL, blocked_tcp integer NOT NULL, blocked_tls integer NOT NULL,
+  blocked_http_failure integer NOT NULL, blocked_http_diff integer NOT NULL, dns_failures integer NOT NULL,
+  throughput_sum double precision NOT NULL, throughput_count integer NOT NULL,
+  tls_handshake_sum double precision NOT NULL, tls_handshake_count integer NOT NULL, last_ms bigint NOT NULL`;
+
+function targetRollups(table: string): string {
+  return `CREATE TABLE ${table} (
+    region ${T} NOT NULL, bucket bigint NOT NULL, network ${T} NOT NULL, probe_id ${T} NOT NULL,
+    list ${T} NOT NULL, url ${T} NOT NULL, role ${T} NOT NULL, category ${T} NOT NULL, ${SUMS},
+    PRIMARY KEY (region, bucket, network, probe_id, list, url, role));`;
+}
+
+function networkRollups(table: string): string {
+  return `CREATE TABLE ${table} (
+    region ${T} NOT NULL, bucket bigint NOT NULL, network ${T} NOT NULL, role ${T} NOT NULL, list ${T} NOT NULL,
+    ${SUMS}, PRIMARY KEY (region, bucket, network, role, list));`;
+}
+
+/** Advisory lock keys (one namespace per purpose). */
+export const LOCK_MIGRATE = 0x6b770001;
+export const LOCK_PARTITIONS = 0x6b770002;
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: "initial schema: time-partitioned measurements, rollups as SQLite v5, enrollment",
+    sql: `
+      -- Raw measurements, partitioned by day of started_ms (partitions are created on demand and ahead,
+      -- see partitions.ts). The key includes the partition key, as PostgreSQL requires: a redelivered
+      -- measurement carries the same id and startedAt, so it is still exactly one row.
+      CREATE TABLE measurements (
+        started_ms bigint NOT NULL,
+        id uuid NOT NULL,
+        asn bigint,
+        tls_handshake_time double precision,
+        bytes_per_second double precision,
+        accessible boolean NOT NULL,
+        local_failure boolean NOT NULL,
+        probe_id ${T} NOT NULL,
+        role ${T} NOT NULL,
+        region ${T} NOT NULL,
+        network ${T} NOT NULL,
+        network_kind ${T} NOT NULL,
+        url ${T} NOT NULL,
+        list ${T} NOT NULL,
+        category ${T} NOT NULL,
+        started_at ${T} NOT NULL,
+        received_at ${T},
+        blocking ${T},
+        failure ${T},
+        dns_failure ${T},
+        -- The whole measurement as codec.ts encodes it; lz4 where the server has it (partitions set a low
+        -- toast_tuple_target so rows are compressed inline).
+        raw text NOT NULL,
+        PRIMARY KEY (id, started_ms)
+      ) PARTITION BY RANGE (started_ms);
+      CREATE INDEX measurements_started ON measurements (started_ms, id);
+      CREATE INDEX measurements_region_started ON measurements (region, started_ms);
+      CREATE INDEX measurements_probe_started ON measurements (probe_id, started_ms);
+
+      ${targetRollups("rollups_minute")}
+      ${targetRollups("rollups_hour")}
+      ${networkRollups("network_rollups_minute")}
+      ${networkRollups("network_rollups_hour")}
+
+      CREATE TABLE last_seen (
+        region ${T} NOT NULL, network ${T} NOT NULL, probe_id ${T} NOT NULL, last_ms bigint NOT NULL,
+        PRIMARY KEY (region, network, probe_id));
+
+      CREATE TABLE incidents (
+        id ${T} PRIMARY KEY, region ${T} NOT NULL, network ${T}, kind ${T} NOT NULL, status ${T} NOT NULL,
+        started_ms bigint NOT NULL, ended_ms bigint, json text NOT NULL);
+      CREATE INDEX incidents_region_started ON incidents (region, started_ms);
+      CREATE INDEX incidents_status ON incidents (status, started_ms);
+
+      CREATE TABLE probes (
+        id ${T} PRIMARY KEY, region ${T} NOT NULL, network ${T} NOT NULL, role ${T} NOT NULL,
+        last_seen_ms bigint, measurements bigint NOT NULL DEFAULT 0);
+
+      -- Bearer tokens are kept only as sha256 hex.
+      CREATE TABLE probe_tokens (
+        token_hash ${T} PRIMARY KEY, probe_id ${T} NOT NULL, region ${T} NOT NULL, created_at ${T} NOT NULL,
+        revoked_at ${T});
+      CREATE INDEX probe_tokens_probe ON probe_tokens (probe_id);
+
+      CREATE TABLE probe_invites (
+        code_hash ${T} PRIMARY KEY, region ${T} NOT NULL, network ${T} NOT NULL, created_at ${T} NOT NULL,
+        expires_at ${T} NOT NULL, used_at ${T}, probe_id ${T});
+      CREATE TABLE enrolled_probes (
+        id ${T} PRIMARY KEY, region ${T} NOT NULL, network ${T} NOT NULL, enrolled_at ${T} NOT NULL);
+      CREATE TABLE probe_heartbeats (probe_id ${T} PRIMARY KEY, received_at ${T} NOT NULL, json text NOT NULL);
+
+      CREATE TABLE state (key ${T} PRIMARY KEY, value text NOT NULL, updated_ms bigint NOT NULL);
+    `,
+  },
+];
+
+/** Applies every migration newer than the database's version. Returns the versions applied. */
+export async function applyPgMigrations(pool: pg.Pool, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_version (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`).catch(async (err: unknown) => {
+      // Two processes creating it at once: the loser sees a unique violation on the catalog; it exists now.
+      if ((err as { code?: string }).code !== "23505") throw err;
+    });
+    const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_MIGRATE]);
+        const { rows } = await client.query<{ v: number }>("SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version");
+        const current = rows[0]!.v;
+        if (current > newest) throw new Error(`database schema version ${current} is newer than this software knows (${newest})`);
+        if (current >= m.version) {
+          await client.query("COMMIT");
+          continue;
+        }
+        await client.query(m.sql);
+        await client.query("INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+          [m.version, m.name, new Date().toISOString()]);
+        await client.query("COMMIT");
+        applied.push(m.version);
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    }
+    if (migrations.length === 0) {
+      const { rows } = await client.query<{ v: number }>("SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version");
+      if (rows[0]!.v > newest) throw new Error(`database schema version ${rows[0]!.v} is newer than this software knows (${newest})`);
+    }
+  } finally {
+    client.release();
+  }
+  return applied;
+}
+
+export async function pgSchemaVersion(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ v: number }>("SELECT COALESCE(MAX(version), 0)::int AS v FROM schema_version");
+  return rows[0]!.v;
+}

@@ -1,0 +1,337 @@
+// The PostgreSQL Store (node-postgres pool), for deployments that outgrow one SQLite file: several API and
+// collector processes share it. Same contract as ../sqlite.ts (tests/store/contract.ts runs on both).
+// Every error that only means "not now" (connection lost, server shutting down, lock or statement timeout,
+// deadlock) reaches callers as StoreUnavailableError; the collector retries those.
+import type pg from "pg";
+import type { Measurement, MeasurementFacts } from "../../measurement.js";
+import type { Incident } from "../../incident.js";
+import type {
+  EnrolledProbe, IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
+  ProbeRecord, ProbeToken, RedeemResult, Store, StoreHealth, TargetStatsQuery, TargetStatsRow,
+} from "../store.js";
+import { decodeMeasurement } from "./codec.js";
+import { PgEnrollment } from "./enrollment.js";
+import { asStoreError, pgUnavailability } from "./errors.js";
+import { insertBatch, prepareRows } from "./ingest.js";
+import { applyPgMigrations } from "./migrations.js";
+import { Partitions, dayOf } from "./partitions.js";
+import { createPool, type PgPoolOptions } from "./pool.js";
+import { PgStatsReader } from "./stats.js";
+
+export interface PostgresStoreOptions extends PgPoolOptions {
+  /** Rows fetched per page by streamMeasurements (bounds its memory). */
+  streamPageSize?: number;
+  /** Days of partitions created ahead of today at migrate() (default 7). */
+  partitionsAhead?: number;
+}
+
+const FACT_COLUMNS = `id::text AS id, probe_id, role, region, network, asn, network_kind, url, list, category,
+  started_at, received_at, accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
+
+/** WHERE clause and positional values for a MeasurementQuery. */
+function measurementWhere(q: MeasurementQuery, values: unknown[] = []): { sql: string; values: unknown[] } {
+  const parts: string[] = [];
+  const add = (sql: string, v: unknown) => {
+    values.push(v);
+    parts.push(sql.replace("?", `$${values.length}`));
+  };
+  if (q.region !== undefined) add("region = ?", q.region);
+  if (q.network !== undefined) add("network = ?", q.network);
+  if (q.probeId !== undefined) add("probe_id = ?", q.probeId);
+  if (q.role !== undefined) add("role = ?", q.role);
+  if (q.since !== undefined) add("started_ms >= ?", q.since.getTime());
+  if (q.until !== undefined) add("started_ms < ?", q.until.getTime());
+  return { sql: parts.length ? parts.join(" AND ") : "TRUE", values };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Transactions that lost a deadlock or serialization race are retried this often before "locked". */
+const CONFLICT_RETRIES = 4;
+
+export class PostgresStore implements Store {
+  readonly pool: pg.Pool;
+  private readonly partitions: Partitions;
+  private readonly stats: PgStatsReader;
+  private readonly enrollment: PgEnrollment;
+  private readonly streamPageSize: number;
+  private readonly partitionsAhead: number;
+  private closed = false;
+
+  constructor(url: string, opts: PostgresStoreOptions = {}) {
+    this.pool = createPool(url, opts);
+    this.partitions = new Partitions(this.pool);
+    this.stats = new PgStatsReader(this.pool);
+    this.enrollment = new PgEnrollment(this.pool);
+    this.streamPageSize = opts.streamPageSize ?? 500;
+    this.partitionsAhead = opts.partitionsAhead ?? 7;
+  }
+
+  /** Runs op, turning "not now" errors into StoreUnavailableError. */
+  private async call<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw asStoreError(err);
+    }
+  }
+
+  /** One transaction on one connection, retried when it lost a deadlock or serialization race. */
+  private async transaction<T>(op: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.call(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const client = await this.pool.connect();
+        try {
+          await client.query("BEGIN");
+          const out = await op(client);
+          await client.query("COMMIT");
+          return out;
+        } catch (err) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          const code = (err as { code?: string }).code;
+          if ((code === "40P01" || code === "40001") && attempt < CONFLICT_RETRIES) continue;
+          throw err;
+        } finally {
+          client.release();
+        }
+      }
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.call(async () => {
+      await applyPgMigrations(this.pool);
+      const today = dayOf(Date.now());
+      await this.partitions.ensure(Array.from({ length: this.partitionsAhead + 2 }, (_, i) => today - 1 + i));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** "up" when a write transaction would start on the primary; "down" otherwise (never throws). */
+  async health(): Promise<StoreHealth> {
+    try {
+      // Reading state proves the schema is there; a server in recovery (a standby) takes no writes.
+      const { rows } = await this.pool.query<{ ro: boolean }>(
+        "SELECT pg_is_in_recovery() AS ro, (SELECT COUNT(*) FROM (SELECT 1 FROM state LIMIT 1) s) AS n");
+      return rows[0]?.ro ? "down" : "up";
+    } catch (err) {
+      return pgUnavailability(err) === "locked" ? "locked" : "down";
+    }
+  }
+
+  /** Makes sure the days' partitions exist (bulk import writes rows without insertMeasurements). */
+  ensurePartitions(days: Iterable<number>): Promise<void> {
+    return this.call(() => this.partitions.ensure(days));
+  }
+
+  async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
+    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+    const rows = prepareRows(batch);
+    const days = new Set(rows.map((r) => dayOf(r.ms)));
+    let inserted: number;
+    try {
+      await this.call(() => this.partitions.ensure(days));
+      inserted = await this.transaction((c) => insertBatch(c, rows));
+    } catch (err) {
+      // 23514 "no partition of relation found for row": another process dropped a day (retention) this one
+      // still believed in. Look again and retry once.
+      if ((err as { cause?: { code?: string }; code?: string }).code !== "23514") throw err;
+      this.partitions.forget();
+      await this.call(() => this.partitions.ensure(days));
+      inserted = await this.transaction((c) => insertBatch(c, rows));
+    }
+    return { inserted, duplicates: batch.length - inserted };
+  }
+
+  async getMeasurement(id: string): Promise<Measurement | null> {
+    if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
+    const { rows } = await this.call(() => this.pool.query<{ raw: string }>(
+      "SELECT raw FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1", [id]));
+    return rows[0] ? decodeMeasurement(rows[0].raw) : null;
+  }
+
+  /** Keyset pages by (started_ms, id); each page is read whole, so no cursor stays open across a yield. */
+  async *streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
+    let after: { ms: number; id: string } | null = null;
+    for (;;) {
+      const values: unknown[] = [];
+      const where = measurementWhere(q, values);
+      let keyset = "";
+      if (after) {
+        values.push(after.ms, after.id);
+        keyset = ` AND (started_ms, id) > ($${values.length - 1}::int8, $${values.length}::uuid)`;
+      }
+      values.push(this.streamPageSize);
+      const text = `SELECT started_ms, id::text AS id, raw FROM measurements WHERE ${where.sql}${keyset}
+        ORDER BY started_ms, id LIMIT $${values.length}`;
+      const { rows } = await this.call(() => this.pool.query<{ started_ms: number; id: string; raw: string }>(text, values));
+      for (const r of rows) yield decodeMeasurement(r.raw);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < this.streamPageSize) return;
+      after = { ms: last.started_ms, id: last.id };
+    }
+  }
+
+  async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
+    const where = measurementWhere(q);
+    const { rows } = await this.call(() => this.pool.query(`SELECT ${FACT_COLUMNS} FROM measurements
+      WHERE ${where.sql} AND NOT local_failure ORDER BY started_ms, id`, where.values));
+    return rows.map((r) => ({
+      id: r.id, probeId: r.probe_id, role: r.role, region: r.region, network: r.network, asn: r.asn,
+      networkKind: r.network_kind, url: r.url, list: r.list, category: r.category, startedAt: r.started_at,
+      receivedAt: r.received_at, accessible: r.accessible, blocking: r.blocking, failure: r.failure,
+      dnsFailure: r.dns_failure, tlsHandshakeTime: r.tls_handshake_time, bytesPerSecond: r.bytes_per_second,
+    }));
+  }
+
+  targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
+    return this.call(() => this.stats.read(q));
+  }
+
+  networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> {
+    return this.call(() => this.stats.readNetworks(q));
+  }
+
+  async lastSeen(q: { before?: Date } = {}): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
+    return this.call(async () => {
+      const { rows } = await this.pool.query<{ region: string; network: string; probe_id: string; last_ms: number }>(
+        "SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id");
+      const before = q.before?.getTime();
+      const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
+      for (const r of rows) {
+        let ms: number | null = r.last_ms;
+        if (before !== undefined && ms >= before) {
+          const { rows: m } = await this.pool.query<{ ms: number | null }>(`SELECT MAX(started_ms) AS ms FROM measurements
+            WHERE probe_id = $1 AND region = $2 AND network = $3 AND started_ms < $4 AND NOT local_failure`,
+          [r.probe_id, r.region, r.network, before]);
+          ms = m[0]?.ms ?? null;
+        }
+        if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
+      }
+      return out;
+    });
+  }
+
+  pruneMeasurements(olderThan: Date): Promise<number> {
+    return this.call(() => this.partitions.prune(olderThan.getTime()));
+  }
+
+  /** Whole buckets older than the cutoff, from all four rollup tables. */
+  async pruneRollups(olderThan: Date): Promise<number> {
+    const cutoffS = Math.floor(olderThan.getTime() / 1000);
+    let minuteRows = 0;
+    for (const [table, width] of [["rollups_minute", 60], ["rollups_hour", 3600], ["network_rollups_minute", 60],
+      ["network_rollups_hour", 3600]] as const) {
+      const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
+      if (table === "rollups_minute") minuteRows = r.rowCount ?? 0;
+    }
+    return minuteRows;
+  }
+
+  async saveIncident(i: Incident): Promise<void> {
+    await this.call(() => this.pool.query(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, kind = excluded.kind,
+        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`,
+    [i.id, i.region, i.network, i.kind, i.status, Date.parse(i.startedAt), i.endedAt === null ? null : Date.parse(i.endedAt),
+      JSON.stringify(i)]));
+  }
+
+  async getIncident(id: string): Promise<Incident | null> {
+    const { rows } = await this.call(() => this.pool.query<{ json: string }>("SELECT json FROM incidents WHERE id = $1", [id]));
+    return rows[0] ? (JSON.parse(rows[0].json) as Incident) : null;
+  }
+
+  /** Newest first. */
+  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
+    const values: unknown[] = [];
+    const parts: string[] = [];
+    const add = (sql: string, v: unknown) => {
+      values.push(v);
+      parts.push(sql.replaceAll("?", `$${values.length}`));
+    };
+    if (q.region !== undefined) add("region = ?", q.region);
+    if (q.network !== undefined) add("network = ?", q.network);
+    if (q.kind !== undefined) add("kind = ?", q.kind);
+    if (q.status !== undefined) add("status = ?", q.status);
+    if (q.since !== undefined) add("(ended_ms IS NULL OR ended_ms >= ?)", q.since.getTime());
+    if (q.until !== undefined) add("started_ms < ?", q.until.getTime());
+    values.push(q.limit === undefined || q.limit < 0 ? null : q.limit, q.offset ?? 0);
+    const { rows } = await this.call(() => this.pool.query<{ json: string }>(`SELECT json FROM incidents
+      WHERE ${parts.length ? parts.join(" AND ") : "TRUE"}
+      ORDER BY started_ms DESC, id LIMIT $${values.length - 1} OFFSET $${values.length}`, values));
+    return rows.map((r) => JSON.parse(r.json) as Incident);
+  }
+
+  async upsertProbe(p: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
+    await this.call(() => this.pool.query(`INSERT INTO probes (id, region, network, role) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`,
+    [p.id, p.region, p.network, p.role]));
+  }
+
+  async listProbes(): Promise<ProbeRecord[]> {
+    const { rows } = await this.call(() => this.pool.query<{ id: string; region: string; network: string;
+      role: "region" | "control"; last_seen_ms: number | null; measurements: number }>(
+      "SELECT id, region, network, role, last_seen_ms, measurements FROM probes ORDER BY id"));
+    return rows.map((r) => ({
+      id: r.id, region: r.region, network: r.network, role: r.role,
+      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms).toISOString(),
+      measurements: r.measurements,
+    }));
+  }
+
+  saveProbeToken(token: ProbeToken): Promise<void> {
+    return this.call(() => this.enrollment.saveProbeToken(token));
+  }
+
+  findProbeToken(tokenHash: string): Promise<ProbeToken | null> {
+    return this.call(() => this.enrollment.findProbeToken(tokenHash));
+  }
+
+  revokeProbeToken(probeId: string, at: Date): Promise<number> {
+    return this.call(() => this.enrollment.revokeProbeToken(probeId, at));
+  }
+
+  saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> {
+    return this.call(() => this.enrollment.saveInvite(invite));
+  }
+
+  redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
+    return this.call(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
+  }
+
+  listInvites(): Promise<ProbeInvite[]> {
+    return this.call(() => this.enrollment.listInvites());
+  }
+
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
+    return this.call(() => this.enrollment.revokeInvite(codeHash, at));
+  }
+
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
+    return this.call(() => this.enrollment.getEnrolledProbe(id));
+  }
+
+  saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> {
+    return this.call(() => this.enrollment.saveHeartbeat(heartbeat));
+  }
+
+  listHeartbeats(): Promise<ProbeHeartbeat[]> {
+    return this.call(() => this.enrollment.listHeartbeats());
+  }
+
+  async getState(key: string): Promise<string | null> {
+    const { rows } = await this.call(() => this.pool.query<{ value: string }>("SELECT value FROM state WHERE key = $1", [key]));
+    return rows[0] ? rows[0].value : null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.call(() => this.pool.query(`INSERT INTO state (key, value, updated_ms) VALUES ($1, $2, $3)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`, [key, value, Date.now()]));
+  }
+}
+
