@@ -108,6 +108,45 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TABLE state (key ${T} PRIMARY KEY, value text NOT NULL, updated_ms bigint NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "analysts: users, sessions, incident notes and verification, append-only audit log and notes",
+    sql: `
+      CREATE TABLE users (
+        name ${T} PRIMARY KEY,
+        role ${T} NOT NULL CHECK (role IN ('admin', 'analyst', 'viewer')),
+        password_hash text NOT NULL,
+        read_token_hash ${T} UNIQUE,
+        created_at ${T} NOT NULL,
+        disabled_at ${T});
+      -- Only the sha256 of a session id is kept: a copy of the database opens no session.
+      CREATE TABLE sessions (
+        id_hash ${T} PRIMARY KEY, user_name ${T} NOT NULL REFERENCES users (name),
+        created_at ${T} NOT NULL, expires_at ${T} NOT NULL);
+      CREATE INDEX sessions_by_user ON sessions (user_name);
+      CREATE TABLE incident_notes (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, incident_id ${T} NOT NULL, author ${T} NOT NULL,
+        text text NOT NULL, created_at ${T} NOT NULL);
+      CREATE INDEX incident_notes_by_incident ON incident_notes (incident_id, id);
+      CREATE TABLE incident_verifications (
+        incident_id ${T} PRIMARY KEY, verified_by ${T} NOT NULL, verified_at ${T} NOT NULL);
+      CREATE TABLE audit_log (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at ${T} NOT NULL, actor ${T} NOT NULL,
+        action ${T} NOT NULL, subject ${T} NOT NULL, detail text);
+      CREATE INDEX audit_log_at ON audit_log (at);
+      -- Append-only, enforced by the database itself and not only by the code above it (TRUNCATE too).
+      CREATE FUNCTION keepwatch_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation'; END $$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION keepwatch_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION keepwatch_append_only();
+      CREATE TRIGGER incident_notes_append_only BEFORE UPDATE OR DELETE ON incident_notes
+        FOR EACH ROW EXECUTE FUNCTION keepwatch_append_only();
+      CREATE TRIGGER incident_notes_no_truncate BEFORE TRUNCATE ON incident_notes
+        FOR EACH STATEMENT EXECUTE FUNCTION keepwatch_append_only();
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */
