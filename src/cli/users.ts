@@ -4,9 +4,9 @@
 import { userInfo } from "node:os";
 import { AccountError, addUser, issueReadToken, publicUser, setDisabled, setPassword, setRole } from "../analysts/accounts.js";
 import { loadConfig } from "../config/load.js";
-import { databasePath, prepareDataDir } from "../serve/data-dir.js";
+import { prepareDataDir } from "../serve/data-dir.js";
+import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
-import { SqliteStore } from "../store/sqlite.js";
 
 export interface UsersOptions { config: string; data?: string }
 
@@ -31,7 +31,8 @@ async function readPassword(prompt: string): Promise<string> {
 
 async function withStore(opts: UsersOptions, fn: (store: Store) => Promise<number>): Promise<number> {
   const config = loadConfig(opts.config);
-  const store = new SqliteStore(databasePath(prepareDataDir(opts.data ?? config.dataDir)));
+  // The configured backend (store.url): SQLite in the data directory, or the shared PostgreSQL.
+  const store = openStore(config.store, prepareDataDir(opts.data ?? config.dataDir));
   try {
     await store.migrate();
     return await fn(store);
