@@ -2,13 +2,15 @@
 // argument), only its scrypt hash stored, bad names / roles / short passwords / unknown users refused with
 // one line and exit 2, every change in the audit log under the operator's login.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../../src/analysts/password.js";
 import { databasePath } from "../../src/serve/data-dir.js";
+import { PostgresStore } from "../../src/store/postgres/store.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import { adminQuery, freshDatabase } from "../helpers/postgres.js";
 
 const CLI = ["--import", "tsx", "src/cli.ts"];
 function keepwatch(args: string[], stdin = ""): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -74,5 +76,33 @@ describe("keepwatch users", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     expect((await keepwatch(["users", "add", "aigerim", "--role", "viewer", ...data], "long-enough-pass\n")).stderr).toMatch(/already exists/);
+  }, 180_000);
+});
+
+describe("keepwatch users on PostgreSQL (store.url)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "kw-users-pg-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes accounts and audit lines to the configured PostgreSQL store, not to a SQLite file", async () => {
+    const url = await freshDatabase();
+    const config = join(dir, "keepwatch.yaml");
+    writeFileSync(config, `${readFileSync("config/default.yaml", "utf8")}\nstore:\n  url: ${JSON.stringify(url)}\n`);
+    const data = ["-c", config, "--data", dir];
+    const add = await keepwatch(["users", "add", "aigerim", "--role", "analyst", ...data], "s3cret-passphrase\n");
+    expect(add.code, add.stderr).toBe(0);
+    expect((await keepwatch(["users", "role", "aigerim", "viewer", ...data])).code).toBe(0);
+    expect((await keepwatch(["users", "role", "nobody", "viewer", ...data])).code).toBe(2);
+    const list = await keepwatch(["users", "list", "--json", ...data]);
+    expect(JSON.parse(list.stdout).users.map((u: { name: string; role: string }) => `${u.name}:${u.role}`)).toEqual(["aigerim:viewer"]);
+    expect(existsSync(databasePath(dir))).toBe(false);
+    const rows = await adminQuery<{ password_hash: string }>(url, "SELECT password_hash FROM users");
+    expect(rows[0]!.password_hash).toMatch(/^scrypt\$/);
+    const store = new PostgresStore(url);
+    try {
+      expect(await verifyPassword("s3cret-passphrase", (await store.getUser("aigerim"))!.passwordHash)).toBe(true);
+      expect((await store.listAudit({})).map((a) => `${a.action} ${a.subject}`)).toEqual(["user.add aigerim", "user.role aigerim"]);
+    } finally {
+      await store.close();
+    }
   }, 180_000);
 });
