@@ -1,5 +1,5 @@
-// `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, detect, api,
-// regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
+// `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, store-size,
+// detect, api, regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
 // measure; they never fail a build. Heavy ones (api generates 5 M measurements once, cached in the temp
 // dir) take minutes.
 import { uptime, loadavg, cpus } from "node:os";
@@ -10,6 +10,7 @@ const BENCHES: Record<string, Bench> = {
   probes: async () => (await import("./probes.js")).benchProbes(),
   // SQLite and PostgreSQL, one and two collectors, side by side.
   ingest: async () => (await import("./ingest.js")).benchIngestMatrix(),
+  "store-size": async () => (await import("./store-size.js")).benchStoreSize(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   "api-postgres": async () => (await import("./api-postgres.js")).benchApiPostgres(),
   "upload-fsync": async () => (await import("./upload-fsync.js")).benchUploadFsync(),
   "upload-memory": async () => (await import("./upload-memory.js")).benchUploadMemory(),
+  agent: async () => (await import("./agent.js")).benchAgent(),
   "ip-to-asn": async () => (await import("./ip-to-asn.js")).benchIpToAsn(),
 };
 

@@ -4,7 +4,9 @@
 // the check then stays `determined: false` as without a helper. A helper that failed is left alone for a
 // cool-down (its Retry-After when it sent one), so that in a shutdown — when no helper can be reached — checks
 // do not each wait out the helper budget. It lives in probes/ because web.ts calls it between its DNS and its
-// connects; it imports nothing from src/.
+// connects; it imports nothing from src/. It never binds to a check's localAddress (--measure-via): asking a
+// helper is reporting what we saw to our own side, like an upload, so it goes out the machine's normal route
+// (the fixed line) and still answers while the measured network is cut.
 import { request } from "undici";
 import { controlAnswerSchema, type ControlHelper, type ControlRequest, type HelperAnswer } from "./control-types.js";
 

@@ -7,6 +7,7 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect, isIP, type Socket } from "node:net";
 import { decode, encode, RECURSION_DESIRED, type DecodedPacket } from "dns-packet";
 import { firesBy } from "./deadline.js";
+import { socketSource, type LocalAddress } from "./local-address.js";
 import type { Endpoint } from "./types.js";
 
 export type QueryType = "A" | "AAAA";
@@ -25,6 +26,8 @@ export interface ExchangeOptions {
   /** UDP sends of the same query within the timeout (a lost packet must not look like censorship). */
   udpAttempts?: number;
   signal?: AbortSignal;
+  /** Source address for the sockets (the agent's --measure-via); unset = the kernel's choice. */
+  localAddress?: LocalAddress;
 }
 
 const normaliseName = (name: string) => name.toLowerCase().replace(/\.$/, "");
@@ -118,6 +121,8 @@ function overUdp(server: Endpoint, name: string, questions: Question[], options:
   signal: AbortSignal): Promise<Attempt["problem"]> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve("timeout");
+    const source = socketSource(options.localAddress, server.host);
+    if (source === null) return resolve("error");
     const socket: UdpSocket = createSocket(isIP(server.host) === 6 ? "udp6" : "udp4");
     const attempts = Math.max(1, options.udpAttempts ?? 3);
     let resend: NodeJS.Timeout | undefined;
@@ -142,28 +147,35 @@ function overUdp(server: Endpoint, name: string, questions: Question[], options:
       if (!q) return;
       q.response = packet;
       // Truncated: this question goes on over TCP at once, the others keep waiting on UDP.
-      if (packet.flag_tc) q.overTcp = overTcp(server, q.query, (p) => isAnswerTo(p, q.id, name, q.type), signal);
+      if (packet.flag_tc) q.overTcp = overTcp(server, q.query, (p) => isAnswerTo(p, q.id, name, q.type), options, signal);
       if (--unanswered === 0) finish(null);
     });
-    socket.connect(server.port, server.host, () => {
+    // A deadline may pass (and close the socket) before bind or connect calls back: send nothing then.
+    const start = () => !done && socket.connect(server.port, server.host, () => {
       let sent = 0;
       // A send can be the call that reports an earlier ICMP port-unreachable (the socket's pending error).
       const afterSend = (err: Error | null) => {
         if (err) finish("error");
       };
       const send = () => {
+        if (done) return;
         for (const q of questions) if (q.response === null) socket.send(q.query, afterSend);
         if (++sent < attempts) resend = setTimeout(send, options.timeoutMs / attempts);
       };
       send();
     });
+    // Bound first when a source address is given: connect() alone would bind to the default route's address.
+    if (source.localAddress === undefined) start();
+    else socket.bind({ address: source.localAddress, port: 0 }, start);
   });
 }
 
-function overTcp(server: Endpoint, query: Buffer, matches: Matcher, signal: AbortSignal): Promise<Attempt> {
+function overTcp(server: Endpoint, query: Buffer, matches: Matcher, options: ExchangeOptions, signal: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve({ response: null, problem: "timeout" });
-    const socket: Socket = connect({ host: server.host, port: server.port });
+    const source = socketSource(options.localAddress, server.host);
+    if (source === null) return resolve({ response: null, problem: "error" });
+    const socket: Socket = connect({ host: server.host, port: server.port, ...source });
     let pending = Buffer.alloc(0);
     let done = false;
     const finish = (result: Attempt) => {

@@ -52,7 +52,11 @@ export const probeDns: Prober<string, DnsOptions, DnsResult> = async (name, opti
   const query = toAsciiHostname(name);
   if (query === null) throw new TypeError(`not a valid host name: "${name}"`);
   const bogons = options.bogons ?? defaultBogons;
-  if (options.resolver === "system") return probeSystem(query, options, bogons);
+  if (options.resolver === "system") {
+    // getaddrinfo's sockets cannot be bound: a measurement tied to one interface needs a resolver of its own.
+    if (options.localAddress) throw new TypeError("a local address needs a resolver address, not the system resolver");
+    return probeSystem(query, options, bogons);
+  }
   const server = parseResolver(options.resolver);
   const started = performance.now();
   const types = options.types ?? ["A", "AAAA"];
@@ -62,6 +66,7 @@ export const probeDns: Prober<string, DnsOptions, DnsResult> = async (name, opti
     timeoutMs: options.timeoutSeconds * 1000,
     udpAttempts: options.udpAttempts,
     signal: options.signal,
+    localAddress: options.localAddress,
   });
   const outcomes = types.map((type, i) => ({ type, outcome: answers[i]! }));
   return assemble(query, formatEndpoint(server), outcomes, bogons, (performance.now() - started) / 1000);

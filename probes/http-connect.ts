@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { performance } from "node:perf_hooks";
 import { Client } from "undici";
 import type { buildConnector } from "undici";
+import { socketSource, type LocalAddress } from "./local-address.js";
 import type { HeldConnection } from "./tcp.js";
 import { secureContextFor } from "./tls-context.js";
 import { leafOnlyIdentityCheck } from "./tls-identity.js";
@@ -37,6 +38,8 @@ export interface PinnedTarget {
    * request starts, a fresh connection is made as without it.
    */
   connection?: HeldConnection;
+  /** Source addresses to bind to (local-address.ts); without one of the address's family, ENETUNREACH. */
+  localAddress?: LocalAddress;
 }
 
 export function newTrace(): ConnectionTrace {
@@ -73,7 +76,13 @@ function pinnedConnector(target: PinnedTarget, trace: ConnectionTrace): buildCon
     reuse?.socket.destroy();
     const port = urlPort(target.url);
     trace.tcpStart = performance.now();
-    const tcp = net.connect({ host: target.address, port });
+    const source = socketSource(target.localAddress, target.address);
+    if (source === null) {
+      const err = Object.assign(new Error(`no local address for ${target.address}`), { code: "ENETUNREACH" });
+      process.nextTick(() => callback(err, null));
+      return;
+    }
+    const tcp = net.connect({ host: target.address, port, ...source });
     trace.sockets.push(tcp);
     let settled = false;
     const fail = (err: Error) => {

@@ -9,6 +9,7 @@ import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import type { BrowserProfile } from "./browser-profile.js";
 import { exchangeOver, type ExchangeOutcome, type ResponseHeaders } from "./http-exchange.js";
 import { urlPort } from "./http-connect.js";
+import type { LocalAddress } from "./local-address.js";
 import { decodeBody, extractTitle } from "./html.js";
 import { connectTcp, type HeldConnection } from "./tcp.js";
 import { handshakeTls } from "./tls.js";
@@ -62,6 +63,8 @@ export interface FetchContext {
   fingerprints?: readonly CompiledFingerprint[];
   maxBody: number;
   signal: AbortSignal;
+  /** Source addresses every hop's connection binds to (local-address.ts). */
+  localAddress?: LocalAddress;
   /** Seconds left before the deadline. */
   remaining(): number;
 }
@@ -70,7 +73,7 @@ export interface FetchContext {
 async function openConnection(url: URL, address: string, ctx: FetchContext):
   Promise<{ connection: HeldConnection } | { failure: FetchFailure; connect: number | null }> {
   const port = urlPort(url);
-  const common = { timeoutSeconds: ctx.remaining(), signal: ctx.signal, keepSocket: true };
+  const common = { timeoutSeconds: ctx.remaining(), signal: ctx.signal, keepSocket: true, localAddress: ctx.localAddress };
   if (url.protocol !== "https:") {
     const r = await connectTcp({ host: address, port }, common);
     return r.connection ? { connection: r.connection } : { failure: r.tcp.failure ?? "tcp_error", connect: null };

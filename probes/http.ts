@@ -107,6 +107,7 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
   const ctx: FetchContext = {
     profile: options.profile ?? DEFAULT_BROWSER_PROFILE, userAgent: options.userAgent, ca: options.ca, fingerprints: options.fingerprints,
     maxBody: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, signal: limit.signal, remaining: limit.remaining,
+    localAddress: options.localAddress,
   };
   const hops: HttpHop[] = [];
   const visited = new Set<string>();

@@ -3,6 +3,7 @@
 import { connect, isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { firesBy } from "./deadline.js";
+import { socketSource } from "./local-address.js";
 import type { Endpoint, ProbeOptions, Prober, TcpFailure, TcpResult } from "./types.js";
 
 export type TcpOptions = ProbeOptions;
@@ -65,9 +66,12 @@ export function checkEndpoint(target: Endpoint): Endpoint {
  */
 export function openTcp(target: Endpoint, options: TcpOptions): Promise<TcpOpenResult> {
   const { host, port } = checkEndpoint(target);
+  const source = socketSource(options.localAddress, host);
+  // The measured interface has no address of this family: no route from it, and no other route may stand in.
+  if (source === null) return Promise.resolve({ ok: false, failure: "tcp_unreachable", error: new Error(`no local address for ${host}`) });
   return new Promise((resolve) => {
     const started = performance.now();
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, ...source });
     let settled = false;
     const settle = (result: TcpOpenResult) => {
       if (settled) return;

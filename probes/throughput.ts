@@ -64,7 +64,8 @@ export const probeThroughput: Prober<ThroughputTarget, ThroughputOptions, Throug
   const maxBytes = options.maxBytes ?? DEFAULT_THROUGHPUT_MAX_BYTES;
   const maxSeconds = options.maxSeconds ?? DEFAULT_THROUGHPUT_MAX_SECONDS;
   const trace = newTrace();
-  const client = pinnedClient({ url, address: target.address, ...(options.ca === undefined ? {} : { ca: options.ca }) }, trace);
+  const client = pinnedClient({ url, address: target.address, ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }) }, trace);
   const abort = new AbortController();
   let why: "headers" | "time" | null = null;
   const stop = (reason: "headers" | "time") => {

@@ -4,6 +4,7 @@
 // from the lists below. Timings are seconds (floating point), addresses are plain IP strings.
 import { z } from "zod";
 import { controlSummarySchema } from "./control-types.js";
+import type { LocalAddress } from "./local-address.js";
 
 export const DNS_FAILURES = [
   "dns_nxdomain",
@@ -220,6 +221,11 @@ export interface ProbeOptions {
   /** Per-operation timeout in seconds. */
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /**
+   * Source addresses every socket of the measurement binds to (local-address.ts); absent: the kernel picks.
+   * A destination of a family without one is unreachable (tcp_unreachable, dns_error), never sent elsewhere.
+   */
+  localAddress?: LocalAddress;
 }
 
 /**

@@ -6,6 +6,7 @@ import { isIP } from "node:net";
 import type { BogonMatcher } from "./bogons.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import type { HopAddress } from "./http.js";
+import type { LocalAddress } from "./local-address.js";
 import type { DnsResult, Verdict } from "./types.js";
 
 /** A redirect hop's host as the region's resolver and the control resolver (when there is one) answered. */
@@ -42,6 +43,8 @@ export interface HopResolverOptions {
   controlResolver?: string;
   bogons: BogonMatcher;
   signal: AbortSignal;
+  /** Source addresses the hop queries bind to (local-address.ts). */
+  localAddress?: LocalAddress;
   /** Seconds left before the check's deadline. */
   remaining(): number;
   /** Every hop host resolved, in order: the check reports them and its verdict reads them. */
@@ -54,7 +57,7 @@ export interface HopResolverOptions {
 export function hopResolver(o: HopResolverOptions): (host: string) => Promise<HopAddress> {
   return async (host) => {
     if (isIP(host)) return { address: host, failure: null };
-    const opts = { timeoutSeconds: o.remaining(), bogons: o.bogons, signal: o.signal };
+    const opts = { timeoutSeconds: o.remaining(), bogons: o.bogons, signal: o.signal, localAddress: o.localAddress };
     const control = o.controlResolver ? probeDns(host, { ...opts, resolver: o.controlResolver }) : null;
     const ours = await probeDns(host, { ...opts, resolver: o.resolver });
     const entry: HopDns = { ours, control: null };

@@ -174,7 +174,7 @@ interface AddressMeasurement {
 
 function measureAddress(address: string, port: number, serverName: string, https: boolean,
   options: WebCheckOptions): Promise<AddressMeasurement> {
-  const common = { timeoutSeconds: options.timeoutSeconds, signal: options.signal, keepSocket: true };
+  const common = { timeoutSeconds: options.timeoutSeconds, signal: options.signal, keepSocket: true, localAddress: options.localAddress };
   if (https) return handshakeTls({ host: address, port, serverName }, { ...common, ca: options.ca });
   return connectTcp({ host: address, port }, common).then((r) => ({ ...r, tls: null }));
 }
@@ -216,7 +216,9 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
   const resolver = options.resolver ?? "system";
   const bogons = options.bogons ?? defaultBogons;
   const limit = startDeadline(options.timeoutSeconds, options.signal);
-  const dnsOpts = { timeoutSeconds: limit.remaining(), bogons, signal: limit.signal };
+  // Our resolver and the control resolver are both asked over the measured network (localAddress): what that
+  // network does to a foreign resolver is part of the measurement. The test helper is not (control-client.ts).
+  const dnsOpts = { timeoutSeconds: limit.remaining(), bogons, signal: limit.signal, localAddress: options.localAddress };
 
   let dns: DnsResult[] = [];
   let controlAnswer: Promise<DnsResult> | null = null;
@@ -252,9 +254,10 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     signal: limit.signal,
     ca: options.ca,
     fingerprints: options.fingerprints,
+    localAddress: options.localAddress,
     resolve: hopResolver({
       resolver, controlResolver: options.controlResolver, bogons, signal: limit.signal, remaining: limit.remaining, record: hopDns,
-      controls: hopControls,
+      controls: hopControls, localAddress: options.localAddress,
     }),
     connection: chosen.connection,
   });

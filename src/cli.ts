@@ -43,13 +43,14 @@ config
 
 program
   .command("serve")
-  .description("run scheduler, collector, detector, alerts, local workers and the HTTP server")
+  .description("run scheduler, collector, detector, alerts, local workers and the HTTP server (or only --roles)")
   .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
   .option("--data <dir>", "data directory (overrides the config's dataDir)")
   .option("--port <port>", "HTTP port (overrides the config)")
   .option("--host <host>", "HTTP bind address (overrides the config)")
   .option("--demo", "a labelled demonstration: synthetic data through the real pipeline, nothing measured (data in <dataDir>/demo)")
   .option("--log-format <format>", "pretty (default on a terminal) or json (default otherwise)")
+  .option("--roles <list>", "roles this process runs: api,collector,detector,scheduler,alerts (default all, or the config's serve.roles)")
   .action(async (opts) => {
     const { runServe } = await import("./cli/serve.js");
     await runServe(opts);
@@ -103,6 +104,7 @@ const agent = program
   .option("--timeout <seconds>", "per-step timeout in seconds (default: the server's assignment, else 10)")
   .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
+  .addOption(new Option("--measure-via <iface|address>", "measure through this interface (e.g. a USB modem, wwan0) or local address; uploads go the normal way (needs --resolver or an assigned resolver)").env("KEEPWATCH_MEASURE_VIA"))
   .action(async (opts) => {
     const { runAgent } = await import("./cli/agent.js");
     process.exitCode = await runAgent(opts);

@@ -5,9 +5,10 @@
 import { schedule, type ScheduledTask } from "node-cron";
 import type { TargetConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import { runChecks, type ProbeIdentity, type TargetChecker } from "../worker/run-checks.js";
-import { isLocalFailure } from "../measurement.js";
+import { runChecks, toMeasurement, type ProbeIdentity, type TargetChecker } from "../worker/run-checks.js";
+import { isLocalFailure, type Measurement } from "../measurement.js";
 import type { LocalCheck } from "./local-check.js";
+import { unmeasuredCheck, type MeasuredInterface } from "./measure-via.js";
 import type { NetworkAttribution } from "./attribution.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
@@ -17,6 +18,8 @@ export interface RoundReport {
   at: Date;
   measured: number;
   upload: UploadReport;
+  /** Why the --measure-via interface could not be used this round (for the heartbeat), or null. */
+  measureViaProblem: string | null;
 }
 
 export interface AgentOptions {
@@ -33,6 +36,11 @@ export interface AgentOptions {
   log: Logger;
   /** The volunteer's own connectivity, checked before each round (local-check.ts); absent = not checked. */
   localCheck?: () => Promise<LocalCheck>;
+  /**
+   * --measure-via: each round measures through this interface with a checker bound to its address (then
+   * `checker` and `localCheck` are not used); when it has none, the round records that instead.
+   */
+  measureVia?: Pick<MeasuredInterface, "prepare">;
   /** Which network each round was measured on (attribution.ts); absent = measurements carry none. */
   attribution?: NetworkAttribution;
 }
@@ -55,11 +63,22 @@ export class Agent {
   /** One round: measure, spool, upload what is pending. */
   async round(): Promise<RoundReport> {
     const at = new Date();
-    const asked = await this.o.attribution?.beginRound();
-    const local = await this.o.localCheck?.();
+    const path = await this.o.measureVia?.prepare();
+    if (path?.reason) this.o.log.warn({ reason: path.reason }, "the measured interface has no address: nothing is measured through another route this round");
+    // No whoami in a round that cannot use the measured interface: it would ask by another route.
+    const asked = path?.checker === null ? undefined : await this.o.attribution?.beginRound();
+    let local = path ? path.local : await this.o.localCheck?.();
     const targets = typeof this.o.targets === "function" ? await this.o.targets() : this.o.targets;
-    const measured = await runChecks(this.o.who, targets, this.o.checker, this.o.concurrency);
+    let measured: Measurement[];
+    if (path && path.checker === null) {
+      const failure = path.failure ?? "measure_via_down";
+      measured = targets.map((t) => toMeasurement(this.o.who, t, at, { check: unmeasuredCheck(t.url, failure), throughput: null }));
+    } else {
+      measured = await runChecks(this.o.who, targets, path?.checker ?? this.o.checker, this.o.concurrency);
+    }
     const attribution = asked ? await this.o.attribution!.endRound(asked) : undefined;
+    // Lost (or changed) its address mid-round: those failures were the interface's, not the network's.
+    if (path && !path.unchanged()) local = { gateway: "none", resolver: "unknown" };
     // Every measurement of the round says how the volunteer's own link was (the server leaves out rounds
     // taken while the gateway or the local resolver did not answer: Measurement.local) and which network
     // it was on (rounds on another network than the probe's are left out too: Measurement.attribution).
@@ -67,7 +86,7 @@ export class Agent {
     if (local && isLocalFailure({ local })) this.o.log.warn({ local }, "local connectivity failed: this round will not count");
     this.o.spool.append(measurements);
     const upload = await this.flush();
-    const report = { at, measured: measurements.length, upload };
+    const report = { at, measured: measurements.length, upload, measureViaProblem: path?.reason ?? null };
     await this.o.afterRound?.(report).catch((e: unknown) => this.o.log.warn({ err: e }, "after-round step failed"));
     return report;
   }

@@ -17,6 +17,10 @@ export interface AlertsOptions {
   prefix?: string;
   /** Run the delivery worker in this process (default true). */
   worker?: boolean;
+  /** Send due reminders from this process (default true; only the alert sender should). */
+  reminders?: boolean;
+  /** See AlertWorkerOptions.mayDeliver. */
+  mayDeliver?: () => Promise<boolean>;
   concurrency?: number;
   timeoutMs?: number;
   policy?: AlertJobPolicy;
@@ -70,10 +74,11 @@ export async function startAlerts(opts: AlertsOptions): Promise<Alerts> {
       providerDeps: { messages: messageContextFromConfig(opts.config), timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.mayDeliver ? { mayDeliver: opts.mayDeliver } : {}),
     });
     await worker.waitUntilReady();
   }
-  dispatcher.startReminders(opts.reminderCheckMs);
+  if (opts.reminders !== false) dispatcher.startReminders(opts.reminderCheckMs);
   return {
     dispatcher,
     queue,

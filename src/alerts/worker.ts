@@ -1,6 +1,6 @@
 // Consumer side of alerts: a BullMQ worker that delivers each job with its channel's provider. A throw
 // from the provider makes BullMQ retry the job with backoff; other channels' jobs run meanwhile.
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { AlertChannelConfig } from "../config/schema.js";
 import { DeliveryError, type AlertProvider } from "./provider.js";
@@ -15,6 +15,12 @@ export interface AlertWorkerOptions {
   /** Jobs delivered at once; > 1 so one slow receiver does not hold up the rest. */
   concurrency?: number;
   logger?: Logger;
+  /**
+   * Asked right before each delivery: false puts the job back (delayed a second, no attempt used) instead
+   * of sending. The elected alert sender checks here that it still holds its lease, so a deposed leader
+   * never sends what the new one will.
+   */
+  mayDeliver?: () => Promise<boolean>;
 }
 
 export class AlertWorker {
@@ -23,7 +29,7 @@ export class AlertWorker {
 
   constructor(private readonly opts: AlertWorkerOptions) {
     for (const c of opts.channels) this.providers.set(c.name, createProvider(c, opts.providerDeps));
-    this.worker = new Worker<AlertJobData>(ALERTS_QUEUE, (job) => this.deliver(job), {
+    this.worker = new Worker<AlertJobData>(ALERTS_QUEUE, (job, token) => this.deliver(job, token), {
       connection: opts.connection,
       concurrency: opts.concurrency ?? 8,
       ...(opts.prefix !== undefined ? { prefix: opts.prefix } : {}),
@@ -39,7 +45,11 @@ export class AlertWorker {
     this.worker.on("error", (err) => opts.logger?.error({ err }, "alert worker error"));
   }
 
-  private async deliver(job: Job<AlertJobData>): Promise<string> {
+  private async deliver(job: Job<AlertJobData>, token: string | undefined): Promise<string> {
+    if (this.opts.mayDeliver && !(await this.opts.mayDeliver())) {
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
     const provider = this.providers.get(job.data.channel);
     if (!provider) {
       // The channel was removed from the config since the job was queued: nothing to retry.

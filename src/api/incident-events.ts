@@ -36,6 +36,29 @@ function version(i: Incident): string {
 }
 
 /**
+ * Several sources as one, each version of an incident delivered once: a process that may lead the detector
+ * hears its own passes at once (hub) and another leader's through the store (poller).
+ */
+export class MergedIncidentEvents implements IncidentEvents {
+  constructor(private readonly sources: readonly IncidentEvents[]) {}
+
+  subscribe(listener: IncidentListener): () => void {
+    const delivered = new Map<string, string>(); // per subscriber: each hears every version once
+    const offs = this.sources.map((s) => s.subscribe((incident) => {
+      const v = version(incident);
+      if (delivered.get(incident.id) === v) return;
+      delivered.delete(incident.id); // re-inserted last: the map keeps the most recent ids
+      delivered.set(incident.id, v);
+      if (delivered.size > 10_000) delivered.delete(delivered.keys().next().value!);
+      listener(incident);
+    }));
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+}
+
+/**
  * Polls the store for open incidents and ones closed recently, and publishes each new or changed one.
  * Runs only while someone listens.
  */

@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { ServerClient } from "../agent/server-client.js";
 import { AssignmentSource, assignedTargets, type Assignment } from "../agent/assignment.js";
 import { SOFTWARE } from "../worker/run-checks.js";
+import { MeasuredInterface, parseMeasureVia, type MeasureVia } from "../agent/measure-via.js";
+import { parseResolver } from "../../probes/dns.js";
 import { NetworkAttribution } from "../agent/attribution.js";
 import { NetworkWatch } from "../agent/network-watch.js";
 import { fetchWhoami } from "../agent/whoami.js";
@@ -46,6 +48,8 @@ export interface AgentCliOptions {
   timeout?: string;
   once?: boolean;
   helper: string[];
+  /** Interface name or local address every measurement socket is bound to (uploads go the normal way). */
+  measureVia?: string;
   /**
    * Where the local connectivity check looks (routing table, resolver configuration, gateway port); by
    * default the machine's own. Tests point it at a lab so that no check leaves loopback.
@@ -115,6 +119,15 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     console.error(`--network-kind must be mobile, fixed or unknown, got "${o.networkKind}"`);
     return 2;
   }
+  let via: MeasureVia | null = null;
+  if (o.measureVia !== undefined) {
+    try {
+      via = parseMeasureVia(o.measureVia);
+    } catch (e) {
+      console.error(`keepwatch agent: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const client = new ServerClient(id.servers, token);
   const spool = new Spool(spoolDirOf(o));
   // Without --list, the server's assignment says what to measure (cached for offline starts); the
@@ -127,34 +140,58 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;
   const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
   const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
+  const resolver = o.resolver ?? assignment?.resolvers.resolver ?? undefined;
+  if (via && resolver === undefined) {
+    // The system resolver (getaddrinfo) cannot be bound to the interface; the fixed line's would be measured.
+    console.error("keepwatch agent: --measure-via needs the measured network's resolver: --resolver IP (the modem's DNS " +
+      "server, shown by `resolvectl dns IFACE` or `nmcli device show IFACE`) or a resolver in the server's assignment");
+    return 2;
+  }
+  const checkerSettings = {
+    resolver,
+    controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
+    caFiles: o.ca ? [o.ca] : [],
+    notBogon: o.notBogon,
+    timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+    // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
+    helpers: helpers.map((url) => ({ url, token: helperToken })),
+  };
+  let routeProbe: string | null = null;
+  try {
+    routeProbe = resolver === undefined ? null : parseResolver(resolver).host;
+  } catch (e) {
+    console.error(`keepwatch agent: --resolver: ${(e as Error).message}`);
+    return 2;
+  }
+  // Before each round the agent asks the kernel where a packet from the interface's address to the resolver
+  // would go: without the policy route it would leave by the fixed line, and the round measures nothing.
+  const measured = via ? new MeasuredInterface(via, (localAddress) => createTargetChecker({ ...checkerSettings, localAddress }),
+    undefined, routeProbe === null ? null : { destination: routeProbe }) : null;
   let lastRoundAt: string | null = null;
-  // The seam for measuring through another interface (--measure-via): pass its local address here, and
-  // both the network fingerprint and the whoami request follow that interface instead of the default route.
+  // With --measure-via, the network fingerprint and the whoami request follow the measured interface. The
+  // getter reads the interface's address when spread: at start for the watch, at every round for whoami.
   const measuredVia: { localAddress?: string } = {};
+  if (measured) {
+    Object.defineProperty(measuredVia, "localAddress", { enumerable: true,
+      get: () => { const a = measured.current(); return a ? a.ipv4 ?? a.ipv6 ?? undefined : undefined; } });
+  }
   const watch = new NetworkWatch({ serverHost: new URL(server).hostname, ...measuredVia });
   const attribution = new NetworkAttribution({
     fingerprint: () => watch.fingerprint(),
-    whoami: () => fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 }),
+    // With the measured interface down, asking by the default route would attribute the fixed line: don't ask.
+    whoami: () => (measured && measured.current() === null ? Promise.resolve(null) : fetchWhoami(client, { ...measuredVia, timeoutMs: 10_000 })),
     log,
   });
-  const measuringResolver = o.resolver ?? assignment?.resolvers.resolver ?? undefined;
   const agent = new Agent({
     who: assignment ? { probeId: assignment.probeId, role: "region", region: assignment.region, network: assignment.network }
       : { probeId: probe, role: "region", region, network: { id: network, asn: o.asn ? Number(o.asn) : null, kind: kind.data } },
     targets: fixedTargets ?? (async () => assignedTargets(assignment!)),
-    checker: await createTargetChecker({
-      resolver: measuringResolver,
-      controlResolver: o.controlResolver ?? assignment?.resolvers.controlResolver ?? undefined,
-      caFiles: o.ca ? [o.ca] : [],
-      notBogon: o.notBogon,
-      timeoutSeconds: Number(o.timeout ?? assignment?.schedule.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
-      // The agent's own probe token opens the helpers too (KEEPWATCH_HELPER_TOKEN when they want another).
-      helpers: helpers.map((url) => ({ url, token: helperToken })),
-    }),
+    checker: await createTargetChecker(checkerSettings),
     spool,
     upload: { serverUrl: server, relays: id.servers.slice(1), token },
     // The resolver the probe measures with is the one whose silence makes a round "local".
-    localCheck: () => checkLocal({ ...o.localCheck, ...(measuringResolver ? { resolver: measuringResolver } : {}) }),
+    localCheck: () => checkLocal({ ...o.localCheck, ...(resolver ? { resolver } : {}) }),
+    ...(measured ? { measureVia: measured } : {}),
     attribution,
     cron,
     concurrency: 8,
@@ -171,7 +208,7 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
         spoolDepth: spool.segments().reduce((n, name) => n + spool.read(name).measurements.length, 0),
         clockOffsetMs: client.clockOffsetMs === null ? null : Math.round(client.clockOffsetMs),
         lastRoundAt,
-        lastError: (r.upload.stoppedBecause ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
+        lastError: (r.upload.stoppedBecause ?? r.measureViaProblem ?? source?.lastError ?? null)?.slice(0, 500) ?? null,
       });
       // 200 (with the network it came from) since attribution; 204 from older servers.
       if (beat && beat.status !== 200 && beat.status !== 204) log.warn({ status: beat.status }, "heartbeat refused");
@@ -184,7 +221,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     return r.upload.stoppedBecause === null ? 0 : 1;
   }
   agent.start();
-  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none" }, "agent running");
+  log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none",
+    measureVia: via ? ("interface" in via ? via.interface : "address") : null }, "agent running");
   onShutdownSignal(log, () => agent.stop());
   return 0;
 }

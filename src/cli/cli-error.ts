@@ -1,6 +1,8 @@
 // How a command reports a failure to a person: one clear line, never a stack trace (unless KEEPWATCH_DEBUG=1
 // asks for one). Bad input — arguments, a configuration file — exits 2; anything else exits 1.
 import { ConfigError } from "../config/errors.js";
+import { RolesError } from "../config/roles.js";
+import { RedisUrlError } from "../queue/redis-url.js";
 
 /** An argument the user gave that the command cannot work with. */
 export class UsageError extends Error {
@@ -9,7 +11,7 @@ export class UsageError extends Error {
 
 export function reportCliError(e: unknown, write: (line: string) => void = (l) => process.stderr.write(l + "\n")): number {
   const err = e instanceof Error ? e : new Error(String(e));
-  const badInput = err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith("commander.") === true;
+  const badInput = err instanceof UsageError || err instanceof ConfigError || err instanceof RolesError || err instanceof RedisUrlError || (err as { code?: string }).code?.startsWith("commander.") === true;
   write(`keepwatch: ${err.message}`);
   if (process.env.KEEPWATCH_DEBUG === "1") write(err.stack ?? "");
   else if (!badInput) write("keepwatch: (set KEEPWATCH_DEBUG=1 to see where it failed)");

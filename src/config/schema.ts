@@ -1,6 +1,7 @@
 // The configuration schema (YAML on disk, validated with zod at start). Every section has defaults so a
 // small file is a valid one; `keepwatch config check` prints each error with its path.
 import { z } from "zod";
+import { serveConfigSchema } from "./roles.js";
 import { INCIDENT_KINDS } from "../incident.js";
 import { networkIdSchema, probeIdSchema } from "../ids.js";
 import { cidrProblem } from "./cidr.js";
@@ -253,8 +254,11 @@ export const redisMemorySchema = z
   });
 
 export const redisConfigSchema = z.object({
-  /** An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. */
-  url: z.string().optional(),
+  /**
+   * An existing Redis (REDIS_URL wins); unset = `keepwatch serve` runs its own, supervised. redis://,
+   * rediss:// or, for a Redis behind Sentinel, redis-sentinel://host:26379,host2:26379/mastername.
+   */
+  url: z.string().regex(/^(rediss?|redis-sentinel):\/\/\S+$/, "a redis://, rediss:// or redis-sentinel://host:26379,host2:26379/mastername URL").optional(),
   /** Embedded Redis port on 127.0.0.1; 0 = a free port picked at start (kept across restarts). */
   port: z.number().int().min(0).max(65535).default(0),
   /** Embedded Redis AOF fsync: always (nothing accepted is lost, slower uploads), everysec (≤1 s), no. */
@@ -345,6 +349,8 @@ export const configSchema = z.object({
     .prefault({}),
   store: storeConfigSchema.prefault({}),
   redis: redisConfigSchema.prefault({}),
+  /** Which roles `keepwatch serve` runs here, and the leader lease of the singleton ones (./roles.ts). */
+  serve: serveConfigSchema.prefault({}),
   uploads: uploadLimitsSchema.prefault({}),
   regions: z.array(regionConfigSchema).default([]),
   /** Control vantages: outside the measured networks, used to tell site outages from blocking. */

@@ -25,6 +25,11 @@ import { indexWindows, networkKey, windowStartOf } from "./window.js";
 export interface DetectorOptions {
   store: Store;
   config: DetectorConfig;
+  /**
+   * Called right before a pass saves its incidents; throwing aborts the pass with nothing saved. The
+   * elected detector checks here that it still holds its lease (a deposed leader must not write).
+   */
+  beforeCommit?: () => Promise<void>;
   /** Receives every event of a pass, in order, after the incidents are saved. */
   onEvent: (event: IncidentEvent) => void | Promise<void>;
   now?: () => Date;
@@ -187,6 +192,7 @@ export class Detector {
       save.push(i);
       events.push({ type: "closed", incident: i, previous: relevant.find((r) => r.id === i.id) ?? null, at: now.toISOString() });
     }
+    if (save.length > 0 || events.length > 0) await this.opts.beforeCommit?.();
     for (const incident of save) await this.store.saveIncident(incident);
 
     for (const event of events) await this.onEvent(event);

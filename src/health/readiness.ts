@@ -2,6 +2,7 @@
 // process answers; readiness checks what an accepted upload depends on — Redis (it queues the upload),
 // the store (it will hold it) and the results backlog (how far the store is behind). Each check has its
 // own deadline, so a frozen Redis makes the report say "down" rather than hang.
+import type { LeadershipSource } from "../leader/status.js";
 import type { StoreHealth } from "../store/store.js";
 
 export interface ReadinessBounds {
@@ -18,11 +19,17 @@ export interface ReadinessSources {
   ping(): Promise<unknown>;
   store: { health(): Promise<StoreHealth> };
   backlog: { read(): Promise<{ jobs: number; oldestAcceptedAt: Date | null }> };
+  /** The roles this process runs and which singleton roles it leads (reported, never a reason for 503). */
+  leadership?: LeadershipSource;
 }
 
 export interface ReadinessReport {
   status: "ready" | "not_ready";
   checkedAt: string;
+  /** The roles this process runs (`keepwatch serve --roles`). */
+  roles?: string[];
+  /** Per singleton role this process runs: true while it is the elected leader, false while it follows. */
+  leader?: Record<string, boolean>;
   components: {
     redis: { status: "up" | "down"; latencyMs: number | null };
     /** "locked": readable, writes wait (uploads are still queued; the backlog grows). */
@@ -68,7 +75,9 @@ export class Readiness {
     };
     // A locked store still lets uploads be queued; the backlog bound decides when that has gone on too long.
     const ready = components.redis.status === "up" && store !== "down" && components.resultsBacklog.status === "ok";
-    return { status: ready ? "ready" : "not_ready", checkedAt: new Date(now).toISOString(), components };
+    // A follower is as ready as a leader: it serves the same requests and takes over when needed.
+    const roles = this.sources.leadership ? { roles: [...this.sources.leadership.roles], leader: this.sources.leadership.leading() } : {};
+    return { status: ready ? "ready" : "not_ready", checkedAt: new Date(now).toISOString(), ...roles, components };
   }
 }
 

@@ -13,6 +13,29 @@ export const ALL_NETWORKS = "all";
 
 /** Registers the gauges; the function returned is called at the start of each scrape (fresh readings). */
 export function registerScrapeGauges(registers: Registry[], snapshot: ScrapeSnapshot, sources: MetricsSources): () => void {
+  const leadership = sources.leadership;
+  if (leadership) {
+    new Gauge({
+      name: "keepwatch_role",
+      help: "1 for each role this process runs (api, collector, detector, scheduler, alerts)",
+      labelNames: ["role"],
+      registers,
+      collect() {
+        this.reset();
+        for (const role of leadership.roles) this.set({ role }, 1);
+      },
+    });
+    new Gauge({
+      name: "keepwatch_leader",
+      help: "Per singleton role this process runs: 1 while it is the elected leader, 0 while it follows",
+      labelNames: ["role"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [role, leads] of Object.entries(leadership.leading())) this.set({ role }, leads ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: "keepwatch_success_ratio",
     help: "Share of successful checks in the recent window, by region, network and target list",

@@ -1,6 +1,7 @@
 // What the scrape-time gauges read from. All optional: a worker process without a store still exposes its
 // counters, and a server without Redis access simply has no queue series.
 import type { KeepWatchConfig } from "../config/schema.js";
+import type { LeadershipSource } from "../leader/status.js";
 import type { Store } from "../store/store.js";
 
 /** The part of a BullMQ Queue the metrics use (Queue.getJobCounts). */
@@ -24,4 +25,6 @@ export interface MetricsSources {
   queueTimeoutMs?: number;
   /** Window behind success ratios and region states (seconds); the API's regions view uses the same. */
   recentWindowSeconds?: number;
+  /** Roles this process runs and the singleton roles it leads (keepwatch_role, keepwatch_leader). */
+  leadership?: LeadershipSource;
 }

@@ -6,6 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { realpathSync } from "node:fs";
 import { COPIED_TABLES, PgImporter, type CopiedTable } from "../store/postgres/import.js";
 import type { PostgresStore } from "../store/postgres/store.js";
+import { SUM_COLUMNS } from "../store/rollup-deltas.js";
 import { SqliteStore } from "../store/sqlite.js";
 
 export interface CopyOptions {
@@ -28,6 +29,20 @@ export interface TableCount {
 }
 
 export class MigrateRefused extends Error {}
+
+// SQLite's per-target rollups hold name ids and the newest time as an offset in the bucket (schema 6);
+// PostgreSQL's hold the strings and the time. Read them back in PostgreSQL's shape.
+const TARGET_NAMED = { region: "region_ref", network: "network_ref", probe_id: "probe_ref", list: "list_ref",
+  url: "url_ref", role: "role_ref", category: "category_ref" } as const;
+
+function sourceQuery(table: CopiedTable, key: string): string {
+  if (table !== "rollups_minute" && table !== "rollups_hour") return `SELECT * FROM ${table} ORDER BY ${key}`;
+  const named = Object.entries(TARGET_NAMED);
+  return `SELECT ${named.map(([col], i) => `n${i}.name AS ${col}`).join(", ")}, r.bucket,
+      ${SUM_COLUMNS.map((c) => `r.${c}`).join(", ")}, r.bucket * 1000 + r.last_offset_ms AS last_ms
+    FROM ${table} r ${named.map(([, ref], i) => `JOIN names n${i} ON n${i}.id = r.${ref}`).join(" ")}
+    ORDER BY r.region_ref, r.bucket, r.network_ref, r.probe_ref, r.list_ref, r.url_ref, r.role_ref`;
+}
 
 /** Copies everything; returns per-table counts (source vs target) after the copy. */
 export async function copySqliteToPostgres(sqlitePath: string, target: PostgresStore, o: CopyOptions = {}): Promise<TableCount[]> {
@@ -55,7 +70,7 @@ export async function copySqliteToPostgres(sqlitePath: string, target: PostgresS
       let chunk: Record<string, unknown>[] = [];
       let n = 0;
       // A dedicated read-only connection: iterate() keeps its statement open across the awaits.
-      for (const row of raw.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).iterate() as Iterable<Record<string, unknown>>) {
+      for (const row of raw.prepare(sourceQuery(table, key)).iterate() as Iterable<Record<string, unknown>>) {
         chunk.push(row);
         if (chunk.length >= rowChunk) {
           n += chunk.length;

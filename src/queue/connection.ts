@@ -1,9 +1,12 @@
-// Redis connections for BullMQ from a redis:// or rediss:// URL. Workers must wait out outages
+// Redis connections for BullMQ from a redis://, rediss:// or redis-sentinel:// URL (./redis-url.ts): every
+// connection of every role goes through here, so a Sentinel URL reaches BullMQ's queues and workers too
+// (BullMQ duplicates these connections, keeping their options). Workers must wait out outages
 // (maxRetriesPerRequest: null, as BullMQ requires for blocking commands); producers fail fast instead
 // (enableOfflineQueue: false, one retry, and a command timeout) so an upload gets a quick 503 and the agent
 // keeps its spool — also when Redis is up but frozen (stopped, swapping, stuck on a disk), where without a
 // timeout a command would wait forever.
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
+import { parseRedisUrl } from "./redis-url.js";
 
 export type ConnectionRole = "worker" | "producer";
 
@@ -11,8 +14,8 @@ export type ConnectionRole = "worker" | "producer";
 export const PRODUCER_COMMAND_TIMEOUT_MS = 3_000;
 
 export function createRedisConnection(url: string, role: ConnectionRole, opts: { commandTimeoutMs?: number } = {}): Redis {
-  if (!/^rediss?:\/\//.test(url)) throw new TypeError("Redis URL must start with redis:// or rediss://");
-  return new Redis(url, role === "worker"
+  const target = parseRedisUrl(url);
+  const options: RedisOptions = role === "worker"
     ? { maxRetriesPerRequest: null }
     : {
       maxRetriesPerRequest: 1,
@@ -20,7 +23,8 @@ export function createRedisConnection(url: string, role: ConnectionRole, opts: {
       commandTimeout: opts.commandTimeoutMs ?? PRODUCER_COMMAND_TIMEOUT_MS,
       // A frozen server keeps the TCP connection open; a dead one is noticed by keepalive.
       keepAlive: 10_000,
-    });
+    };
+  return target.kind === "url" ? new Redis(target.url, options) : new Redis({ ...target.options, ...options });
 }
 
 /** Resolves once the connection is usable (a fail-fast producer rejects commands before that). */

@@ -1,5 +1,6 @@
 // Runs detector passes on an interval, never two at once; a failed pass is logged and the next one retries.
 import type { Detector } from "../detect/detector.js";
+import { NotLeaderError } from "../leader/lease.js";
 import type { Logger } from "../log.js";
 
 export class DetectorLoop {
@@ -15,7 +16,11 @@ export class DetectorLoop {
       .then((r) => {
         if (r.events.length > 0) this.log.info({ events: r.events.map((e) => `${e.type}:${e.incident.id}`) }, "incident events");
       })
-      .catch((e: unknown) => this.log.error({ err: e }, "detector pass failed"))
+      .catch((e: unknown) => {
+        // A deposed leader's pass: nothing was saved, the new leader's pass covers it.
+        if (e instanceof NotLeaderError) this.log.warn({ reason: e.message }, "detector pass not committed: leadership lost");
+        else this.log.error({ err: e }, "detector pass failed");
+      })
       .finally(() => {
         this.current = null;
       });

@@ -2,11 +2,14 @@
 // together with its schema_version row, so a crash leaves the database at a whole version and two
 // processes starting at once cannot both apply the same step.
 import type { Database } from "better-sqlite3";
+import { COMPACT_AFTER, COMPACT_BEFORE, convertMeasurements } from "./migration-compact.js";
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** A step SQL alone cannot do (converting rows in JS), run after `sql` in the same transaction. */
+  run?: (db: Database) => void;
 }
 
 const TARGET_ROLLUP_COLUMNS = `total INTEGER NOT NULL, ok INTEGER NOT NULL, down INTEGER NOT NULL,
@@ -332,6 +335,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: "compact storage: measurements compressed with small fact columns, names dictionary, per-target rollups by name id",
+    sql: COMPACT_BEFORE,
+    run: (db) => {
+      convertMeasurements(db);
+      db.exec(COMPACT_AFTER);
+    },
+  },
+  {
     version: 7,
     name: "analysts: users, sessions, incident notes and verification, append-only audit log",
     sql: `
@@ -396,6 +408,7 @@ export function applyMigrations(db: Database, migrations: readonly Migration[] =
       // Re-read inside the write lock: another process may have applied it meanwhile.
       if (current() >= m.version) return false;
       db.exec(m.sql);
+      m.run?.(db);
       insertVersion.run(m.version, m.name, new Date().toISOString());
       return true;
     });

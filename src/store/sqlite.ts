@@ -3,7 +3,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import type { Database, Statement, Transaction } from "better-sqlite3";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { isUncounted, measurementFacts, type Measurement, type MeasurementFacts } from "../measurement.js";
+import { isUncounted, type Measurement, type MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
@@ -15,6 +15,11 @@ import { AnalystTables } from "./sqlite-analysts.js";
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "./analyst-records.js";
+import { NameTable } from "./sqlite-names.js";
+import { encodeMeasurement } from "./measurement-codec.js";
+import {
+  INSERT_COLUMNS, READ_COLUMNS, measurementRow, packId, rowFacts, rowMeasurement, type FactsRow,
+} from "./sqlite-measurement-row.js";
 import type {
   EnrolledProbe, ProbeHeartbeat, ProbeInvite, RedeemResult,
   IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, StoreHealth,
@@ -50,27 +55,6 @@ export interface SqliteStoreOptions {
   cacheKiB?: number;
 }
 
-interface FactsRow {
-  id: string;
-  probe_id: string;
-  role: "region" | "control";
-  region: string;
-  network: string;
-  asn: number | null;
-  network_kind: MeasurementFacts["networkKind"];
-  url: string;
-  list: MeasurementFacts["list"];
-  category: string;
-  started_at: string;
-  received_at: string | null;
-  accessible: number;
-  blocking: string | null;
-  failure: string | null;
-  dns_failure: string | null;
-  tls_handshake_time: number | null;
-  bytes_per_second: number | null;
-}
-
 /** What one batch saw of one region x network x probe: newest time and how many rows it stored. */
 interface SeenAggregate {
   region: string;
@@ -81,25 +65,29 @@ interface SeenAggregate {
   n: number;
 }
 
-/** Every rollup table with its primary key and bucket width in seconds (pruned together). */
-const ROLLUP_TABLES: readonly [string, string, number][] = [
-  ["rollups_minute", "region, bucket, network, probe_id, list, url, role", 60],
-  ["rollups_hour", "region, bucket, network, probe_id, list, url, role", 3600],
-  ["network_rollups_minute", "region, bucket, network, role, list", 60],
-  ["network_rollups_hour", "region, bucket, network, role, list", 3600],
+/**
+ * Every rollup table with its primary key, region column and bucket width in seconds (pruned together).
+ * Per-target tables are keyed by name ids (schema version 6).
+ */
+const ROLLUP_TABLES: readonly [string, string, "region" | "region_ref", number][] = [
+  ["rollups_minute", "region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref", "region_ref", 60],
+  ["rollups_hour", "region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref", "region_ref", 3600],
+  ["network_rollups_minute", "region, bucket, network, role, list", "region", 60],
+  ["network_rollups_hour", "region, bucket, network, role, list", "region", 3600],
 ];
 
-const FACT_COLUMNS = `id, probe_id, role, region, network, asn, network_kind, url, list, category, started_at,
-  received_at, accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
+/** A name id no row holds: what a filter on a name never stored compares with. */
+const NO_NAME = -1;
 
 /** WHERE clause (without the keyword) and named parameters for a MeasurementQuery. */
-function measurementWhere(q: MeasurementQuery): { sql: string; params: Record<string, string | number> } {
+function measurementWhere(q: MeasurementQuery, names: NameTable): { sql: string; params: Record<string, string | number> } {
   const parts: string[] = [];
   const params: Record<string, string | number> = {};
-  if (q.region !== undefined) { parts.push("region = @region"); params.region = q.region; }
-  if (q.network !== undefined) { parts.push("network = @network"); params.network = q.network; }
-  if (q.probeId !== undefined) { parts.push("probe_id = @probeId"); params.probeId = q.probeId; }
-  if (q.role !== undefined) { parts.push("role = @role"); params.role = q.role; }
+  const ref = (name: string) => names.find(name) ?? NO_NAME;
+  if (q.region !== undefined) { parts.push("region_ref = @region"); params.region = ref(q.region); }
+  if (q.network !== undefined) { parts.push("network_ref = @network"); params.network = ref(q.network); }
+  if (q.probeId !== undefined) { parts.push("probe_ref = @probeId"); params.probeId = ref(q.probeId); }
+  if (q.role !== undefined) { parts.push("role_ref = @role"); params.role = ref(q.role); }
   if (q.since !== undefined) { parts.push("started_ms >= @since"); params.since = q.since.getTime(); }
   if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
   return { sql: parts.length ? parts.join(" AND ") : "1", params };
@@ -111,8 +99,9 @@ export class SqliteStore implements Store {
   private readonly pruneChunkSize: number;
   private readonly busyWaitMs: number;
   private readonly statements = new Map<string, Statement>();
-  private insertBatch: Transaction<(batch: Measurement[]) => number> | null = null;
+  private insertBatch: Transaction<(batch: Measurement[], raw: Buffer[]) => number> | null = null;
   private statsReader: TargetStatsReader | null = null;
+  private nameTable: NameTable | null = null;
 
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     // better-sqlite3 opens with a 5 s busy_timeout unless told otherwise; the pragmas below must not wait either.
@@ -159,6 +148,11 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
+  /** Built on first use, after migrate() created the table. */
+  private get names(): NameTable {
+    return (this.nameTable ??= new NameTable(this.db));
+  }
+
   private stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
@@ -169,11 +163,11 @@ export class SqliteStore implements Store {
   }
 
   /** Built on first use, after migrate() created the tables. */
-  private buildInsertBatch(): Transaction<(batch: Measurement[]) => number> {
-    const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (id, probe_id, role, region, network, asn,
-        network_kind, url, list, category, started_ms, started_at, accessible, blocking, failure, dns_failure,
-        tls_handshake_time, bytes_per_second, received_at, json, local_failure)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  private buildInsertBatch(): Transaction<(batch: Measurement[], raw: Buffer[]) => number> {
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (${INSERT_COLUMNS})
+      VALUES (${INSERT_COLUMNS.split(",").map(() => "?").join(", ")})`);
+    const names = this.names;
+    const ref = (name: string) => names.idFor(name);
     const upsertRollups = prepareRollupUpserts(this.db);
     const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
       VALUES (?, ?, ?, ?)
@@ -184,16 +178,15 @@ export class SqliteStore implements Store {
       ON CONFLICT (id) DO UPDATE SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), excluded.last_seen_ms),
         measurements = measurements + excluded.measurements`);
 
-    return this.db.transaction((batch: Measurement[]): number => {
+    return this.db.transaction((batch: Measurement[], raw: Buffer[]): number => {
       const rollups = new RollupBatch();
       const seen = new Map<string, SeenAggregate>();
       let inserted = 0;
-      for (const m of batch) {
-        const f = measurementFacts(m);
-        const ms = Date.parse(f.startedAt);
-        const r = insert.run(f.id, f.probeId, f.role, f.region, f.network, f.asn, f.networkKind, f.url, f.list,
-          f.category, ms, f.startedAt, f.accessible ? 1 : 0, f.blocking, f.failure, f.dnsFailure, f.tlsHandshakeTime,
-          f.bytesPerSecond, f.receivedAt, JSON.stringify(m), isUncounted(m) ? 1 : 0);
+      for (const [i, m] of batch.entries()) {
+        const row = measurementRow(m, names, raw[i]!);
+        const f = row.facts;
+        const ms = row.startedMs;
+        const r = insert.run(...row.values);
         // Only rows this call actually stored are counted: a redelivered id changes nothing.
         if (r.changes === 0) continue;
         inserted += 1;
@@ -210,7 +203,7 @@ export class SqliteStore implements Store {
           seen.set(key, { region: f.region, network: f.network, probeId: f.probeId, role: f.role, lastMs: ms, n: 1 });
         }
       }
-      flushRollups(rollups, upsertRollups);
+      flushRollups(rollups, upsertRollups, ref);
       for (const s of seen.values()) upsertLastSeen.run(s.region, s.network, s.probeId, s.lastMs);
       const perProbe = new Map<string, SeenAggregate>();
       for (const s of seen.values()) {
@@ -231,14 +224,27 @@ export class SqliteStore implements Store {
     // IMMEDIATE: take the write lock up front so a second collector process waits (retryWhileLocked) instead
     // of failing to upgrade a read transaction.
     const insertBatch = this.insertBatch;
-    const inserted = await this.run(() => insertBatch.immediate(batch));
+    const names = this.names;
+    // Compressed before taking the write lock (and once, however often a locked store makes us retry).
+    const raw = batch.map(encodeMeasurement);
+    const inserted = await this.run(() => {
+      try {
+        const n = insertBatch.immediate(batch, raw);
+        names.commit();
+        return n;
+      } catch (err) {
+        // Names added in a transaction that rolled back do not exist: forget their ids.
+        names.rollback();
+        throw err;
+      }
+    });
     return { inserted, duplicates: batch.length - inserted };
   }
 
   async getMeasurement(id: string): Promise<Measurement | null> {
-    const row = await this.run(() => this.stmt("SELECT json FROM measurements WHERE id = ?").get(id)) as
-      { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as Measurement) : null;
+    const row = await this.run(() => this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE id = ?`).get(packId(id))) as
+      (FactsRow & { raw: Buffer }) | undefined;
+    return row ? rowMeasurement(row, this.names) : null;
   }
 
   /**
@@ -246,20 +252,22 @@ export class SqliteStore implements Store {
    * across an await would keep the connection busy and block every other statement of this store.
    */
   async *streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
-    const where = measurementWhere(q);
-    const first = this.stmt(`SELECT started_ms, id, json FROM measurements WHERE ${where.sql}
+    const where = measurementWhere(q, this.names);
+    const first = this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE ${where.sql}
       ORDER BY started_ms, id LIMIT @limit`);
-    const next = this.stmt(`SELECT started_ms, id, json FROM measurements WHERE ${where.sql}
-      AND (started_ms > @afterMs OR (started_ms = @afterMs AND id > @afterId))
+    // started_ms >= first, so the time index bounds the scan whatever the OR does.
+    const next = this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE ${where.sql}
+      AND started_ms >= @afterMs AND (started_ms > @afterMs OR id > @afterId)
       ORDER BY started_ms, id LIMIT @limit`);
-    let after: { ms: number; id: string } | null = null;
+    let after: { ms: number; id: Buffer | string } | null = null;
     for (;;) {
       const from = after;
       const page = await this.run(() => (from === null
         ? first.all({ ...where.params, limit: this.streamPageSize })
         : next.all({ ...where.params, limit: this.streamPageSize, afterMs: from.ms, afterId: from.id })
-      )) as { started_ms: number; id: string; json: string }[];
-      for (const row of page) yield JSON.parse(row.json) as Measurement;
+      )) as (FactsRow & { raw: Buffer })[];
+      const decoded = page.map((row) => rowMeasurement(row, this.names));
+      for (const m of decoded) yield m;
       const last = page[page.length - 1];
       if (!last || page.length < this.streamPageSize) return;
       after = { ms: last.started_ms, id: last.id };
@@ -268,39 +276,20 @@ export class SqliteStore implements Store {
   }
 
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
-    const where = measurementWhere(q);
-    const rows = await this.run(() => this.stmt(`SELECT ${FACT_COLUMNS} FROM measurements WHERE ${where.sql}
+    const where = measurementWhere(q, this.names);
+    const rows = await this.run(() => this.stmt(`SELECT ${READ_COLUMNS} FROM measurements WHERE ${where.sql}
       AND local_failure = 0 ORDER BY started_ms, id`).all(where.params)) as FactsRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      probeId: r.probe_id,
-      role: r.role,
-      region: r.region,
-      network: r.network,
-      asn: r.asn,
-      networkKind: r.network_kind,
-      url: r.url,
-      list: r.list,
-      category: r.category,
-      startedAt: r.started_at,
-      receivedAt: r.received_at,
-      accessible: r.accessible === 1,
-      blocking: r.blocking,
-      failure: r.failure,
-      dnsFailure: r.dns_failure,
-      tlsHandshakeTime: r.tls_handshake_time,
-      bytesPerSecond: r.bytes_per_second,
-    }));
+    return rows.map((r) => rowFacts(r, this.names));
   }
 
   async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
     // Built on first use, after migrate() created the tables.
-    const reader = (this.statsReader ??= new TargetStatsReader(this.db));
+    const reader = (this.statsReader ??= new TargetStatsReader(this.db, this.names));
     return this.run(() => reader.read(q));
   }
 
   async networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> {
-    const reader = (this.statsReader ??= new TargetStatsReader(this.db));
+    const reader = (this.statsReader ??= new TargetStatsReader(this.db, this.names));
     return this.run(() => reader.readNetworks(q));
   }
 
@@ -309,13 +298,16 @@ export class SqliteStore implements Store {
       const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
         .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
       const before = q.before?.getTime();
-      // Only probes whose newest stamp is not before the bound need a look at the raw rows (index probe_id, started_ms).
-      const newestBefore = this.stmt(`SELECT MAX(started_ms) FROM measurements
-        WHERE probe_id = ? AND region = ? AND network = ? AND started_ms < ? AND local_failure = 0`).pluck();
+      // Only probes whose newest stamp is not before the bound need a look at the raw rows: back through the
+      // region's index from the bound to the probe's newest row (a probe reports every round).
+      const newestBefore = this.stmt(`SELECT started_ms FROM measurements
+        WHERE region_ref = @region AND started_ms < @before AND probe_ref = @probe AND network_ref = @network AND local_failure = 0
+        ORDER BY started_ms DESC LIMIT 1`).pluck();
+      const ref = (name: string) => this.names.find(name) ?? NO_NAME;
       const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
       for (const r of rows) {
         let ms: number | null = r.last_ms;
-        if (before !== undefined && ms >= before) ms = newestBefore.get(r.probe_id, r.region, r.network, before) as number | null;
+        if (before !== undefined && ms >= before) ms = (newestBefore.get({ region: ref(r.region), before, probe: ref(r.probe_id), network: ref(r.network) }) as number | undefined) ?? null;
         if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
       }
       return out;
@@ -346,9 +338,11 @@ export class SqliteStore implements Store {
     const regions = await this.run(() => this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all()) as string[];
     let minuteRows = 0;
     for (const region of regions) {
-      for (const [table, key, width] of ROLLUP_TABLES) {
+      for (const [table, key, regionColumn, width] of ROLLUP_TABLES) {
+        const value = regionColumn === "region" ? region : this.names.find(region);
+        if (value === null) continue;
         const n = await this.deleteInChunks(`DELETE FROM ${table} WHERE (${key}) IN
-          (SELECT ${key} FROM ${table} WHERE region = ? AND bucket <= ? LIMIT ?)`, region, cutoffS - width);
+          (SELECT ${key} FROM ${table} WHERE ${regionColumn} = ? AND bucket <= ? LIMIT ?)`, value, cutoffS - width);
         if (table === "rollups_minute") minuteRows += n;
       }
     }

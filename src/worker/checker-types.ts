@@ -2,6 +2,7 @@
 // pool's threads (check-thread.ts). They live below all three so none imports another for a type: the pool
 // starts threads with CheckerSettings and speaks ThreadRequest/ThreadReply with them.
 import type { HelperEndpoint } from "../../probes/control-client.js";
+import type { LocalAddress } from "../../probes/local-address.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
 
@@ -23,6 +24,11 @@ export interface CheckerSettings {
   helpers?: HelperEndpoint[];
   /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
   threads?: ThreadsOption;
+  /**
+   * Source addresses every socket of a check binds to (the agent's --measure-via); the test helpers are asked
+   * the normal way (they are a report path, not part of what the measured network does). Needs a resolver.
+   */
+  localAddress?: LocalAddress;
 }
 
 /** What one target's check gives: the site check and, when asked, a throughput measurement. */

@@ -46,6 +46,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
       bogons,
       fingerprints,
       helper,
+      localAddress: s.localAddress,
     });
     const address = connectedAddress(check);
     const wantThroughput = s.throughputAll || target.throughput;
@@ -54,6 +55,7 @@ export async function createInProcessChecker(s: CheckerSettings): Promise<Target
         timeoutSeconds: s.timeoutSeconds,
         maxBytes: s.throughputMaxBytes,
         ca: ca.length > 0 ? ca : undefined,
+        localAddress: s.localAddress,
       })
       : null;
     return { check, throughput };

@@ -42,7 +42,7 @@ function channels(): AlertChannelConfig[] {
   ];
 }
 
-async function start(opts: { reminderMinutes?: number; now?: () => Date; concurrency?: number } = {}): Promise<Alerts> {
+async function start(opts: { reminderMinutes?: number; now?: () => Date; concurrency?: number; mayDeliver?: () => Promise<boolean> } = {}): Promise<Alerts> {
   const alerts = await startAlerts({
     config: testConfig({ channels: channels(), reminderMinutes: opts.reminderMinutes ?? 0, publicUrl: "https://kw.example.org" }),
     redisUrl: redis.url,
@@ -52,6 +52,7 @@ async function start(opts: { reminderMinutes?: number; now?: () => Date; concurr
     reminderCheckMs: 3_600_000, // ticks are driven by the test
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.mayDeliver ? { mayDeliver: opts.mayDeliver } : {}),
   });
   running.push(alerts);
   return alerts;
@@ -198,5 +199,29 @@ describe("alerts end to end", () => {
     const check = await startAlerts({ config: testConfig(), redisUrl: redis.url, prefix: `s${prefixSeq}`, worker: false });
     running.push(check);
     expect(await check.queue.getJobState(job!.id!)).toBe("completed");
+  });
+
+  it("a sender that is no longer the elected leader sends nothing, uses no attempt, and the job is sent once later", async () => {
+    steady.requests.length = 0;
+    steady.handler = () => ({ status: 200, body: "ok" });
+    let leading = false;
+    let asked = 0;
+    const alerts = await start({ mayDeliver: async () => { asked++; return leading; } });
+    await alerts.dispatcher.publish({ type: "opened", incident: incident({ id: "inc-fenced", region: "KZ-75" }) });
+    const jobId = alertJobId(alertEventFromIncidentEvent({ type: "opened", incident: incident({ id: "inc-fenced", region: "KZ-75" }) }).id, "steady");
+    // Asked, refused, put back as delayed: several rounds without a request and without using attempts.
+    for (;;) {
+      if (asked >= 8) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(steady.requests).toHaveLength(0);
+    const job = await alerts.queue.getJob(jobId);
+    expect(job?.attemptsMade).toBe(0);
+    leading = true; // elected (again): it goes out, once
+    await steady.waitFor(1);
+    await drained(alerts);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(steady.requests).toHaveLength(1);
+    expect(await alerts.queue.getJobState(jobId)).toBe("completed");
   });
 });

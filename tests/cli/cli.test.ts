@@ -107,6 +107,22 @@ describe("keepwatch measure", () => {
       expect(r.stderr, args.join(" ")).not.toMatch(/\n\s+at /);
     }
   }, 180_000);
+
+  it("refuses --measure-via without a resolver of the measured network, or with a name that is no interface", async () => {
+    const list = join(dir, "via-list.txt");
+    writeFileSync(list, "https://ok.test/\n");
+    const base = ["agent", "--server", "http://127.0.0.1:9", "--insecure-lab-http", "--probe", "p1", "--region", "KZ-47",
+      "--network", "kcell-mobile", "--list", list, "--state-dir", join(dir, "via-state"), "--once"];
+    const env = { ...process.env, KEEPWATCH_PROBE_TOKEN: "kwp_cli-test" };
+    for (const [args, message] of [
+      [["--measure-via", "wwan0"], /--measure-via needs the measured network's resolver: --resolver IP/],
+      [["--measure-via", "eth0; reboot"], /--measure-via must be an interface name/],
+    ] as const) {
+      const r = await keepwatch([...base, ...args], undefined, env);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(message);
+    }
+  }, 120_000);
 });
 
 describe("keepwatch config check", () => {

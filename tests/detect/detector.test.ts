@@ -113,6 +113,23 @@ describe("Detector on the SQLite store", () => {
     expect(await store.listIncidents({})).toHaveLength(1);
   });
 
+  it("a pass whose commit check fails (a deposed leader) saves nothing and emits nothing; the next leader's pass does", async () => {
+    let leading = true;
+    const d = detector({ beforeCommit: async () => { if (!leading) throw new Error("no longer the detector leader"); } });
+    for (let w = 0; w < 16; w++) {
+      await insertWindow(w, w >= 12 ? "whitelist_only" : "normal");
+      clock = endOf(w);
+      if (w === 13) leading = false;
+      if (w >= 8 && w < 15) await d.runPass().catch(() => undefined);
+    }
+    expect(events).toEqual([]);
+    expect(await store.listIncidents({})).toEqual([]);
+    // A fresh detector (the new leader) derives the incident from the store the old one never wrote to.
+    await detector().runPass();
+    expect(events.map((e) => e.type)).toEqual(["opened"]);
+    expect(await store.listIncidents({})).toHaveLength(1);
+  });
+
   it("late data: a dark incident becomes whitelist-only, same id, when the spooled measurements arrive", async () => {
     const d = detector();
     for (let w = 0; w < 20; w++) {

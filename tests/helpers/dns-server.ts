@@ -51,6 +51,8 @@ export interface DnsQueryLog {
   name: string;
   type: string;
   transport: "udp" | "tcp";
+  /** The client's source address (what a probe bound to a local address must show). */
+  from: string;
 }
 
 export interface TestDnsServer {
@@ -116,7 +118,7 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
     timers.add(t);
   };
 
-  const parse = (msg: Buffer, transport: "udp" | "tcp") => {
+  const parse = (msg: Buffer, transport: "udp" | "tcp", from: string) => {
     let query: DecodedPacket;
     try {
       query = decode(msg);
@@ -125,12 +127,12 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
     }
     const question = query.questions?.[0];
     if (query.type !== "query" || !question) return null;
-    queries.push({ name: normalise(question.name), type: question.type, transport });
+    queries.push({ name: normalise(question.name), type: question.type, transport, from });
     return { query, question, rule: rules.get(normalise(question.name)) };
   };
 
   const onUdpMessage = (udp: UdpSocket) => (msg: Buffer, peer: RemoteInfo) => {
-    const parsed = parse(msg, "udp");
+    const parsed = parse(msg, "udp", peer.address);
     if (!parsed || parsed.rule?.silent) return;
     const { query, question, rule } = parsed;
     const send = (buf: Buffer) => udp.send(buf, peer.port, peer.address);
@@ -157,7 +159,7 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
       while (pending.length >= 2) {
         const size = pending.readUInt16BE(0);
         if (pending.length < 2 + size) break;
-        const parsed = parse(pending.subarray(2, 2 + size), "tcp");
+        const parsed = parse(pending.subarray(2, 2 + size), "tcp", socket.remoteAddress ?? "");
         pending = pending.subarray(2 + size);
         if (!parsed || parsed.rule?.silent) continue;
         const { query, question, rule } = parsed;

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   host: string | undefined;
   /** TLS SNI as received; null over plain HTTP or when the client sent none. */
   servername: string | null;
+  /** The client's source address. */
+  from: string;
 }
 
 export interface TestHttpServer {
@@ -72,7 +74,8 @@ function handler(name: string, requests: RecordedRequest[]): http.RequestListene
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const socket = req.socket as net.Socket & { servername?: string | false };
-    requests.push({ path: url.pathname + url.search, host: req.headers.host, servername: socket.servername || null });
+    requests.push({ path: url.pathname + url.search, host: req.headers.host, servername: socket.servername || null,
+      from: socket.remoteAddress ?? "" });
     const send = (status: number, body: string | Buffer, headers: http.OutgoingHttpHeaders = {}) => {
       res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body), ...headers });
       res.end(body);

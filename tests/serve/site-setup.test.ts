@@ -90,9 +90,14 @@ describe("keepwatch serve on the shipped configuration", () => {
       expect(server.unconfirmedProbes).toEqual(["local-1"]);
       const redis = new Redis(server.redisUrl);
       try {
-        // The scheduler ticked at start: the remote control probe has its job, the local probe none.
-        expect(await redis.keys("bull:measure-*local-1*")).toEqual([]);
+        // The scheduler ticks once it holds its lease (at once on one machine): the remote control probe
+        // gets its job, the local probe none.
+        const until = Date.now() + 15_000;
+        while ((await redis.keys("bull:measure-CONTROL-control-1:*")).length === 0 && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
         expect((await redis.keys("bull:measure-CONTROL-control-1:*")).length).toBeGreaterThan(0);
+        expect(await redis.keys("bull:measure-*local-1*")).toEqual([]);
       } finally {
         redis.disconnect();
       }

@@ -52,6 +52,13 @@ function measurementCases(ctx: ContractContext): void {
     expect(await ctx.store.insertMeasurements([])).toEqual({ inserted: 0, duplicates: 0 });
   });
 
+  it("answers a filter on a name it never stored with nothing, and stores it once it comes", async () => {
+    expect(await ctx.store.measurementFacts({ region: "KZ-99", probeId: "nobody", network: "none", role: "control" })).toEqual([]);
+    expect(await ctx.store.targetStats({ since: at("2025-01-05T00:00:00Z"), until: at("2025-01-06T00:00:00Z"), bucketSeconds: 60, region: "KZ-99" })).toEqual([]);
+    await ctx.store.insertMeasurements([fixtureMeasurement({ region: "KZ-99", startedAt: "2025-01-05T10:00:00Z" })]);
+    expect((await ctx.store.measurementFacts({ region: "KZ-99" })).length).toBe(1);
+  });
+
   it("counts a duplicate inside one batch once", async () => {
     const a = fixtureMeasurement({ startedAt: "2025-01-05T10:00:01Z" });
     expect(await ctx.store.insertMeasurements([a, a])).toEqual({ inserted: 1, duplicates: 1 });

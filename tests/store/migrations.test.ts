@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +7,9 @@ import BetterSqlite3 from "better-sqlite3";
 import { MIGRATIONS, applyMigrations, schemaVersion, type Migration } from "../../src/store/migrations.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { fillLegacyRollups, fillVersion1Rollups, insertLegacyMeasurements } from "./legacy-rows.js";
+import { measurementSchema, type Measurement } from "../../src/measurement.js";
+import { deployment, realisticMeasurement, seededRandom } from "../../bench/realistic-measurements.js";
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "kw-migr-")); });
@@ -70,13 +74,8 @@ describe("migrations", () => {
     const oldPath = join(dir, "old.sqlite");
     const old = new BetterSqlite3(oldPath);
     applyMigrations(old, MIGRATIONS.filter((m) => m.version === 1));
-    old.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
-    const cols = (t: string) => (old.prepare(`SELECT name FROM pragma_table_info('${t}')`).all() as { name: string }[])
-      .map((c) => c.name).join(", ");
-    for (const t of ["measurements", "rollups_minute", "last_seen", "probes"]) {
-      old.exec(`INSERT INTO main.${t} (${cols(t)}) SELECT ${cols(t)} FROM ref.${t}`);
-    }
-    old.exec("DETACH ref");
+    insertLegacyMeasurements(old, first);
+    fillVersion1Rollups(old);
     expect(old.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(bucket,/);
     old.close();
 
@@ -99,7 +98,7 @@ describe("migrations", () => {
     await same();
     const db = new BetterSqlite3(oldPath, { readonly: true });
     expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version); // and on through every later migration
-    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket,/);
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region_ref, bucket,/);
     db.close();
     await migrated.close();
     await reference.close();
@@ -124,10 +123,7 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
     const path = join(dir, "v2.sqlite");
     const db = new BetterSqlite3(path);
     applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 2));
-    db.exec(`ATTACH '${join(dir, "reference.sqlite")}' AS ref`);
-    const v2cols = (db.prepare("SELECT name FROM pragma_table_info('measurements')").all() as { name: string }[]).map((c) => c.name).join(", ");
-    db.exec(`INSERT INTO main.measurements (${v2cols}) SELECT ${v2cols} FROM ref.measurements`);
-    db.exec("DETACH ref");
+    insertLegacyMeasurements(db, raw);
     const sums = `SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure),
       SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)`;
     const cols = `region, bucket, network, probe_id, list, url, role, category, total, ok, down, blocked_dns, blocked_tcp, blocked_tls,
@@ -144,12 +140,9 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
         7, 5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?)`).run(Date.parse("2025-01-01T00:00:00Z") / 1000, Date.parse("2025-01-01T00:00:10Z"));
     }
     const oldRows = db.prepare("SELECT * FROM rollups_minute WHERE bucket < ? ORDER BY bucket, url").all(Date.parse("2025-02-02T00:01:00Z") / 1000);
-    db.close();
-
-    const store = new SqliteStore(path);
-    await store.migrate();
-    const after = new BetterSqlite3(path, { readonly: true });
-    expect(schemaVersion(after)).toBe(MIGRATIONS.at(-1)!.version);
+    // Version 3's own layout is inspected before version 6 re-keys the tables by name ids.
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 3));
+    const after = db;
     expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_minute'").pluck().get()).toMatch(/PRIMARY KEY \(region, bucket, network, probe_id, list, url, role\)/);
     expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'rollups_hour'").pluck().get()).toMatch(/url, role\)/);
     // Buckets before the first whole raw bucket are kept exactly as they were (the pruned one included).
@@ -165,6 +158,10 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
       expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual(rawPerRole(from));
       expect(rows.map((r) => r[0])).toEqual(["control", "region"]);
     }
+    db.close();
+
+    const store = new SqliteStore(path);
+    await store.migrate();
     // A control read no longer sees region rows: what the detector's control view is built from.
     const stats = await store.targetStats({ since: new Date("2025-02-02T00:01:00Z"), until: new Date("2025-02-03T00:00:00Z"), bucketSeconds: 60 });
     expect(stats.filter((r) => r.role === "control").every((r) => r.ok === 0)).toBe(true);
@@ -174,7 +171,82 @@ describe("migration 3: roles kept apart in per-target rollups", () => {
     const fresh = { ...fixtureMeasurement({ probeId: "p48", startedAt: "2025-02-03T00:00:00.000Z" }), receivedAt: "2025-02-03T00:00:05.000Z" };
     await store.insertMeasurements([fresh]);
     expect((await store.measurementFacts({ probeId: "p48" }))[0]?.receivedAt).toBe("2025-02-03T00:00:05.000Z");
-    after.close();
     await store.close();
+  });
+});
+
+describe("migration 6: compact storage", () => {
+  /** Probe-shaped measurements, some of them odd: upper-case id, start without milliseconds, micro-second receive time, a local outage. */
+  function oddMix(n: number): Measurement[] {
+    const rand = seededRandom(5);
+    const d = deployment(3, 8, seededRandom(6));
+    const base = Date.parse("2026-11-01T00:00:00Z");
+    return Array.from({ length: n }, (_, i) => {
+      const m = realisticMeasurement(d, i % d.probes.length, i % 8, base + i * 7_000, randomUUID(), rand);
+      // Binary fractions: rollup sums agree exactly whatever the order of addition.
+      if (m.check.tls[0]?.handshakeTime) m.check.tls[0].handshakeTime = (i % 8) / 16;
+      if (m.throughput) m.throughput.bytesPerSecond = 1_000_000 + i;
+      if (i % 50 === 1) m.id = randomUUID().toUpperCase();
+      if (i % 50 === 2) m.startedAt = new Date(base + i * 7_000 - ((base + i * 7_000) % 1000)).toISOString().replace(".000Z", "Z");
+      if (i % 50 === 3) m.receivedAt = "2026-11-01T01:02:03.123456Z";
+      if (i % 50 === 4) delete m.receivedAt;
+      if (i % 50 === 5) m.local = { gateway: "unreachable", resolver: "ok" };
+      if (i % 50 === 6 && m.check.http?.hops[0]) m.check.http.hops[0].title = "Қолжетімділік шектелген 🚫 ".repeat(500);
+      return measurementSchema.parse(m);
+    });
+  }
+
+  it("converts a version-5 database: every measurement decodes to its stored JSON text, facts and rollups unchanged", async () => {
+    const all = oddMix(600);
+    const path = join(dir, "v5.sqlite");
+    const db = new BetterSqlite3(path);
+    applyMigrations(db, MIGRATIONS.filter((m) => m.version <= 5));
+    insertLegacyMeasurements(db, all);
+    fillLegacyRollups(db);
+    // A bucket whose raw rows retention already pruned: only its rollup rows remain.
+    const oldBucket = Date.parse("2026-10-01T00:00:00Z") / 1000;
+    db.prepare(`INSERT INTO rollups_minute (region, bucket, network, probe_id, list, url, role, category, total, ok, down, blocked_dns,
+      blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count,
+      tls_handshake_sum, tls_handshake_count, last_ms) VALUES ('KZ-10', ?, 'kcell-mobile', 'gone-probe', 'whitelisted',
+      'https://pruned.test/', 'region', 'NEWS', 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 2, ?)`).run(oldBucket, oldBucket * 1000 + 42_000);
+    const stored = new Map((db.prepare("SELECT id, json FROM measurements").all() as { id: string; json: string }[]).map((r) => [r.id, r.json]));
+    db.close();
+
+    const reference = new SqliteStore(join(dir, "reference.sqlite"));
+    await reference.migrate();
+    await reference.insertMeasurements(all);
+    const store = new SqliteStore(path, { streamPageSize: 64 });
+    await store.migrate();
+    const after = new BetterSqlite3(path, { readonly: true });
+    expect(schemaVersion(after)).toBe(6);
+    expect(after.prepare("SELECT COUNT(*) FROM pragma_table_info('measurements') WHERE name = 'json'").pluck().get()).toBe(0);
+    expect(after.prepare("SELECT COUNT(*) FROM measurements").pluck().get()).toBe(all.length);
+    after.close();
+
+    // Exactly what was stored: the JSON text itself, through getMeasurement and through the stream.
+    for (const m of all) expect(JSON.stringify(await store.getMeasurement(m.id))).toBe(stored.get(m.id));
+    const streamed: string[] = [];
+    for await (const m of store.streamMeasurements({})) streamed.push(JSON.stringify(m));
+    expect(streamed.length).toBe(all.length);
+    expect(new Set(streamed)).toEqual(new Set(stored.values()));
+    const starts = streamed.map((j) => Date.parse((JSON.parse(j) as Measurement).startedAt));
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    // Facts, rollups and last seen: the same as a store that was always at version 6 (plus the pruned bucket).
+    expect(await store.measurementFacts({})).toEqual(await reference.measurementFacts({}));
+    expect(await store.measurementFacts({ region: "KZ-11", probeId: all[3]!.probe.id })).toEqual(
+      await reference.measurementFacts({ region: "KZ-11", probeId: all[3]!.probe.id }));
+    const q = { since: new Date("2026-11-01T00:00:00Z"), until: new Date("2026-11-02T00:00:00Z") };
+    for (const bucketSeconds of [30, 60, 300, 3600]) {
+      expect(await store.targetStats({ ...q, bucketSeconds })).toEqual(await reference.targetStats({ ...q, bucketSeconds }));
+      expect(await store.networkStats({ ...q, bucketSeconds })).toEqual(await reference.networkStats({ ...q, bucketSeconds }));
+    }
+    expect(await store.lastSeen()).toEqual(await reference.lastSeen());
+    const pruned = await store.targetStats({ since: new Date(oldBucket * 1000), until: new Date(oldBucket * 1000 + 60_000), bucketSeconds: 60 });
+    expect(pruned).toMatchObject([{ probeId: "gone-probe", url: "https://pruned.test/", category: "NEWS", total: 3, lastAt: "2026-10-01T00:00:42.000Z" }]);
+    // Converted ids still deduplicate (the upper-case one kept as text, the others packed).
+    expect(await store.insertMeasurements(all.slice(0, 60))).toEqual({ inserted: 0, duplicates: 60 });
+    await store.migrate();
+    await store.close();
+    await reference.close();
   });
 });

@@ -1,6 +1,6 @@
 // The analysts' layer contract on PostgreSQL, plus what only the database can show: audit_log and
 // incident_notes refuse UPDATE, DELETE and TRUNCATE even from a direct SQL session (triggers of PostgreSQL
-// migration 2), and a change that fails leaves no audit line.
+// migration 3), and a change that fails leaves no audit line.
 import { describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres/store.js";
 import { adminQuery, freshDatabase } from "../helpers/postgres.js";

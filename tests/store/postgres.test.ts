@@ -90,6 +90,36 @@ describe("PostgresStore partitions", () => {
   });
 });
 
+describe("PostgresStore raw encoding (measurement-codec.ts, PostgreSQL migration 2)", () => {
+  let store: PostgresStore;
+  afterEach(async () => store?.close());
+
+  it("packs new rows, still reads rows kept as JSON text before migration 2, and refuses a row whose facts changed", async () => {
+    const url = await freshDatabase();
+    store = new PostgresStore(url, { streamPageSize: 2 });
+    await store.migrate();
+    // An upper-case id: PostgreSQL gives it back lower-case (uuid), the measurement keeps it as sent.
+    const upper = fixtureMeasurement({ id: "0F0E0D0C-0B0A-4908-8706-050403020100", startedAt: "2025-03-01T10:00:00.5Z" });
+    const old = fixtureMeasurement({ startedAt: "2025-03-01T10:00:01Z" });
+    const other = { ...fixtureMeasurement({ startedAt: "2025-03-01T10:00:02.000Z" }), receivedAt: "2025-03-01T10:00:03Z" };
+    expect(await store.insertMeasurements([upper, old, other])).toEqual({ inserted: 3, duplicates: 0 });
+    const stored = await adminQuery<{ id: string; raw: string | null; n: number }>(url,
+      "SELECT id::text AS id, raw, octet_length(packed) AS n FROM measurements ORDER BY started_ms");
+    expect(stored.map((r) => r.raw)).toEqual([null, null, null]);
+    for (const r of stored) expect(r.n).toBeLessThan(JSON.stringify(old).length / 2);
+    // A row as migration 2 leaves one written before it: JSON text in raw, no packed value.
+    await adminQuery(url, "UPDATE measurements SET raw = $1, packed = NULL WHERE id = $2", [JSON.stringify(old), old.id]);
+    for (const m of [upper, old, other]) expect(JSON.stringify(await store.getMeasurement(m.id))).toBe(JSON.stringify(m));
+    expect(JSON.stringify(await store.getMeasurement(upper.id.toLowerCase()))).toBe(JSON.stringify(upper));
+    const streamed: string[] = [];
+    for await (const m of store.streamMeasurements({})) streamed.push(JSON.stringify(m));
+    expect(streamed).toEqual([upper, old, other].map((m) => JSON.stringify(m)));
+    // A fact column edited behind the store's back no longer matches the packed value: a loud error, not a wrong row.
+    await adminQuery(url, "UPDATE measurements SET url = 'https://other.test/' WHERE id = $1", [other.id]);
+    await expect(store.getMeasurement(other.id)).rejects.toThrow(/does not match|does not inflate|not JSON/);
+  });
+});
+
 describe("PostgresStore unavailability", () => {
   let store: PostgresStore | null = null;
   afterEach(async () => {

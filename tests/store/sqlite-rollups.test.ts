@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
 import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import { NameTable } from "../../src/store/sqlite-names.js";
 import { TargetStatsReader } from "../../src/store/sqlite-target-stats.js";
 import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
@@ -19,7 +20,7 @@ beforeEach(async () => {
   store = new SqliteStore(join(dir, "keepwatch.sqlite"), { pruneChunkSize: 7 });
   await store.migrate();
   raw = new BetterSqlite3(join(dir, "keepwatch.sqlite"), { readonly: true });
-  reader = new TargetStatsReader(raw);
+  reader = new TargetStatsReader(raw, new NameTable(raw));
 });
 
 afterEach(async () => {
@@ -106,11 +107,17 @@ describe("hour rollups", () => {
 
   it("read a region's range through the region-first key, and every region by one seek per region", () => {
     const plan = (sql: string) => (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
-    for (const table of ["rollups_minute", "rollups_hour", "network_rollups_minute", "network_rollups_hour"]) {
-      expect(plan(`SELECT * FROM ${table} WHERE region = 'KZ-47' AND bucket >= 0 AND bucket < 10`))
-        .toMatch(/SEARCH .* USING PRIMARY KEY \(region=\? AND bucket>\? AND bucket<\?\)/);
-      expect(plan(`SELECT * FROM ${table} WHERE region IN (SELECT DISTINCT region FROM last_seen) AND bucket >= 0 AND bucket < 10`))
-        .toMatch(new RegExp(`SEARCH ${table} USING PRIMARY KEY \\(region=\\? AND bucket>\\? AND bucket<\\?\\)`));
+    // Per-target tables are keyed by name ids (schema 6), network tables by the strings.
+    for (const [table, region, everyRegion] of [
+      ["rollups_minute", "region_ref", "SELECT id FROM names WHERE name IN (SELECT DISTINCT region FROM last_seen)"],
+      ["rollups_hour", "region_ref", "SELECT id FROM names WHERE name IN (SELECT DISTINCT region FROM last_seen)"],
+      ["network_rollups_minute", "region", "SELECT DISTINCT region FROM last_seen"],
+      ["network_rollups_hour", "region", "SELECT DISTINCT region FROM last_seen"],
+    ] as const) {
+      expect(plan(`SELECT * FROM ${table} WHERE ${region} = 3 AND bucket >= 0 AND bucket < 10`))
+        .toMatch(new RegExp(`SEARCH .* USING PRIMARY KEY \\(${region}=\\? AND bucket>\\? AND bucket<\\?\\)`));
+      expect(plan(`SELECT * FROM ${table} WHERE ${region} IN (${everyRegion}) AND bucket >= 0 AND bucket < 10`))
+        .toMatch(new RegExp(`SEARCH ${table} USING PRIMARY KEY \\(${region}=\\? AND bucket>\\? AND bucket<\\?\\)`));
     }
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
 import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import { NameTable } from "../../src/store/sqlite-names.js";
 import { TargetStatsReader, statsSource } from "../../src/store/sqlite-target-stats.js";
 import type { TargetStatsRow } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
@@ -21,7 +22,7 @@ beforeEach(async () => {
   await store.migrate();
   // A second connection to the same file reads each source directly, bypassing the store's choice.
   raw = new BetterSqlite3(dbPath(), { readonly: true });
-  reader = new TargetStatsReader(raw);
+  reader = new TargetStatsReader(raw, new NameTable(raw));
 });
 
 afterEach(async () => {

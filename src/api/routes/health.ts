@@ -11,6 +11,9 @@ const readySchema = z
   .object({
     status: z.enum(["ready", "not_ready"]),
     checkedAt: z.string(),
+    roles: z.array(z.string()).optional().openapi({ description: "Roles this process runs (keepwatch serve --roles)" }),
+    leader: z.record(z.string(), z.boolean()).optional()
+      .openapi({ description: "Per singleton role this process runs (detector, scheduler, alerts): true while it is the elected leader" }),
     components: z.object({
       redis: z.object({ status: z.enum(["up", "down"]), latencyMs: z.number().nullable() }).optional()
         .openapi({ description: "PING with a deadline; absent when this process has no queue" }),

@@ -1,4 +1,4 @@
-// Analysts' tables of the PostgreSQL store (migration 2): users, sessions, incident notes and verifications,
+// Analysts' tables of the PostgreSQL store (migration 3): users, sessions, incident notes and verifications,
 // and the audit log. Same behaviour as ../sqlite-analysts.ts (tests/store/analysts-contract.ts runs on both).
 // Each change and its audit line are written in one transaction; the database refuses any UPDATE or DELETE
 // of audit_log and incident_notes (triggers in migrations.ts).

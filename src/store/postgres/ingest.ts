@@ -11,10 +11,10 @@ import { encodeMeasurement } from "./codec.js";
 
 const INSERT_MEASUREMENTS = `INSERT INTO measurements (started_ms, id, asn, tls_handshake_time, bytes_per_second,
     accessible, local_failure, probe_id, role, region, network, network_kind, url, list, category, started_at,
-    received_at, blocking, failure, dns_failure, raw)
+    received_at, blocking, failure, dns_failure, packed)
   SELECT * FROM unnest($1::int8[], $2::uuid[], $3::int8[], $4::float8[], $5::float8[], $6::bool[], $7::bool[],
     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-    $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+    $17::text[], $18::text[], $19::text[], $20::text[], $21::bytea[])
   ON CONFLICT DO NOTHING
   RETURNING id::text AS id, started_ms`;
 

@@ -64,8 +64,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         blocking ${T},
         failure ${T},
         dns_failure ${T},
-        -- The whole measurement as codec.ts encodes it; lz4 where the server has it (partitions set a low
-        -- toast_tuple_target so rows are compressed inline).
+        -- The whole measurement as JSON text; lz4 where the server has it (partitions set a low
+        -- toast_tuple_target so rows are compressed inline). Since migration 2 new rows use packed instead.
         raw text NOT NULL,
         PRIMARY KEY (id, started_ms)
       ) PARTITION BY RANGE (started_ms);
@@ -110,6 +110,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 2,
+    name: "compact raw measurements: packed (measurement-codec.ts) beside the JSON text of older rows",
+    // Metadata-only on every partition: old rows keep raw, new rows fill packed and leave raw NULL.
+    // Already deflated, packed is stored without PostgreSQL's own compression.
+    sql: `
+      ALTER TABLE measurements ALTER COLUMN raw DROP NOT NULL;
+      ALTER TABLE measurements ADD COLUMN packed bytea;
+      ALTER TABLE measurements ALTER COLUMN packed SET STORAGE EXTERNAL;
+    `,
+  },
+  {
+    version: 3,
     name: "analysts: users, sessions, incident notes and verification, append-only audit log and notes",
     sql: `
       CREATE TABLE users (

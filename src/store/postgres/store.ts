@@ -12,7 +12,7 @@ import type {
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "../analyst-records.js";
-import { decodeMeasurement } from "./codec.js";
+import { STORED_COLUMNS, decodeMeasurement, type StoredRow } from "./codec.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
@@ -155,9 +155,9 @@ export class PostgresStore implements Store {
 
   async getMeasurement(id: string): Promise<Measurement | null> {
     if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
-    const { rows } = await this.call(() => this.pool.query<{ raw: string }>(
-      "SELECT raw FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1", [id]));
-    return rows[0] ? decodeMeasurement(rows[0].raw) : null;
+    const { rows } = await this.call(() => this.pool.query<StoredRow>(
+      `SELECT ${STORED_COLUMNS} FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
+    return rows[0] ? decodeMeasurement(rows[0]) : null;
   }
 
   /** Keyset pages by (started_ms, id); each page is read whole, so no cursor stays open across a yield. */
@@ -172,10 +172,10 @@ export class PostgresStore implements Store {
         keyset = ` AND (started_ms, id) > ($${values.length - 1}::int8, $${values.length}::uuid)`;
       }
       values.push(this.streamPageSize);
-      const text = `SELECT started_ms, id::text AS id, raw FROM measurements WHERE ${where.sql}${keyset}
+      const text = `SELECT ${STORED_COLUMNS} FROM measurements WHERE ${where.sql}${keyset}
         ORDER BY started_ms, id LIMIT $${values.length}`;
-      const { rows } = await this.call(() => this.pool.query<{ started_ms: number; id: string; raw: string }>(text, values));
-      for (const r of rows) yield decodeMeasurement(r.raw);
+      const { rows } = await this.call(() => this.pool.query<StoredRow>(text, values));
+      for (const r of rows) yield decodeMeasurement(r);
       const last = rows[rows.length - 1];
       if (!last || rows.length < this.streamPageSize) return;
       after = { ms: last.started_ms, id: last.id };

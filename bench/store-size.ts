@@ -1,0 +1,132 @@
+// Store-size benchmark: bytes on disk per stored measurement, including every index and rollup table, for a
+// production-shaped schedule (every probe checks every target once per 5-minute round, so each per-target
+// minute rollup row holds one measurement, as in production) with measurements shaped like the probes' real
+// output (bench/realistic-measurements.ts). Inserts go through SqliteStore.insertMeasurements in jobs of 1,000
+// (the collector's job size); the WAL is checkpointed before the file is measured. Also prints where the bytes
+// go (SQLite's dbstat: pages per table and index) and the store's own insert rate.
+//   npx tsx bench/store-size.ts [count] [regions] [targets]
+import BetterSqlite3 from "better-sqlite3";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Measurement } from "../src/measurement.js";
+import { SqliteStore } from "../src/store/sqlite.js";
+import { deployment, realisticMeasurement, seededRandom } from "./realistic-measurements.js";
+
+export interface StoreSizeFigures {
+  count: number;
+  probes: number;
+  targets: number;
+  /** Whole file after a WAL checkpoint, divided by count. */
+  bytesPerMeasurement: number;
+  fileBytes: number;
+  /** Mean JSON.stringify length of the stored measurements. */
+  meanJsonBytes: number;
+  /** Bytes per measurement of each table and index (dbstat page sizes), largest first. */
+  breakdown: Record<string, number>;
+  /** insertMeasurements calls of 1,000, measurements per second (store only, no queue). */
+  insertsPerSecond: number;
+  /** Time to read every measurement back whole (streamMeasurements), per measurement, microseconds. */
+  streamMicrosPerMeasurement: number;
+}
+
+const ROUND_MS = 5 * 60_000;
+
+function uuid(rand: () => number): string {
+  const h = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Production order: round after round, each probe's targets a second apart from its own start offset. */
+export function* productionSchedule(count: number, regions: number, targets: number, seed = 7): Generator<Measurement> {
+  const rand = seededRandom(seed);
+  const d = deployment(regions, targets, seededRandom(seed + 1));
+  const base = Date.parse("2026-11-01T00:00:00.000Z");
+  let n = 0;
+  for (let round = 0; n < count; round++) {
+    for (let p = 0; p < d.probes.length && n < count; p++) {
+      const offset = Math.floor(rand() * 60_000);
+      for (let ti = 0; ti < d.targets.length && n < count; ti++, n++) {
+        yield realisticMeasurement(d, p, ti, base + round * ROUND_MS + offset + ti * 1000, uuid(rand), rand);
+      }
+    }
+  }
+}
+
+/** Page bytes per table and index from SQLite's dbstat virtual table. */
+function pageBreakdown(dbPath: string): Record<string, number> {
+  const db = new BetterSqlite3(dbPath, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC").all() as
+      { name: string; bytes: number }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.bytes]));
+  } finally {
+    db.close();
+  }
+}
+
+export async function benchStoreSize(opts: { count?: number; regions?: number; targets?: number } = {}): Promise<StoreSizeFigures> {
+  const count = opts.count ?? 50_000;
+  const regions = opts.regions ?? 17;
+  const targets = opts.targets ?? 60;
+  const dir = mkdtempSync(join(tmpdir(), "kw-bench-size-"));
+  const dbPath = join(dir, "keepwatch.sqlite");
+  const store = new SqliteStore(dbPath);
+  try {
+    await store.migrate();
+    let jsonBytes = 0;
+    let insertMs = 0;
+    let batch: Measurement[] = [];
+    const flush = async () => {
+      const t0 = performance.now();
+      const r = await store.insertMeasurements(batch);
+      insertMs += performance.now() - t0;
+      if (r.inserted !== batch.length) throw new Error(`stored ${r.inserted} of ${batch.length}`);
+      batch = [];
+    };
+    for (const m of productionSchedule(count, regions, targets)) {
+      jsonBytes += JSON.stringify(m).length;
+      batch.push(m);
+      if (batch.length === 1000) await flush();
+    }
+    if (batch.length > 0) await flush();
+
+    const t1 = performance.now();
+    let read = 0;
+    for await (const m of store.streamMeasurements({})) if (m.id) read += 1;
+    const streamMs = performance.now() - t1;
+    if (read !== count) throw new Error(`read back ${read} of ${count}`);
+    await store.close();
+
+    // Fold the WAL into the file so the file size is the whole store.
+    const db = new BetterSqlite3(dbPath);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.close();
+    const fileBytes = statSync(dbPath).size;
+    const pages = pageBreakdown(dbPath);
+    const perMeasurement = (b: number) => Number((b / count).toFixed(1));
+    return {
+      count,
+      probes: regions * 2 + 1,
+      targets,
+      bytesPerMeasurement: perMeasurement(fileBytes),
+      fileBytes,
+      meanJsonBytes: Math.round(jsonBytes / count),
+      breakdown: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, perMeasurement(v)])),
+      insertsPerSecond: Math.round(count / (insertMs / 1000)),
+      streamMicrosPerMeasurement: Number(((streamMs * 1000) / count).toFixed(1)),
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const figures = await benchStoreSize({
+    count: Number(process.argv[2] ?? 50_000), regions: Number(process.argv[3] ?? 17), targets: Number(process.argv[4] ?? 60),
+  });
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(`store size: ${figures.bytesPerMeasurement} bytes per stored measurement, indexes and rollups included (goal <= 600)`);
+}

@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { measurementSchema, type Measurement } from "../../src/measurement.js";
+import {
+  CODEC_VERSION, DICTIONARY_V1, MeasurementDecodeError, codecContext, decodeMeasurement, decodeMeasurementJson,
+  encodeMeasurement, encodeMeasurementJson,
+} from "../../src/store/measurement-codec.js";
+import { DNS_FAILURES, FETCH_FAILURES, TCP_FAILURES, TLS_FAILURES, BLOCKING_KINDS } from "../../probes/types.js";
+import { deployment, realisticMeasurement, seededRandom } from "../../bench/realistic-measurements.js";
+import { fixtureMeasurement } from "../fixtures/measurement.js";
+
+/** Strings a careless or hostile producer might send: unicode of every plane, escapes, JSON look-alikes. */
+const AWKWARD = [
+  "", "Доступ ограничен", "Қолжетімділік шектелген", "訪問受限 🚫🔒", "مقيد الوصول", "e\u0301\u0300 combining", "\u0000\u0001\u001f",
+  "\"quoted\" \\ back\\slash / ", "\u2028\u2029", "\ud83d\ude00\ud83c\udff3\ufe0f\u200d\ud83c\udf08", "{\"json\":\"inside\"}",
+  "AB:CD:EF", "ab:cd", "\"AB:CD\"", "\\u0002abcd", "x".repeat(300),
+];
+
+function pick<T>(rand: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(rand() * xs.length)]!;
+}
+
+function hex(rand: () => number, bytes: number, upper: boolean, sep = ""): string {
+  const h = Array.from({ length: bytes }, () => Math.floor(rand() * 256).toString(16).padStart(2, "0")).join(sep);
+  return upper ? h.toUpperCase() : h;
+}
+
+/** A varied measurement: every failure class, awkward strings, huge titles, optional parts present or not. */
+function variedMeasurement(rand: () => number, i: number): Measurement {
+  const m = realisticMeasurement(deployment(3, 5, seededRandom(i)), i % 7, i % 5, Date.parse("2026-11-01T00:00:00Z") + i * 997, crypto.randomUUID(), rand);
+  const odd = pick(rand, AWKWARD);
+  if (i % 5 === 0) m.check.dns[0]!.failure = pick(rand, DNS_FAILURES);
+  if (i % 5 === 1 && m.check.tcp[0]) m.check.tcp[0].failure = pick(rand, TCP_FAILURES);
+  if (i % 5 === 2 && m.check.tls[0]) m.check.tls[0].failure = pick(rand, TLS_FAILURES);
+  if (i % 5 === 3 && m.check.http) m.check.http.failure = pick(rand, FETCH_FAILURES);
+  m.verdict = { accessible: i % 2 === 0, blocking: i % 2 === 0 ? null : pick(rand, BLOCKING_KINDS), failure: pick(rand, [null, ...FETCH_FAILURES]), determined: rand() < 0.8 };
+  if (m.check.http?.hops[0]) {
+    const hop = m.check.http.hops[0];
+    hop.title = i % 11 === 0 ? "Заголовок ".repeat(20_000) : odd; // ~200 KB on some
+    hop.headers = { [odd.slice(0, 20) || "x-empty"]: odd, server: "nginx" };
+    if (i % 4 === 0) delete hop.headerNames;
+  }
+  if (m.check.tls[0]?.certificate) {
+    m.check.tls[0].certificate.fingerprint256 = pick(rand, [hex(rand, 32, true, ":"), hex(rand, 32, false, ":"), hex(rand, 20, true, ":"), "AB", odd]);
+    m.check.tls[0].certificate.subject = `CN=${odd}`;
+  }
+  if (i % 3 === 0) delete m.receivedAt;
+  if (i % 6 === 0) m.local = { gateway: pick(rand, ["ok", "unreachable", "none", "unknown"] as const), resolver: "ok" };
+  if (i % 8 === 0) m.startedAt = "2026-11-01T00:00:00Z"; // valid ISO without milliseconds
+  if (i % 9 === 0) m.receivedAt = "2026-11-01T00:00:01.123456Z";
+  m.target.category = i % 10 === 0 ? odd.slice(0, 64) : m.target.category;
+  m.network.asn = i % 13 === 0 ? null : i % 17 === 0 ? 0 : m.network.asn;
+  m.check.time = pick(rand, [0, 1e-7, 123456.789, Number.MAX_SAFE_INTEGER, 5e-324, m.check.time]);
+  return m;
+}
+
+describe("measurement codec", () => {
+  it("returns exactly the JSON text it was given, over varied measurements (unicode, huge titles, every failure class)", () => {
+    const rand = seededRandom(42);
+    let checked = 0;
+    for (let i = 0; i < 400; i++) {
+      const m = variedMeasurement(rand, i);
+      const json = JSON.stringify(m);
+      const stored = encodeMeasurement(m);
+      expect(stored[0]).toBe(CODEC_VERSION);
+      // The context is what a store gives back from its columns: derived again here, not reused.
+      const back = decodeMeasurementJson(stored, codecContext(JSON.parse(json) as Measurement));
+      expect(back).toBe(json);
+      expect(decodeMeasurement(stored, codecContext(m))).toEqual(m);
+      checked += 1;
+    }
+    expect(checked).toBe(400);
+  });
+
+  it("keeps key order and number spelling of a text it did not write itself", () => {
+    const m = fixtureMeasurement({ id: "0f0e0d0c-0b0a-4908-8706-050403020100" });
+    // Keys in an unusual order (what another producer could have stored), escaped unicode, spacing.
+    const json = `{"target":{"category":"gov","list":"whitelisted","url":"https://example.test/"},"version":1, "id":"${m.id}",` +
+      `"title":"\\u0414\\u043e\\u0441\\u0442\\u0443\\u043f","t":1.50,"fp":"AB:CD:EF:01"}`;
+    expect(decodeMeasurementJson(encodeMeasurementJson(json, codecContext(m)), codecContext(m))).toBe(json);
+  });
+
+  it("is far smaller than the JSON for what probes send", () => {
+    const rand = seededRandom(3);
+    const d = deployment(17, 60, seededRandom(4));
+    let json = 0;
+    let stored = 0;
+    for (let i = 0; i < 300; i++) {
+      const m = realisticMeasurement(d, i % d.probes.length, i % 60, Date.parse("2026-11-01T00:00:00Z") + i * 1000, crypto.randomUUID(), rand);
+      measurementSchema.parse(m);
+      json += JSON.stringify(m).length;
+      stored += encodeMeasurement(m).length;
+    }
+    // Measured: about 2.45 KB of JSON to under 400 bytes.
+    expect(stored / json).toBeLessThan(0.2);
+  });
+
+  it("reads plain JSON (rows stored before the codec), as text or bytes", () => {
+    const m = fixtureMeasurement();
+    const json = JSON.stringify(m);
+    expect(decodeMeasurement(json, codecContext(m))).toEqual(m);
+    expect(decodeMeasurement(Buffer.from(json), codecContext(m))).toEqual(m);
+  });
+
+  it("fails loudly, never with a wrong measurement: other facts, unknown version, damaged bytes", () => {
+    const m = fixtureMeasurement();
+    const stored = encodeMeasurement(m);
+    let failures = 0;
+    for (const other of [{ url: "https://other.test/" }, { url: "https://exampl3.test/" }, { id: crypto.randomUUID() },
+      { startedMs: codecContext(m).startedMs + 1 }, { receivedAt: "2026-01-01T00:00:00.000Z" }, { region: "KZ-47" }]) {
+      let out: unknown;
+      try {
+        out = decodeMeasurement(stored, { ...codecContext(m), ...other });
+      } catch (err) {
+        out = err;
+      }
+      // An error naming the measurement, or (when the JSON never referred to that part of the dictionary)
+      // the very measurement stored: never another one.
+      if (out instanceof Error) expect(out).toBeInstanceOf(MeasurementDecodeError);
+      else expect(out).toEqual(m);
+      failures += out instanceof Error ? 1 : 0;
+    }
+    // A URL of the same length, another id and another start time are copied from the dictionary: caught by the checksum.
+    expect(failures).toBeGreaterThanOrEqual(4);
+    expect(() => decodeMeasurement(Buffer.from([9, 1, 2, 3]), codecContext(m))).toThrow(/unknown stored encoding version 9/);
+    const damaged = Buffer.from(stored);
+    damaged.fill(0xff, 3, 12);
+    expect(() => decodeMeasurement(damaged, codecContext(m))).toThrow(MeasurementDecodeError);
+  });
+
+  it("refuses a text with raw control characters (not JSON; would make the hex packing ambiguous)", () => {
+    const m = fixtureMeasurement();
+    expect(() => encodeMeasurementJson(`{"x":"\u0002ab"}`, codecContext(m))).toThrow(/not JSON text/);
+  });
+
+  it("keeps its version-1 dictionary byte for byte (changing it would make stored rows unreadable)", () => {
+    expect(createHash("sha256").update(DICTIONARY_V1).digest("hex")).toBe(DICTIONARY_V1_SHA256);
+  });
+});
+
+const DICTIONARY_V1_SHA256 = "d1895e4a27dd0184d4372415364f85bf4154809b04adf45ac3ef79b01afbe751";
