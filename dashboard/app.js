@@ -11,6 +11,9 @@ import * as incidents from "./views/incidents.js";
 import * as probes from "./views/probes.js";
 import * as region from "./views/region.js";
 import * as summary from "./views/summary.js";
+import * as login from "./views/login.js";
+import * as audit from "./views/audit.js";
+import { session } from "./session.js";
 
 const ROUTES = [
   [/^\/$/, summary.render],
@@ -18,6 +21,8 @@ const ROUTES = [
   [/^\/incidents\/?$/, incidents.render],
   [/^\/incidents\/([^/]+)\/?$/, incident.render],
   [/^\/probes\/?$/, probes.render],
+  [/^\/login\/?$/, login.render],
+  [/^\/audit\/?$/, audit.render],
 ];
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.content ?? "";
@@ -125,6 +130,15 @@ function applyShell() {
   const live = document.getElementById("live-status");
   live.dataset.mode = liveMode;
   live.textContent = t(`live.${liveMode}`);
+  // Who is signed in (a link to /login to sign out), or "Sign in"; admins also get the audit log.
+  session().then((s) => {
+    const acc = document.getElementById("account-link");
+    acc.textContent = s.user ? `${s.user.name} (${t(`role.${s.user.role}`)})` : t("nav.signIn");
+    acc.dataset.user = s.user?.name ?? "";
+    const auditLink = document.getElementById("audit-link");
+    auditLink.hidden = s.user?.role !== "admin";
+    auditLink.textContent = t("nav.audit");
+  });
   for (const a of document.querySelectorAll(".nav a")) {
     const path = a.dataset.path ?? a.getAttribute("href");
     a.dataset.path = path;

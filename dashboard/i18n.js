@@ -1,6 +1,7 @@
 // Interface text in Kazakh, Russian and English. Numbers are kept apart from words ("3 / 20") where
 // Kazakh suffixes or Russian plural forms would otherwise depend on the number.
 import { ARCHIVE_TEXT } from "./i18n-archive.js";
+import { ANALYST_TEXT } from "./i18n-analysts.js";
 
 export const LANGS = ["kk", "ru", "en"];
 
@@ -387,8 +388,8 @@ export function saveLang(lang, storage = globalThis.localStorage) {
 /** A translator for one language: t("key", {n: 3}); falls back to English, then to the key itself. */
 export function translator(lang) {
   const code = LANGS.includes(lang) ? lang : "en";
-  const table = { ...TEXT[code], ...ARCHIVE_TEXT[code] };
-  const en = { ...TEXT.en, ...ARCHIVE_TEXT.en };
+  const table = { ...TEXT[code], ...ARCHIVE_TEXT[code], ...ANALYST_TEXT[code] };
+  const en = { ...TEXT.en, ...ARCHIVE_TEXT.en, ...ANALYST_TEXT.en };
   const plural = new Intl.PluralRules({ kk: "kk-KZ", ru: "ru-RU", en: "en-GB" }[code]);
   return (key, vars = {}) => {
     // A counted phrase may have forms per Intl.PluralRules category: "key.one", "key.few", "key.many", "key.other".

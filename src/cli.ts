@@ -216,6 +216,48 @@ probes
     process.exitCode = await runProbesRevoke(probe, opts);
   });
 
+const users = program.command("users").description("analysts' accounts: admin, analyst, viewer (passwords read from stdin)");
+const usersOpts = (c: Command) => c
+  .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
+  .option("--data <dir>", "data directory (overrides the config's dataDir)");
+usersOpts(users.command("add").description("add a user; the password is the first line of stdin")
+  .argument("<name>", "login name: 2-32 of a-z 0-9 . _ -")
+  .requiredOption("--role <role>", "admin | analyst | viewer"))
+  .action(async (name: string, opts) => {
+    const { runUsersAdd } = await import("./cli/users.js");
+    process.exitCode = await runUsersAdd(name, opts);
+  });
+usersOpts(users.command("list").description("list users (never a hash)").option("--json", "print { users: [...] }"))
+  .action(async (opts) => {
+    const { runUsersList } = await import("./cli/users.js");
+    process.exitCode = await runUsersList(opts);
+  });
+usersOpts(users.command("disable").description("disable a user and end its sessions").argument("<name>"))
+  .action(async (name: string, opts) => {
+    const { runUsersDisable } = await import("./cli/users.js");
+    process.exitCode = await runUsersDisable(name, opts, true);
+  });
+usersOpts(users.command("enable").description("enable a disabled user").argument("<name>"))
+  .action(async (name: string, opts) => {
+    const { runUsersDisable } = await import("./cli/users.js");
+    process.exitCode = await runUsersDisable(name, opts, false);
+  });
+usersOpts(users.command("passwd").description("set a new password (first line of stdin); ends the user's sessions").argument("<name>"))
+  .action(async (name: string, opts) => {
+    const { runUsersPasswd } = await import("./cli/users.js");
+    process.exitCode = await runUsersPasswd(name, opts);
+  });
+usersOpts(users.command("role").description("change a user's role; ends its sessions").argument("<name>").argument("<role>", "admin | analyst | viewer"))
+  .action(async (name: string, role: string, opts) => {
+    const { runUsersRole } = await import("./cli/users.js");
+    process.exitCode = await runUsersRole(name, role, opts);
+  });
+usersOpts(users.command("token").description("issue the user's read token for a private dashboard (shown once)").argument("<name>"))
+  .action(async (name: string, opts) => {
+    const { runUsersToken } = await import("./cli/users.js");
+    process.exitCode = await runUsersToken(name, opts);
+  });
+
 const token = program.command("token").description("probe and admin tokens");
 token
   .command("create")

@@ -10,6 +10,7 @@ import { zoomParams } from "../range.js";
 import { link } from "../url-state.js";
 import { bandsFor } from "./region.js";
 import { failingNames, fetchTargets, targetsSection } from "./targets-table.js";
+import { analysisSection, verificationLine } from "./analysis.js";
 
 const MAX_IDS = 20;
 
@@ -129,9 +130,10 @@ export async function render(id, ctx) {
   const cite = citation(inc, { regionName, where, url: permalink, ctx });
   ctx.setTitle(t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName }));
   const networks = inc.evidence.networks.length ? inc.evidence.networks : inc.network ? [inc.network] : [];
-  const [chart, targets] = await Promise.all([
+  const [chart, targets, analysis] = await Promise.all([
     contextChart(inc, ctx),
     fetchTargets(inc.region, { network: inc.network ?? undefined, since: new Date(inc.startedAt), until: inc.endedAt ? new Date(inc.endedAt) : new Date() }),
+    analysisSection(inc.id, ctx),
   ]);
   const failing = targets ? failingNames(targets.rows) : [];
   const netNameOf = (id) => region?.networks.find((n) => n.id === id)?.name ?? id;
@@ -156,6 +158,7 @@ export async function render(id, ctx) {
     h("p", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, `← ${regionName}`)),
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
       stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
+    h("p", {}, verificationLine(analysis.verification, ctx)),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,
     h("dl", { class: "facts" }, facts.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     h("section", { class: "cite" }, h("h2", {}, t("incident.cite")), citeText, copyButton(cite, ctx)),
@@ -163,6 +166,7 @@ export async function render(id, ctx) {
       h("a", { class: "button", href: data.links?.json ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}`, download: `keepwatch-${inc.id}.json` }, t("incident.downloadJson")),
       h("a", { class: "button", href: `${data.links?.csv ?? `/api/v1/incidents/${encodeURIComponent(inc.id)}/export.csv`}?bom=1&lang=${lang}`, download: `keepwatch-${inc.id}.csv` }, t("incident.downloadCsv"))),
     chart,
+    analysis.section,
     targetsSection(targets, netNameOf, ctx),
     evidenceSection(inc, data.evidenceSha256, ctx),
     revisionsSection(inc, ctx),

@@ -44,7 +44,7 @@ export async function render(ctx) {
   const { t, lang, zone, search } = ctx;
   ctx.setTitle(t("archive.title"));
   const { filters: f, api, bad } = archiveQuery(search);
-  const [regions, data] = await Promise.all([ctx.regions(), getJSON(`/api/v1/incidents${query(api)}`)]);
+  const [regions, data] = await Promise.all([ctx.regions(), getJSON(`/api/v1/incidents${query({ ...api, lang })}`)]);
   const regionById = new Map(regions.regions.map((r) => [r.id, r]));
   const regionName = (id) => regionById.get(id)?.names?.[lang] ?? id;
   const networks = new Map();
@@ -73,7 +73,9 @@ export async function render(ctx) {
       timePair(dual(i.startedAt, zone), i.startedAt),
       i.endedAt ? timePair(dual(i.endedAt, zone), i.endedAt) : t("incident.ongoing"),
       duration(i.startedAt, i.endedAt ?? new Date().toISOString(), t),
-      h("span", { class: `conf conf-${i.confidence}` }, t(`confidence.${i.confidence}`)),
+      h("span", {}, h("span", { class: `conf conf-${i.confidence}` }, t(`confidence.${i.confidence}`)),
+        data.verifications?.[i.id] ? [" ", h("span", { class: "verified small", title: data.verifications[i.id].verifiedBy }, t("archive.verified"))] : null),
+      h("span", { class: "summary-line", "data-testid": "archive-summary" }, data.summaries?.[i.id] ?? i.summary),
     ];
   });
   const pager = h("nav", { class: "pager" },
@@ -85,7 +87,7 @@ export async function render(ctx) {
     bad.map((v) => h("p", { class: "notice", role: "alert" }, t("archive.badDate", { value: v }))),
     rows.length
       ? [h("p", { class: "muted", "data-testid": "archive-count" }, t("archive.showing", { from: f.offset + 1, to: f.offset + rows.length })),
-        table([t("incident.kind"), t("archive.region"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration"), t("incident.confidence")], rows, "incidents archive-table")]
+        table([t("incident.kind"), t("archive.region"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration"), t("incident.confidence"), t("incident.summary")], rows, "incidents archive-table")]
       : h("p", { class: "notice", "data-testid": "archive-empty" }, t("archive.none")),
     pager);
 }

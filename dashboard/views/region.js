@@ -7,6 +7,7 @@ import { SERIES } from "../palette.js";
 import { PRESETS, resolveRange, zoomParams } from "../range.js";
 import { hrefWith, link, urlInstant } from "../url-state.js";
 import { fetchTargets, targetsSection } from "./targets-table.js";
+import { targetBars } from "../charts/target-bars.js";
 
 function chartBox(title, alt, testid) {
   const canvas = h("canvas", { role: "img", "aria-label": alt, "data-testid": testid });
@@ -118,6 +119,7 @@ export async function render(regionId, ctx) {
     range.custom ? h("p", { class: "muted", "data-testid": "range-shown" }, t("range.zoomed", { from: dual(since.toISOString(), "UTC").utc, to: dual(until.toISOString(), "UTC").utc })) : null,
     points.length === 0 ? h("p", { class: "notice" }, t("region.noSeries")) : null,
     h("div", { class: "charts" }, success.node, throughput.node, dns.node),
+    targets ? targetBars(targets.rows, netNameOf, ctx) : null,
     targetsSection(targets, netNameOf, ctx),
     h("section", {}, h("h2", {}, t("region.incidents")),
       incidents.length

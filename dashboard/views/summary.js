@@ -4,6 +4,7 @@ import { h, stateBadge, timePair } from "../dom.js";
 import { ago, dual, percent } from "../format.js";
 import { STATES } from "../palette.js";
 import { link } from "../url-state.js";
+import { tileGrid } from "./tiles.js";
 
 const ORDER = ["full_shutdown", "dark", "whitelist_only", "service_blocking", "throttling", "dns_interference"];
 
@@ -96,6 +97,7 @@ export async function render(ctx) {
     { class: "view summary" },
     h("section", { class: "national" }, h("h1", {}, t("summary.title")), headline(regions, ctx),
       h("p", { class: "muted" }, t("summary.updated", { time: dual(data.generatedAt, ctx.zone).local || dual(data.generatedAt, ctx.zone).utc }))),
+    tileGrid(data.regions, ctx),
     h(
       "section",
       { class: "open-incidents" },

@@ -65,7 +65,9 @@ export function renderAlertMessage(event: AlertEvent, language: Language, ctx: M
   // An ended incident lasted until endedAt (also when late data revises it afterwards); an open one until now.
   const until = inc.endedAt ?? event.at;
   const duration = p.duration(...splitMinutes(minutesBetween(inc.startedAt, until)));
-  const when = (iso: string) => formatUtcAndLocal(iso, ctx.timezone);
+  // The region's own zone when the configuration gives one (a country may span zones), else the server's.
+  const zone = ctx.regions.find((r) => r.id === inc.region)?.timezone ?? ctx.timezone;
+  const when = (iso: string) => formatUtcAndLocal(iso, zone);
 
   let title: string;
   switch (event.type) {

@@ -13,7 +13,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
     });
     formatters.set(timeZone, f);
   }
@@ -21,10 +21,10 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** Wall-clock parts of `d` in `timeZone`. */
-function zonedParts(d: Date, timeZone: string): { y: number; mo: number; day: number; h: number; mi: number } {
+function zonedParts(d: Date, timeZone: string): { y: number; mo: number; day: number; h: number; mi: number; sec: number } {
   const parts = formatterFor(timeZone).formatToParts(d);
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? "0");
-  return { y: get("year"), mo: get("month"), day: get("day"), h: get("hour"), mi: get("minute") };
+  return { y: get("year"), mo: get("month"), day: get("day"), h: get("hour"), mi: get("minute"), sec: get("second") };
 }
 
 /** "UTC+5", "UTC+5:30", "UTC-3", "UTC" for the zone's offset at that moment. */
@@ -38,16 +38,19 @@ export function utcOffsetLabel(d: Date, timeZone: string): string {
   return `UTC${sign}${Math.floor(abs / 60)}${abs % 60 ? `:${pad(abs % 60)}` : ""}`;
 }
 
-/** "2026-01-05 13:02 UTC (18:02 Asia/Almaty, UTC+5)"; the local date is shown only when it differs. */
+/**
+ * "2026-01-05 13:02:07 UTC (18:02:07 Asia/Almaty, UTC+5)", to the second (so "last normal" and "started"
+ * never read the same); the local date is shown only when it differs.
+ */
 export function formatUtcAndLocal(iso: string, timeZone: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const utcDate = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const utc = `${utcDate} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+  const utc = `${utcDate} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
   if (timeZone === "UTC" || timeZone === "Etc/UTC") return utc;
   const p = zonedParts(d, timeZone);
   const localDate = `${p.y}-${pad(p.mo)}-${pad(p.day)}`;
-  const localTime = `${pad(p.h)}:${pad(p.mi)}`;
+  const localTime = `${pad(p.h)}:${pad(p.mi)}:${pad(p.sec)}`;
   const local = localDate === utcDate ? localTime : `${localDate} ${localTime}`;
   return `${utc} (${local} ${timeZone}, ${utcOffsetLabel(d, timeZone)})`;
 }

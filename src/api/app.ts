@@ -26,6 +26,12 @@ import { mountOpenApi } from "./routes/openapi.js";
 import { probesRoutes } from "./routes/probes.js";
 import { regionsRoutes } from "./routes/regions.js";
 import { timelineRoutes } from "./routes/timeline.js";
+import { sessionRoutes } from "./routes/session.js";
+import { notesRoutes } from "./routes/notes.js";
+import { usersRoutes } from "./routes/users.js";
+import { auditRoutes } from "./routes/audit.js";
+import { identify, type UserEnv } from "./session-auth.js";
+import { privateGate } from "./private-gate.js";
 
 export function resolveDeps(deps: AppDeps): ResolvedDeps {
   return {
@@ -53,7 +59,7 @@ export function createApp(appDeps: AppDeps) {
     deps.options.recentWindowSeconds,
     deps.options.regionsCacheMs,
   );
-  const app = new OpenAPIHono({ defaultHook: validationHook });
+  const app = new OpenAPIHono<UserEnv>({ defaultHook: validationHook });
 
   app.onError(handleError(deps.reportError));
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${c.req.path}`));
@@ -65,6 +71,10 @@ export function createApp(appDeps: AppDeps) {
       c.res.headers.set("X-KeepWatch-Demo", "synthetic data, nothing measured");
     });
   }
+
+  // Who is asking (session cookie or read token), then, on a private dashboard, nobody unsigned gets past.
+  app.use("*", identify(deps));
+  app.use("*", privateGate(deps.config.server.private));
 
   // Public data: any site may read it; uploads and admin calls carry bearer tokens, never cookies.
   app.use(
@@ -88,6 +98,8 @@ export function createApp(appDeps: AppDeps) {
   app.use("/api/v1/admin/*", authFailures);
   app.use("/api/v1/enroll", authFailures);
   app.use("/api/v1/agent/*", authFailures);
+  // Wrong passwords (and unknown read tokens) count like wrong tokens, per client and overall.
+  app.use("/api/v1/session", authFailures);
 
   app.route("/api/v1", regionsRoutes(regions));
   app.route("/api/v1", timelineRoutes(deps));
@@ -100,6 +112,10 @@ export function createApp(appDeps: AppDeps) {
   app.route("/api/v1", enrollRoutes(deps));
   app.route("/api/v1", agentRoutes(deps));
   app.route("/api/v1", eventsRoutes(deps, regions));
+  app.route("/api/v1", sessionRoutes(deps));
+  app.route("/api/v1", notesRoutes(deps));
+  app.route("/api/v1", usersRoutes(deps));
+  app.route("/api/v1", auditRoutes(deps));
   app.route("/", healthRoutes(deps));
   mountOpenApi(app, deps.config.server.publicUrl);
   app.route("/", metricsRoutes(deps));

@@ -26,6 +26,9 @@ export const CSV_COLUMNS = [
   "service",
 ] as const;
 
+/** The incident CSV: the measurement columns, then the incident's verification on every row. */
+export const INCIDENT_CSV_COLUMNS = [...CSV_COLUMNS, "incident_verified_by", "incident_verified_at"] as const;
+
 /** Names for the CSV's name columns: regions in one language, networks, and services from whitelist/. */
 export interface CsvNames {
   region: (id: string) => string;

@@ -95,11 +95,16 @@ export const incidentsQuerySchema = z.object({
   until: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
+  lang: z.enum(["kk", "ru", "en"]).optional().openapi({ description: "Also return each incident's one-line summary in this language (summaries)" }),
 });
 
 export const incidentsResponseSchema = z
   .object({
     incidents: z.array(incidentSchema),
+    summaries: z.record(z.string(), z.string()).optional()
+      .openapi({ description: "With ?lang=: incident id → its summary in that language" }),
+    verifications: z.record(z.string(), z.object({ verifiedBy: z.string(), verifiedAt: isoTime }))
+      .openapi({ description: "Incident id → who verified it and when (verified incidents of this page only)" }),
     limit: z.number().int(),
     offset: z.number().int(),
     nextOffset: z.number().int().nullable(),
@@ -111,6 +116,10 @@ export const incidentIdParam = z.object({ id: z.string().min(1).max(128) });
 export const incidentResponseSchema = z
   .object({
     incident: incidentSchema,
+    verification: z.object({ incidentId: z.string(), verifiedBy: z.string(), verifiedAt: isoTime }).nullable()
+      .openapi({ description: "Who verified the incident and when (an analyst's mark), or null" }),
+    notes: z.array(z.object({ id: z.number().int(), incidentId: z.string(), author: z.string(), text: z.string(), createdAt: isoTime }))
+      .openapi({ description: "Analysts' notes, oldest first (plain text)" }),
     evidenceSha256: z.string().openapi({
       description:
         "sha256 hex of the canonical evidence set: compact JSON {counts (keys sorted), measurementIds (sorted)}",
@@ -257,3 +266,64 @@ export const enrollResponseSchema = z
     token: z.string(),
   })
   .openapi("Enrollment", { description: "The probe's upload token, shown once" });
+
+// Analysts' layer: sessions, users, notes, verification, audit log.
+const userName = () => z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, "invalid user name");
+const userRole = z.enum(["admin", "analyst", "viewer"]);
+
+export const loginBodySchema = z
+  .object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) })
+  .openapi("Login");
+
+export const sessionResponseSchema = z
+  .object({
+    user: z.object({ name: z.string(), role: userRole }).nullable(),
+    csrfToken: z.string().nullable().openapi({ description: "Send as X-CSRF-Token with every write of this session" }),
+  })
+  .openapi("Session");
+
+export const publicUserSchema = z
+  .object({ name: z.string(), role: userRole, createdAt: isoTime, disabledAt: isoTime.nullable(), hasReadToken: z.boolean() })
+  .openapi("User");
+
+export const usersResponseSchema = z.object({ users: z.array(publicUserSchema) }).openapi("Users");
+
+export const userNameParam = z.object({ name: userName().openapi({ example: "aigerim" }) });
+
+export const addUserBodySchema = z
+  .object({ name: userName(), role: userRole, password: z.string().min(10).max(1024) })
+  .openapi("NewUser");
+
+export const changeUserBodySchema = z
+  .object({ role: userRole.optional(), disabled: z.boolean().optional(), password: z.string().min(10).max(1024).optional() })
+  .openapi("UserChange");
+
+export const noteSchema = z
+  .object({ id: z.number().int(), incidentId: z.string(), author: z.string(), text: z.string(), createdAt: isoTime })
+  .openapi("IncidentNote");
+
+export const verificationSchema = z
+  .object({ incidentId: z.string(), verifiedBy: z.string(), verifiedAt: isoTime })
+  .openapi("IncidentVerification");
+
+export const notesResponseSchema = z
+  .object({ notes: z.array(noteSchema), verification: verificationSchema.nullable() })
+  .openapi("IncidentNotes");
+
+export const noteBodySchema = z
+  .object({ text: z.string().trim().min(1).max(4000) })
+  .openapi("NewNote");
+
+export const auditQuerySchema = z.object({
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const auditResponseSchema = z
+  .object({
+    entries: z.array(z.object({ seq: z.number().int(), at: isoTime, actor: z.string(), action: z.string(), subject: z.string(), detail: z.string().nullable() })),
+    nextOffset: z.number().int().nullable(),
+  })
+  .openapi("AuditLog");

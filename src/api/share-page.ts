@@ -11,6 +11,8 @@ export interface ShareMeta {
   image?: string;
   /** The facts as lines of text, for <noscript>. */
   facts: string[];
+  /** Markup put after the facts in <noscript>, already escaped by its builder (the overview's tile grid). */
+  noscriptHtml?: string;
 }
 
 export function escapeHtml(s: string): string {
@@ -40,7 +42,7 @@ export function shareHead(m: ShareMeta): string {
 }
 
 export function shareNoscript(m: ShareMeta): string {
-  return `<noscript><article class="view noscript"><h1>${escapeHtml(m.title)}</h1>\n${m.facts.map((f) => `<p>${escapeHtml(f)}</p>`).join("\n")}</article></noscript>`;
+  return `<noscript><article class="view noscript"><h1>${escapeHtml(m.title)}</h1>\n${m.facts.map((f) => `<p>${escapeHtml(f)}</p>`).join("\n")}${m.noscriptHtml ?? ""}</article></noscript>`;
 }
 
 /** The shell with the page's head tags and noscript facts put in; the shell's own <title> is replaced. */

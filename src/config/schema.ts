@@ -20,6 +20,8 @@ export const regionConfigSchema = z.object({
   names: localizedNamesSchema,
   /** Networks measured in this region (ids from `networks`). */
   networks: z.array(z.string()).default([]),
+  /** The region's own IANA zone for alerts' local times (default: server.timezone), e.g. "Asia/Aqtau". */
+  timezone: z.string().refine((tz) => { try { new Intl.DateTimeFormat("en", { timeZone: tz }); return true; } catch { return false; } }, "not an IANA time zone").optional(),
 });
 
 export const networkConfigSchema = z.object({
@@ -334,6 +336,14 @@ export const configSchema = z.object({
        * CSP frame-ancestors of the embeddable widget (/embed/regions/ID): "*" lets any site embed it; list
        * origins ("https://news.example") to restrict. Each entry is one CSP source, no spaces or separators.
        */
+      /**
+       * A private dashboard: every page, read endpoint and the event stream need a signed-in user (a session
+       * from /login, or a user's read token as Bearer kwu_…). Uploads, agents, enrollment, admin tokens,
+       * health and /metrics are unaffected. Off (default): reads are public; accounts are still needed to write notes.
+       */
+      private: z.boolean().default(false),
+      /** How long a login session lasts (hours); a new password, a new role or disabling ends it sooner. */
+      sessionHours: z.number().min(0.1).max(24 * 30).default(12),
       embedAncestors: z.array(z.string().regex(/^(\*|'self'|'none'|https?:\/\/[A-Za-z0-9.*-]+(:\d+)?)$/, "one CSP source: *, 'self', 'none' or an http(s) origin")).default(["*"]),
     })
     .prefault({}),

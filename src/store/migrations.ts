@@ -343,6 +343,52 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(COMPACT_AFTER);
     },
   },
+  {
+    version: 7,
+    name: "analysts: users, sessions, incident notes and verification, append-only audit log",
+    sql: `
+      CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'viewer')),
+        password_hash TEXT NOT NULL,
+        read_token_hash TEXT UNIQUE,
+        created_at TEXT NOT NULL,
+        disabled_at TEXT
+      );
+      -- Only the sha256 of a session id is kept: a copy of the database opens no session.
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users (name),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_by_user ON sessions (user_name);
+      CREATE TABLE incident_notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX incident_notes_by_incident ON incident_notes (incident_id, id);
+      CREATE TABLE incident_verifications (
+        incident_id TEXT PRIMARY KEY,
+        verified_by TEXT NOT NULL,
+        verified_at TEXT NOT NULL
+      );
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT
+      );
+      -- Append-only, enforced by the database itself and not only by the code above it.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version. Returns the versions applied. */

@@ -11,6 +11,10 @@ import { retryWhileLocked } from "./sqlite-busy.js";
 import { RollupBatch, flushRollups, prepareRollupUpserts } from "./sqlite-rollups.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
 import { EnrollmentTables } from "./sqlite-enrollment.js";
+import { AnalystTables } from "./sqlite-analysts.js";
+import type {
+  AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
+} from "./analyst-records.js";
 import { NameTable } from "./sqlite-names.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
@@ -477,4 +481,27 @@ export class SqliteStore implements Store {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`);
     await this.run(() => set.run(key, value, Date.now()));
   }
+
+  private analystTables: AnalystTables | null = null;
+  private get analysts(): AnalystTables {
+    return (this.analystTables ??= new AnalystTables(this.db));
+  }
+
+  createUser(user: UserRecord, audit: AuditInput): Promise<boolean> { return this.run(() => this.analysts.createUser(user, audit)); }
+  getUser(name: string): Promise<UserRecord | null> { return this.run(() => this.analysts.getUser(name)); }
+  findUserByReadToken(tokenHash: string): Promise<UserRecord | null> { return this.run(() => this.analysts.findUserByReadToken(tokenHash)); }
+  listUsers(): Promise<UserRecord[]> { return this.run(() => this.analysts.listUsers()); }
+  updateUser(name: string, change: UserChange, audit: AuditInput): Promise<boolean> { return this.run(() => this.analysts.updateUser(name, change, audit)); }
+  async createSession(session: SessionRecord, audit: AuditInput): Promise<void> { await this.run(() => this.analysts.createSession(session, audit)); }
+  getSession(idHash: string): Promise<SessionRecord | null> { return this.run(() => this.analysts.getSession(idHash)); }
+  async deleteSession(idHash: string, audit: AuditInput | null): Promise<void> { await this.run(() => this.analysts.deleteSession(idHash, audit)); }
+  addIncidentNote(note: Omit<IncidentNote, "id">, audit: AuditInput): Promise<IncidentNote> { return this.run(() => this.analysts.addIncidentNote(note, audit)); }
+  listIncidentNotes(incidentId: string): Promise<IncidentNote[]> { return this.run(() => this.analysts.listIncidentNotes(incidentId)); }
+  async setIncidentVerification(incidentId: string, v: Omit<IncidentVerification, "incidentId"> | null, audit: AuditInput): Promise<void> {
+    await this.run(() => this.analysts.setIncidentVerification(incidentId, v, audit));
+  }
+  getIncidentVerification(incidentId: string): Promise<IncidentVerification | null> { return this.run(() => this.analysts.getIncidentVerification(incidentId)); }
+  listIncidentVerifications(incidentIds: string[]): Promise<IncidentVerification[]> { return this.run(() => this.analysts.listIncidentVerifications(incidentIds)); }
+  appendAudit(entry: AuditInput): Promise<AuditEntry> { return this.run(() => this.analysts.appendAudit(entry)); }
+  listAudit(q: AuditQuery): Promise<AuditEntry[]> { return this.run(() => this.analysts.listAudit(q)); }
 }

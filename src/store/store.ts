@@ -3,6 +3,11 @@
 // only in the types below (no SQL, no driver objects leak out).
 import type { Measurement, MeasurementFacts, TargetList } from "../measurement.js";
 import type { Incident, IncidentKind } from "../incident.js";
+import type {
+  AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
+} from "./analyst-records.js";
+
+export type * from "./analyst-records.js";
 
 export interface MeasurementQuery {
   region?: string;
@@ -194,4 +199,35 @@ export interface Store {
   /** Small durable key/value for stage state (detector hysteresis, alert reminders). */
   getState(key: string): Promise<string | null>;
   setState(key: string, value: string): Promise<void>;
+
+  // Analysts' layer (migration 7). Every change takes the audit line that records it and writes both in one
+  // transaction: an action without its audit line (or the reverse) never survives a crash. The audit log
+  // can only be appended to and read; no method edits or deletes it.
+
+  /** Creates a user; false (and nothing written) when the name is taken. */
+  createUser(user: UserRecord, audit: AuditInput): Promise<boolean>;
+  getUser(name: string): Promise<UserRecord | null>;
+  findUserByReadToken(tokenHash: string): Promise<UserRecord | null>;
+  /** Every user, by name. */
+  listUsers(): Promise<UserRecord[]>;
+  /** Applies the change; a new password, role or disabling also deletes the user's sessions. False: no such user. */
+  updateUser(name: string, change: UserChange, audit: AuditInput): Promise<boolean>;
+
+  /** Stores a session (and drops expired ones). */
+  createSession(session: SessionRecord, audit: AuditInput): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | null>;
+  deleteSession(idHash: string, audit: AuditInput | null): Promise<void>;
+
+  addIncidentNote(note: Omit<IncidentNote, "id">, audit: AuditInput): Promise<IncidentNote>;
+  /** Oldest first. */
+  listIncidentNotes(incidentId: string): Promise<IncidentNote[]>;
+  /** Marks an incident verified (replacing an earlier mark) or, with null, withdraws the mark. */
+  setIncidentVerification(incidentId: string, verification: Omit<IncidentVerification, "incidentId"> | null, audit: AuditInput): Promise<void>;
+  getIncidentVerification(incidentId: string): Promise<IncidentVerification | null>;
+  /** Verifications of many incidents at once (archive pages, CSV); ids without one are left out. */
+  listIncidentVerifications(incidentIds: string[]): Promise<IncidentVerification[]>;
+
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Oldest first (seq order). */
+  listAudit(q: AuditQuery): Promise<AuditEntry[]>;
 }

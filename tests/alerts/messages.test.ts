@@ -42,7 +42,7 @@ describe("alert messages", () => {
           expect(m.text).toContain("Kcell (mobile)");
           expect(m.text).toContain(p.confidence.confirmed);
           expect(m.text).toContain("https://watch.example.org/incidents/inc-kz47-1");
-          expect(m.text).toContain("2026-01-05 13:02 UTC (18:02 Asia/Aqtau, UTC+5)");
+          expect(m.text).toContain("2026-01-05 13:02:00 UTC (18:02:00 Asia/Aqtau, UTC+5)");
           if (lang === "kk") expect(m.text).toMatch(KAZAKH_LETTERS);
           if (lang === "ru") {
             expect(m.text).toMatch(CYRILLIC);
@@ -74,9 +74,9 @@ describe("alert messages", () => {
     expect(kk.title).toBe("2 сағ 15 мин бойы жалғасуда — Маңғыстау облысы: тек ақ тізім бойынша қолжетімділік");
     const en = renderAlertMessage(closed!, "en", ctx);
     expect(en.title).toBe("Recovered: whitelist-only access in Mangystau Region has ended");
-    expect(en.text).toContain("Ended: 2026-01-05 18:40 UTC (23:40 Asia/Aqtau, UTC+5)");
+    expect(en.text).toContain("Ended: 2026-01-05 18:40:00 UTC (23:40:00 Asia/Aqtau, UTC+5)");
     expect(en.text).toContain("Duration: 5 h 38 min");
-    expect(en.text).toContain("Last normal measurement: 2026-01-05 12:57 UTC (17:57 Asia/Aqtau, UTC+5)");
+    expect(en.text).toContain("Last normal measurement: 2026-01-05 12:57:00 UTC (17:57:00 Asia/Aqtau, UTC+5)");
   });
 
   it("covers the whole region when there is no network, and has no permalink without publicUrl", () => {
@@ -98,9 +98,21 @@ describe("alert messages", () => {
 
 describe("alert times", () => {
   it("shows UTC then the local zone, with the local date when it differs", () => {
-    expect(formatUtcAndLocal("2026-01-05T20:30:00Z", "Asia/Aqtau")).toBe("2026-01-05 20:30 UTC (2026-01-06 01:30 Asia/Aqtau, UTC+5)");
-    expect(formatUtcAndLocal("2026-01-05T20:30:00Z", "UTC")).toBe("2026-01-05 20:30 UTC");
+    expect(formatUtcAndLocal("2026-01-05T20:30:00Z", "Asia/Aqtau")).toBe("2026-01-05 20:30:00 UTC (2026-01-06 01:30:00 Asia/Aqtau, UTC+5)");
+    expect(formatUtcAndLocal("2026-01-05T20:30:07.900Z", "UTC")).toBe("2026-01-05 20:30:07 UTC");
+    // To the second: "last normal" one second before "started" no longer reads the same.
+    expect(formatUtcAndLocal("2026-01-05T19:01:04Z", "Asia/Almaty")).toBe("2026-01-05 19:01:04 UTC (2026-01-06 00:01:04 Asia/Almaty, UTC+5)");
     expect(utcOffsetLabel(new Date("2026-01-05T00:00:00Z"), "Asia/Kolkata")).toBe("UTC+5:30");
     expect(utcOffsetLabel(new Date("2026-01-05T00:00:00Z"), "America/Sao_Paulo")).toBe("UTC-3");
+  });
+});
+
+describe("alert times in the region's own zone", () => {
+  it("uses the region's configured timezone over the server's, to the second", () => {
+    const base = messageContextFromConfig(testConfig({ publicUrl: "https://watch.example.org/" }));
+    const regionId = incident({}).region;
+    const zoned = { ...base, timezone: "UTC", regions: base.regions.map((r) => (r.id === regionId ? { ...r, timezone: "Asia/Kolkata" } : r)) };
+    const m = renderAlertMessage(alertEventFromIncidentEvent({ type: "opened", incident: incident({ startedAt: "2026-01-05T13:02:09.000Z" }) }), "en", zoned);
+    expect(m.text).toContain("2026-01-05 13:02:09 UTC (18:32:09 Asia/Kolkata, UTC+5:30)");
   });
 });

@@ -50,6 +50,15 @@ async function seedSqlite(): Promise<void> {
   expect((await store.redeemInvite("c".repeat(64), new Date("2026-03-09T01:00:00Z"), "vol-1", "e".repeat(64))).ok).toBe(true);
   await store.saveHeartbeat({ probeId: "vol-1", receivedAt: "2026-03-10T11:00:00.000Z", version: "0.1.0", spoolDepth: 2, clockOffsetMs: 15, lastRoundAt: null, lastError: "x" });
   await store.setState("detector", JSON.stringify({ hysteresis: { "KZ-47": 2 } }));
+  // Analysts' layer: accounts, a session, notes, a verification and their audit lines.
+  const line = (action: string, subject: string) => ({ at: "2026-03-10T12:00:00.000Z", actor: "adil", action, subject, detail: null });
+  await store.createUser({ name: "adil", role: "admin", passwordHash: "scrypt$2$1$1$c2FsdA$aGFzaA", readTokenHash: "9".repeat(64),
+    createdAt: "2026-03-10T12:00:00.000Z", disabledAt: null }, line("user.add", "adil"));
+  await store.createSession({ idHash: "8".repeat(64), userName: "adil", createdAt: "2026-03-10T12:00:00.000Z", expiresAt: "2099-01-01T00:00:00.000Z" },
+    line("session.login", "adil"));
+  await store.addIncidentNote({ incidentId: "inc-2", author: "adil", text: "confirmed by two ISPs", createdAt: "2026-03-10T12:01:00.000Z" }, line("note.add", "inc-2"));
+  await store.addIncidentNote({ incidentId: "inc-2", author: "adil", text: "ended 03:00", createdAt: "2026-03-10T12:02:00.000Z" }, line("note.add", "inc-2"));
+  await store.setIncidentVerification("inc-2", { verifiedBy: "adil", verifiedAt: "2026-03-10T12:03:00.000Z" }, line("incident.verify", "inc-2"));
   await store.close();
 }
 
@@ -89,6 +98,13 @@ describe("copySqliteToPostgres", () => {
       expect(await target.listHeartbeats()).toEqual(await source.listHeartbeats());
       expect(await target.getState("detector")).toBe(await source.getState("detector"));
       expect(await target.listIncidents({})).toEqual(await source.listIncidents({}));
+      expect(await target.listUsers()).toEqual(await source.listUsers());
+      expect((await target.findUserByReadToken("9".repeat(64)))?.name).toBe("adil");
+      expect(await target.getSession("8".repeat(64))).toEqual(await source.getSession("8".repeat(64)));
+      expect(await target.listIncidentNotes("inc-2")).toEqual(await source.listIncidentNotes("inc-2"));
+      expect(await target.getIncidentVerification("inc-2")).toEqual(await source.getIncidentVerification("inc-2"));
+      expect(await target.listAudit({})).toEqual(await source.listAudit({}));
+      expect((await target.listAudit({})).length).toBe(5);
       // Rollups from before raw retention came along: the first day's hours are there.
       const firstDay = { since: new Date(T0), until: new Date(T0 + 86400_000), bucketSeconds: 3600 };
       expect(await target.networkStats(firstDay)).toEqual(await source.networkStats(firstDay));
@@ -107,6 +123,11 @@ describe("copySqliteToPostgres", () => {
       // A second full run changes nothing (and repairs what was changed: upserts overwrite).
       const again = await copySqliteToPostgres(path, target, { pageSize: 100 });
       expect(again).toEqual(counts);
+      // The copied notes and audit lines keep their ids, and the next ones continue after them.
+      const note = await target.addIncidentNote({ incidentId: "inc-2", author: "adil", text: "after the move", createdAt: "2026-03-11T00:00:00.000Z" },
+        { at: "2026-03-11T00:00:00.000Z", actor: "adil", action: "note.add", subject: "inc-2", detail: null });
+      expect(note.id).toBe(3);
+      expect((await target.listAudit({})).map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       expect((await compareApiAnswers(source, target, config, NOW)).differences).toEqual([]);
     } finally {
       await source.close();

@@ -162,8 +162,10 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
     if (!meta) return page(c);
     return send(c, asset(new TextEncoder().encode(demoTitles(injectShare(shell, meta), opts.notice)), "text/html; charset=utf-8"), "no-cache");
   };
-  app.get("/", page);
+  app.get("/", permalink);
   app.get("/probes", page);
+  app.get("/login", page);
+  app.get("/audit", page);
   app.get("/regions/:id", permalink);
   app.get("/incidents", page);
   app.get("/incidents/:id", permalink);
@@ -172,7 +174,9 @@ export function dashboardRoutes(opts: DashboardOptions = {}): Hono {
     app.get(`/${lang}/incidents/:id`, permalink);
     app.get(`/${lang}/incidents`, page);
     app.get(`/${lang}/probes`, page);
-    app.get(`/${lang}`, page);
+    app.get(`/${lang}/login`, page);
+    app.get(`/${lang}/audit`, page);
+    app.get(`/${lang}`, permalink);
   }
   app.get("/assets/*", (c) => {
     const a = assets.get(c.req.path);

@@ -7,10 +7,10 @@ import type { Measurement } from "../../measurement.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
-import { BOM, csvHeader, csvNames, csvRow } from "../csv.js";
+import { BOM, INCIDENT_CSV_COLUMNS, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
 import { incidentLinks } from "../links.js";
 import { targetNames } from "../../config/target-names.js";
-import { renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
+import { renderIncidentSummary, renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
 import {
   errorResponses,
@@ -60,7 +60,11 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       });
       const incidents = rows.slice(0, q.limit);
       const nextOffset = rows.length > q.limit ? q.offset + q.limit : null;
-      return c.json({ incidents, limit: q.limit, offset: q.offset, nextOffset }, 200);
+      const verified = await deps.store.listIncidentVerifications(incidents.map((i) => i.id));
+      const verifications = Object.fromEntries(verified.map((v) => [v.incidentId, { verifiedBy: v.verifiedBy, verifiedAt: v.verifiedAt }]));
+      const lang = q.lang;
+      const summaries = lang ? Object.fromEntries(incidents.map((i) => [i.id, renderIncidentSummary(i, lang, summaryContext())])) : undefined;
+      return c.json({ incidents, ...(summaries && { summaries }), verifications, limit: q.limit, offset: q.offset, nextOffset }, 200);
     },
   );
 
@@ -79,9 +83,12 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const { id } = c.req.valid("param");
       const incident = await deps.store.getIncident(id);
       if (!incident) throw new ApiError(404, "not_found", `unknown incident ${id}`);
+      const [verification, notes] = await Promise.all([deps.store.getIncidentVerification(id), deps.store.listIncidentNotes(id)]);
       return c.json(
         {
           incident,
+          verification,
+          notes,
           evidenceSha256: evidenceSha256(incident.evidence),
           links: incidentLinks(deps.config.server.publicUrl, incident.id),
           summaries: renderSummaries(incident, summaryContext()),
@@ -116,8 +123,12 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       // measurement of the region (network) within the incident's bounds, so those are what the file holds.
       const until = incident.endedAt ? new Date(Date.parse(incident.endedAt) + 1) : deps.clock();
       const sample = new Set(incident.evidence.measurementIds);
+      // The incident's verification rides on every row (two columns at the end), so a file passed on alone still says it.
+      const v = await deps.store.getIncidentVerification(id);
+      const tail = `,${csvLine([v?.verifiedBy ?? null, v?.verifiedAt ?? null])}`;
+      const csvRow = (m: Measurement, n: CsvNames) => measurementRow(m, n).replace(/\r\n$/, tail);
       return stream(c, async (s) => {
-        let buf = (bom === "1" ? BOM : "") + csvHeader();
+        let buf = (bom === "1" ? BOM : "") + csvLine(INCIDENT_CSV_COLUMNS);
         for await (const m of deps.store.streamMeasurements({
           region: incident.region, ...(incident.network !== null && { network: incident.network }),
           since: new Date(incident.startedAt), until, role: "region",

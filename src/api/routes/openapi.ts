@@ -74,13 +74,22 @@ export function mountOpenApi<E extends Env>(app: OpenAPIHono<E>, publicUrl: stri
     scheme: "bearer",
     description: "Admin token whose sha256 is server.adminTokenHash, or KEEPWATCH_ADMIN_TOKEN",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "kw_session",
+    description: "Session from POST /api/v1/session (__Host-kw_session over https); writes also need the X-CSRF-Token header",
+  });
   registerExtraPaths(app.openAPIRegistry);
   const config = {
     openapi: "3.1.0",
     info: {
       title: "KeepWatch API",
       version: "1",
-      description: "Internet shutdown and outage monitor: regions, timelines, incidents with evidence, exports.",
+      // Read tokens are not a security scheme of their own: the read operations are public unless the
+      // server is private, and then a session or a user's read token opens them alike.
+      description: "Internet shutdown and outage monitor: regions, timelines, incidents with evidence, exports. " +
+        "On a private server (server.private) the read operations also need a session cookie or a user's read token (Authorization: Bearer kwu_…).",
     },
     servers: [{ url: publicUrl ? publicUrl.replace(/\/+$/, "") : "/" }],
   };

@@ -11,6 +11,8 @@ import { escapeHtml, type ShareMeta } from "../share-page.js";
 import { buildTimeline } from "../timeline-view.js";
 import { renderIncidentSummary, utcAndLocalToSecond, type SummaryContext } from "../../i18n/incident-summary.js";
 import { targetNames } from "../../config/target-names.js";
+import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
+import { nationalTilesHtml, stateWords } from "../national-tiles.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -24,7 +26,7 @@ const SYMBOL: Record<string, string> = { normal: "✓", unknown: "?", full_shutd
 export function shareLang(c: Context): Lang {
   const q = c.req.query("lang");
   if (q && (LANGS as readonly string[]).includes(q)) return q as Lang;
-  const m = /^\/(kk|ru|en)\//.exec(c.req.path);
+  const m = /^\/(kk|ru|en)(\/|$)/.exec(c.req.path);
   return (m?.[1] as Lang | undefined) ?? "en";
 }
 
@@ -40,8 +42,12 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const p = PHRASES[lang];
     const region = deps.config.regions.find((r) => r.id === inc.region)?.names[lang] ?? inc.region;
     const network = inc.network === null ? p.label.allNetworks : (deps.config.networks.find((n) => n.id === inc.network)?.name ?? inc.network);
-    const summary = renderIncidentSummary(inc, lang, summaryCtx());
     const tz = deps.config.server.timezone;
+    const [verification, notes] = await Promise.all([deps.store.getIncidentVerification(id), deps.store.listIncidentNotes(id)]);
+    const a = ANALYST_PHRASES[lang];
+    const verified = verification ? a.verified(verification.verifiedBy, utcAndLocalToSecond(verification.verifiedAt, tz)) : null;
+    // A verified incident says so first in previews: it is what a reader of a shared link weighs most.
+    const summary = (verified ? `${verified}. ` : "") + renderIncidentSummary(inc, lang, summaryCtx());
     const path = `/incidents/${encodeURIComponent(inc.id)}`;
     return {
       lang,
@@ -57,6 +63,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
         `${p.label.started}: ${utcAndLocalToSecond(inc.startedAt, tz)}`,
         ...(inc.endedAt ? [`${p.label.ended}: ${utcAndLocalToSecond(inc.endedAt, tz)}`] : []),
         `${p.label.confidence}: ${p.confidence[inc.confidence]}`,
+        verified ?? a.unverified,
+        ...notes.map((n) => `${a.note(n.author, utcAndLocalToSecond(n.createdAt, tz))}: ${n.text}`),
         `KeepWatch ${inc.id}`,
       ],
     };
@@ -70,10 +78,20 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     return { lang, title, description: nets.join("; ") || title, url: `${base}/regions/${encodeURIComponent(id)}?lang=${lang}`, facts: [title, ...nets] };
   }
 
+  async function overviewMeta(lang: Lang): Promise<ShareMeta> {
+    const view = await regions.get();
+    const hit = view.regions.filter((r) => r.state !== "normal" && r.state !== "unknown");
+    const title = { en: "KeepWatch: internet shutdowns by region", ru: "KeepWatch: отключения интернета по регионам", kk: "KeepWatch: өңірлер бойынша интернет өшірулері" }[lang];
+    const counts = { en: `${hit.length} of ${view.regions.length} regions affected`, ru: `Затронуто регионов: ${hit.length} из ${view.regions.length}`, kk: `Зардап шеккен өңірлер: ${hit.length} / ${view.regions.length}` }[lang];
+    const lines = hit.map((r) => `${r.names[lang]}: ${stateWords(r.state, lang)}`);
+    return { lang, title, description: [counts, ...lines].join("; "), url: `${base}/?lang=${lang}`, facts: [counts], noscriptHtml: nationalTilesHtml(view.regions, lang, base) };
+  }
+
   /** ShareMeta for a dashboard path, or null when the page has none (the plain shell is served). */
   return async (c: Context): Promise<ShareMeta | null> => {
     const path = c.req.path.replace(/^\/(kk|ru|en)(?=\/)/, "");
     const lang = shareLang(c);
+    if (path === "/" || /^\/(kk|ru|en)\/?$/.test(c.req.path)) return overviewMeta(lang);
     let m = /^\/incidents\/([^/]+)\/?$/.exec(path);
     if (m) return incidentMeta(decodeURIComponent(m[1]!), lang);
     m = /^\/regions\/([^/]+)\/?$/.exec(path);

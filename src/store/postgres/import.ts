@@ -23,8 +23,18 @@ export const COPIED_TABLES = {
   enrolled_probes: ["id"],
   probe_heartbeats: ["probe_id"],
   state: ["key"],
+  // Analysts' layer; users before sessions (foreign key).
+  users: ["name"],
+  sessions: ["id_hash"],
+  incident_verifications: ["incident_id"],
+  incident_notes: ["id"],
+  audit_log: ["seq"],
 } as const;
 export type CopiedTable = keyof typeof COPIED_TABLES;
+
+/** Append-only tables (the database refuses UPDATE): a re-run skips rows already there, and their identity
+ * sequence is moved past the copied ids so the next note or audit line gets a new one. */
+const APPEND_ONLY: Partial<Record<CopiedTable, string>> = { incident_notes: "id", audit_log: "seq" };
 
 export class PgImporter {
   private columnTypes = new Map<string, Map<string, string>>();
@@ -77,9 +87,14 @@ export class PgImporter {
     }));
     const text = `INSERT INTO ${table} (${cols.join(", ")})
       SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})
-      ON CONFLICT (${key.join(", ")}) DO ${rest.length ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
+      ON CONFLICT (${key.join(", ")}) DO ${rest.length && !APPEND_ONLY[table] ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
     try {
       const r = await this.pool.query(text, values);
+      const identity = APPEND_ONLY[table];
+      if (identity) {
+        await this.pool.query(`SELECT setval(pg_get_serial_sequence('${table}', '${identity}'),
+          (SELECT COALESCE(MAX(${identity}), 0) + 1 FROM ${table}), false)`);
+      }
       return r.rowCount ?? 0;
     } catch (err) {
       throw asStoreError(err);

@@ -9,7 +9,11 @@ import type {
   EnrolledProbe, IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
   ProbeRecord, ProbeToken, RedeemResult, Store, StoreHealth, TargetStatsQuery, TargetStatsRow,
 } from "../store.js";
+import type {
+  AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
+} from "../analyst-records.js";
 import { STORED_COLUMNS, decodeMeasurement, type StoredRow } from "./codec.js";
+import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
 import { insertBatch, prepareRows } from "./ingest.js";
@@ -53,6 +57,7 @@ export class PostgresStore implements Store {
   private readonly partitions: Partitions;
   private readonly stats: PgStatsReader;
   private readonly enrollment: PgEnrollment;
+  private readonly analysts: PgAnalysts;
   private readonly streamPageSize: number;
   private readonly partitionsAhead: number;
   private closed = false;
@@ -62,6 +67,7 @@ export class PostgresStore implements Store {
     this.partitions = new Partitions(this.pool);
     this.stats = new PgStatsReader(this.pool);
     this.enrollment = new PgEnrollment(this.pool);
+    this.analysts = new PgAnalysts(this.pool, (op) => this.transaction(op));
     this.streamPageSize = opts.streamPageSize ?? 500;
     this.partitionsAhead = opts.partitionsAhead ?? 7;
   }
@@ -333,5 +339,23 @@ export class PostgresStore implements Store {
     await this.call(() => this.pool.query(`INSERT INTO state (key, value, updated_ms) VALUES ($1, $2, $3)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`, [key, value, Date.now()]));
   }
-}
 
+  // Analysts' layer (./analysts.ts): each change and its audit line in one transaction.
+  createUser(user: UserRecord, audit: AuditInput): Promise<boolean> { return this.call(() => this.analysts.createUser(user, audit)); }
+  getUser(name: string): Promise<UserRecord | null> { return this.call(() => this.analysts.getUser(name)); }
+  findUserByReadToken(tokenHash: string): Promise<UserRecord | null> { return this.call(() => this.analysts.findUserByReadToken(tokenHash)); }
+  listUsers(): Promise<UserRecord[]> { return this.call(() => this.analysts.listUsers()); }
+  updateUser(name: string, change: UserChange, audit: AuditInput): Promise<boolean> { return this.call(() => this.analysts.updateUser(name, change, audit)); }
+  createSession(session: SessionRecord, audit: AuditInput): Promise<void> { return this.call(() => this.analysts.createSession(session, audit)); }
+  getSession(idHash: string): Promise<SessionRecord | null> { return this.call(() => this.analysts.getSession(idHash)); }
+  deleteSession(idHash: string, audit: AuditInput | null): Promise<void> { return this.call(() => this.analysts.deleteSession(idHash, audit)); }
+  addIncidentNote(note: Omit<IncidentNote, "id">, audit: AuditInput): Promise<IncidentNote> { return this.call(() => this.analysts.addIncidentNote(note, audit)); }
+  listIncidentNotes(incidentId: string): Promise<IncidentNote[]> { return this.call(() => this.analysts.listIncidentNotes(incidentId)); }
+  setIncidentVerification(incidentId: string, v: Omit<IncidentVerification, "incidentId"> | null, audit: AuditInput): Promise<void> {
+    return this.call(() => this.analysts.setIncidentVerification(incidentId, v, audit));
+  }
+  getIncidentVerification(incidentId: string): Promise<IncidentVerification | null> { return this.call(() => this.analysts.getIncidentVerification(incidentId)); }
+  listIncidentVerifications(ids: string[]): Promise<IncidentVerification[]> { return this.call(() => this.analysts.listIncidentVerifications(ids)); }
+  appendAudit(entry: AuditInput): Promise<AuditEntry> { return this.call(() => this.analysts.appendAudit(entry)); }
+  listAudit(q: AuditQuery): Promise<AuditEntry[]> { return this.call(() => this.analysts.listAudit(q)); }
+}

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { evidenceSha256 } from "../../../src/api/evidence.js";
-import { CSV_COLUMNS } from "../../../src/api/csv.js";
+import { CSV_COLUMNS, INCIDENT_CSV_COLUMNS } from "../../../src/api/csv.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { createHarness, testConfig, testIncident, type Harness } from "../harness.js";
 
@@ -96,7 +96,7 @@ describe("incidents API", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const lines = (await res.text()).split("\r\n");
-    expect(lines[0]).toBe(CSV_COLUMNS.join(","));
+    expect(lines[0]).toBe(INCIDENT_CSV_COLUMNS.join(","));
     expect(lines[1]?.startsWith("00000000-0000-4000-8000-000000000001,")).toBe(true);
     expect(lines[2]).toContain(",false,tls,tls_reset,");
     expect(lines[3]).toBe("");
@@ -124,12 +124,13 @@ describe("incidents API", () => {
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = new TextDecoder().decode(bytes.slice(3)).trim().split("\r\n");
-    expect(lines[0]).toBe(CSV_COLUMNS.join(","));
-    expect(lines[0]!.endsWith(",bytes_per_second,region_name,network_name,service")).toBe(true); // new columns only at the end
+    expect(lines[0]).toBe(INCIDENT_CSV_COLUMNS.join(","));
+    // New columns only at the end: the measurement columns, then the incident's verification.
+    expect(lines[0]!.endsWith(",bytes_per_second,region_name,network_name,service,incident_verified_by,incident_verified_at")).toBe(true);
     const rows = lines.slice(1);
     expect(rows).toHaveLength(12); // every in-bounds measurement, each once (sampled ids are among them)
     expect(new Set(rows.map((r) => r.split(",")[0]))).toEqual(new Set(inBounds.map((m) => m.id)));
-    expect(rows[0]).toMatch(/,Мангистауская,Kcell,Instagram$/);
+    expect(rows[0]).toMatch(/,Мангистауская,Kcell,Instagram,,$/); // not verified: two empty cells
     for (const r of rows) {
       const cols = r.split(",");
       const tls = cols[CSV_COLUMNS.indexOf("tls_handshake_s")]!;

@@ -18,7 +18,7 @@ type Doc = {
 };
 
 /** The web UI: HTML pages and their assets, served by the dashboard sub-app; not part of the API. */
-const DASHBOARD_PAGE = /^\/(?:(?:kk|ru|en)(?:\/|$))?(?:$|incidents(?:\/:id)?$|probes$|regions\/:id$)|^\/assets\/\*$/;
+const DASHBOARD_PAGE = /^\/(?:(?:kk|ru|en)(?:\/|$))?(?:$|incidents(?:\/:id)?$|probes$|regions\/:id$|login$|audit$)|^\/assets\/\*$/;
 
 function redoclyLint(doc: unknown): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "kw-openapi-"));
@@ -53,7 +53,7 @@ describe("GET /api/v1/openapi.json", () => {
     const incidentParams = doc.paths["/api/v1/incidents"]!.get!.parameters!.map((p) => p.name);
     expect(incidentParams).toEqual(expect.arrayContaining(["region", "network", "kind", "status", "since", "until", "limit", "offset"]));
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Regions", "Timeline", "Incidents", "IncidentDetail", "Error"]));
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "probeToken"]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["adminToken", "probeToken", "sessionCookie"]);
     expect(doc.info.license?.identifier).toBe("AGPL-3.0-or-later");
   });
 
@@ -74,7 +74,7 @@ describe("GET /api/v1/openapi.json", () => {
       expect(described).toContain(r);
     }
     // The exclusion is the web UI only, and the enumeration is real: these are served and left out.
-    expect(pages).toEqual(expect.arrayContaining(["/", "/incidents/:id", "/ru/regions/:id", "/assets/*"]));
+    expect(pages).toEqual(expect.arrayContaining(["/", "/incidents/:id", "/ru/regions/:id", "/assets/*", "/login", "/kk/audit"]));
     expect(pages.every((p) => !p.startsWith("/api/") && p !== "/metrics")).toBe(true);
   });
 
@@ -90,6 +90,11 @@ describe("GET /api/v1/openapi.json", () => {
     expect(security["post /api/v1/enroll"]).toEqual([]);
     expect(security["post /api/v1/measurements"]).toEqual([{ probeToken: [] }]);
     expect(security["post /api/v1/admin/probes/{id}/tokens"]).toEqual([{ adminToken: [] }]);
+    // The analysts' operations: signing in is public, everything else rides on the session cookie.
+    expect(security["post /api/v1/session"]).toEqual([]);
+    for (const op of ["post /api/v1/incidents/{id}/notes", "put /api/v1/incidents/{id}/verification", "get /api/v1/audit", "post /api/v1/users", "patch /api/v1/users/{name}"]) {
+      expect(security[op], op).toEqual([{ sessionCookie: [] }]);
+    }
     expect(ops.filter((o) => o.op.security === undefined).map((o) => o.key)).toEqual([]);
   });
 
