@@ -3,7 +3,6 @@
 // the modem: the agent's measurements keep arriving over the fixed line, show the failures, and the detector
 // opens a live incident — while not one packet for the mobile network leaves through the fixed line. Last,
 // the modem's link goes down: rounds arrive marked as the volunteer's own outage, still without a leak.
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incident.js";
 import { isLocalFailure, type Measurement, type MeasurementFacts } from "../../src/measurement.js";
@@ -40,15 +39,13 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 const stored = (since: Date): Promise<MeasurementFacts[]> =>
   lab.server.store.measurementFacts({ probeId: PROBE, since, role: "region" });
 
-/** Stored rounds the store keeps out of the detector's queries (Measurement.local failed), read from its file. */
-function storedLocalOutages(since: Date): Measurement[] {
-  const db = new Database(lab.databaseFile, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare("SELECT json FROM measurements WHERE probe_id = ? AND local_failure = 1").pluck().all(PROBE) as string[];
-    return rows.map((j) => JSON.parse(j) as Measurement).filter((m) => Date.parse(m.startedAt) >= since.getTime());
-  } finally {
-    db.close();
+/** Stored rounds the store keeps out of the detector's queries (Measurement.local failed), read back whole. */
+async function storedLocalOutages(since: Date): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  for await (const m of lab.server.store.streamMeasurements({ probeId: PROBE, since })) {
+    if (isLocalFailure(m)) out.push(m);
   }
+  return out;
 }
 
 async function incidents(): Promise<Incident[]> {
@@ -103,7 +100,7 @@ describe("an agent measuring through its modem and reporting through its fixed l
     lab.lab.exec(lab.agentHost, "ip", ["rule", "del", "priority", "100"]);
     lab.lab.exec(lab.agentHost, "ip", ["rule", "del", "priority", "101"]);
     const misrouted = await waitFor("rounds refused for a missing policy route", async () => {
-      const rows = storedLocalOutages(new Date(unruledAt.getTime() + INTERVAL_S * 1000));
+      const rows = await storedLocalOutages(new Date(unruledAt.getTime() + INTERVAL_S * 1000));
       return rows.length >= 4 ? rows : undefined;
     }, 60_000);
     expect(new Set(misrouted.map((m) => m.verdict.failure))).toEqual(new Set([MEASURE_VIA_DOWN]));
@@ -120,7 +117,7 @@ describe("an agent measuring through its modem and reporting through its fixed l
     lab.lab.exec(lab.agentHost, "ip", ["link", "set", lab.mobileDev, "down"]);
     await waitFor("the agent noticing the interface is down", async () => (/is not there or is down/.test(lab.agentOutput()) ? true : undefined), 30_000);
     const unmeasured = await waitFor("measure_via_down measurements", async () => {
-      const rows = storedLocalOutages(new Date(downAt.getTime() + INTERVAL_S * 1000));
+      const rows = await storedLocalOutages(new Date(downAt.getTime() + INTERVAL_S * 1000));
       return rows.length >= 4 ? rows : undefined;
     }, 60_000);
     for (const m of unmeasured) {
