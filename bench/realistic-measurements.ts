@@ -4,17 +4,10 @@
 // interference, a helper's control summary on some). Deterministic for a seed, so before/after runs compare.
 import type { Measurement } from "../src/measurement.js";
 
-/** Mulberry32: a small seeded PRNG, so two runs generate the same data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../tests/fixtures/seeded-random.js";
+
+/** A seeded PRNG, so two runs generate the same data. */
+export const seededRandom = mulberry32;
 
 export interface Deployment {
   /** One probe per region x network. */

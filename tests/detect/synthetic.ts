@@ -7,6 +7,7 @@ import { detectorConfigSchema, type DetectorConfig } from "../../src/config/sche
 import { computeBaseline, type Baseline } from "../../src/detect/baseline.js";
 import { evaluate, type EvaluateResult, type ProbeSeen } from "./evaluate-once.js";
 import { indexWindows } from "../../src/detect/window.js";
+import { mulberry32 } from "../fixtures/seeded-random.js";
 
 export const WINDOW_SECONDS = 300;
 export const WINDOW_MS = WINDOW_SECONDS * 1000;
@@ -63,16 +64,7 @@ export interface SeriesSpec {
   outcome: (c: MeasureContext) => Outcome;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function series(spec: SeriesSpec): TargetStatsRow[] {
   const random = mulberry32(spec.seed ?? 1);
