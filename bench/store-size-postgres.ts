@@ -17,6 +17,9 @@ export interface PgStoreSizeFigures {
   totalBytes: number;
   /** Bytes per measurement of each table's heap, TOAST and each index (partitions summed), largest first. */
   breakdown: Record<string, number>;
+  /** Mean bytes of the packed measurement, and of a whole measurements row (pg_column_size, no page overhead). */
+  meanPackedBytes: number;
+  meanRowBytes: number;
   /** Partitions of measurements (including empty ones made ahead of today). */
   partitions: number;
   insertsPerSecond: number;
@@ -130,6 +133,8 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
       if (read !== count) throw new Error(`read back ${read} of ${count}`);
 
       await store.pool.query("VACUUM (ANALYZE)");
+      const mean = (await store.pool.query<{ packed: number; row: number }>(`SELECT AVG(octet_length(packed))::float8 AS packed,
+        AVG(pg_column_size(m.*))::float8 AS row FROM measurements m`)).rows[0]!;
       const sizes = await relationBytes(url);
       const per = (b: number) => Number((b / count).toFixed(1));
       const breakdown = Object.fromEntries(Object.entries(sizes.byName).filter(([, b]) => b > 0)
@@ -139,6 +144,8 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
         bytesPerMeasurement: per(sizes.total),
         totalBytes: sizes.total,
         breakdown,
+        meanPackedBytes: Math.round(mean.packed),
+        meanRowBytes: Math.round(mean.row),
         partitions: sizes.partitions,
         insertsPerSecond: Math.round(count / (insertMs / 1000)),
         clientCpuMsPer1000: Number(((clientCpu / count) * 1000).toFixed(1)),

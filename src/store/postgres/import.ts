@@ -4,6 +4,7 @@
 // idempotent (upsert, or insert-or-skip by key), and measurement pages commit together with a checkpoint,
 // so a killed run continues where it stopped.
 import type { Measurement } from "../../measurement.js";
+import { SUM_COLUMNS } from "../rollup-deltas.js";
 import { asStoreError } from "./errors.js";
 import { batchNames, insertRawRows, prepareRows } from "./ingest.js";
 import { dayOf } from "./partitions.js";
@@ -39,6 +40,7 @@ export type CopiedTable = keyof typeof COPIED_TABLES;
 const NAMED_COLUMNS: Record<string, string> = { region: "region_ref", network: "network_ref", probe_id: "probe_ref",
   list: "list_ref", url: "url_ref", role: "role_ref", category: "category_ref" };
 const BY_NAME_ID = new Set<CopiedTable>(["rollups_minute", "rollups_hour"]);
+const SUMS = new Set<string>(SUM_COLUMNS);
 
 /** Append-only tables (the database refuses UPDATE): a re-run skips rows already there, and their identity
  * sequence is moved past the copied ids so the next note or audit line gets a new one. */
@@ -76,8 +78,9 @@ export class PgImporter {
   private async byNameId(rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
     const names = this.store.nameTable;
     await names.intern(rows.flatMap((r) => Object.keys(NAMED_COLUMNS).map((c) => String(r[c]))));
+    // A zero sum is stored as NULL there, as the store's own ingest does.
     return rows.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) =>
-      NAMED_COLUMNS[c] ? [NAMED_COLUMNS[c], names.idOf(String(v))] : [c, v])));
+      NAMED_COLUMNS[c] ? [NAMED_COLUMNS[c], names.idOf(String(v))] : [c, SUMS.has(c) && v === 0 ? null : v])));
   }
 
   private async types(table: string): Promise<Map<string, string>> {

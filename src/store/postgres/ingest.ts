@@ -20,22 +20,26 @@ const TARGET_KEY = ["region_ref", "bucket", "network_ref", "probe_ref", "list_re
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"];
 const SUM_TYPES = ["int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "float8", "int4", "float8", "int4"];
 
-function rollupUpsert(table: string, key: string[], attrs: string[]): string {
+/** zeroAsNull: the per-target tables store a zero sum as NULL (PostgreSQL migration 4). */
+function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull: boolean): string {
   const cols = [...key, ...attrs, ...SUM_COLUMNS, "last_ms"];
   const type = (c: string) => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
   const types = [...key.map(type), ...attrs.map(type), ...SUM_TYPES, "int8"];
+  const add = (c: string) => zeroAsNull
+    ? `${c} = NULLIF(COALESCE(${table}.${c}, 0) + COALESCE(excluded.${c}, 0), 0)`
+    : `${c} = ${table}.${c} + excluded.${c}`;
   return `INSERT INTO ${table} (${cols.join(", ")})
     SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
     ON CONFLICT (${key.join(", ")}) DO UPDATE SET
-      ${SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ")},
+      ${SUM_COLUMNS.map(add).join(", ")},
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
 }
 
 const UPSERTS = {
-  minute: rollupUpsert("rollups_minute", TARGET_KEY, ["category_ref"]),
-  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"]),
-  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, []),
-  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, []),
+  minute: rollupUpsert("rollups_minute", TARGET_KEY, ["category_ref"], true),
+  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
+  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
+  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
 };
 
 const UPSERT_LAST_SEEN = `INSERT INTO last_seen (region, network, probe_id, last_ms)
@@ -90,7 +94,9 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
   if (ds.length === 0) return;
   const sorted = storedDeltas(ds, names);
   const width = sorted[0]!.cols.length + SUM_COLUMNS.length + 1;
-  const values = columns(sorted, width, (x) => [...x.cols, ...x.d.sums.v, x.d.sums.lastMs]);
+  // Per-target rows (keyed by name ids) keep a zero sum as NULL.
+  const sums = names ? (v: number[]) => v.map((x) => (x === 0 ? null : x)) : (v: number[]) => v;
+  const values = columns(sorted, width, (x) => [...x.cols, ...sums(x.d.sums.v), x.d.sums.lastMs]);
   await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
 }
 

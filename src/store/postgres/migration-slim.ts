@@ -11,17 +11,19 @@
 // with seven text key columns in its row and again in its primary key), hour rollups 225, the probe × time
 // index 77 (dropped: lastSeen's look back and probe exports read region × time, as on SQLite).
 
-/** Per-target rollups keyed by name ids; 8-byte columns first so no padding sits between them. */
+/**
+ * Per-target rollups keyed by name ids; 8-byte columns first so no padding sits between them. A sum that is
+ * zero is stored as NULL (one bit instead of 4 or 8 bytes): at a 5-minute schedule a minute row holds one
+ * measurement, so most of its eleven counters are zero.
+ */
 function targetRollups(table: string): string {
   return `CREATE TABLE ${table} (
-    bucket bigint NOT NULL, last_ms bigint NOT NULL,
-    throughput_sum double precision NOT NULL, tls_handshake_sum double precision NOT NULL,
+    bucket bigint NOT NULL, last_ms bigint NOT NULL, throughput_sum double precision, tls_handshake_sum double precision,
     region_ref integer NOT NULL, network_ref integer NOT NULL, probe_ref integer NOT NULL, list_ref integer NOT NULL,
     url_ref integer NOT NULL, role_ref integer NOT NULL, category_ref integer NOT NULL,
-    total integer NOT NULL, ok integer NOT NULL, down integer NOT NULL, blocked_dns integer NOT NULL,
-    blocked_tcp integer NOT NULL, blocked_tls integer NOT NULL, blocked_http_failure integer NOT NULL,
-    blocked_http_diff integer NOT NULL, dns_failures integer NOT NULL, throughput_count integer NOT NULL,
-    tls_handshake_count integer NOT NULL,
+    total integer, ok integer, down integer, blocked_dns integer, blocked_tcp integer, blocked_tls integer,
+    blocked_http_failure integer, blocked_http_diff integer, dns_failures integer, throughput_count integer,
+    tls_handshake_count integer,
     CONSTRAINT ${table}_pkey PRIMARY KEY (region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref));`;
 }
 

@@ -49,7 +49,8 @@ function sourceRows(grain: Grain, source: Source, regionParam: string | null, le
       WHERE ${regionParam ? `region = ${regionParam}` : EVERY_REGION} AND ${range}`;
   }
   const region = regionParam ? `t.region_ref = (SELECT id FROM names WHERE name = ${regionParam})` : `t.${EVERY_REGION_REF}`;
-  const current = `SELECT t.bucket, ${NAME_SELECT}, ${SUM_COLUMNS.map((c) => `t.${c}`).join(", ")}, t.last_ms
+  // A zero sum is stored as NULL there.
+  const current = `SELECT t.bucket, ${NAME_SELECT}, ${SUM_COLUMNS.map((c) => `COALESCE(t.${c}, 0) AS ${c}`).join(", ")}, t.last_ms
     FROM ${source} t ${NAME_JOINS} WHERE ${region} AND t.${range}`;
   if (!legacy) return current;
   return `${current} UNION ALL SELECT bucket, ${TARGET_COLUMNS}, ${ROW_SUMS} FROM legacy_${source}
