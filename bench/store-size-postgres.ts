@@ -17,6 +17,14 @@ export interface PgStoreSizeFigures {
   totalBytes: number;
   /** Bytes per measurement of each table's heap, TOAST and each index (partitions summed), largest first. */
   breakdown: Record<string, number>;
+  /**
+   * The same after VACUUM FULL of the tables updated in place (hour rollups, network rollups, last_seen,
+   * probes): a short run is all "current hour", whose rows are updated up to 12 times and leave dead versions
+   * behind; in a store of months only the current hour churns, so this is the size it converges to. The
+   * append-only tables (measurements, per-target minute rollups) keep their real page and index fill.
+   */
+  settledBytesPerMeasurement: number;
+  settledBreakdown: Record<string, number>;
   /** Mean bytes of the packed measurement, and of a whole measurements row (pg_column_size, no page overhead). */
   meanPackedBytes: number;
   meanRowBytes: number;
@@ -137,13 +145,18 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
         AVG(pg_column_size(m.*))::float8 AS row FROM measurements m`)).rows[0]!;
       const sizes = await relationBytes(url);
       const per = (b: number) => Number((b / count).toFixed(1));
-      const breakdown = Object.fromEntries(Object.entries(sizes.byName).filter(([, b]) => b > 0)
+      const perTable = (byName: Record<string, number>) => Object.fromEntries(Object.entries(byName).filter(([, b]) => b > 0)
         .sort(([, a], [, b]) => b - a).map(([k, b]) => [k, per(b)]));
+      const breakdown = perTable(sizes.byName);
+      await store.pool.query("VACUUM (FULL, ANALYZE) rollups_hour, network_rollups_minute, network_rollups_hour, last_seen, probes");
+      const settled = await relationBytes(url);
       return {
         count,
         bytesPerMeasurement: per(sizes.total),
         totalBytes: sizes.total,
         breakdown,
+        settledBytesPerMeasurement: per(settled.total),
+        settledBreakdown: Object.fromEntries(Object.entries(perTable(settled.byName)).slice(0, 12)),
         meanPackedBytes: Math.round(mean.packed),
         meanRowBytes: Math.round(mean.row),
         partitions: sizes.partitions,

@@ -162,6 +162,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(JSON.stringify(figures, null, 2));
   for (const [name, f] of [["SQLite", figures.sqlite], ["PostgreSQL", figures.postgres]] as const) {
     if (f) console.log(`store size ${name}: ${f.bytesPerMeasurement} bytes per stored measurement, indexes and rollups included (goal <= 600), ${f.insertsPerSecond} inserts/s`);
+    if (f && "settledBytesPerMeasurement" in f) console.log(`  settled (tables updated in place compacted): ${f.settledBytesPerMeasurement} bytes`);
   }
   console.log(`load average ${figures.loadAverage.join(" -> ")}`);
 }
