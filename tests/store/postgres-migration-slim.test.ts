@@ -140,5 +140,5 @@ describe("PostgreSQL migration 4: rows and rollups from before it stay as they a
     await reopened.insertMeasurements([fixtureMeasurement({ startedAt: new Date(BASE + 86_400_000 * 801).toISOString() })]);
     const after = await reopened.targetStats({ since: new Date(BASE + 86_400_000 * 801 - 3600_000), until: new Date(BASE + 86_400_000 * 802), bucketSeconds: 60 });
     expect(after.map((r) => r.total)).toEqual([1]);
-  });
+  }, 180_000); // two databases, ~100 reads each: long on a loaded machine
 });

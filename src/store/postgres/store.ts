@@ -19,7 +19,6 @@ import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
 import { batchNames, insertBatch, prepareRows } from "./ingest.js";
-import { LEGACY_UNTIL_KEY } from "./migration-slim.js";
 import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
@@ -130,7 +129,7 @@ export class PostgresStore implements Store {
       await applyPgMigrations(this.pool);
       // Rows only ever leave the old form (retention), never enter it: once none is left, queries skip it.
       const { rows } = await this.pool.query<{ legacy: boolean }>(`SELECT EXISTS (SELECT 1 FROM measurements
-        WHERE started_ms <= (SELECT value::int8 FROM state WHERE key = $1) AND region IS NOT NULL) AS legacy`, [LEGACY_UNTIL_KEY]);
+        WHERE started_ms <= (SELECT until_ms FROM legacy_measurements) AND region IS NOT NULL) AS legacy`);
       this.legacyRows = rows[0]!.legacy;
       await this.stats.checkLegacy();
       const today = dayOf(Date.now());
