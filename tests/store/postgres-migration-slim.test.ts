@@ -24,14 +24,16 @@ function measurements(): Measurement[] {
         for (const t of [0, 1, 2]) {
           n += 1;
           const ms = BASE + round * 300_000 + p * 7000 + t * 1000;
+          // One control vantage among them (its own probe: a probe's record keeps one role).
+          const control = region === "KZ-11" && p === 2 && t === 1;
           const m = fixtureMeasurement({
-            region, network, probeId: `${region.toLowerCase()}-${p}`, url: `https://site${t}.example.kz/`,
+            region, network, probeId: control ? "control-1" : `${region.toLowerCase()}-${p}`, url: `https://site${t}.example.kz/`,
             list: t === 2 ? "non_whitelisted" : "whitelisted", category: t === 2 ? "NEWS" : "GOVT",
             // Every seventh without milliseconds: stored as text, since toISOString would add them.
             startedAt: n % 7 === 0 ? new Date(ms).toISOString().replace(".000Z", "Z") : new Date(ms).toISOString(),
             accessible: n % 5 !== 0, blocking: n % 5 === 0 ? (n % 10 === 0 ? "dns" : "tls") : null,
             failure: n % 5 === 0 ? "tls_reset" : null, handshakeTime: 0.01 + (n % 13) / 1000,
-            bytesPerSecond: t === 0 ? 1_000_000 + n : null, role: region === "KZ-11" && p === 2 && t === 1 ? "control" : "region",
+            bytesPerSecond: t === 0 ? 1_000_000 + n : null, role: control ? "control" : "region",
           });
           if (n % 4 === 0) m.receivedAt = new Date(ms + 2500 + n).toISOString();
           if (n % 9 === 0) m.receivedAt = "2025-06-01T11:00:00Z";
