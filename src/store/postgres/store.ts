@@ -14,6 +14,7 @@ import type {
 } from "../analyst-records.js";
 import { decodeMeasurement } from "./codec.js";
 import { READ_COLUMNS, loadRowNames, rowContext, rowFacts, type FactsRow } from "./measurement-row.js";
+import { measurementWhere } from "./measurement-query.js";
 import { PgNames } from "./names.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
@@ -34,36 +35,6 @@ export interface PostgresStoreOptions extends PgPoolOptions {
 /** Rows as read for decoding: the facts and the stored measurement. */
 const STORED_COLUMNS = `${READ_COLUMNS}, raw, packed`;
 type StoredRow = FactsRow & { raw: string | null; packed: Buffer | null };
-
-/**
- * WHERE clause and positional values for a MeasurementQuery. A string matches a row's id for it (rows since
- * PostgreSQL migration 4) or, while rows from before it may remain, its text.
- */
-async function measurementWhere(q: MeasurementQuery, names: PgNames, legacy: boolean, values: unknown[] = []): Promise<{ sql: string; values: unknown[] }> {
-  const parts: string[] = [];
-  const param = (v: unknown) => {
-    values.push(v);
-    return `$${values.length}`;
-  };
-  const byName = async (column: string, name: string | undefined) => {
-    if (name === undefined) return;
-    const id = await names.find(name);
-    const alternatives = [...(id === null ? [] : [`${column}_ref = ${param(id)}`]), ...(legacy ? [`${column} = ${param(name)}`] : [])];
-    parts.push(alternatives.length === 0 ? "FALSE" : alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
-  };
-  await byName("region", q.region);
-  await byName("network", q.network);
-  if (q.probeId !== undefined) {
-    // The text column is probe_id, its id column probe_ref.
-    const id = await names.find(q.probeId);
-    const alternatives = [...(id === null ? [] : [`probe_ref = ${param(id)}`]), ...(legacy ? [`probe_id = ${param(q.probeId)}`] : [])];
-    parts.push(alternatives.length === 0 ? "FALSE" : alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
-  }
-  await byName("role", q.role);
-  if (q.since !== undefined) parts.push(`started_ms >= ${param(q.since.getTime())}`);
-  if (q.until !== undefined) parts.push(`started_ms < ${param(q.until.getTime())}`);
-  return { sql: parts.length ? parts.join(" AND ") : "TRUE", values };
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Transactions that lost a deadlock or serialization race are retried this often before "locked". */
