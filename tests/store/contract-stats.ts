@@ -6,8 +6,9 @@ import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import type { ContractContext } from "./contract.js";
 
-const BASE = Date.parse("2025-01-05T00:00:00Z");
-const HOUR = 3600_000;
+/** Where `rounds` starts unless told otherwise. */
+export const BASE = Date.parse("2025-01-05T00:00:00Z");
+export const HOUR = 3600_000;
 
 /** Rounds every 5 minutes over `hours`, two regions x two probes x three targets, with failures and throughput. */
 export function rounds(hours: number, from = BASE): Measurement[] {
