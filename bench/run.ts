@@ -9,7 +9,7 @@ type Bench = () => Promise<unknown>;
 const BENCHES: Record<string, Bench> = {
   probes: async () => (await import("./probes.js")).benchProbes(),
   // SQLite and PostgreSQL, one and two collectors, side by side.
-  ingest: async () => (await import("./ingest.js")).benchIngestMatrix(),
+  ingest: async () => (await import("./ingest-matrix.js")).benchIngestMatrix(),
   "store-size": async () => (await import("./store-size.js")).benchStoreSize(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
