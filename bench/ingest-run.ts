@@ -7,6 +7,8 @@
 // those that exit) and redis-server. On a 2-core machine they share the cores, so the rate on C cores is
 // projected as C / (CPU seconds per measurement): the figure a busy or small machine distorts least.
 // One run: benchIngest. The command line is bench/ingest.ts.
+// KW_BENCH_CPU_PROFILE=FILE.cpuprofile profiles the drain of an in-process (one collector) run only, not the
+// set-up: summarise it with /work/tools/prof.mjs or open it in Chrome's DevTools.
 // In-process runs use this process's heap flags: NODE_OPTIONS=--max-semi-space-size=64 as in production.
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -21,6 +23,7 @@ import { startTestRedis } from "../tests/helpers/redis.js";
 import pg from "pg";
 import { nextMessage, openBenchStore, spawnCollector, type ChildMessage } from "./ingest-child.js";
 import { realisticMeasurement } from "./ingest-measurement.js";
+import { startDrainProfile } from "./drain-profile.js";
 import { ownCpuSeconds, startCpuMeter, treesCpu } from "./process-cpu.js";
 
 /** Where an ingest's CPU goes; postgres is 0 on SQLite (the store runs inside the collector). */
@@ -149,6 +152,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     let cpuSeconds: CpuByComponent;
     let ingested: number;
     if (collectors === 1) {
+      const profile = await startDrainProfile(process.env.KW_BENCH_CPU_PROFILE);
       const meter = startCpuMeter({ ...serverMeters, collectors: ownCpuSeconds });
       const t1 = performance.now();
       const collector = new Collector({
@@ -158,6 +162,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
       await drained;
       drainSeconds = (performance.now() - t1) / 1000;
       cpuSeconds = meter();
+      await profile();
       await collector.close();
       ingested = collector.counters().ingested;
     } else {
