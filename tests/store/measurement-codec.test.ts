@@ -137,6 +137,27 @@ describe("measurement codec", () => {
     expect(createHash("sha256").update(DICTIONARY_V1).digest("hex")).toBe(DICTIONARY_V1_SHA256);
   });
 
+  it("reads rows written at any deflate level (rows stored before the level changed from 6 to 5), and level 5 costs no bytes on real data", () => {
+    const rand = seededRandom(11);
+    const d = deployment(4, 30, seededRandom(12));
+    let atFive = 0;
+    let atSix = 0;
+    for (let i = 0; i < 300; i++) {
+      const m = realisticMeasurement(d, i % d.probes.length, i % 30, Date.parse("2026-11-01T00:00:00Z") + i * 1000, crypto.randomUUID(), rand);
+      const json = JSON.stringify(m);
+      const context = codecContext(m);
+      const current = encodeMeasurementJson(json, context);
+      atFive += current.length;
+      for (const level of [1, 6, 9]) {
+        const older = encodeMeasurementJson(json, context, { level });
+        expect(older[0]).toBe(CODEC_VERSION);
+        expect(decodeMeasurementJson(older, context)).toBe(json);
+        if (level === 6) atSix += older.length;
+      }
+    }
+    expect(atFive / 300).toBeLessThanOrEqual((atSix / 300) * 1.01);
+  });
+
   it("keeps each row's dictionary its own when encodes and decodes of different rows interleave (short, long and non-ASCII contexts)", () => {
     const rand = seededRandom(7);
     const rows = Array.from({ length: 12 }, (_, i) => {
