@@ -4,10 +4,8 @@
 import { rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { startCluster } from "../tests/helpers/postgres.js";
-import { benchIngest, PROJECTED_CORES, type IngestFigures } from "./ingest-run.js";
+import { benchIngest, benchPostgresConf, PROJECTED_CORES, type IngestFigures } from "./ingest-run.js";
 
-/** PostgreSQL settings of the benchmark cluster beyond tests/helpers/postgres.ts' durable ones (README: scaling). */
-export const BENCH_POSTGRES_CONF: string[] = [];
 
 function row(cells: (string | number)[], widths: number[]): string {
   return cells.map((c, i) => String(c).padEnd(widths[i]!)).join(" ").trimEnd();
@@ -32,7 +30,8 @@ export function ingestTables(runs: IngestFigures[]): string[] {
 }
 
 export async function benchIngestMatrix(opts: { count?: number; concurrency?: number } = {}): Promise<{ runs: IngestFigures[]; table: string[] }> {
-  const cluster = await startCluster({ durable: true, conf: BENCH_POSTGRES_CONF });
+  const conf = benchPostgresConf();
+  const cluster = await startCluster({ durable: true, conf });
   const runs: IngestFigures[] = [];
   try {
     for (const store of ["sqlite", "postgres"] as const) {
@@ -47,7 +46,8 @@ export async function benchIngestMatrix(opts: { count?: number; concurrency?: nu
     cluster.stop();
     rmSync(cluster.dir, { recursive: true, force: true });
   }
-  const table = [`${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`, ...ingestTables(runs)];
+  const table = [`${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}, PostgreSQL: ${conf.join(", ")}`,
+    ...ingestTables(runs)];
   for (const line of table) console.log(line);
   return { runs, table };
 }

@@ -1,7 +1,7 @@
 // Ingest benchmark: fills the "results" queue on a real redis-server (AOF, fsync always) with realistic
 // Measurements, then times Collectors (in this process, or N child processes sharing the store) draining
-// them into a real SQLite file or a real PostgreSQL (a private cluster, fsync on, synchronous_commit off:
-// the durability SQLite's WAL + synchronous=NORMAL gives). bench/ingest-matrix.ts runs both stores with one
+// them into a real SQLite file or a real PostgreSQL (a private cluster, fsync on, synchronous_commit on:
+// benchPostgresConf). bench/ingest-matrix.ts runs both stores with one
 // and two collectors side by side. Every run charges the ingest with ALL the CPU it costs, sampled from /proc
 // around the drain: the collector process(es), the PostgreSQL cluster (postmaster and every backend, incl.
 // those that exit) and redis-server. On a 2-core machine they share the cores, so the rate on C cores is
@@ -76,6 +76,18 @@ export interface IngestOptions {
   cluster?: TestPostgres;
 }
 
+/**
+ * PostgreSQL settings of the benchmark cluster on top of tests/helpers/postgres.ts' durable ones (fsync on,
+ * max_wal_size 4GB, checkpoint_timeout 15min): synchronous_commit back on, PostgreSQL's default and what
+ * production runs, because the collector completes a job once its transaction commits, and with it off a
+ * crash of the database server can lose the last commits of jobs Redis no longer holds. Each commit carries a
+ * whole job (1,000 measurements), so its flush is cheap. KW_BENCH_PG_CONF="name = value;…" adds lines (the
+ * last setting of a name wins), e.g. "synchronous_commit = off" to compare.
+ */
+export function benchPostgresConf(extra = process.env.KW_BENCH_PG_CONF ?? ""): string[] {
+  return ["synchronous_commit = on", ...extra.split(";").map((l) => l.trim()).filter((l) => l.length > 0)];
+}
+
 /** Bytes of every table, index and TOAST table of the database. */
 async function postgresBytes(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -118,7 +130,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
   const kind = opts.store ?? "sqlite";
   const redis = await startTestRedis();
   const dir = mkdtempSync(join(tmpdir(), "kw-bench-ingest-"));
-  const ownCluster = kind === "postgres" && !opts.cluster ? await startCluster({ durable: true }) : null;
+  const ownCluster = kind === "postgres" && !opts.cluster ? await startCluster({ durable: true, conf: benchPostgresConf() }) : null;
   const cluster = opts.cluster ?? ownCluster;
   // dbPath: the store spec the collectors open (a file, or a URL).
   const dbPath = kind === "postgres" ? await createDatabase(cluster!, `ingest_${collectors}_${Date.now()}`) : join(dir, "keepwatch.sqlite");
