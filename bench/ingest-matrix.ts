@@ -14,13 +14,13 @@ function row(cells: (string | number)[], widths: number[]): string {
 /** The two tables, one line per run. */
 export function ingestTables(runs: IngestFigures[]): string[] {
   const w1 = [9, 11, 15, 28, 18, 5];
-  const w2 = [9, 11, 11, 9, 7, 10, 10];
+  const w2 = [9, 11, 14, 12, 9, 9];
   return [
     row(["store", "collectors", "measurements/s", "per CPU s (collectors only)", "bytes/measurement", "load"], w1),
     ...runs.map((r) => row([r.store, r.collectors, r.perSecond, r.perCpuSecond, r.bytesPerMeasurement, r.loadAverage], w1)),
     "",
-    row(["store", "collectors", "CPU µs per measurement:", "", "", "", `projected measurements/s on ${PROJECTED_CORES.join(" / ")} cores`], w2),
-    row(["", "", "collectors", "postgres", "redis", "total", ""], w2),
+    `CPU µs per measurement (user+system, from /proc) and the rate it allows on ${PROJECTED_CORES.join(" / ")} cores:`,
+    row(["store", "collectors", "collector(s)", "postgresql", "redis", "total", "measurements/s projected"], w2),
     ...runs.map((r) => {
       const c = r.cpuMicrosPerMeasurement;
       return row([r.store, r.collectors, c.collectors, c.postgres, c.redis, c.total,

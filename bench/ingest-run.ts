@@ -6,6 +6,8 @@
 // around the drain: the collector process(es), the PostgreSQL cluster (postmaster and every backend, incl.
 // those that exit) and redis-server. On a 2-core machine they share the cores, so the rate on C cores is
 // projected as C / (CPU seconds per measurement): the figure a busy or small machine distorts least.
+// Each collector first drains a warm-up (2,000 measurements by default) that is not measured: start-up and
+// first compilation are not an ingest's cost, and two fresh processes would otherwise pay them twice.
 // One run: benchIngest. The command line is bench/ingest.ts.
 // KW_BENCH_CPU_PROFILE=FILE.cpuprofile profiles the drain of an in-process (one collector) run only, not the
 // set-up: summarise it with /work/tools/prof.mjs or open it in Chrome's DevTools.
@@ -14,10 +16,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
+import { Queue } from "bullmq";
 import { pino } from "pino";
 import { Collector } from "../src/collector/collector.js";
 import { createRedisConnection, waitUntilReady } from "../src/queue/connection.js";
+import { QUEUES } from "../src/queue/names.js";
 import { ResultsProducer } from "../src/queue/results-producer.js";
+import type { Measurement } from "../src/measurement.js";
 import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
 import { startTestRedis } from "../tests/helpers/redis.js";
 import pg from "pg";
@@ -42,7 +47,9 @@ export interface IngestFigures {
   bytesPerMeasurement: number;
   /** Measurements stored per second while the collector drained the queue (wall clock, this machine). */
   perSecond: number;
+  /** Measurements in the measured drain (after `warmup` more drained first, not counted). */
   count: number;
+  warmup: number;
   collectors: number;
   drainSeconds: number;
   /** Producer side: measurements accepted by Redis per second. */
@@ -72,6 +79,8 @@ export interface IngestOptions {
   /** Jobs in flight per collector. */
   concurrency?: number;
   store?: "sqlite" | "postgres";
+  /** Measurements drained before the measured ones (default 2,000 per collector): not counted. */
+  warmup?: number;
   /** A running cluster to create the database in (the matrix shares one); started when absent. */
   cluster?: TestPostgres;
 }
@@ -127,6 +136,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
   const count = opts.count ?? 50_000;
   const concurrency = opts.concurrency ?? 2;
   const collectors = opts.collectors ?? 1;
+  const warmup = opts.warmup ?? Math.min(2_000, count) * collectors;
   const kind = opts.store ?? "sqlite";
   const redis = await startTestRedis();
   const dir = mkdtempSync(join(tmpdir(), "kw-bench-ingest-"));
@@ -141,58 +151,78 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
   try {
     await waitUntilReady(conn);
     const producer = new ResultsProducer(conn);
+    const queue = new Queue(QUEUES.results, { connection: conn });
     const base = Date.parse("2025-01-05T00:00:00Z");
-    const all = Array.from({ length: count }, (_, i) => realisticMeasurement(i, base));
-    const meanJsonBytes = Math.round(all.slice(0, 1000).reduce((n, m) => n + JSON.stringify(m).length, 0) / Math.min(1000, count));
+    // Warm-up measurements come after the measured ones in time (distinct ids and times, same shape).
+    const warm = Array.from({ length: warmup }, (_, i) => realisticMeasurement(count + i, base));
+    const enqueue = async (ms: Measurement[]) => {
+      let n = 0;
+      for (let i = 0; i < ms.length; i += 10_000) n += (await producer.add(ms.slice(i, i + 10_000))).length;
+      return n;
+    };
+    let jobs = await enqueue(warm);
 
-    const t0 = performance.now();
-    let jobs = 0;
-    for (let i = 0; i < all.length; i += 10_000) jobs += (await producer.add(all.slice(i, i + 10_000))).length;
-    const enqueueSeconds = (performance.now() - t0) / 1000;
-    await producer.close();
-    all.length = 0; // the in-process collector's heap should not carry the producer's copies
-
-    let done!: () => void;
-    const drained = new Promise<void>((r) => { done = r; });
     let stored = 0;
-    const onStored = (n: number) => { stored += n; if (stored >= count) done(); };
+    const waiters: { n: number; resolve: () => void }[] = [];
+    const storedAtLeast = (n: number) => new Promise<void>((resolve) => {
+      if (stored >= n) resolve(); else waiters.push({ n, resolve });
+    });
+    const onStored = (n: number) => {
+      stored += n;
+      for (const w of waiters.filter((x) => stored >= x.n)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    };
     const serverMeters = {
       postgres: kind === "postgres" ? treesCpu(() => [postmasterPid(cluster!)]) : () => 0,
       redis: treesCpu(() => [redis.pid()!]),
     };
-    let drainSeconds: number;
-    let cpuSeconds: CpuByComponent;
-    let ingested: number;
+    let collector: Collector | null = null;
+    let collectorMeter: () => number;
     if (collectors === 1) {
-      const profile = await startDrainProfile(process.env.KW_BENCH_CPU_PROFILE);
-      const meter = startCpuMeter({ ...serverMeters, collectors: ownCpuSeconds });
-      const t1 = performance.now();
-      const collector = new Collector({
+      collector = new Collector({
         redis: redis.url, store, concurrency, logger: pino({ level: "warn" }),
         onBatch: (b) => onStored(b.inserted + b.duplicates + b.invalid),
       });
-      await drained;
-      drainSeconds = (performance.now() - t1) / 1000;
-      cpuSeconds = meter();
-      await profile();
-      await collector.close();
-      ingested = collector.counters().ingested;
+      collectorMeter = ownCpuSeconds;
     } else {
       for (let i = 0; i < collectors; i++) children.push(spawnCollector(redis.url, dbPath, concurrency));
       await Promise.all(children.map((c) => nextMessage(c, "ready")));
       for (const c of children) c.on("message", (m: ChildMessage) => { if (m.type === "batch") onStored(m.stored); });
-      const meter = startCpuMeter({ ...serverMeters, collectors: treesCpu(() => children.map((c) => c.pid!)) });
-      const t1 = performance.now();
       for (const c of children) c.send("go");
-      await drained;
-      drainSeconds = (performance.now() - t1) / 1000;
-      cpuSeconds = meter();
+      collectorMeter = treesCpu(() => children.map((c) => c.pid!));
+    }
+    // Start-up and first compilation are not an ingest's cost (a collector runs for days): the collectors
+    // drain the warm-up first; the measured batch is queued while the queue is paused, then released.
+    await storedAtLeast(warmup);
+    await queue.pause();
+    const all = Array.from({ length: count }, (_, i) => realisticMeasurement(i, base));
+    const meanJsonBytes = Math.round(all.slice(0, 1000).reduce((n, m) => n + JSON.stringify(m).length, 0) / Math.min(1000, count));
+    const t0 = performance.now();
+    jobs += await enqueue(all);
+    const enqueueSeconds = (performance.now() - t0) / 1000;
+    all.length = 0; // the in-process collector's heap should not carry the producer's copies
+
+    const profile = collectors === 1 ? await startDrainProfile(process.env.KW_BENCH_CPU_PROFILE) : async () => {};
+    const meter = startCpuMeter({ ...serverMeters, collectors: collectorMeter });
+    const t1 = performance.now();
+    await queue.resume();
+    await storedAtLeast(warmup + count);
+    const drainSeconds = (performance.now() - t1) / 1000;
+    const cpuSeconds: CpuByComponent = meter();
+    await profile();
+    await producer.close();
+    await queue.close();
+    let ingested: number;
+    if (collector) {
+      await collector.close();
+      ingested = collector.counters().ingested;
+    } else {
       const closed = await Promise.all(children.map((c) => { const m = nextMessage(c, "closed"); c.send("close"); return m; }));
       ingested = closed.reduce((n, m) => n + (m.type === "closed" ? m.ingested : 0), 0);
     }
-    if (ingested !== count) throw new Error(`stored ${ingested} of ${count}`);
+    const total = count + warmup;
+    if (ingested !== total) throw new Error(`stored ${ingested} of ${total}`);
     const rows = (await store.measurementFacts({})).length;
-    if (rows !== count) throw new Error(`${rows} rows in the store, expected ${count}`);
+    if (rows !== total) throw new Error(`${rows} rows in the store, expected ${total}`);
     const sqliteBytes = kind === "sqlite" ? statSync(dbPath).size : 0;
     const walBytes = kind === "sqlite" ? statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0 : 0;
     const storeBytes = kind === "sqlite" ? sqliteBytes + walBytes : await postgresBytes(dbPath);
@@ -200,9 +230,10 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     const totalCpu = cpuSeconds.collectors + cpuSeconds.postgres + cpuSeconds.redis;
     return {
       store: kind,
-      bytesPerMeasurement: Math.round(storeBytes / count),
+      bytesPerMeasurement: Math.round(storeBytes / total),
       perSecond: Math.round(count / drainSeconds),
       count,
+      warmup,
       collectors,
       drainSeconds: Number(drainSeconds.toFixed(2)),
       enqueuePerSecond: Math.round(count / enqueueSeconds),
