@@ -11,6 +11,7 @@
 // One run: benchIngest. The command line is bench/ingest.ts.
 // KW_BENCH_CPU_PROFILE=FILE.cpuprofile profiles the drain of an in-process (one collector) run only, not the
 // set-up: summarise it with /work/tools/prof.mjs or open it in Chrome's DevTools.
+// One collector runs in this process unless KW_BENCH_CHILD_COLLECTORS=1 (then in a child, like two do).
 // In-process runs use this process's heap flags: NODE_OPTIONS=--max-semi-space-size=64 as in production.
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -177,7 +178,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     };
     let collector: Collector | null = null;
     let collectorMeter: () => number;
-    if (collectors === 1) {
+    if (collectors === 1 && !process.env.KW_BENCH_CHILD_COLLECTORS) {
       collector = new Collector({
         redis: redis.url, store, concurrency, logger: pino({ level: "warn" }),
         onBatch: (b) => onStored(b.inserted + b.duplicates + b.invalid),
@@ -201,7 +202,7 @@ export async function benchIngest(opts: IngestOptions = {}): Promise<IngestFigur
     const enqueueSeconds = (performance.now() - t0) / 1000;
     all.length = 0; // the in-process collector's heap should not carry the producer's copies
 
-    const profile = collectors === 1 ? await startDrainProfile(process.env.KW_BENCH_CPU_PROFILE) : async () => {};
+    const profile = collector ? await startDrainProfile(process.env.KW_BENCH_CPU_PROFILE) : async () => {};
     const meter = startCpuMeter({ ...serverMeters, collectors: collectorMeter });
     const t1 = performance.now();
     await queue.resume();
