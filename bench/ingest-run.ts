@@ -13,7 +13,7 @@
 // set-up: summarise it with /work/tools/prof.mjs or open it in Chrome's DevTools.
 // One collector runs in this process unless KW_BENCH_CHILD_COLLECTORS=1 (then in a child, like two do).
 // In-process runs use this process's heap flags: NODE_OPTIONS=--max-semi-space-size=64 as in production.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -26,13 +26,15 @@ import { ResultsProducer } from "../src/queue/results-producer.js";
 import type { Measurement } from "../src/measurement.js";
 import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
 import { startTestRedis } from "../tests/helpers/redis.js";
-import pg from "pg";
+import { benchPostgresConf, createDatabase, postgresBytes, postmasterPid } from "./ingest-postgres.js";
 import { nextMessage, openBenchStore, spawnCollector, type ChildMessage } from "./ingest-child.js";
 import { realisticMeasurement } from "./ingest-measurement.js";
 import { startDrainProfile } from "./drain-profile.js";
 import { ownCpuSeconds, startCpuMeter, treesCpu } from "./process-cpu.js";
 
 /** Where an ingest's CPU goes; postgres is 0 on SQLite (the store runs inside the collector). */
+export { benchPostgresConf };
+
 export interface CpuByComponent {
   collectors: number;
   postgres: number;
@@ -84,47 +86,6 @@ export interface IngestOptions {
   warmup?: number;
   /** A running cluster to create the database in (the matrix shares one); started when absent. */
   cluster?: TestPostgres;
-}
-
-/**
- * PostgreSQL settings of the benchmark cluster on top of tests/helpers/postgres.ts' durable ones (fsync on,
- * max_wal_size 4GB, checkpoint_timeout 15min): synchronous_commit back on, PostgreSQL's default and what
- * production runs, because the collector completes a job once its transaction commits, and with it off a
- * crash of the database server can lose the last commits of jobs Redis no longer holds. Each commit carries a
- * whole job (1,000 measurements), so its flush is cheap. KW_BENCH_PG_CONF="name = value;…" adds lines (the
- * last setting of a name wins), e.g. "synchronous_commit = off" to compare.
- */
-export function benchPostgresConf(extra = process.env.KW_BENCH_PG_CONF ?? ""): string[] {
-  return ["synchronous_commit = on", ...extra.split(";").map((l) => l.trim()).filter((l) => l.length > 0)];
-}
-
-/** Bytes of every table, index and TOAST table of the database. */
-async function postgresBytes(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ n: string }>(`SELECT SUM(pg_total_relation_size(c.oid)) AS n FROM pg_class c
-      JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`);
-    return Number(rows[0]!.n);
-  } finally {
-    await c.end();
-  }
-}
-
-async function createDatabase(cluster: TestPostgres, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: cluster.adminUrl });
-  await c.connect();
-  try {
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
-}
-
-/** The postmaster's pid (first line of postmaster.pid): the root of every process of the cluster. */
-function postmasterPid(cluster: TestPostgres): number {
-  return Number(readFileSync(join(cluster.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
 }
 
 function perMeasurement(cpu: CpuByComponent, count: number): CpuByComponent & { total: number } {
