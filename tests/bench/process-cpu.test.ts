@@ -2,6 +2,9 @@
 // ran and exited between the two samples (PostgreSQL backends do), and nothing of processes outside it.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readProcStat, startCpuMeter, treeCpuSeconds, treesCpu } from "../../bench/process-cpu.js";
 
@@ -35,14 +38,21 @@ describe("process CPU accounting (/proc)", () => {
   });
 
   it("reads a process name with spaces and parentheses, and gives 0 / null for a process that has gone", async () => {
-    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore", argv0: "odd (name) x" });
+    // The kernel names a process after its executable's file name (field 2 of /proc/PID/stat, in parentheses);
+    // spawn returns once the child has exec'd, so the name is already set.
+    const dir = mkdtempSync(join(tmpdir(), "kw-proc-"));
+    const odd = join(dir, "odd ) (name x");
+    symlinkSync(process.execPath, odd);
+    const child = spawn(odd, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
     try {
+      expect(readFileSync(`/proc/${child.pid}/stat`, "utf8")).toContain("(odd ) (name x)");
       const stat = readProcStat(child.pid!);
       expect(stat?.ppid).toBe(process.pid);
       expect(stat!.ticks).toBeGreaterThanOrEqual(0);
     } finally {
       child.kill();
       await once(child, "exit");
+      rmSync(dir, { recursive: true, force: true });
     }
     expect(readProcStat(child.pid!)).toBeNull();
     expect(treeCpuSeconds([child.pid!])).toEqual([0]);
