@@ -151,7 +151,10 @@ function overUdp(server: Endpoint, name: string, questions: Question[], options:
       if (--unanswered === 0) finish(null);
     });
     // A deadline may pass (and close the socket) before bind or connect calls back: send nothing then.
-    const start = () => !done && socket.connect(server.port, server.host, () => {
+    // A connect that fails (no route: ENETUNREACH, e.g. a --measure-via policy route gone) calls back with the
+    // error instead of emitting it; the socket is then unconnected and a send would throw.
+    const start = () => !done && socket.connect(server.port, server.host, (err?: Error) => {
+      if (err) return finish("error");
       let sent = 0;
       // A send can be the call that reports an earlier ICMP port-unreachable (the socket's pending error).
       const afterSend = (err: Error | null) => {
@@ -159,7 +162,12 @@ function overUdp(server: Endpoint, name: string, questions: Question[], options:
       };
       const send = () => {
         if (done) return;
-        for (const q of questions) if (q.response === null) socket.send(q.query, afterSend);
+        try {
+          for (const q of questions) if (q.response === null) socket.send(q.query, afterSend);
+        } catch {
+          // Never an exception out of a timer: the socket went away under us (closed, disconnected).
+          return finish("error");
+        }
         if (++sent < attempts) resend = setTimeout(send, options.timeoutMs / attempts);
       };
       send();
