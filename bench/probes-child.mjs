@@ -21,15 +21,15 @@ const { createTargetChecker } = await load("src/worker/target-checker.js");
 /** URL of the i-th check: 64 names on one HTTPS server, as bench/probes.ts serves them. */
 const siteUrl = (i) => `https://site${i % 64}.bench.test/`;
 
-/** Runs `one` from `concurrency` loops until `seconds` have passed. */
-async function runLoops(seconds, concurrency, one) {
+/** Runs `one` from `concurrency` loops until `seconds` have passed or `checks` have started, whichever is first. */
+async function runLoops(seconds, concurrency, one, checks = Infinity) {
   const deadline = performance.now() + seconds * 1000;
   let started = 0;
   let ok = 0;
   let failed = 0;
   const begin = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && started < checks) {
       if (await one(started++)) ok++;
       else failed++;
     }
@@ -93,7 +93,7 @@ async function startProfiler(name) {
 }
 
 async function main(args) {
-  const { mode, threads, resolver, caFile, seconds, concurrency, warmupSeconds } = args;
+  const { mode, threads, resolver, caFile, seconds, concurrency, warmupChecks } = args;
   const ca = [readFileSync(caFile, "utf8")];
   const bogons = createBogonMatcher({ notBogon: ["198.18.0.0/15"] });
   let firstFailure = null;
@@ -126,9 +126,12 @@ async function main(args) {
   };
   const one = mode === "production" ? production : oneConnection;
 
-  // Warm-up outside the measurement: lazily loaded modules and first-use compilation (in every thread) are
-  // not a check's cost for a probe that runs for days.
-  await runLoops(warmupSeconds, concurrency, (i) => one(siteUrl(i)));
+  // Warm-up outside the measurement: lazily loaded modules and first-use compilation are not a check's cost
+  // for a probe that runs for days. Counted in checks per thread, not seconds: each thread compiles its own
+  // code, and a warm-up in seconds would leave every thread of a pool (or any row on a loaded machine)
+  // colder than one thread on a quiet one. Capped at two minutes.
+  const warmupTarget = warmupChecks * Math.max(1, mode === "production" ? threads : 1);
+  const warmup = await runLoops(120, concurrency, (i) => one(siteUrl(i)), warmupTarget);
   const stopProfiler = await startProfiler(`${mode}-${threads}`);
   // process.cpuUsage() counts every thread of the process, the pool's included.
   const cpuBefore = process.cpuUsage();
@@ -147,6 +150,8 @@ async function main(args) {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     systemCpuSeconds: cpu.system / 1e6,
     byThread,
+    warmupChecks: warmup.ok + warmup.failed,
+    warmupSeconds: warmup.seconds,
   };
   process.stdout.write(`RESULT ${JSON.stringify(report)}\n`, () => process.exit(0));
 }

@@ -1,4 +1,4 @@
-// Probe benchmark: full HTTPS site checks per second — fresh DNS, TCP, TLS and GET each — by our checkSite
+// Probe benchmark: full HTTPS site checks per second — fresh DNS, TCP, TLS and GET each — by our checker
 // and by prometheus-blackbox-exporter (the Debian package, v0.23) against the same local targets, in the same
 // run, at the same concurrency.
 //
@@ -18,9 +18,10 @@
 //
 // Cores: Go's blackbox_exporter uses every core; one Node thread does not. Both "ours" rows are the
 // production checker (src/worker/target-checker.ts, block-page fingerprints on, as a probe runs it): in one
-// thread, and with a pool of N = os.availableParallelism() worker threads, as `schedule.threads: auto` starts;
-// the headline is that row's CPU per check against blackbox's. Our rows run compiled JavaScript (dist/, built
-// first; bench/probes-child.mjs under a bare `node`), as production does.
+// thread, and with a pool of worker threads (what `schedule.threads: auto` starts when that is a pool: cores
+// − 1; on two cores auto is one thread, and the pool row has one thread per core for comparison). The
+// headline is the row `auto` runs, CPU per check against blackbox's. Our rows run compiled JavaScript
+// (dist/, built first; bench/probes-child.mjs under a bare `node`), as production does.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -30,6 +31,7 @@ import { Pool } from "undici";
 import { makeTestPki } from "../tests/helpers/certs.js";
 import { NetLab, netnsAvailable, type LabHost } from "../tests/helpers/netns.js";
 import { startLabServers } from "../tests/e2e/fixtures/start-lab-servers.js";
+import { resolveThreadCount } from "../src/worker/check-pool.js";
 import { addTally, emptyTally, figures, load1, printFigures, ratioOf, type ProbeBenchFigures, type Tally } from "./probes-report.js";
 
 export type { ProbeBenchFigures, ProberFigures } from "./probes-report.js";
@@ -51,6 +53,9 @@ interface OursChildReport {
   cpuSeconds: number;
   systemCpuSeconds: number;
   byThread: Tally["byThread"];
+  /** Checks run before measuring, all threads together, and how long they took. */
+  warmupChecks: number;
+  warmupSeconds: number;
 }
 
 /** What bench/probes-child.mjs is asked to measure. */
@@ -62,7 +67,8 @@ interface OursChildArgs {
   caFile: string;
   seconds: number;
   concurrency: number;
-  warmupSeconds: number;
+  /** Checks per thread before measuring (start-up and JIT warm-up), all threads of a pool each doing this many. */
+  warmupChecks: number;
 }
 
 /** Runs `one` from `concurrency` loops until `seconds` have passed. */
@@ -136,7 +142,7 @@ async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serv
   const child = lab.spawn(host, process.execPath, [...nodeArgs, CHILD, JSON.stringify(args)]);
   const serverBefore = procFigures(serverPid);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + args.warmupSeconds + 60) * 1000);
+  const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 120 + 60) * 1000);
   await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
   const serverAfter = procFigures(serverPid);
   const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
@@ -151,6 +157,8 @@ async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serv
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: report.maxRssKiB,
     byThread: report.byThread,
+    warmupChecks: report.warmupChecks,
+    warmupSeconds: report.warmupSeconds,
   };
 }
 
@@ -176,6 +184,8 @@ async function measureBlackbox(pool: Pool, exporterPid: number, serverPid: numbe
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: exporterAfter.hwmKiB,
     byThread: { main: 0, checkThreads: 0, helpers: 0 },
+    warmupChecks: 0,
+    warmupSeconds: 0,
   };
 }
 
@@ -186,8 +196,8 @@ export interface ProbeBenchOptions {
   concurrency?: number;
   /** Rounds of (blackbox, threads=1, threads=auto, one connection), the order rotating each round so load drift evens out; default 1. */
   rounds?: number;
-  /** Seconds of checks our child processes run before measuring; default 3 (KW_BENCH_WARMUP). */
-  warmupSeconds?: number;
+  /** Checks per thread our child processes run before measuring; default 1000 (KW_BENCH_WARMUP). */
+  warmupChecks?: number;
 }
 
 type RowName = "blackbox" | "ours" | "oursThreaded" | "oursOneConnection";
@@ -197,8 +207,11 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
   const seconds = opts.seconds ?? 10;
   const concurrency = opts.concurrency ?? 32;
   const rounds = opts.rounds ?? 1;
-  const warmupSeconds = opts.warmupSeconds ?? Number(process.env.KW_BENCH_WARMUP ?? 3);
-  const threads = availableParallelism();
+  const warmupChecks = opts.warmupChecks ?? Number(process.env.KW_BENCH_WARMUP ?? 1000);
+  const cores = availableParallelism();
+  const autoThreads = resolveThreadCount("auto", cores);
+  // The pool row: what `auto` starts when that is a pool, else a thread per core (to show what a pool costs here).
+  const threads = autoThreads > 1 ? autoThreads : cores;
   // KW_BENCH_PROBERS=ours,blackbox runs only those rows (quicker, e.g. while profiling); the others are reported skipped.
   const only = process.env.KW_BENCH_PROBERS?.split(",").map((n) => n.trim()).filter((n) => n !== "");
   const unknown = only?.filter((n) => !ROW_NAMES.includes(n as RowName)) ?? [];
@@ -243,7 +256,7 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
       await waitForHttp(pool, "/-/healthy");
       const serverPid = servers.process.pid!;
       const child = (mode: OursChildArgs["mode"], n: number): OursChildArgs =>
-        ({ mode, threads: n, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency, warmupSeconds });
+        ({ mode, threads: n, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency, warmupChecks });
       const tallies: Record<RowName, Tally> = { blackbox: emptyTally(), ours: emptyTally(), oursThreaded: emptyTally(), oursOneConnection: emptyTally() };
       const phases: [RowName, () => Promise<Tally>][] = [
         ["blackbox", () => measureBlackbox(pool, exporter.pid!, serverPid, seconds, concurrency)],
@@ -262,13 +275,15 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
       const blackbox = figures(tallies.blackbox, runs("blackbox"));
       const oursOneConnection = figures(tallies.oursOneConnection, runs("oursOneConnection"));
       return {
-        seconds, concurrency, rounds, warmupSeconds, load: { start: loadStart, end: load1() },
-        ours, threads, oursThreaded, oursOneConnection, blackbox,
+        seconds, concurrency, rounds, warmupChecks, load: { start: loadStart, end: load1() },
+        ours, threads, autoThreads, oursThreaded, oursOneConnection, blackbox,
         skipped: ROW_NAMES.filter((n) => !runs(n)),
-        cpuRatio: ratioOf(oursThreaded, blackbox, "cpuMsPerCheck"),
+        cpuRatio: ratioOf(autoThreads > 1 ? oursThreaded : ours, blackbox, "cpuMsPerCheck"),
+        cpuRatioPool: ratioOf(oursThreaded, blackbox, "cpuMsPerCheck"),
         cpuRatioSingleThread: ratioOf(ours, blackbox, "cpuMsPerCheck"),
         cpuRatioSameWork: ratioOf(oursOneConnection, blackbox, "cpuMsPerCheck"),
-        ratio: ratioOf(oursThreaded, blackbox, "perSecond"),
+        ratio: ratioOf(autoThreads > 1 ? oursThreaded : ours, blackbox, "perSecond"),
+        ratioPool: ratioOf(oursThreaded, blackbox, "perSecond"),
         ratioSingleThread: ratioOf(ours, blackbox, "perSecond"),
       };
     } finally {

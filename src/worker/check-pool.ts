@@ -1,6 +1,6 @@
 // A small pool of worker threads, each running site checks (checkSite, and probeThroughput when asked) for
-// TargetConfig items, so a probe's checks use every core: one Node thread spends ~2.4 ms of CPU per HTTPS
-// check (DNS + TCP + TLS + GET), which caps a single thread near 450 checks/s however fast the network is.
+// TargetConfig items, so a probe's checks use more than one core: one Node thread spends ~2.2 ms of CPU per
+// HTTPS check (DNS + TCP + TLS + GET), which caps a single thread near 450 checks/s however fast the network is.
 //
 // Dispatch goes to the least busy thread (ties round-robin). A thread that dies takes its checks in flight
 // with it: each is rejected with an error naming the thread, and a new thread takes the dead one's place.
@@ -16,10 +16,15 @@ import type { CheckerSettings, TargetCheckResult, ThreadReply, ThreadRequest, Th
 
 export type { ThreadsOption } from "./checker-types.js";
 
-/** How many threads to run: "auto" is one per core; a number is capped at the cores there are. */
+/**
+ * How many threads to run: "auto" leaves one core to the main thread (the queue, uploads, dispatch) and to
+ * the kernel's packet processing, so one thread (in-process) on two cores; a number is capped at the cores.
+ * On two cores a thread per core cost 1.2–1.7× the CPU per check of one thread and checked no faster
+ * (bench/probes.ts, README "Probe performance").
+ */
 export function resolveThreadCount(threads: ThreadsOption | undefined, cores = availableParallelism()): number {
   if (threads === undefined) return 1;
-  if (threads === "auto") return Math.max(1, cores);
+  if (threads === "auto") return Math.max(1, cores - 1);
   return Math.max(1, Math.min(Math.floor(threads), cores));
 }
 

@@ -6,7 +6,7 @@ import type { LocalAddress } from "../../probes/local-address.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
 
-/** `threads` as configured: a count, or "auto" for one per core. */
+/** `threads` as configured: a count, or "auto" for one per core but one (at least 1). */
 export type ThreadsOption = number | "auto";
 
 export interface CheckerSettings {
@@ -22,7 +22,7 @@ export interface CheckerSettings {
   throughputAll?: boolean;
   /** Test helpers asked about each URL, in turn, in parallel with the check (tokens already resolved). */
   helpers?: HelperEndpoint[];
-  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
+  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core but one; a number up to the cores. */
   threads?: ThreadsOption;
   /**
    * Source addresses every socket of a check binds to (the agent's --measure-via); the test helpers are asked
