@@ -133,6 +133,8 @@ async function main(args) {
   const warmupTarget = warmupChecks * Math.max(1, mode === "production" ? threads : 1);
   const warmup = await runLoops(120, concurrency, (i) => one(siteUrl(i)), warmupTarget);
   const stopProfiler = await startProfiler(`${mode}-${threads}`);
+  // The parent reads the target servers' CPU now and at RESULT, so warm-up checks are not in theirs either.
+  process.stdout.write("MEASURING\n");
   // process.cpuUsage() counts every thread of the process, the pool's included.
   const cpuBefore = process.cpuUsage();
   const threadsBefore = threadCpu();

@@ -140,9 +140,13 @@ async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serv
   // threads inherit them, so each check thread writes its own profile).
   const nodeArgs = (process.env.KW_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
   const child = lab.spawn(host, process.execPath, [...nodeArgs, CHILD, JSON.stringify(args)]);
-  const serverBefore = procFigures(serverPid);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 120 + 60) * 1000);
+  const result = NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 120 + 60) * 1000);
+  result.catch(() => undefined); // awaited below; a failure before MEASURING is reported by that wait
+  // The servers' CPU from the start of the measured run (after start-up and warm-up) to its RESULT.
+  await NetLab.waitForLine(child, /^MEASURING$/m, (120 + 60) * 1000);
+  const serverBefore = procFigures(serverPid);
+  const line = await result;
   await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
   const serverAfter = procFigures(serverPid);
   const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
@@ -153,7 +157,6 @@ async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serv
     seconds: report.seconds,
     cpuSeconds: report.cpuSeconds,
     systemCpuSeconds: report.systemCpuSeconds,
-    // Counted from the child's spawn, so its start-up and warm-up checks are in: in blackbox's favour.
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: report.maxRssKiB,
     byThread: report.byThread,
