@@ -15,7 +15,7 @@ import { makeTestPki } from "../tests/helpers/certs.js";
 import { startDnsServer } from "../tests/helpers/dns-server.js";
 import { startTestHttpServer } from "../tests/helpers/http-servers.js";
 import { createHarness } from "../tests/api/harness.js";
-import { realisticMeasurement } from "./ingest.js";
+import { realisticMeasurement } from "./ingest-measurement.js";
 
 const TOKEN = "kwp_bench-agent";
 const TARGETS = 100;

@@ -121,9 +121,11 @@ async function serveChild(dbPath: string, cacheMs: number): Promise<void> {
   const config = benchConfig();
   const app = createApp({
     store, config, metrics: new Metrics({ processMetrics: false }), incidentEvents: new IncidentEventHub(),
-    enqueueResults: async () => undefined, clock: () => new Date(END), options: { regionsCacheMs: cacheMs },
+    enqueueResults: async () => undefined, clock: () => new Date(END), options: { regionsCacheMs: cacheMs, timelineCacheMs: cacheMs },
   });
   serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => process.send?.({ port: info.port }));
+  // A normal exit on SIGTERM, so a --cpu-prof profile is written.
+  process.once("SIGTERM", () => process.exit(0));
 }
 
 export interface LatencyFigures {
@@ -150,7 +152,9 @@ export async function load(url: string, connections: number, seconds: number): P
 }
 
 export async function withServer<T>(dbPath: string, cacheMs: number, fn: (base: string) => Promise<T>): Promise<T> {
-  const child = fork(fileURLToPath(import.meta.url), ["--serve", dbPath, String(cacheMs)], { execArgv: ["--import", "tsx"] });
+  // KW_BENCH_SERVER_NODE_ARGS: flags for the server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof".
+  const extra = (process.env.KW_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", dbPath, String(cacheMs)], { execArgv: [...extra, "--import", "tsx"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once("message", (m) => resolve((m as { port: number }).port));

@@ -1,4 +1,4 @@
-// `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, store-size,
+// `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, store-size, measurement-codec,
 // detect, api, regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
 // measure; they never fail a build. Heavy ones (api generates 5 M measurements once, cached in the temp
 // dir) take minutes.
@@ -9,8 +9,10 @@ type Bench = () => Promise<unknown>;
 const BENCHES: Record<string, Bench> = {
   probes: async () => (await import("./probes.js")).benchProbes(),
   // SQLite and PostgreSQL, one and two collectors, side by side.
-  ingest: async () => (await import("./ingest.js")).benchIngestMatrix(),
+  ingest: async () => (await import("./ingest-matrix.js")).benchIngestMatrix(),
   "store-size": async () => (await import("./store-size.js")).benchStoreSize(),
+  // CPU per encode and bytes of the stored encoding per deflate level / strategy.
+  "measurement-codec": async () => (await import("./measurement-codec.js")).benchMeasurementCodec(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
   regime: async () => (await import("./regime.js")).benchRegime(),
   api: async () => (await import("./api.js")).benchApi(),

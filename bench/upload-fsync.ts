@@ -18,7 +18,7 @@ import { createRedisConnection, waitUntilReady } from "../src/queue/connection.j
 import { ResultsProducer } from "../src/queue/results-producer.js";
 import { startEmbeddedRedis } from "../src/serve/embedded-redis.js";
 import { SqliteStore } from "../src/store/sqlite.js";
-import { realisticMeasurement } from "./ingest.js";
+import { realisticMeasurement } from "./ingest-measurement.js";
 
 const TOKEN = "kwp_bench-upload-fsync";
 type Mode = "no" | "everysec" | "always";

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { sha256Hex } from "../src/api/auth.js";
 import type { Measurement } from "../src/measurement.js";
 import { SqliteStore } from "../src/store/sqlite.js";
-import { realisticMeasurement } from "./ingest.js";
+import { realisticMeasurement } from "./ingest-measurement.js";
 
 const TOKEN = "kwp_bench-upload-memory";
 const MiB = 1024 * 1024;

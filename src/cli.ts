@@ -1,11 +1,17 @@
 // The `keepwatch` command. Each subcommand lives in src/cli/ and is imported only when used, so
 // `keepwatch measure` starts fast and never loads the queue or the server.
 import { Command, Option } from "commander";
+import { asnValue, portValue, secondsValue } from "./cli/option-values.js";
 
+// exitOverride: commander throws instead of exiting (with 1) on a usage error, so the catch at the end can
+// exit 2 for bad usage, as for every other bad input; subcommands defined below inherit these settings.
 const program = new Command()
   .name("keepwatch")
   .description("Internet shutdown and outage monitor")
-  .version("0.1.0");
+  .version("0.1.0")
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(`keepwatch: ${text}`) })
+  .showHelpAfterError("(add --help for usage)");
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -20,7 +26,7 @@ program
   .option("--control-resolver <ip[:port]>", "trusted resolver to compare answers with")
   .option("--ca <file>", "extra CA bundle (PEM) to trust")
   .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
-  .option("--timeout <seconds>", "per-step timeout in seconds", "10")
+  .option("--timeout <seconds>", "per-step timeout in seconds", secondsValue, "10")
   .option("--throughput", "also time a download of each URL")
   .option("--list <file>", "read URLs (one per line, or a whitelist/ YAML file) from a file")
   .option("--helper <url>", "test helper control URL (token: KEEPWATCH_HELPER_TOKEN or KEEPWATCH_PROBE_TOKEN), repeatable", collect, [])
@@ -46,7 +52,7 @@ program
   .description("run scheduler, collector, detector, alerts, local workers and the HTTP server (or only --roles)")
   .option("-c, --config <file>", "configuration file", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
   .option("--data <dir>", "data directory (overrides the config's dataDir)")
-  .option("--port <port>", "HTTP port (overrides the config)")
+  .option("--port <port>", "HTTP port (overrides the config)", portValue)
   .option("--host <host>", "HTTP bind address (overrides the config)")
   .option("--demo", "a labelled demonstration: synthetic data through the real pipeline, nothing measured (data in <dataDir>/demo)")
   .option("--log-format <format>", "pretty (default on a terminal) or json (default otherwise)")
@@ -88,7 +94,7 @@ const agent = program
   .option("--region <id>", "region id (required to measure)")
   .option("--network <id>", "network id (required to measure)")
   .option("--network-kind <kind>", "mobile | fixed | unknown", "unknown")
-  .option("--asn <asn>", "network ASN")
+  .option("--asn <asn>", "network ASN", asnValue)
   .option("--token-file <file>", "file holding the probe token (or set KEEPWATCH_PROBE_TOKEN)")
   .option("--spool <dir>", "spool directory for offline measurements (default: spool/ in the state directory)")
   .option("--state-dir <dir>", "enrollment, assignment and spool ($STATE_DIRECTORY, else $XDG_STATE_HOME/keepwatch, else ~/.local/state/keepwatch)")
@@ -101,7 +107,7 @@ const agent = program
   .option("--control-resolver <ip[:port]>", "trusted resolver to compare answers with")
   .option("--ca <file>", "extra CA bundle (PEM) to trust")
   .option("--not-bogon <cidr>", "do not treat this range as bogon (repeatable)", collect, [])
-  .option("--timeout <seconds>", "per-step timeout in seconds (default: the server's assignment, else 10)")
+  .option("--timeout <seconds>", "per-step timeout in seconds (default: the server's assignment, else 10)", secondsValue)
   .option("--helper <url>", "test helper control URL to ask about each site, tried in turn (repeatable)", collect, [])
   .option("--once", "measure once, upload what can be uploaded, and exit")
   .addOption(new Option("--measure-via <iface|address>", "measure through this interface (e.g. a USB modem, wwan0) or local address; uploads go the normal way (needs --resolver or an assigned resolver)").env("KEEPWATCH_MEASURE_VIA"))
@@ -137,7 +143,7 @@ program
   .command("helper")
   .description("test helper for a control vantage abroad: answers probes what it sees of a URL (DNS, TCP, TLS, HTTP)")
   .option("-c, --config <file>", "configuration file (its `helper` block)", process.env.KEEPWATCH_CONFIG ?? "config/default.yaml")
-  .option("--port <port>", "port (overrides helper.port)")
+  .option("--port <port>", "port (overrides helper.port)", portValue)
   .option("--host <addr>", "bind address (overrides helper.host)")
   .action(async (opts) => {
     const { runHelper } = await import("./cli/helper.js");

@@ -1,7 +1,7 @@
 // Shared pieces of the route files: a sub-app that reports validation failures the one typed way, public
 // caching headers, and time-range parsing with a cap.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Env, MiddlewareHandler } from "hono";
+import type { Context, Env, MiddlewareHandler } from "hono";
 import { createHash } from "node:crypto";
 import { ApiError, validationHook } from "./errors.js";
 
@@ -22,6 +22,29 @@ export function publicCache(maxAgeSeconds: number): MiddlewareHandler {
 /** A weak ETag over the parts of a response that matter (so a fresh generatedAt alone does not change it). */
 export function weakEtag(value: unknown): string {
   return `W/"${createHash("sha1").update(JSON.stringify(value)).digest("base64url")}"`;
+}
+
+/** A JSON answer serialised once, with its weak ETag: a cached answer is sent again without re-encoding it. */
+export interface SerializedJson<T> {
+  text: string;
+  tag: string;
+  /** Type only: what the text encodes, so the route's typed response still checks. */
+  readonly body?: T;
+}
+
+export function serializeJson<T>(value: T): SerializedJson<T> {
+  const text = JSON.stringify(value);
+  return { text, tag: `W/"${createHash("sha1").update(text).digest("base64url")}"` };
+}
+
+/**
+ * Sends a SerializedJson as a 200 JSON answer with its ETag (the etag() middleware answers 304 from it). The
+ * route's typed-response check cannot see through a pre-encoded body, so the caller returns this `as never`
+ * after building the body with its response type.
+ */
+export function sendSerialized<T>(c: Context, s: SerializedJson<T>): Response {
+  c.header("ETag", s.tag);
+  return c.body(s.text, 200, { "Content-Type": "application/json" });
 }
 
 export interface TimeRange {

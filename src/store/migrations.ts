@@ -12,13 +12,26 @@ export interface Migration {
   run?: (db: Database) => void;
 }
 
-const TARGET_ROLLUP_COLUMNS = `total INTEGER NOT NULL, ok INTEGER NOT NULL, down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL, blocked_tcp INTEGER NOT NULL, blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL, blocked_http_diff INTEGER NOT NULL, dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL, throughput_count INTEGER NOT NULL, tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL, last_ms INTEGER NOT NULL`;
-const SUMS = `total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff,
-  dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms`;
+// The rollup sums as they were when versions 1-3 were written: a migration's SQL stays as it ran, so these are
+// not shared with the live code's SUM_COLUMNS (which later versions changed).
+const SUM_NAMES = ["total", "ok", "down", "blocked_dns", "blocked_tcp", "blocked_tls", "blocked_http_failure",
+  "blocked_http_diff", "dns_failures", "throughput_sum", "throughput_count", "tls_handshake_sum",
+  "tls_handshake_count", "last_ms"] as const;
+const REAL_SUMS = new Set<string>(["throughput_sum", "tls_handshake_sum"]);
+const TARGET_ROLLUP_COLUMNS = SUM_NAMES.map((c) => `${c} ${REAL_SUMS.has(c) ? "REAL" : "INTEGER"} NOT NULL`).join(", ");
+const SUMS = SUM_NAMES.join(", ");
+/** The sums of rows grouped together: SUM of each count, MAX of the newest time. */
+const SUMMED = SUM_NAMES.map((c) => (c === "last_ms" ? `MAX(${c})` : `SUM(${c})`)).join(", ");
+
+/** A rollup table of versions 1-3: TEXT key columns (bucket INTEGER) then the sums, keyed by `primaryKey`. */
+function rollupTable(table: string, keys: readonly string[], primaryKey: readonly string[]): string {
+  const keyColumns = keys.map((c) => `${c} ${c === "bucket" ? "INTEGER" : "TEXT"} NOT NULL`).join(", ");
+  return `CREATE TABLE ${table} (${keyColumns}, ${TARGET_ROLLUP_COLUMNS},
+        PRIMARY KEY (${primaryKey.join(", ")})) WITHOUT ROWID;`;
+}
+const TARGET_KEYS = ["region", "bucket", "network", "probe_id", "list", "url", "role", "category"] as const;
+const TARGET_PK = ["region", "bucket", "network", "probe_id", "list", "url"] as const;
+const NETWORK_KEYS = ["region", "bucket", "network", "role", "list"] as const;
 
 /**
  * Version 3: a per-target rollup table re-keyed with role, so a probe's rows under two roles (what a forged
@@ -28,20 +41,15 @@ const SUMS = `total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_ht
  */
 function rebuildTargetRollups(table: string, width: number): string {
   return `
-      CREATE TABLE ${table}_v3 (
-        region TEXT NOT NULL, bucket INTEGER NOT NULL, network TEXT NOT NULL, probe_id TEXT NOT NULL,
-        list TEXT NOT NULL, url TEXT NOT NULL, role TEXT NOT NULL, category TEXT NOT NULL,
-        ${TARGET_ROLLUP_COLUMNS},
-        PRIMARY KEY (region, bucket, network, probe_id, list, url, role)
-      ) WITHOUT ROWID;
+      ${rollupTable(`${table}_v3`, TARGET_KEYS, [...TARGET_PK, "role"])}
       -- First bucket whose every raw row is still there: the one after the bucket of the oldest raw row
       -- (pruning may have taken that bucket's earlier rows). NULL when there is no raw row.
       CREATE TEMP TABLE ${table}_cut AS
         SELECT (MIN(started_ms) / ${width * 1000}) * ${width} + ${width} AS b FROM measurements;
-      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
-        SELECT region, bucket, network, probe_id, list, url, role, category, ${SUMS} FROM ${table}
+      INSERT INTO ${table}_v3 (${TARGET_KEYS.join(", ")}, ${SUMS})
+        SELECT ${TARGET_KEYS.join(", ")}, ${SUMS} FROM ${table}
         WHERE bucket < COALESCE((SELECT b FROM ${table}_cut), 9223372036854775807);
-      INSERT INTO ${table}_v3 (region, bucket, network, probe_id, list, url, role, category, ${SUMS})
+      INSERT INTO ${table}_v3 (${TARGET_KEYS.join(", ")}, ${SUMS})
         SELECT region, (started_ms / ${width * 1000}) * ${width} AS b, network, probe_id, list, url, role,
           MIN(category), COUNT(*), SUM(accessible), SUM(accessible = 0 AND blocking IS NULL),
           SUM(accessible = 0 AND blocking IS 'dns'), SUM(accessible = 0 AND blocking IS 'tcp'),
@@ -89,31 +97,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX measurements_probe_started ON measurements (probe_id, started_ms);
 
       -- Minute rollups per region x network x probe x list x target; kept far longer than raw rows.
-      CREATE TABLE rollups_minute (
-        bucket INTEGER NOT NULL,
-        region TEXT NOT NULL,
-        network TEXT NOT NULL,
-        probe_id TEXT NOT NULL,
-        list TEXT NOT NULL,
-        url TEXT NOT NULL,
-        role TEXT NOT NULL,
-        category TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        ok INTEGER NOT NULL,
-        down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL,
-        blocked_tcp INTEGER NOT NULL,
-        blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL,
-        blocked_http_diff INTEGER NOT NULL,
-        dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL,
-        throughput_count INTEGER NOT NULL,
-        tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL,
-        last_ms INTEGER NOT NULL,
-        PRIMARY KEY (bucket, region, network, probe_id, list, url)
-      ) WITHOUT ROWID;
+      ${rollupTable("rollups_minute", ["bucket", "region", "network", "probe_id", "list", "url", "role", "category"],
+        ["bucket", "region", "network", "probe_id", "list", "url"])}
 
       -- Newest measurement per region x network x probe, kept in step with inserts ("dark" detection).
       CREATE TABLE last_seen (
@@ -169,123 +154,29 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- Rollups keyed region first, so one region's range reads only that region's rows; queries over every
       -- region seek once per region (the regions in last_seen). Rewritten in key order, then swapped in.
-      CREATE TABLE rollups_minute_v2 (
-        region TEXT NOT NULL,
-        bucket INTEGER NOT NULL,
-        network TEXT NOT NULL,
-        probe_id TEXT NOT NULL,
-        list TEXT NOT NULL,
-        url TEXT NOT NULL,
-        role TEXT NOT NULL,
-        category TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        ok INTEGER NOT NULL,
-        down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL,
-        blocked_tcp INTEGER NOT NULL,
-        blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL,
-        blocked_http_diff INTEGER NOT NULL,
-        dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL,
-        throughput_count INTEGER NOT NULL,
-        tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL,
-        last_ms INTEGER NOT NULL,
-        PRIMARY KEY (region, bucket, network, probe_id, list, url)
-      ) WITHOUT ROWID;
-      INSERT INTO rollups_minute_v2 (region, bucket, network, probe_id, list, url, role, category,
-          total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms)
-        SELECT region, bucket, network, probe_id, list, url, role, category,
-          total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms
+      ${rollupTable("rollups_minute_v2", TARGET_KEYS, TARGET_PK)}
+      INSERT INTO rollups_minute_v2 (${TARGET_KEYS.join(", ")}, ${SUMS})
+        SELECT ${TARGET_KEYS.join(", ")}, ${SUMS}
         FROM rollups_minute ORDER BY region, bucket, network, probe_id, list, url;
       DROP TABLE rollups_minute;
       ALTER TABLE rollups_minute_v2 RENAME TO rollups_minute;
 
       -- Hour rollups (bucket = start of the hour, epoch seconds), same key: 7-day timelines read 1/12 of
       -- the rows of the minute table at a 5-minute schedule. Backfilled from the minute rollups.
-      CREATE TABLE rollups_hour (
-        region TEXT NOT NULL,
-        bucket INTEGER NOT NULL,
-        network TEXT NOT NULL,
-        probe_id TEXT NOT NULL,
-        list TEXT NOT NULL,
-        url TEXT NOT NULL,
-        role TEXT NOT NULL,
-        category TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        ok INTEGER NOT NULL,
-        down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL,
-        blocked_tcp INTEGER NOT NULL,
-        blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL,
-        blocked_http_diff INTEGER NOT NULL,
-        dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL,
-        throughput_count INTEGER NOT NULL,
-        tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL,
-        last_ms INTEGER NOT NULL,
-        PRIMARY KEY (region, bucket, network, probe_id, list, url)
-      ) WITHOUT ROWID;
-      INSERT INTO rollups_hour (region, bucket, network, probe_id, list, url, role, category,
-          total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms)
-        SELECT region, bucket - bucket % 3600, network, probe_id, list, url, MIN(role), MIN(category),
-          SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure), SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)
+      ${rollupTable("rollups_hour", TARGET_KEYS, TARGET_PK)}
+      INSERT INTO rollups_hour (${TARGET_KEYS.join(", ")}, ${SUMS})
+        SELECT region, bucket - bucket % 3600, network, probe_id, list, url, MIN(role), MIN(category), ${SUMMED}
         FROM rollups_minute GROUP BY region, bucket - bucket % 3600, network, probe_id, list, url;
 
       -- The same sums over every probe and target of a region x network x role x list: what the region grid
       -- and the timelines show, at a few hundred rows per region-week instead of tens of thousands.
-      CREATE TABLE network_rollups_minute (
-        region TEXT NOT NULL,
-        bucket INTEGER NOT NULL,
-        network TEXT NOT NULL,
-        role TEXT NOT NULL,
-        list TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        ok INTEGER NOT NULL,
-        down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL,
-        blocked_tcp INTEGER NOT NULL,
-        blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL,
-        blocked_http_diff INTEGER NOT NULL,
-        dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL,
-        throughput_count INTEGER NOT NULL,
-        tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL,
-        last_ms INTEGER NOT NULL,
-        PRIMARY KEY (region, bucket, network, role, list)
-      ) WITHOUT ROWID;
-      INSERT INTO network_rollups_minute (region, bucket, network, role, list, total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms)
-        SELECT region, bucket, network, role, list, SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure), SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)
+      ${rollupTable("network_rollups_minute", NETWORK_KEYS, NETWORK_KEYS)}
+      INSERT INTO network_rollups_minute (${NETWORK_KEYS.join(", ")}, ${SUMS})
+        SELECT ${NETWORK_KEYS.join(", ")}, ${SUMMED}
         FROM rollups_minute GROUP BY region, bucket, network, role, list;
-      CREATE TABLE network_rollups_hour (
-        region TEXT NOT NULL,
-        bucket INTEGER NOT NULL,
-        network TEXT NOT NULL,
-        role TEXT NOT NULL,
-        list TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        ok INTEGER NOT NULL,
-        down INTEGER NOT NULL,
-        blocked_dns INTEGER NOT NULL,
-        blocked_tcp INTEGER NOT NULL,
-        blocked_tls INTEGER NOT NULL,
-        blocked_http_failure INTEGER NOT NULL,
-        blocked_http_diff INTEGER NOT NULL,
-        dns_failures INTEGER NOT NULL,
-        throughput_sum REAL NOT NULL,
-        throughput_count INTEGER NOT NULL,
-        tls_handshake_sum REAL NOT NULL,
-        tls_handshake_count INTEGER NOT NULL,
-        last_ms INTEGER NOT NULL,
-        PRIMARY KEY (region, bucket, network, role, list)
-      ) WITHOUT ROWID;
-      INSERT INTO network_rollups_hour (region, bucket, network, role, list, total, ok, down, blocked_dns, blocked_tcp, blocked_tls, blocked_http_failure, blocked_http_diff, dns_failures, throughput_sum, throughput_count, tls_handshake_sum, tls_handshake_count, last_ms)
-        SELECT region, bucket - bucket % 3600, network, role, list, SUM(total), SUM(ok), SUM(down), SUM(blocked_dns), SUM(blocked_tcp), SUM(blocked_tls), SUM(blocked_http_failure), SUM(blocked_http_diff), SUM(dns_failures), SUM(throughput_sum), SUM(throughput_count), SUM(tls_handshake_sum), SUM(tls_handshake_count), MAX(last_ms)
+      ${rollupTable("network_rollups_hour", NETWORK_KEYS, NETWORK_KEYS)}
+      INSERT INTO network_rollups_hour (${NETWORK_KEYS.join(", ")}, ${SUMS})
+        SELECT region, bucket - bucket % 3600, network, role, list, ${SUMMED}
         FROM network_rollups_minute GROUP BY region, bucket - bucket % 3600, network, role, list;
     `,
   },

@@ -3,42 +3,26 @@
 // and the zoom link frames a short incident so it is more than a sliver.
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
-import { runDetector } from "./detect.js";
-import { kzConfig } from "./kz-config.js";
-import { seedMeasurements } from "./seed.js";
-import { startDashboardServer, type DashboardServer } from "./server.js";
+import { SCREENSHOT_DIR, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
+import { useSeededDashboard, type SeededDashboard } from "./seeded-dashboard.js";
+import type { DashboardServer } from "./server.js";
 
 const MIN = 60_000;
-const config = kzConfig();
 let srv: DashboardServer;
 let browser: TestBrowser;
 let incidents: Incident[];
+let open: SeededDashboard["open"];
 
-beforeAll(async () => {
-  const now = Date.now();
-  const at = (minAgo: number) => new Date(now - minAgo * MIN);
-  srv = await startDashboardServer(config);
-  await srv.store.insertMeasurements(seedMeasurements({
-    from: at(8 * 60), to: at(5), silent: ["KZ-62"],
-    episodes: [
-      { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
-      { region: "KZ-23", network: "kcell-mobile", kind: "full_shutdown", from: at(300), to: at(180) },
-      { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
-    ],
-  }));
-  ({ incidents } = await runDetector(srv.store, config, at(5)));
-  browser = await launchBrowser(srv.url);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
-});
-
-const open = (path: string, viewport?: { width: number; height: number }): Promise<Page> => openView(browser, srv.url, path, viewport);
+useSeededDashboard({
+  historyMinutes: 8 * 60, silent: ["KZ-62"],
+  episodes: (at) => [
+    { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
+    { region: "KZ-23", network: "kcell-mobile", kind: "full_shutdown", from: at(300), to: at(180) },
+    { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
+  ],
+}, (d) => void ({ srv, browser, incidents, open } = d));
 
 const rowsOf = (page: Page) => page.locator("table.archive-table tbody tr").count();
 const changed = (page: Page, before: string) => page.waitForFunction((b) => document.querySelector("main")?.dataset.ready !== b, before);

@@ -165,6 +165,12 @@ describe("counted words and evidence", () => {
     const ev = await load<{ evidenceLabel(k: string, l: string): string; evidenceValue(k: string, v: number, l: string): string }>("i18n-evidence.js");
     expect(ev.evidenceLabel("badWindows", "ru")).toBe("Интервалы с нарушением");
     expect(ev.evidenceLabel("someNewKey", "en")).toBe("Some New Key");
+    expect(ev.evidenceLabel("throughputRatio", "kk")).toBe("Жылдамдық әдеттегіге қатысты");
+    expect(ev.evidenceLabel("throughputRatio", "xx")).toBe("Speed compared with usual"); // unknown language: English
+    // Keys and languages that name an Object.prototype member are not labels.
+    expect(ev.evidenceLabel("toString", "en")).toBe("To String");
+    expect(ev.evidenceLabel("badWindows", "constructor")).toBe("Windows judged abnormal");
+    expect(ev.evidenceValue("throughputUsual", 1_250_000, "ru")).toBe("10 Мбит/с");
     expect(ev.evidenceValue("whitelistedObserved", 0.9666, "en")).toBe("96.7%");
     expect(ev.evidenceValue("tlsHandshakeRatio", 2.345, "en")).toBe("×2.3");
     expect(ev.evidenceValue("throughputUsual", 1_250_000, "en")).toBe("10 Mbit/s");

@@ -3,16 +3,16 @@
 // 360 px phone) go to test-output/screenshots/ for a human to judge the design.
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { KeepWatchConfig } from "../../src/config/schema.js";
 import type { Incident } from "../../src/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
+import { SCREENSHOT_DIR, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
 import { runDetector } from "./detect.js";
-import { kzConfig } from "./kz-config.js";
 import { seedMeasurements, type Episode } from "./seed.js";
-import { startDashboardServer, type DashboardServer } from "./server.js";
+import { useSeededDashboard, type SeededDashboard } from "./seeded-dashboard.js";
+import type { DashboardServer } from "./server.js";
 
-const MIN = 60_000;
-const config = kzConfig();
+let config: KeepWatchConfig;
 let srv: DashboardServer;
 let browser: TestBrowser;
 /** The seeded history ends here; the live-update test adds the minutes from here to the real clock. */
@@ -20,32 +20,22 @@ let seedEnd: Date;
 let episodes: Episode[];
 let incidents: Incident[];
 let whitelistIncident: Incident;
+let open: SeededDashboard["open"];
 
-beforeAll(async () => {
-  const now = Date.now();
-  seedEnd = new Date(now - 20 * MIN);
-  const at = (minAgo: number) => new Date(now - minAgo * MIN);
-  episodes = [
+useSeededDashboard({
+  historyMinutes: 8 * 60, endMinutesAgo: 20, silent: ["KZ-62"],
+  episodes: (at) => [
     { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
     { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
     { region: "KZ-23", network: "kcell-mobile", kind: "full_shutdown", from: at(300), to: at(180) },
     { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
-  ];
-  srv = await startDashboardServer(config);
-  await srv.store.insertMeasurements(seedMeasurements({ from: at(8 * 60), to: seedEnd, episodes, silent: ["KZ-62"] }));
-  ({ incidents } = await runDetector(srv.store, config, seedEnd));
+  ],
+}, (d) => {
+  ({ config, srv, browser, seedEnd, episodes, incidents, open } = d);
   const wl = incidents.find((i) => i.region === "KZ-47" && i.network === "kcell-mobile" && i.kind === "whitelist_only");
   if (!wl) throw new Error(`detector found no whitelist-only incident in KZ-47: ${JSON.stringify(incidents.map((i) => [i.region, i.network, i.kind]))}`);
   whitelistIncident = wl;
-  browser = await launchBrowser(srv.url);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
 });
-
-const open = (path: string, viewport?: { width: number; height: number }): Promise<Page> => openView(browser, srv.url, path, viewport);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 

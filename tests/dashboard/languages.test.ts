@@ -3,39 +3,24 @@
 // time, Kazakh chart dates with month names, and charts that name their time zone.
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, openView, type TestBrowser } from "./browser.js";
-import { runDetector } from "./detect.js";
-import { kzConfig } from "./kz-config.js";
-import { seedMeasurements } from "./seed.js";
-import { startDashboardServer, type DashboardServer } from "./server.js";
+import { SCREENSHOT_DIR, type TestBrowser } from "./browser.js";
+import { useSeededDashboard, type SeededDashboard } from "./seeded-dashboard.js";
+import type { DashboardServer } from "./server.js";
 
-const MIN = 60_000;
-const config = kzConfig();
 let srv: DashboardServer;
 let browser: TestBrowser;
 let wl: Incident;
+let open: SeededDashboard["open"];
 
-beforeAll(async () => {
-  const now = Date.now();
-  const at = (minAgo: number) => new Date(now - minAgo * MIN);
-  srv = await startDashboardServer(config);
-  await srv.store.insertMeasurements(seedMeasurements({
-    from: at(8 * 60), to: at(5),
-    episodes: [{ region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null }],
-  }));
-  const { incidents } = await runDetector(srv.store, config, at(5));
-  wl = incidents.find((i) => i.region === "KZ-47" && i.kind === "whitelist_only")!;
-  browser = await launchBrowser(srv.url);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
+useSeededDashboard({
+  historyMinutes: 8 * 60,
+  episodes: (at) => [{ region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null }],
+}, (d) => {
+  ({ srv, browser, open } = d);
+  wl = d.incidents.find((i) => i.region === "KZ-47" && i.kind === "whitelist_only")!;
 });
-
-const open = (path: string, viewport?: { width: number; height: number }): Promise<Page> => openView(browser, srv.url, path, viewport);
 
 const RAW_KEYS = /badWindows|whitelistedObserved|nonWhitelistedUsual|siteOutagesLeftOut|measurementIds/;
 

@@ -4,18 +4,15 @@
 // a note that is HTML (shown as text, never run), a viewer gets no forms, an admin reads the audit log.
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { addUser } from "../../src/analysts/accounts.js";
 import type { Incident } from "../../src/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
-import { runDetector } from "./detect.js";
-import { REGION_IDS, kzConfig } from "./kz-config.js";
-import { seedMeasurements } from "./seed.js";
-import { startDashboardServer, type DashboardServer } from "./server.js";
+import { SCREENSHOT_DIR, openView, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
+import { REGION_IDS } from "./kz-config.js";
+import { useSeededDashboard } from "./seeded-dashboard.js";
+import type { DashboardServer } from "./server.js";
 
-const MIN = 60_000;
 const PASSWORD = "correct horse battery";
-const config = kzConfig();
 let srv: DashboardServer;
 let browser: TestBrowser;
 let incident: Incident;
@@ -23,29 +20,21 @@ const VIEWPORTS = [["phone360", 360, 740], ["desktop", 1280, 900]] as const;
 const LANGS = ["kk", "ru", "en"] as const;
 const STATE_WORD = { kk: "Тек ақ тізім", ru: "Только белый список", en: "Whitelist only" } as const;
 
-beforeAll(async () => {
-  const now = Date.now();
-  const at = (minAgo: number) => new Date(now - minAgo * MIN);
-  srv = await startDashboardServer(config);
-  await srv.store.insertMeasurements(seedMeasurements({
-    from: at(6 * 60), to: at(5), silent: ["KZ-62"],
-    episodes: [
-      { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
-      { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
-      { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
-    ],
-  }));
-  const { incidents } = await runDetector(srv.store, config, at(5), 7);
-  incident = incidents.find((i) => i.region === "KZ-47")!;
-  for (const [name, role] of [["adil", "admin"], ["anna", "analyst"], ["vera", "viewer"]] as const) {
-    await addUser(srv.store, { name, role, password: PASSWORD, actor: "test", at: new Date() });
-  }
-  browser = await launchBrowser(srv.url);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
+useSeededDashboard({
+  historyMinutes: 6 * 60, silent: ["KZ-62"], horizonHours: 7, hookTimeoutMs: 180_000,
+  episodes: (at) => [
+    { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
+    { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
+    { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
+  ],
+  prepare: async (server) => {
+    for (const [name, role] of [["adil", "admin"], ["anna", "analyst"], ["vera", "viewer"]] as const) {
+      await addUser(server.store, { name, role, password: PASSWORD, actor: "test", at: new Date() });
+    }
+  },
+}, (d) => {
+  ({ srv, browser } = d);
+  incident = d.incidents.find((i) => i.region === "KZ-47")!;
 });
 
 describe("national tile grid", () => {

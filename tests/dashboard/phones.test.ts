@@ -1,40 +1,26 @@
 // Every page at 360 px and 390 px (phones) and at desktop size, in kk, ru and en: nothing wider than the
 // viewport (no horizontal scrolling, no badge cut off), and a screenshot of each for a human to judge.
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../src/incident.js";
-import { SCREENSHOT_DIR, launchBrowser, waitForView, type TestBrowser } from "./browser.js";
-import { runDetector } from "./detect.js";
-import { kzConfig } from "./kz-config.js";
-import { seedMeasurements } from "./seed.js";
-import { startDashboardServer, type DashboardServer } from "./server.js";
+import { SCREENSHOT_DIR, waitForView, type TestBrowser } from "./browser.js";
+import { useSeededDashboard } from "./seeded-dashboard.js";
+import type { DashboardServer } from "./server.js";
 
-const MIN = 60_000;
-const config = kzConfig();
 let srv: DashboardServer;
 let browser: TestBrowser;
 let incident: Incident;
 
-beforeAll(async () => {
-  const now = Date.now();
-  const at = (minAgo: number) => new Date(now - minAgo * MIN);
-  srv = await startDashboardServer(config);
-  await srv.store.insertMeasurements(seedMeasurements({
-    from: at(6 * 60), to: at(5), silent: ["KZ-62"],
-    episodes: [
-      { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
-      { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
-      { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
-    ],
-  }));
-  const { incidents } = await runDetector(srv.store, config, at(5), 7);
-  incident = incidents.find((i) => i.region === "KZ-47")!;
-  browser = await launchBrowser(srv.url);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await srv?.close();
+useSeededDashboard({
+  historyMinutes: 6 * 60, silent: ["KZ-62"], horizonHours: 7,
+  episodes: (at) => [
+    { region: "KZ-47", network: "kcell-mobile", kind: "whitelist_only", from: at(150), to: null },
+    { region: "KZ-47", network: "beeline-mobile", kind: "whitelist_only", from: at(150), to: null },
+    { region: "KZ-10", network: "beeline-mobile", kind: "throttling", from: at(110), to: null },
+  ],
+}, (d) => {
+  ({ srv, browser } = d);
+  incident = d.incidents.find((i) => i.region === "KZ-47")!;
 });
 
 const VIEWPORTS = [["phone360", 360, 740], ["phone390", 390, 844], ["desktop", 1280, 900]] as const;

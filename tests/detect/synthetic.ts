@@ -2,7 +2,7 @@
 // (one row per probe × target × window), generated from a per-measurement outcome function with a
 // seeded PRNG so "random" noise is the same on every run.
 import type { TargetList } from "../../src/measurement.js";
-import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
+import type { TargetStatsRow } from "../../src/store/store.js";
 import { detectorConfigSchema, type DetectorConfig } from "../../src/config/schema.js";
 import { computeBaseline, type Baseline } from "../../src/detect/baseline.js";
 import { evaluate, type EvaluateResult, type ProbeSeen } from "./evaluate-once.js";
@@ -127,35 +127,5 @@ export function run(spec: RunSpec): EvaluateResult & { baselines: Map<string, Ba
   return { ...result, baselines };
 }
 
-/**
- * What store.networkStats returns for the same data: TargetStatsRows summed over probes and targets per
- * bucket × region × network × role × list (newest lastAt), in the store's order.
- */
-export function networkStatsOf(rows: readonly TargetStatsRow[]): NetworkStatsRow[] {
-  const sums = new Map<string, NetworkStatsRow>();
-  for (const r of rows) {
-    const key = `${r.bucketStart}|${r.region}|${r.network}|${r.role}|${r.list}`;
-    const s = sums.get(key);
-    if (!s) {
-      sums.set(key, {
-        bucketStart: r.bucketStart, region: r.region, network: r.network, role: r.role, list: r.list,
-        total: r.total, ok: r.ok, blocked: { ...r.blocked }, down: r.down, dnsFailures: r.dnsFailures,
-        throughputSum: r.throughputSum, throughputCount: r.throughputCount,
-        tlsHandshakeSum: r.tlsHandshakeSum, tlsHandshakeCount: r.tlsHandshakeCount, lastAt: r.lastAt,
-      });
-      continue;
-    }
-    s.total += r.total;
-    s.ok += r.ok;
-    for (const [layer, n] of Object.entries(r.blocked)) s.blocked[layer] = (s.blocked[layer] ?? 0) + n;
-    s.down += r.down;
-    s.dnsFailures += r.dnsFailures;
-    s.throughputSum += r.throughputSum;
-    s.throughputCount += r.throughputCount;
-    s.tlsHandshakeSum += r.tlsHandshakeSum;
-    s.tlsHandshakeCount += r.tlsHandshakeCount;
-    if (Date.parse(r.lastAt) > Date.parse(s.lastAt)) s.lastAt = r.lastAt;
-  }
-  const order = (r: NetworkStatsRow): string => `${r.bucketStart}|${r.region}|${r.network}|${r.role}|${r.list}`;
-  return [...sums.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-}
+/** What store.networkStats returns for the same data (one reference with the store contract's). */
+export { networkStatsOf } from "../fixtures/network-stats.js";

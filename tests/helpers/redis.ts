@@ -14,6 +14,8 @@ export interface TestRedis {
   /** Starts it again on the same port and data dir. */
   restart(): Promise<void>;
   cleanup(): Promise<void>;
+  /** The running server's process id (benchmarks read its CPU time); undefined while stopped. */
+  pid(): number | undefined;
 }
 
 /** A free port on 127.0.0.1: the helper the embedded redis-server uses. */
@@ -60,6 +62,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     dir,
     stop,
     restart: start,
+    pid: () => (proc as ChildProcess | null)?.pid,
     cleanup: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -4,10 +4,12 @@ import { expect, it } from "vitest";
 import type { Measurement } from "../../src/measurement.js";
 import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { networkStatsOf } from "../fixtures/network-stats.js";
 import type { ContractContext } from "./contract.js";
 
-const BASE = Date.parse("2025-01-05T00:00:00Z");
-const HOUR = 3600_000;
+/** Where `rounds` starts unless told otherwise. */
+export const BASE = Date.parse("2025-01-05T00:00:00Z");
+export const HOUR = 3600_000;
 
 /** Rounds every 5 minutes over `hours`, two regions x two probes x three targets, with failures and throughput. */
 export function rounds(hours: number, from = BASE): Measurement[] {
@@ -70,14 +72,7 @@ function rebucket<T extends TargetStatsRow | NetworkStatsRow>(rows: T[], seconds
   return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
 const targetKey = (r: TargetStatsRow) => [r.region, r.network, r.probeId, r.list, r.url, r.role];
-const networkKey = (r: NetworkStatsRow) => [r.region, r.network, r.role, r.list];
 
-/** Target rows summed over probes and targets, in the network grain's order. */
-function summed(rows: TargetStatsRow[]): NetworkStatsRow[] {
-  const nets = rows.map(({ probeId: _p, url: _u, category: _c, ...rest }) => rest as NetworkStatsRow);
-  const seconds = 1; // keep each bucket; only merge keys
-  return rebucket(nets, seconds, networkKey);
-}
 
 export function statsContract(ctx: ContractContext): void {
   it("sums per minute and re-buckets, without double counting redelivered ids", async () => {
@@ -159,7 +154,7 @@ export function statsContract(ctx: ContractContext): void {
       for (const region of [undefined, "KZ-47"]) {
         const nets = await ctx.store.networkStats({ ...q, region, bucketSeconds });
         expect(nets.length).toBeGreaterThan(0);
-        expectRowsClose(nets, summed(await ctx.store.targetStats({ ...q, region, bucketSeconds })));
+        expectRowsClose(nets, networkStatsOf(await ctx.store.targetStats({ ...q, region, bucketSeconds })));
       }
     }
   });

@@ -136,6 +136,48 @@ describe("measurement codec", () => {
   it("keeps its version-1 dictionary byte for byte (changing it would make stored rows unreadable)", () => {
     expect(createHash("sha256").update(DICTIONARY_V1).digest("hex")).toBe(DICTIONARY_V1_SHA256);
   });
+
+  it("reads rows written at any deflate level (rows stored before the level changed from 6 to 5), and level 5 costs no bytes on real data", () => {
+    const rand = seededRandom(11);
+    const d = deployment(4, 30, seededRandom(12));
+    let atFive = 0;
+    let atSix = 0;
+    for (let i = 0; i < 300; i++) {
+      const m = realisticMeasurement(d, i % d.probes.length, i % 30, Date.parse("2026-11-01T00:00:00Z") + i * 1000, crypto.randomUUID(), rand);
+      const json = JSON.stringify(m);
+      const context = codecContext(m);
+      const current = encodeMeasurementJson(json, context);
+      atFive += current.length;
+      for (const level of [1, 6, 9]) {
+        const older = encodeMeasurementJson(json, context, { level });
+        expect(older[0]).toBe(CODEC_VERSION);
+        expect(decodeMeasurementJson(older, context)).toBe(json);
+        if (level === 6) atSix += older.length;
+      }
+    }
+    expect(atFive / 300).toBeLessThanOrEqual((atSix / 300) * 1.01);
+  });
+
+  it("keeps each row's dictionary its own when encodes and decodes of different rows interleave (short, long and non-ASCII contexts)", () => {
+    const rand = seededRandom(7);
+    const rows = Array.from({ length: 12 }, (_, i) => {
+      const m = variedMeasurement(rand, i + 1);
+      // Contexts around and past the encoder's reused dictionary room: 2 KB URLs, Cyrillic paths, emoji categories.
+      if (i % 3 === 1) m.target.url = `https://example.kz/${"путь/".repeat(i * 30)}`;
+      if (i % 3 === 2) m.target.url = `https://example.kz/${"a".repeat(2000)}`;
+      if (i % 4 === 0) m.target.category = "訪問受限 🚫".repeat(6);
+      const json = JSON.stringify(m);
+      return { json, context: codecContext(m) };
+    });
+    const encoded = rows.map((r) => encodeMeasurementJson(r.json, r.context));
+    // Decode in reverse and interleaved with fresh encodes of other rows: nothing left over from a previous call.
+    for (let i = rows.length - 1; i >= 0; i--) {
+      encodeMeasurementJson(rows[(i + 5) % rows.length]!.json, rows[(i + 5) % rows.length]!.context);
+      expect(decodeMeasurementJson(encoded[i]!, rows[i]!.context)).toBe(rows[i]!.json);
+      // The same bytes against another row's facts must not decode to anything.
+      expect(() => decodeMeasurementJson(encoded[i]!, rows[(i + 1) % rows.length]!.context)).toThrow(MeasurementDecodeError);
+    }
+  });
 });
 
 const DICTIONARY_V1_SHA256 = "d1895e4a27dd0184d4372415364f85bf4154809b04adf45ac3ef79b01afbe751";

@@ -3,12 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
-import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { NameTable } from "../../src/store/sqlite-names.js";
 import { TargetStatsReader } from "../../src/store/sqlite-target-stats.js";
-import type { NetworkStatsRow, TargetStatsRow } from "../../src/store/store.js";
-import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { BASE, HOUR, expectRowsClose, rounds } from "./contract-stats.js";
 
 let dir: string;
 let store: SqliteStore;
@@ -28,65 +26,6 @@ afterEach(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const BASE = Date.parse("2025-01-05T00:00:00Z");
-const HOUR = 3600_000;
-
-/** Rounds every 5 minutes over `hours`, two regions x two probes x three targets, with failures and throughput. */
-function rounds(hours: number, from = BASE): Measurement[] {
-  const out: Measurement[] = [];
-  let i = 0;
-  for (let t = from; t < from + hours * HOUR; t += 5 * 60_000) {
-    for (const region of ["KZ-47", "KZ-75"]) {
-      for (const probe of [0, 1]) {
-        for (const target of [0, 1, 2]) {
-          i += 1;
-          const fails = i % 9 === 0 || (region === "KZ-47" && target === 2 && t >= from + HOUR);
-          out.push(fixtureMeasurement({
-            startedAt: new Date(t + probe * 7000 + target * 1000).toISOString(),
-            region, probeId: `${region}-p${probe}`, network: probe === 0 ? "kt-fixed" : "kcell-mobile",
-            url: `https://t${target}.test/`, list: target === 2 ? "non_whitelisted" : "whitelisted",
-            accessible: !fails, blocking: fails ? (i % 2 ? "tls" : null) : null,
-            bytesPerSecond: i % 4 === 0 ? 1000 * (i % 13) : null,
-            handshakeTime: (i % 50) / 1000,
-          }));
-        }
-      }
-    }
-  }
-  return out;
-}
-
-function expectRowsClose<T extends { throughputSum: number; tlsHandshakeSum: number }>(a: T[], b: T[]): void {
-  expect(a.length).toBe(b.length);
-  a.forEach((row, i) => {
-    const { throughputSum, tlsHandshakeSum, ...rest } = row;
-    const { throughputSum: t2, tlsHandshakeSum: h2, ...rest2 } = b[i]!;
-    expect(rest).toEqual(rest2);
-    expect(throughputSum).toBeCloseTo(t2, 6);
-    expect(tlsHandshakeSum).toBeCloseTo(h2, 9);
-  });
-}
-
-/** Target rows summed over probes and targets, in the network grain's order. */
-function summed(rows: TargetStatsRow[]): NetworkStatsRow[] {
-  const out = new Map<string, NetworkStatsRow>();
-  for (const r of rows) {
-    const key = [r.bucketStart, r.region, r.network, r.role, r.list].join("|");
-    const s = out.get(key);
-    if (!s) {
-      const { probeId: _p, url: _u, category: _c, ...rest } = r;
-      out.set(key, { ...rest, blocked: { ...r.blocked } });
-      continue;
-    }
-    s.total += r.total; s.ok += r.ok; s.down += r.down; s.dnsFailures += r.dnsFailures;
-    for (const [k, v] of Object.entries(r.blocked)) s.blocked[k] = (s.blocked[k] ?? 0) + v;
-    s.throughputSum += r.throughputSum; s.throughputCount += r.throughputCount;
-    s.tlsHandshakeSum += r.tlsHandshakeSum; s.tlsHandshakeCount += r.tlsHandshakeCount;
-    if (r.lastAt > s.lastAt) s.lastAt = r.lastAt;
-  }
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-}
 
 describe("hour rollups", () => {
   it("equal the minute rollups and the raw rows re-bucketed to hours, across batches and redeliveries", async () => {

@@ -50,6 +50,21 @@ describe("GET /api/v1/regions/:id/timeline", () => {
     expect(body.incidents.map((i) => i.id)).toEqual(["inc-1"]);
   });
 
+  it("answers JSON with a weak ETag of its body, and 304 to a reader who has it", async () => {
+    const path = "/api/v1/regions/KZ-47/timeline?since=2026-03-10T11:00:00Z&until=2026-03-10T12:00:00Z";
+    const first = await h.request(path);
+    expect(first.headers.get("content-type")).toMatch(/^application\/json/);
+    const tag = first.headers.get("etag");
+    expect(tag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
+    expect(((await first.json()) as TimelineBody).region).toBe("KZ-47");
+    const again = await h.request(path, { headers: { "If-None-Match": tag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    const other = await h.request(path, { headers: { "If-None-Match": 'W/"something-else"' } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get("etag")).toBe(tag);
+  });
+
   it("defaults to the last 24 h in hour buckets, and refuses over-long ranges and unknown regions", async () => {
     const body = (await (await h.request("/api/v1/regions/KZ-47/timeline")).json()) as TimelineBody;
     expect(body.bucketSeconds).toBe(3600);

@@ -4,67 +4,59 @@
 // the cases claim: a DPI box matching the literal bytes `Host: <name>`, case-sensitively.
 import { describe, expect, it } from "vitest";
 import { get, rawExchange, rawTlsHandshake } from "../fixtures/ooni-qa/raw-client.js";
-import { expectOoniOutcome, useQaLab } from "../fixtures/ooni-qa/run.js";
+import { accessible, blocked, onWww } from "../fixtures/ooni-qa/cases.js";
+import { describeQaCases, useQaLab } from "../fixtures/ooni-qa/run.js";
 import { BLOCKPAGE_TITLE, SITE_TITLE, type QaCase } from "../fixtures/ooni-qa/world.js";
 
-const blocked = (blocking: "tcp" | "tls" | "http-failure" | "http-diff", failure: string) =>
-  ({ accessible: false, blocking, failure, determined: true });
-const accessible = { accessible: true, blocking: null, failure: null, determined: true };
+/** The 32 MiB file at `largefile.qa<id>.example/large`, throttled on the way back to the region. */
+const largeFile = (id: number, scheme: "http" | "https", on: { port: number; trigger?: "sni" }) => {
+  const host = `largefile.qa${id}.example`;
+  return { id, url: `${scheme}://${host}/large`, sites: [{ host }], censor: [{ action: "throttle" as const, name: host, ...on, kbit: 64 }] };
+};
 
 const CASES: QaCase[] = [
   {
-    id: 7, name: "controlFailureWithSuccessfulHTTPWebsite", url: "http://www.qa7.example/", controlUnreachable: true, needsHelper: true,
+    ...onWww(7, "http"), name: "controlFailureWithSuccessfulHTTPWebsite", controlUnreachable: true, needsHelper: true,
     ooni: "control unreachable (RST on every TH's SNI); site fine; blocking=null, accessible=null",
-    sites: [{ host: "www.qa7.example" }],
     // The page loaded, but with no control nobody can vouch that it is the site's and not a block page.
     expect: { accessible: true, blocking: null, failure: null, determined: false },
   },
   {
-    id: 8, name: "controlFailureWithSuccessfulHTTPSWebsite", url: "https://www.qa8.example/", controlUnreachable: true,
-    ooni: "control unreachable; HTTPS success needs no control → false/true",
-    sites: [{ host: "www.qa8.example" }],
-    expect: accessible,
+    ...onWww(8, "https"), name: "controlFailureWithSuccessfulHTTPSWebsite", controlUnreachable: true,
+    ooni: "control unreachable; HTTPS success needs no control → false/true", expect: accessible,
   },
   {
-    id: 18, name: "httpBlockingConnectionReset", url: "http://www.qa18.example/", needsHelper: true, cli: true,
+    ...onWww(18, "http", (h) => ({ censor: [{ action: "reset", name: h, port: 80, trigger: "host" }] })),
+    name: "httpBlockingConnectionReset", needsHelper: true, cli: true,
     ooni: 'RST when "Host: www.example.com" is seen on :80; connection_reset; consistent; "http-failure"/false',
-    sites: [{ host: "www.qa18.example" }],
-    censor: [{ action: "reset", name: "www.qa18.example", port: 80, trigger: "host" }],
     expect: blocked("http-failure", "http_reset"),
   },
   {
-    id: 19, name: "httpDiffWithConsistentDNS", url: "http://www.qa19.example/", needsHelper: true,
+    ...onWww(19, "http", (h) => ({ censor: [{ action: "blockpage", name: h, port: 80, trigger: "host" }] })),
+    name: "httpDiffWithConsistentDNS", needsHelper: true,
     ooni: 'block page injected on "Host:"; status match, body proportion ≈0.12, headers/title differ → "http-diff"/false',
-    sites: [{ host: "www.qa19.example" }],
-    censor: [{ action: "blockpage", name: "www.qa19.example", port: 80, trigger: "host" }],
     expect: blocked("http-diff", "http_diff"),
   },
   {
-    id: 42, name: "tcpBlockingConnectTimeout", url: "https://www.qa42.example/", needsHelper: true, cli: true,
+    ...onWww(42, "https", (h) => ({ censor: [{ action: "blackhole", name: h, port: 443 }] })),
+    name: "tcpBlockingConnectTimeout", needsHelper: true, cli: true,
     ooni: 'every SYN to the site\'s :443 dropped; generic_timeout_error; consistent; "tcp_ip"/false',
-    sites: [{ host: "www.qa42.example" }],
-    censor: [{ action: "blackhole", name: "www.qa42.example", port: 443 }],
     expect: blocked("tcp", "tcp_timeout"),
   },
   {
-    id: 44, name: "throttlingWithHTTP", url: "http://largefile.qa44.example/large", needsHelper: true,
+    ...largeFile(44, "http", { port: 80 }), name: "throttlingWithHTTP", needsHelper: true,
     ooni: '[off in OONI: ooni/probe#2668] 32 MiB over a throttled, lossy endpoint; generic_timeout_error; "http-failure"/false',
-    sites: [{ host: "largefile.qa44.example" }],
-    censor: [{ action: "throttle", name: "largefile.qa44.example", port: 80, kbit: 64 }],
     expect: blocked("http-failure", "http_timeout"),
   },
   {
-    id: 45, name: "throttlingWithHTTPS", url: "https://largefile.qa45.example/large", needsHelper: true,
+    ...largeFile(45, "https", { port: 443, trigger: "sni" }), name: "throttlingWithHTTPS", needsHelper: true,
     ooni: 'throttled, lossy after the SNI; generic_timeout_error; "http-failure"/false',
-    sites: [{ host: "largefile.qa45.example" }],
-    censor: [{ action: "throttle", name: "largefile.qa45.example", port: 443, trigger: "sni", kbit: 64 }],
     expect: blocked("http-failure", "http_timeout"),
   },
   {
-    id: 46, name: "tlsBlockingConnectionResetWithConsistentDNS", url: "https://www.qa46.example/", needsHelper: true,
+    ...onWww(46, "https", (h) => ({ censor: [{ action: "reset", name: h, port: 443, trigger: "sni" }] })),
+    name: "tlsBlockingConnectionResetWithConsistentDNS", needsHelper: true,
     ooni: 'RST on the SNI; connection_reset; consistent; "http-failure"/false (TLS blocking, BF=4)',
-    sites: [{ host: "www.qa46.example" }],
-    censor: [{ action: "reset", name: "www.qa46.example", port: 443, trigger: "sni" }],
     expect: blocked("tls", "tls_reset"),
   },
 ];
@@ -98,7 +90,4 @@ describe("the lab's censor", () => {
   });
 });
 
-describe("OONI Web Connectivity QA: blocking on the first connection", () => {
-  it.each(CASES)("#$id $name", (c) => expectOoniOutcome(c, qa.observed(c)));
-  it.each(CASES.filter((c) => c.cli))("keepwatch measure --json: #$id $name", (c) => expectOoniOutcome(c, qa.observedCli(c)));
-});
+describeQaCases("OONI Web Connectivity QA: blocking on the first connection", qa, CASES);

@@ -4,12 +4,9 @@
 // the whole check keeps one deadline.
 import { describe, expect, it } from "vitest";
 import { get, rawExchange, rawTlsHandshake } from "../fixtures/ooni-qa/raw-client.js";
-import { expectOoniOutcome, useQaLab } from "../fixtures/ooni-qa/run.js";
+import { blocked, down, onWww } from "../fixtures/ooni-qa/cases.js";
+import { describeQaCases, useQaLab } from "../fixtures/ooni-qa/run.js";
 import type { CensorRule, QaCase } from "../fixtures/ooni-qa/world.js";
-
-const blocked = (blocking: "dns" | "tcp" | "tls" | "http-failure", failure: string) =>
-  ({ accessible: false, blocking, failure, determined: true });
-const down = (failure: string) => ({ accessible: false, blocking: null, failure, determined: true });
 
 /** The shortener and its target: `https://short.qaN.example/` redirects to `<scheme>://www.qaN.example/`. */
 function viaShortener(id: number, scheme: "http" | "https") {
@@ -27,91 +24,89 @@ const onHostAndSni = (action: "reset" | "drop" | "fin", name: string): CensorRul
   { action, name, port: 443, trigger: "sni" },
 ];
 
-const hop = (id: number, scheme: "http" | "https") => viaShortener(id, scheme);
-const h29 = hop(29, "http"), h30 = hop(30, "https"), h31 = hop(31, "http"), h32 = hop(32, "https"), h33 = hop(33, "https");
-const h34 = hop(34, "http"), h35 = hop(35, "https"), h36 = hop(36, "http"), h37 = hop(37, "https");
+const h34 = viaShortener(34, "http"); // also what the middlebox test below uses
+
+/** Case #id: the shortener redirects to the target on `scheme`, and the censor does `censor` to the target. */
+const redirected = (id: number, scheme: "http" | "https", censor: (target: string) => Partial<QaCase>) => {
+  const { url, sites, target } = viaShortener(id, scheme);
+  return { id, url, sites, ...censor(target) };
+};
+const refused = (target: string) =>
+  ({ censor: [{ action: "refuse" as const, name: target, port: 80 }, { action: "refuse" as const, name: target, port: 443 }] });
+const dpi = (action: "reset" | "drop" | "fin") => (target: string) => ({ censor: onHostAndSni(action, target) });
+/** The same broken `Location` for everyone: the helper follows it and fails the same way from outside. */
+const brokenLocation = (id: number, scheme: "http" | "https") => onWww(id, scheme, () => ({}), `/redirect?to=${scheme}://`);
+/** A chain of 15 redirects on the site itself. */
+const longChain = (id: number, scheme: "http" | "https") => onWww(id, scheme, () => ({}), "/chain/15");
 
 const CASES: QaCase[] = [
   {
-    id: 27, name: "redirectWithBrokenLocationForHTTP", url: "http://www.qa27.example/redirect?to=http://", needsHelper: true,
+    ...brokenLocation(27, "http"), name: "redirectWithBrokenLocationForHTTP", needsHelper: true,
     ooni: 'redirect to `Location: http://`; http_invalid_redirect_location_host; "http-failure"/false',
-    sites: [{ host: "www.qa27.example" }],
     // Argued difference (README): the helper follows the same broken Location and fails the same way from
     // outside, so the site is broken for everyone (down), not blocked; OONI's http-failure is a false positive.
     expect: down("http_error"),
   },
   {
-    id: 28, name: "redirectWithBrokenLocationForHTTPS", url: "https://www.qa28.example/redirect?to=https://", needsHelper: true,
+    ...brokenLocation(28, "https"), name: "redirectWithBrokenLocationForHTTPS", needsHelper: true,
     ooni: 'redirect to `Location: https://`; http_invalid_redirect_location_host; "http-failure"/false',
-    sites: [{ host: "www.qa28.example" }],
-    // Argued difference (README): the helper follows the same broken Location and fails the same way from
-    // outside, so the site is broken for everyone (down), not blocked; OONI's http-failure is a false positive.
+    // Argued difference, as #27.
     expect: down("http_error"),
   },
   {
-    id: 29, name: "redirectWithConsistentDNSAndThenConnectionRefusedForHTTP", url: h29.url, sites: h29.sites, needsHelper: true,
+    ...redirected(29, "http", refused), name: "redirectWithConsistentDNSAndThenConnectionRefusedForHTTP", needsHelper: true,
     ooni: 'redirect to http://; the target\'s :80 and :443 refused; connection_refused; "http-failure"/false (BF=2: TCP)',
-    censor: [{ action: "refuse", name: h29.target, port: 80 }, { action: "refuse", name: h29.target, port: 443 }],
     expect: blocked("tcp", "tcp_refused"),
   },
   {
-    id: 30, name: "redirectWithConsistentDNSAndThenConnectionRefusedForHTTPS", url: h30.url, sites: h30.sites, needsHelper: true,
+    ...redirected(30, "https", refused), name: "redirectWithConsistentDNSAndThenConnectionRefusedForHTTPS", needsHelper: true,
     ooni: 'redirect to https://; the target refused; connection_refused; "http-failure"/false (BF=2: TCP)',
-    censor: [{ action: "refuse", name: h30.target, port: 80 }, { action: "refuse", name: h30.target, port: 443 }],
     expect: blocked("tcp", "tcp_refused"),
   },
   {
-    id: 31, name: "redirectWithConsistentDNSAndThenConnectionResetForHTTP", url: h31.url, sites: h31.sites, needsHelper: true,
+    ...redirected(31, "http", dpi("reset")), name: "redirectWithConsistentDNSAndThenConnectionResetForHTTP", needsHelper: true,
     ooni: 'RST on the target\'s `Host:` and SNI; connection_reset; "http-failure"/false',
-    censor: onHostAndSni("reset", h31.target),
     expect: blocked("http-failure", "http_reset"),
   },
   {
-    id: 32, name: "redirectWithConsistentDNSAndThenConnectionResetForHTTPS", url: h32.url, sites: h32.sites, needsHelper: true,
+    ...redirected(32, "https", dpi("reset")), name: "redirectWithConsistentDNSAndThenConnectionResetForHTTPS", needsHelper: true,
     ooni: 'RST on the target\'s SNI; connection_reset; "http-failure"/false (BF=4: TLS)',
-    censor: onHostAndSni("reset", h32.target),
     expect: blocked("tls", "tls_reset"),
   },
   {
-    id: 33, name: "redirectWithConsistentDNSAndThenNXDOMAIN", url: h33.url, sites: h33.sites, cli: true,
+    ...redirected(33, "https", (target) => ({ regionDns: { [target]: { rcode: "NXDOMAIN" as const } } })),
+    name: "redirectWithConsistentDNSAndThenNXDOMAIN", cli: true,
     ooni: 'the region\'s resolver says NXDOMAIN for the target; dns_nxdomain_error; "dns"/false',
-    regionDns: { [h33.target]: { rcode: "NXDOMAIN" } },
     expect: blocked("dns", "dns_nxdomain"),
   },
   {
-    id: 34, name: "redirectWithConsistentDNSAndThenEOFForHTTP", url: h34.url, sites: h34.sites, needsHelper: true,
+    ...redirected(34, "http", dpi("fin")), name: "redirectWithConsistentDNSAndThenEOFForHTTP", needsHelper: true,
     ooni: 'FIN injected on the target\'s `Host:` and SNI; eof_error; "http-failure"/false',
-    censor: onHostAndSni("fin", h34.target),
     expect: blocked("http-failure", "http_eof"),
   },
   {
-    id: 35, name: "redirectWithConsistentDNSAndThenEOFForHTTPS", url: h35.url, sites: h35.sites, needsHelper: true,
+    ...redirected(35, "https", dpi("fin")), name: "redirectWithConsistentDNSAndThenEOFForHTTPS", needsHelper: true,
     ooni: 'FIN injected on the target\'s SNI; eof_error; "http-failure"/false (BF=4: TLS)',
-    censor: onHostAndSni("fin", h35.target),
     expect: blocked("tls", "tls_eof"),
   },
   {
-    id: 36, name: "redirectWithConsistentDNSAndThenTimeoutForHTTP", url: h36.url, sites: h36.sites, needsHelper: true,
+    ...redirected(36, "http", dpi("drop")), name: "redirectWithConsistentDNSAndThenTimeoutForHTTP", needsHelper: true,
     ooni: 'packets dropped after the target\'s `Host:` / SNI; generic_timeout_error; "http-failure"/false',
-    censor: onHostAndSni("drop", h36.target),
     expect: blocked("http-failure", "http_timeout"),
   },
   {
-    id: 37, name: "redirectWithConsistentDNSAndThenTimeoutForHTTPS", url: h37.url, sites: h37.sites, needsHelper: true, cli: true,
+    ...redirected(37, "https", dpi("drop")), name: "redirectWithConsistentDNSAndThenTimeoutForHTTPS", needsHelper: true, cli: true,
     ooni: 'ClientHello to the target blackholed; generic_timeout_error; "http-failure"/false (BF=4: TLS)',
-    censor: onHostAndSni("drop", h37.target),
     expect: blocked("tls", "tls_timeout"),
   },
   {
-    id: 38, name: "redirectWithMoreThanTenRedirectsAndHTTP", url: "http://www.qa38.example/chain/15", needsHelper: true,
+    ...longChain(38, "http"), name: "redirectWithMoreThanTenRedirectsAndHTTP", needsHelper: true,
     ooni: '15 redirects; "unknown_failure: stopped after too many redirects"; blocking=false, accessible=false (down)',
-    sites: [{ host: "www.qa38.example" }],
     expect: down("http_too_many_redirects"),
   },
   {
-    id: 39, name: "redirectWithMoreThanTenRedirectsAndHTTPS", url: "https://www.qa39.example/chain/15", needsHelper: true,
+    ...longChain(39, "https"), name: "redirectWithMoreThanTenRedirectsAndHTTPS", needsHelper: true,
     ooni: "15 redirects over TLS; same as #38 (down)",
-    sites: [{ host: "www.qa39.example" }],
     expect: down("http_too_many_redirects"),
   },
 ];
@@ -130,7 +125,4 @@ describe("the lab's middlebox", () => {
   });
 });
 
-describe("OONI Web Connectivity QA: redirects", () => {
-  it.each(CASES)("#$id $name", (c) => expectOoniOutcome(c, qa.observed(c)));
-  it.each(CASES.filter((c) => c.cli))("keepwatch measure --json: #$id $name", (c) => expectOoniOutcome(c, qa.observedCli(c)));
-});
+describeQaCases("OONI Web Connectivity QA: redirects", qa, CASES);
