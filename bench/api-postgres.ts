@@ -3,7 +3,11 @@
 // INSERT per day partition, then the four rollup tables aggregated from it per day), into a private
 // cluster whose data directory is kept in the temp dir, so a second run reuses it.
 // 17 regions × 2 networks × 5 probes × 40 targets every 5 minutes for 2952 rounds (10.25 days) = 20.07 M.
+// Rows are written in the schema's current form (PostgreSQL migration 4: strings as ids into `names`).
 //   npx tsx bench/api-postgres.ts [connections] [seconds]
+// KEEPWATCH_BENCH_PG_ROUNDS=N generates only N rounds (rounded up to whole hours, 12 rounds) into a data dir
+// of its own (to see that generation and the bench work, without the full 20 M); the full run's cache dir is
+// left alone.
 import { mkdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,48 +15,66 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { PostgresStore } from "../src/store/postgres/store.js";
 import { startCluster } from "../tests/helpers/postgres.js";
+import { SUM_COLUMNS } from "../src/store/rollup-deltas.js";
 import { END, NETWORKS, REGION_IDS, TARGETS, load, withServer } from "./api.js";
 
 const PROBES_PER_NETWORK = 5;
 const PER_ROUND = REGION_IDS.length * NETWORKS.length * PROBES_PER_NETWORK * TARGETS.length; // 6800
 const GOAL = 20_000_000;
 // Whole hours of rounds, so START is hour-aligned and each chunk below holds whole hours.
-const ROUNDS = Math.ceil(GOAL / PER_ROUND / 12) * 12;
+const ROUNDS_OVERRIDE = Number(process.env.KEEPWATCH_BENCH_PG_ROUNDS ?? 0);
+const ROUNDS = Math.ceil((ROUNDS_OVERRIDE > 0 ? ROUNDS_OVERRIDE : GOAL / PER_ROUND) / 12) * 12;
 const ROUND_MS = 5 * 60_000;
 const START = END - ROUNDS * ROUND_MS;
 const DAY_MS = 86_400_000;
 
-/** Measurements of rounds [r0, r1): every fact column, and a raw JSON of a typical check (~600 bytes). */
+const REGIONS_SQL = `ARRAY[${REGION_IDS.map((r) => `'${r}'`).join(",")}]`;
+
+/** Every string the generated rows refer to, for `names` (the rows hold their ids). */
+function generatedNames(): string[] {
+  const out = ["region", "whitelisted", "non_whitelisted", "gov", "news", "social", "kcell-mobile", "kt-fixed", "mobile", "fixed"];
+  for (const r of REGION_IDS) {
+    out.push(r);
+    for (const net of ["kcell-mobile", "kt-fixed"]) for (let p = 0; p < PROBES_PER_NETWORK; p++) out.push(`${r.toLowerCase()}-${net}-${p}`);
+  }
+  for (let tgt = 0; tgt < TARGETS.length; tgt++) out.push(tgt < 20 ? `https://gov${tgt}.example.kz/` : `https://site${tgt}.example.com/`);
+  return out;
+}
+
+/** Measurements of rounds [r0, r1): every fact column (strings as name ids), and a raw JSON of a typical check (~600 bytes). */
 function insertRoundsSql(r0: number, r1: number): string {
-  const regions = `ARRAY[${REGION_IDS.map((r) => `'${r}'`).join(",")}]`;
   return `INSERT INTO measurements (started_ms, id, asn, tls_handshake_time, bytes_per_second, accessible, local_failure,
-      probe_id, role, region, network, network_kind, url, list, category, started_at, received_at, blocking, failure,
+      probe_ref, role_ref, region_ref, network_ref, kind_ref, url_ref, list_ref, category_ref, received_after_ms, blocking, failure,
       dns_failure, raw)
     SELECT ms, ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, asn,
       CASE WHEN fails THEN NULL ELSE 0.03 + (n % 17) / 1000.0 END,
-      CASE WHEN tgt < 20 AND n % 20 = 0 THEN 2000000 END, NOT fails, false, probe, 'region', region, net, kind, url,
-      CASE WHEN tgt < 20 THEN 'whitelisted' ELSE 'non_whitelisted' END,
-      CASE WHEN tgt < 20 THEN 'gov' WHEN tgt < 30 THEN 'news' ELSE 'social' END,
-      iso, iso, CASE WHEN fails THEN 'tls' END, CASE WHEN fails THEN 'tls_reset' END, NULL,
+      CASE WHEN tgt < 20 AND n % 20 = 0 THEN 2000000 END, NOT fails, false,
+      n_probe.id, n_role.id, n_region.id, n_net.id, n_kind.id, n_url.id, n_list.id, n_category.id, 0,
+      CASE WHEN fails THEN 'tls' END, CASE WHEN fails THEN 'tls_reset' END, NULL,
       format('{"version":1,"id":"%s","probe":{"id":"%s","role":"region","software":"keepwatch/bench"},"region":"%s","network":{"id":"%s","asn":%s,"kind":"%s"},"target":{"url":"%s","list":"x","category":"y"},"startedAt":"%s","receivedAt":"%s","check":{"url":"%s","dns":[{"query":"h","resolver":"system","transport":"system","rcode":"NOERROR","answers":[],"addresses":["198.18.0.10"],"cnameChain":[],"bogons":[],"failure":null,"time":0.01}],"controlDns":null,"tcp":[{"address":"198.18.0.10","port":443,"failure":null,"connectTime":0.02}],"tls":[],"http":null,"time":0.2},"verdict":{"accessible":%s,"blocking":null,"failure":null,"determined":true},"throughput":null}',
         n, probe, region, net, asn, kind, url, iso, iso, url, CASE WHEN fails THEN 'false' ELSE 'true' END)
     FROM (
       SELECT n, ms, region, net, asn, kind, probe, tgt, url, to_char(to_timestamp(ms / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso,
-        (region = 'KZ-47' AND net = 'kcell-mobile' AND ms > ${END - 30 * 3600_000} AND ms < ${END - 24 * 3600_000} AND tgt >= 20) OR n % 33 = 0 AS fails
+        (region = 'KZ-47' AND net = 'kcell-mobile' AND ms > ${END - 30 * 3600_000} AND ms < ${END - 24 * 3600_000} AND tgt >= 20) OR n % 33 = 0 AS fails,
+        CASE WHEN tgt < 20 THEN 'whitelisted' ELSE 'non_whitelisted' END AS list,
+        CASE WHEN tgt < 20 THEN 'gov' WHEN tgt < 30 THEN 'news' ELSE 'social' END AS category
       FROM (
         SELECT r * ${PER_ROUND} + ri * ${NETWORKS.length * PROBES_PER_NETWORK * TARGETS.length} + ni * ${PROBES_PER_NETWORK * TARGETS.length} + p * ${TARGETS.length} + tgt AS n,
           ${START}::int8 + r * ${ROUND_MS} + p * 7000 + tgt * 1000 AS ms,
-          (${regions})[ri + 1] AS region,
+          (${REGIONS_SQL})[ri + 1] AS region,
           CASE WHEN ni = 0 THEN 'kcell-mobile' ELSE 'kt-fixed' END AS net,
           CASE WHEN ni = 0 THEN 29355 ELSE 9198 END AS asn,
           CASE WHEN ni = 0 THEN 'mobile' ELSE 'fixed' END AS kind,
-          lower((${regions})[ri + 1]) || '-' || CASE WHEN ni = 0 THEN 'kcell-mobile' ELSE 'kt-fixed' END || '-' || p AS probe,
+          lower((${REGIONS_SQL})[ri + 1]) || '-' || CASE WHEN ni = 0 THEN 'kcell-mobile' ELSE 'kt-fixed' END || '-' || p AS probe,
           tgt,
           CASE WHEN tgt < 20 THEN 'https://gov' || tgt || '.example.kz/' ELSE 'https://site' || tgt || '.example.com/' END AS url
         FROM generate_series(${r0}, ${r1 - 1}) r, generate_series(0, ${REGION_IDS.length - 1}) ri, generate_series(0, ${NETWORKS.length - 1}) ni,
           generate_series(0, ${PROBES_PER_NETWORK - 1}) p, generate_series(0, ${TARGETS.length - 1}) tgt
       ) g
-    ) m`;
+    ) m
+    JOIN names n_probe ON n_probe.name = m.probe JOIN names n_role ON n_role.name = 'region'
+    JOIN names n_region ON n_region.name = m.region JOIN names n_net ON n_net.name = m.net JOIN names n_kind ON n_kind.name = m.kind
+    JOIN names n_url ON n_url.name = m.url JOIN names n_list ON n_list.name = m.list JOIN names n_category ON n_category.name = m.category`;
 }
 
 const SUMS = `COUNT(*), COUNT(*) FILTER (WHERE accessible), COUNT(*) FILTER (WHERE NOT accessible AND blocking IS NULL),
@@ -60,20 +82,25 @@ const SUMS = `COUNT(*), COUNT(*) FILTER (WHERE accessible), COUNT(*) FILTER (WHE
   COUNT(*) FILTER (WHERE NOT accessible AND blocking = 'tls'), COUNT(*) FILTER (WHERE NOT accessible AND blocking = 'http-failure'),
   COUNT(*) FILTER (WHERE NOT accessible AND blocking = 'http-diff'), COUNT(dns_failure), COALESCE(SUM(bytes_per_second), 0),
   COUNT(bytes_per_second), COALESCE(SUM(tls_handshake_time), 0), COUNT(tls_handshake_time), MAX(started_ms)`;
+// The per-target tables keep a zero sum as NULL (as the store's ingest writes them).
+const NULLABLE_SUMS = SUMS.split(/,(?![^(]*\))/).map((e, i, all) => (i < all.length - 1 ? `NULLIF(${e.trim()}, 0)` : e.trim())).join(", ");
+const TARGET_COLS = `region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref, category_ref, ${SUM_COLUMNS.join(", ")}, last_ms`;
+const NETWORK_COLS = `region, bucket, network, role, list, ${SUM_COLUMNS.join(", ")}, last_ms`;
+const NAMED_NETWORK = `FROM measurements m JOIN names r ON r.id = m.region_ref JOIN names n ON n.id = m.network_ref
+  JOIN names ro ON ro.id = m.role_ref JOIN names l ON l.id = m.list_ref`;
 
 /** The four rollup tables for [from, to) (whole hours), aggregated from the rows just generated. */
 function rollupSql(from: number, to: number): string[] {
   const where = `started_ms >= ${from} AND started_ms < ${to}`;
-  return [
-    `INSERT INTO rollups_minute SELECT region, started_ms / 60000 * 60, network, probe_id, list, url, role, MIN(category), ${SUMS}
-      FROM measurements WHERE ${where} GROUP BY region, started_ms / 60000 * 60, network, probe_id, list, url, role`,
-    `INSERT INTO rollups_hour SELECT region, started_ms / 3600000 * 3600, network, probe_id, list, url, role, MIN(category), ${SUMS}
-      FROM measurements WHERE ${where} GROUP BY region, started_ms / 3600000 * 3600, network, probe_id, list, url, role`,
-    `INSERT INTO network_rollups_minute SELECT region, started_ms / 60000 * 60, network, role, list, ${SUMS}
-      FROM measurements WHERE ${where} GROUP BY region, started_ms / 60000 * 60, network, role, list`,
-    `INSERT INTO network_rollups_hour SELECT region, started_ms / 3600000 * 3600, network, role, list, ${SUMS}
-      FROM measurements WHERE ${where} GROUP BY region, started_ms / 3600000 * 3600, network, role, list`,
-  ];
+  const target = (table: string, width: number) => `INSERT INTO ${table} (${TARGET_COLS})
+    SELECT region_ref, started_ms / ${width * 1000} * ${width}, network_ref, probe_ref, list_ref, url_ref, role_ref, MIN(category_ref),
+      ${NULLABLE_SUMS}
+    FROM measurements WHERE ${where} GROUP BY region_ref, started_ms / ${width * 1000} * ${width}, network_ref, probe_ref, list_ref, url_ref, role_ref`;
+  const network = (table: string, width: number) => `INSERT INTO ${table} (${NETWORK_COLS})
+    SELECT r.name, started_ms / ${width * 1000} * ${width}, n.name, ro.name, l.name, ${SUMS}
+    ${NAMED_NETWORK} WHERE ${where} GROUP BY r.name, started_ms / ${width * 1000} * ${width}, n.name, ro.name, l.name`;
+  return [target("rollups_minute", 60), target("rollups_hour", 3600), network("network_rollups_minute", 60),
+    network("network_rollups_hour", 3600)];
 }
 
 /**
@@ -92,6 +119,7 @@ async function generate(url: string, from = 0): Promise<{ count: number; seconds
   await c.connect();
   try {
     await c.query("SET synchronous_commit = off");
+    await c.query("INSERT INTO names (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING", [generatedNames()]);
     await c.query("SET work_mem = '256MB'");
     // A chunk of rounds per statement (whole hours, so each chunk's hour rollups are complete).
     const roundsPerChunk = 12 * 6;
@@ -118,11 +146,11 @@ async function finish(url: string): Promise<void> {
   try {
     if ((await c.query("SELECT 1 FROM last_seen LIMIT 1")).rowCount) return;
     const newest = Number((await c.query("SELECT MAX(started_ms) AS m FROM measurements")).rows[0].m);
-    await c.query(`INSERT INTO last_seen SELECT region, network, probe_id, MAX(started_ms) FROM measurements
-      WHERE started_ms >= $1 GROUP BY region, network, probe_id ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
+    const named = `FROM measurements m JOIN names r ON r.id = m.region_ref JOIN names n ON n.id = m.network_ref
+      JOIN names p ON p.id = m.probe_ref WHERE started_ms >= $1 GROUP BY r.name, n.name, p.name`;
+    await c.query(`INSERT INTO last_seen SELECT r.name, n.name, p.name, MAX(started_ms) ${named} ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
     await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
-      SELECT probe_id, region, network, 'region', MAX(started_ms), COUNT(*) FROM measurements WHERE started_ms >= $1
-      GROUP BY probe_id, region, network ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
+      SELECT p.name, r.name, n.name, 'region', MAX(started_ms), COUNT(*) ${named} ON CONFLICT DO NOTHING`, [newest - DAY_MS]);
     await c.query("ANALYZE");
   } finally {
     await c.end();
@@ -156,7 +184,8 @@ async function storeTimings(store: PostgresStore, runs = 20) {
 }
 
 export async function benchApiPostgres(connections = 20, seconds = 10) {
-  const dir = join(tmpdir(), "keepwatch-bench-api-pg2");
+  // pg4: rows in PostgreSQL migration 4's form (pg2 held the text form); an override of the rounds has its own.
+  const dir = join(tmpdir(), ROUNDS_OVERRIDE > 0 ? `keepwatch-bench-api-pg4-${ROUNDS}r` : "keepwatch-bench-api-pg4");
   mkdirSync(dir, { recursive: true });
   const cluster = await startCluster({ durable: true, dataDir: dir, conf: ["shared_buffers = 512MB", "max_wal_size = 8GB"] });
   try {

@@ -3,16 +3,19 @@
 // minute rollup row holds one measurement, as in production) with measurements shaped like the probes' real
 // output (bench/realistic-measurements.ts). Inserts go through SqliteStore.insertMeasurements in jobs of 1,000
 // (the collector's job size); the WAL is checkpointed before the file is measured. Also prints where the bytes
-// go (SQLite's dbstat: pages per table and index) and the store's own insert rate.
-//   npx tsx bench/store-size.ts [count] [regions] [targets]
+// go (SQLite's dbstat: pages per table and index) and the store's own insert rate. The same measurements then
+// go through PostgresStore (bench/store-size-postgres.ts: a private cluster, sizes after VACUUM (ANALYZE),
+// per table, TOAST and index), so both stores are reported side by side from one run.
+//   npx tsx bench/store-size.ts [count] [regions] [targets] [sqlite|postgres|both]
 import BetterSqlite3 from "better-sqlite3";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Measurement } from "../src/measurement.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { deployment, realisticMeasurement, seededRandom } from "./realistic-measurements.js";
+import { benchPostgresStoreSize, type PgStoreSizeFigures } from "./store-size-postgres.js";
 
 export interface StoreSizeFigures {
   count: number;
@@ -27,6 +30,8 @@ export interface StoreSizeFigures {
   breakdown: Record<string, number>;
   /** insertMeasurements calls of 1,000, measurements per second (store only, no queue). */
   insertsPerSecond: number;
+  /** CPU of this process per 1,000 measurements inserted (SQLite runs in-process: the whole cost). */
+  cpuMsPer1000: number;
   /** Time to read every measurement back whole (streamMeasurements), per measurement, microseconds. */
   streamMicrosPerMeasurement: number;
 }
@@ -66,7 +71,7 @@ function pageBreakdown(dbPath: string): Record<string, number> {
   }
 }
 
-export async function benchStoreSize(opts: { count?: number; regions?: number; targets?: number } = {}): Promise<StoreSizeFigures> {
+export async function benchSqliteStoreSize(opts: { count?: number; regions?: number; targets?: number } = {}): Promise<StoreSizeFigures> {
   const count = opts.count ?? 50_000;
   const regions = opts.regions ?? 17;
   const targets = opts.targets ?? 60;
@@ -77,11 +82,15 @@ export async function benchStoreSize(opts: { count?: number; regions?: number; t
     await store.migrate();
     let jsonBytes = 0;
     let insertMs = 0;
+    let cpuMs = 0;
     let batch: Measurement[] = [];
     const flush = async () => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r = await store.insertMeasurements(batch);
       insertMs += performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      cpuMs += (c.user + c.system) / 1000;
       if (r.inserted !== batch.length) throw new Error(`stored ${r.inserted} of ${batch.length}`);
       batch = [];
     };
@@ -115,6 +124,7 @@ export async function benchStoreSize(opts: { count?: number; regions?: number; t
       meanJsonBytes: Math.round(jsonBytes / count),
       breakdown: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, perMeasurement(v)])),
       insertsPerSecond: Math.round(count / (insertMs / 1000)),
+      cpuMsPer1000: Number(((cpuMs / count) * 1000).toFixed(1)),
       streamMicrosPerMeasurement: Number(((streamMs * 1000) / count).toFixed(1)),
     };
   } finally {
@@ -123,10 +133,36 @@ export async function benchStoreSize(opts: { count?: number; regions?: number; t
   }
 }
 
+export interface StoreSizeComparison {
+  sqlite: StoreSizeFigures | null;
+  postgres: PgStoreSizeFigures | null;
+  /** 1-minute load average before and after (the machine is shared: rates only compare within one run). */
+  loadAverage: [number, number];
+}
+
+/** Both stores, one after the other, on the same measurements (the same seed). */
+export async function benchStoreSize(opts: { count?: number; regions?: number; targets?: number;
+  stores?: "sqlite" | "postgres" | "both" } = {}): Promise<StoreSizeComparison> {
+  const count = opts.count ?? 50_000;
+  const regions = opts.regions ?? 17;
+  const targets = opts.targets ?? 60;
+  const stores = opts.stores ?? "both";
+  const load0 = Number(loadavg()[0]!.toFixed(2));
+  const sqlite = stores === "postgres" ? null : await benchSqliteStoreSize({ count, regions, targets });
+  const postgres = stores === "sqlite" ? null
+    : await benchPostgresStoreSize(productionSchedule(count, regions, targets), count);
+  return { sqlite, postgres, loadAverage: [load0, Number(loadavg()[0]!.toFixed(2))] };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const stores = (process.argv[5] ?? "both") as "sqlite" | "postgres" | "both";
   const figures = await benchStoreSize({
-    count: Number(process.argv[2] ?? 50_000), regions: Number(process.argv[3] ?? 17), targets: Number(process.argv[4] ?? 60),
+    count: Number(process.argv[2] ?? 50_000), regions: Number(process.argv[3] ?? 17), targets: Number(process.argv[4] ?? 60), stores,
   });
   console.log(JSON.stringify(figures, null, 2));
-  console.log(`store size: ${figures.bytesPerMeasurement} bytes per stored measurement, indexes and rollups included (goal <= 600)`);
+  for (const [name, f] of [["SQLite", figures.sqlite], ["PostgreSQL", figures.postgres]] as const) {
+    if (f) console.log(`store size ${name}: ${f.bytesPerMeasurement} bytes per stored measurement, indexes and rollups included (goal <= 600), ${f.insertsPerSecond} inserts/s`);
+    if (f && "settledBytesPerMeasurement" in f) console.log(`  settled (tables updated in place compacted): ${f.settledBytesPerMeasurement} bytes`);
+  }
+  console.log(`load average ${figures.loadAverage.join(" -> ")}`);
 }

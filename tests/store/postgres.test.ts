@@ -115,7 +115,8 @@ describe("PostgresStore raw encoding (measurement-codec.ts, PostgreSQL migration
     for await (const m of store.streamMeasurements({})) streamed.push(JSON.stringify(m));
     expect(streamed).toEqual([upper, old, other].map((m) => JSON.stringify(m)));
     // A fact column edited behind the store's back no longer matches the packed value: a loud error, not a wrong row.
-    await adminQuery(url, "UPDATE measurements SET url = 'https://other.test/' WHERE id = $1", [other.id]);
+    await adminQuery(url, `WITH n AS (INSERT INTO names (name) VALUES ('https://other.test/') RETURNING id)
+      UPDATE measurements SET url_ref = (SELECT id FROM n) WHERE id = $1`, [other.id]);
     await expect(store.getMeasurement(other.id)).rejects.toThrow(/does not match|does not inflate|not JSON/);
   });
 });

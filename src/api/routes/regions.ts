@@ -1,12 +1,25 @@
 // GET /regions: every configured region's state and recent success ratios.
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { etag } from "hono/etag";
 import type { RegionsSource } from "../regions-source.js";
-import { newRouter, publicCache, weakEtag } from "../router.js";
+import { newRouter, publicCache, sendSerialized, weakEtag, type SerializedJson } from "../router.js";
 import { regionsResponseSchema } from "../schemas.js";
+
+type RegionsBody = z.infer<typeof regionsResponseSchema>;
 
 export function regionsRoutes(regions: RegionsSource) {
   const app = newRouter();
+  // One encoding per computed view (the source reuses a view for its ttl), not one per reader. The ETag leaves
+  // generatedAt out, so an unchanged picture keeps its tag across recomputations.
+  const encoded = new WeakMap<object, SerializedJson<RegionsBody>>();
+  const encode = (view: RegionsBody): SerializedJson<RegionsBody> => {
+    let s = encoded.get(view);
+    if (!s) {
+      s = { text: JSON.stringify(view), tag: weakEtag(view.regions) };
+      encoded.set(view, s);
+    }
+    return s;
+  };
   app.use("/regions", etag(), publicCache(15));
   app.openapi(
     createRoute({
@@ -18,9 +31,7 @@ export function regionsRoutes(regions: RegionsSource) {
       },
     }),
     async (c) => {
-      const view = await regions.get();
-      c.header("ETag", weakEtag(view.regions));
-      return c.json(view, 200);
+      return sendSerialized(c, encode(await regions.get())) as never;
     },
   );
   return app;

@@ -4,8 +4,9 @@
 // idempotent (upsert, or insert-or-skip by key), and measurement pages commit together with a checkpoint,
 // so a killed run continues where it stopped.
 import type { Measurement } from "../../measurement.js";
+import { SUM_COLUMNS } from "../rollup-deltas.js";
 import { asStoreError } from "./errors.js";
-import { insertRawRows, prepareRows } from "./ingest.js";
+import { batchNames, insertRawRows, prepareRows } from "./ingest.js";
 import { dayOf } from "./partitions.js";
 import type { PostgresStore } from "./store.js";
 
@@ -32,6 +33,15 @@ export const COPIED_TABLES = {
 } as const;
 export type CopiedTable = keyof typeof COPIED_TABLES;
 
+/**
+ * Per-target rollups are keyed by name ids in PostgreSQL (migration 4): the source's name columns are
+ * interned and written as these *_ref columns.
+ */
+const NAMED_COLUMNS: Record<string, string> = { region: "region_ref", network: "network_ref", probe_id: "probe_ref",
+  list: "list_ref", url: "url_ref", role: "role_ref", category: "category_ref" };
+const BY_NAME_ID = new Set<CopiedTable>(["rollups_minute", "rollups_hour"]);
+const SUMS = new Set<string>(SUM_COLUMNS);
+
 /** Append-only tables (the database refuses UPDATE): a re-run skips rows already there, and their identity
  * sequence is moved past the copied ids so the next note or audit line gets a new one. */
 const APPEND_ONLY: Partial<Record<CopiedTable, string>> = { incident_notes: "id", audit_log: "seq" };
@@ -57,9 +67,20 @@ export class PgImporter {
     return rows[0] ? { sinceMs: rows[0].measurements_since_ms, done: rows[0].measurements_done } : null;
   }
 
+  /** Rows of a table (per-target rollups: with the legacy_ table of rows from before PostgreSQL migration 4). */
   async count(table: CopiedTable | "measurements"): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(`SELECT COUNT(*)::int8 AS n FROM ${table}`);
+    const from = BY_NAME_ID.has(table as CopiedTable) ? `(SELECT 1 FROM ${table} UNION ALL SELECT 1 FROM legacy_${table}) t` : table;
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT COUNT(*)::int8 AS n FROM ${from}`);
     return rows[0]!.n;
+  }
+
+  /** Source rows of a per-target rollup table with their names replaced by ids. */
+  private async byNameId(rows: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const names = this.store.nameTable;
+    await names.intern(rows.flatMap((r) => Object.keys(NAMED_COLUMNS).map((c) => String(r[c]))));
+    // A zero sum is stored as NULL there, as the store's own ingest does.
+    return rows.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) =>
+      NAMED_COLUMNS[c] ? [NAMED_COLUMNS[c], names.idOf(String(v))] : [c, SUMS.has(c) && v === 0 ? null : v])));
   }
 
   private async types(table: string): Promise<Map<string, string>> {
@@ -74,11 +95,13 @@ export class PgImporter {
   }
 
   /** Upserts source rows (objects keyed by column name) into one table; returns rows written. */
-  async upsertRows(table: CopiedTable, rows: Record<string, unknown>[]): Promise<number> {
-    if (rows.length === 0) return 0;
+  async upsertRows(table: CopiedTable, source: Record<string, unknown>[]): Promise<number> {
+    if (source.length === 0) return 0;
+    const byId = BY_NAME_ID.has(table);
+    const rows = byId ? await this.byNameId(source).catch((err: unknown) => { throw asStoreError(err); }) : source;
     const types = await this.types(table);
     const cols = Object.keys(rows[0]!).filter((c) => types.has(c));
-    const key: readonly string[] = COPIED_TABLES[table];
+    const key: readonly string[] = byId ? COPIED_TABLES[table].map((c) => NAMED_COLUMNS[c] ?? c) : COPIED_TABLES[table];
     const rest = cols.filter((c) => !key.includes(c));
     const values = cols.map((c) => rows.map((r) => {
       const v = r[c];
@@ -108,10 +131,11 @@ export class PgImporter {
   async insertMeasurementPage(source: string, batch: Measurement[], nextSinceMs: number, done: boolean): Promise<number> {
     const rows = prepareRows(batch);
     await this.store.ensurePartitions(rows.map((r) => dayOf(r.ms)));
+    await this.store.nameTable.intern(batchNames(rows)).catch((err: unknown) => { throw asStoreError(err); });
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      const stored = await insertRawRows(client, rows);
+      const stored = await insertRawRows(client, rows, this.store.nameTable);
       await client.query(`INSERT INTO migrate_progress (source, measurements_since_ms, measurements_done) VALUES ($1, $2, $3)
         ON CONFLICT (source) DO UPDATE SET measurements_since_ms = excluded.measurements_since_ms,
           measurements_done = excluded.measurements_done`, [source, nextSinceMs, done]);

@@ -7,36 +7,39 @@
 import type pg from "pg";
 import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../../measurement.js";
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../rollup-deltas.js";
-import { encodeMeasurement } from "./codec.js";
+import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
+import type { PgNames } from "./names.js";
 
-const INSERT_MEASUREMENTS = `INSERT INTO measurements (started_ms, id, asn, tls_handshake_time, bytes_per_second,
-    accessible, local_failure, probe_id, role, region, network, network_kind, url, list, category, started_at,
-    received_at, blocking, failure, dns_failure, packed)
-  SELECT * FROM unnest($1::int8[], $2::uuid[], $3::int8[], $4::float8[], $5::float8[], $6::bool[], $7::bool[],
-    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-    $17::text[], $18::text[], $19::text[], $20::text[], $21::bytea[])
+const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
+  SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
   ON CONFLICT DO NOTHING
   RETURNING id::text AS id, started_ms`;
 
-const TARGET_KEY = ["region", "bucket", "network", "probe_id", "list", "url", "role"];
+// Per-target rollups are keyed by name ids (PostgreSQL migration 4); the network rollups keep their strings.
+const TARGET_KEY = ["region_ref", "bucket", "network_ref", "probe_ref", "list_ref", "url_ref", "role_ref"];
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"];
 const SUM_TYPES = ["int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "float8", "int4", "float8", "int4"];
 
-function rollupUpsert(table: string, key: string[], attrs: string[]): string {
+/** zeroAsNull: the per-target tables store a zero sum as NULL (PostgreSQL migration 4). */
+function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull: boolean): string {
   const cols = [...key, ...attrs, ...SUM_COLUMNS, "last_ms"];
-  const types = [...key.map((k) => (k === "bucket" ? "int8" : "text")), ...attrs.map(() => "text"), ...SUM_TYPES, "int8"];
+  const type = (c: string) => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
+  const types = [...key.map(type), ...attrs.map(type), ...SUM_TYPES, "int8"];
+  const add = (c: string) => zeroAsNull
+    ? `${c} = NULLIF(COALESCE(${table}.${c}, 0) + COALESCE(excluded.${c}, 0), 0)`
+    : `${c} = ${table}.${c} + excluded.${c}`;
   return `INSERT INTO ${table} (${cols.join(", ")})
     SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
     ON CONFLICT (${key.join(", ")}) DO UPDATE SET
-      ${SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ")},
+      ${SUM_COLUMNS.map(add).join(", ")},
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
 }
 
 const UPSERTS = {
-  minute: rollupUpsert("rollups_minute", TARGET_KEY, ["category"]),
-  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category"]),
-  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, []),
-  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, []),
+  minute: rollupUpsert("rollups_minute", TARGET_KEY, ["category_ref"], true),
+  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
+  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
+  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
 };
 
 const UPSERT_LAST_SEEN = `INSERT INTO last_seen (region, network, probe_id, last_ms)
@@ -75,34 +78,45 @@ function columns<T>(items: T[], width: number, values: (x: T) => unknown[]): unk
   return cols;
 }
 
-function sortedDeltas<D extends TargetDelta | NetworkDelta>(ds: D[]): D[] {
-  const keyed = ds.map((d) => ({ d, k: d.cols.join("\u0001") }));
-  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-  return keyed.map((x) => x.d);
+function compareKeys(a: readonly (string | number)[], b: readonly (string | number)[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
 
-async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, ds: (TargetDelta | NetworkDelta)[]): Promise<void> {
+/** Each delta's key columns as stored (per-target rollups: names as ids), in lock order. */
+function storedDeltas(ds: (TargetDelta | NetworkDelta)[], names: PgNames | null): { cols: (string | number)[]; d: TargetDelta | NetworkDelta }[] {
+  const out = ds.map((d) => ({ d, cols: names ? d.cols.map((c, i) => (i === 1 ? c : names.idOf(c as string))) : [...d.cols] }));
+  return out.sort((a, b) => compareKeys(a.cols, b.cols));
+}
+
+async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, ds: (TargetDelta | NetworkDelta)[],
+  names: PgNames | null): Promise<void> {
   if (ds.length === 0) return;
-  const sorted = sortedDeltas(ds);
+  const sorted = storedDeltas(ds, names);
   const width = sorted[0]!.cols.length + SUM_COLUMNS.length + 1;
-  const values = columns(sorted, width, (d) => [...d.cols, ...d.sums.v, d.sums.lastMs]);
+  // Per-target rows (keyed by name ids) keep a zero sum as NULL.
+  const sums = names ? (v: number[]) => v.map((x) => (x === 0 ? null : x)) : (v: number[]) => v;
+  const values = columns(sorted, width, (x) => [...x.cols, ...sums(x.d.sums.v), x.d.sums.lastMs]);
   await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
 }
 
+/** Every string the batch's rows and rollups refer to by id (intern them before the transaction). */
+export function batchNames(rows: Row[]): string[] {
+  return rows.flatMap((r) => rowNames(r.f));
+}
+
 /** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
-export async function insertRawRows(client: pg.PoolClient, rows: Row[]): Promise<Set<string>> {
+export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const values = columns(rows, 21, ({ m, f, ms }) => [ms, f.id, f.asn, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible,
-    isLocalFailure(m), f.probeId, f.role, f.region, f.network, f.networkKind, f.url, f.list, f.category, f.startedAt,
-    f.receivedAt, f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)]);
+  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names));
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
   return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
 }
 
 /** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
-export async function insertBatch(client: pg.PoolClient, rows: Row[]): Promise<number> {
+export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<number> {
   if (rows.length === 0) return 0;
-  const stored = await insertRawRows(client, rows);
+  const stored = await insertRawRows(client, rows, names);
 
   const rollups = new RollupBatch();
   const seen = new Map<string, { region: string; network: string; probeId: string; role: string; lastMs: number; n: number }>();
@@ -118,10 +132,10 @@ export async function insertBatch(client: pg.PoolClient, rows: Row[]): Promise<n
     } else seen.set(k, { region: r.f.region, network: r.f.network, probeId: r.f.probeId, role: r.f.role, lastMs: r.ms, n: 1 });
   }
   const d = rollups.take();
-  await upsertDeltas(client, "minute", d.minute);
-  await upsertDeltas(client, "hour", d.hour);
-  await upsertDeltas(client, "networkMinute", d.networkMinute);
-  await upsertDeltas(client, "networkHour", d.networkHour);
+  await upsertDeltas(client, "minute", d.minute, names);
+  await upsertDeltas(client, "hour", d.hour, names);
+  await upsertDeltas(client, "networkMinute", d.networkMinute, null);
+  await upsertDeltas(client, "networkHour", d.networkHour, null);
 
   const lastSeen = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
   if (lastSeen.length > 0) {

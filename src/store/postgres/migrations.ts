@@ -2,6 +2,7 @@
 // SQLite's numbering in ../migrations.ts). Each step runs in one transaction with its version row, under
 // an advisory lock, so a crash leaves a whole version and two processes starting at once apply it once.
 import type pg from "pg";
+import { SLIM_MIGRATION_SQL } from "./migration-slim.js";
 
 export interface PgMigration {
   version: number;
@@ -158,6 +159,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE TRIGGER incident_notes_no_truncate BEFORE TRUNCATE ON incident_notes
         FOR EACH STATEMENT EXECUTE FUNCTION keepwatch_append_only();
     `,
+  },
+  {
+    version: 4,
+    name: "slim rows: strings of measurements and per-target rollups as ids into names, old rows and rollups kept as they are",
+    sql: SLIM_MIGRATION_SQL,
   },
 ];
 

@@ -12,11 +12,14 @@ import type {
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "../analyst-records.js";
-import { STORED_COLUMNS, decodeMeasurement, type StoredRow } from "./codec.js";
+import { decodeMeasurement } from "./codec.js";
+import { READ_COLUMNS, loadRowNames, rowContext, rowFacts, type FactsRow } from "./measurement-row.js";
+import { measurementWhere } from "./measurement-query.js";
+import { PgNames } from "./names.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
-import { insertBatch, prepareRows } from "./ingest.js";
+import { batchNames, insertBatch, prepareRows } from "./ingest.js";
 import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
@@ -29,24 +32,9 @@ export interface PostgresStoreOptions extends PgPoolOptions {
   partitionsAhead?: number;
 }
 
-const FACT_COLUMNS = `id::text AS id, probe_id, role, region, network, asn, network_kind, url, list, category,
-  started_at, received_at, accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second`;
-
-/** WHERE clause and positional values for a MeasurementQuery. */
-function measurementWhere(q: MeasurementQuery, values: unknown[] = []): { sql: string; values: unknown[] } {
-  const parts: string[] = [];
-  const add = (sql: string, v: unknown) => {
-    values.push(v);
-    parts.push(sql.replace("?", `$${values.length}`));
-  };
-  if (q.region !== undefined) add("region = ?", q.region);
-  if (q.network !== undefined) add("network = ?", q.network);
-  if (q.probeId !== undefined) add("probe_id = ?", q.probeId);
-  if (q.role !== undefined) add("role = ?", q.role);
-  if (q.since !== undefined) add("started_ms >= ?", q.since.getTime());
-  if (q.until !== undefined) add("started_ms < ?", q.until.getTime());
-  return { sql: parts.length ? parts.join(" AND ") : "TRUE", values };
-}
+/** Rows as read for decoding: the facts and the stored measurement. */
+const STORED_COLUMNS = `${READ_COLUMNS}, raw, packed`;
+type StoredRow = FactsRow & { raw: string | null; packed: Buffer | null };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Transactions that lost a deadlock or serialization race are retried this often before "locked". */
@@ -58,6 +46,9 @@ export class PostgresStore implements Store {
   private readonly stats: PgStatsReader;
   private readonly enrollment: PgEnrollment;
   private readonly analysts: PgAnalysts;
+  private readonly names: PgNames;
+  /** Whether measurements written before PostgreSQL migration 4 (facts as text) may remain (checked at migrate()). */
+  private legacyRows = true;
   private readonly streamPageSize: number;
   private readonly partitionsAhead: number;
   private closed = false;
@@ -65,6 +56,7 @@ export class PostgresStore implements Store {
   constructor(url: string, opts: PostgresStoreOptions = {}) {
     this.pool = createPool(url, opts);
     this.partitions = new Partitions(this.pool);
+    this.names = new PgNames(this.pool);
     this.stats = new PgStatsReader(this.pool);
     this.enrollment = new PgEnrollment(this.pool);
     this.analysts = new PgAnalysts(this.pool, (op) => this.transaction(op));
@@ -106,6 +98,11 @@ export class PostgresStore implements Store {
   async migrate(): Promise<void> {
     await this.call(async () => {
       await applyPgMigrations(this.pool);
+      // Rows only ever leave the old form (retention), never enter it: once none is left, queries skip it.
+      const { rows } = await this.pool.query<{ legacy: boolean }>(`SELECT EXISTS (SELECT 1 FROM measurements
+        WHERE started_ms <= (SELECT until_ms FROM legacy_measurements) AND region IS NOT NULL) AS legacy`);
+      this.legacyRows = rows[0]!.legacy;
+      await this.stats.checkLegacy();
       const today = dayOf(Date.now());
       await this.partitions.ensure(Array.from({ length: this.partitionsAhead + 2 }, (_, i) => today - 1 + i));
     });
@@ -139,16 +136,17 @@ export class PostgresStore implements Store {
     const rows = prepareRows(batch);
     const days = new Set(rows.map((r) => dayOf(r.ms)));
     let inserted: number;
+    await this.call(() => this.names.intern(batchNames(rows)));
     try {
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
     } catch (err) {
       // 23514 "no partition of relation found for row": another process dropped a day (retention) this one
       // still believed in. Look again and retry once.
       if ((err as { cause?: { code?: string }; code?: string }).code !== "23514") throw err;
       this.partitions.forget();
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
     }
     return { inserted, duplicates: batch.length - inserted };
   }
@@ -157,7 +155,17 @@ export class PostgresStore implements Store {
     if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
     const { rows } = await this.call(() => this.pool.query<StoredRow>(
       `SELECT ${STORED_COLUMNS} FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
-    return rows[0] ? decodeMeasurement(rows[0]) : null;
+    return rows[0] ? (await this.decode(rows))[0]! : null;
+  }
+
+  /** The names of this process's store (bulk import interns through it). */
+  get nameTable(): PgNames {
+    return this.names;
+  }
+
+  private async decode(rows: StoredRow[]): Promise<Measurement[]> {
+    await this.call(() => loadRowNames(rows, this.names));
+    return rows.map((r) => decodeMeasurement(r.packed, r.raw, rowContext(r, this.names)));
   }
 
   /** Keyset pages by (started_ms, id); each page is read whole, so no cursor stays open across a yield. */
@@ -165,7 +173,7 @@ export class PostgresStore implements Store {
     let after: { ms: number; id: string } | null = null;
     for (;;) {
       const values: unknown[] = [];
-      const where = measurementWhere(q, values);
+      const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows, values));
       let keyset = "";
       if (after) {
         values.push(after.ms, after.id);
@@ -175,7 +183,7 @@ export class PostgresStore implements Store {
       const text = `SELECT ${STORED_COLUMNS} FROM measurements WHERE ${where.sql}${keyset}
         ORDER BY started_ms, id LIMIT $${values.length}`;
       const { rows } = await this.call(() => this.pool.query<StoredRow>(text, values));
-      for (const r of rows) yield decodeMeasurement(r);
+      for (const m of await this.decode(rows)) yield m;
       const last = rows[rows.length - 1];
       if (!last || rows.length < this.streamPageSize) return;
       after = { ms: last.started_ms, id: last.id };
@@ -183,15 +191,11 @@ export class PostgresStore implements Store {
   }
 
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
-    const where = measurementWhere(q);
-    const { rows } = await this.call(() => this.pool.query(`SELECT ${FACT_COLUMNS} FROM measurements
+    const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows));
+    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM measurements
       WHERE ${where.sql} AND NOT local_failure ORDER BY started_ms, id`, where.values));
-    return rows.map((r) => ({
-      id: r.id, probeId: r.probe_id, role: r.role, region: r.region, network: r.network, asn: r.asn,
-      networkKind: r.network_kind, url: r.url, list: r.list, category: r.category, startedAt: r.started_at,
-      receivedAt: r.received_at, accessible: r.accessible, blocking: r.blocking, failure: r.failure,
-      dnsFailure: r.dns_failure, tlsHandshakeTime: r.tls_handshake_time, bytesPerSecond: r.bytes_per_second,
-    }));
+    await this.call(() => loadRowNames(rows, this.names));
+    return rows.map((r) => rowFacts(r, this.names));
   }
 
   targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
@@ -211,9 +215,10 @@ export class PostgresStore implements Store {
       for (const r of rows) {
         let ms: number | null = r.last_ms;
         if (before !== undefined && ms >= before) {
+          const where = await measurementWhere({ probeId: r.probe_id, region: r.region, network: r.network },
+            this.names, this.legacyRows, [before]);
           const { rows: m } = await this.pool.query<{ ms: number | null }>(`SELECT MAX(started_ms) AS ms FROM measurements
-            WHERE probe_id = $1 AND region = $2 AND network = $3 AND started_ms < $4 AND NOT local_failure`,
-          [r.probe_id, r.region, r.network, before]);
+            WHERE ${where.sql} AND started_ms < $1 AND NOT local_failure`, where.values);
           ms = m[0]?.ms ?? null;
         }
         if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
@@ -230,10 +235,10 @@ export class PostgresStore implements Store {
   async pruneRollups(olderThan: Date): Promise<number> {
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
     let minuteRows = 0;
-    for (const [table, width] of [["rollups_minute", 60], ["rollups_hour", 3600], ["network_rollups_minute", 60],
-      ["network_rollups_hour", 3600]] as const) {
+    for (const [table, width] of [["rollups_minute", 60], ["legacy_rollups_minute", 60], ["rollups_hour", 3600],
+      ["legacy_rollups_hour", 3600], ["network_rollups_minute", 60], ["network_rollups_hour", 3600]] as const) {
       const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
-      if (table === "rollups_minute") minuteRows = r.rowCount ?? 0;
+      if (table === "rollups_minute" || table === "legacy_rollups_minute") minuteRows += r.rowCount ?? 0;
     }
     return minuteRows;
   }

@@ -1,0 +1,175 @@
+// The PostgreSQL half of bench/store-size.ts: the same production-shaped measurements through
+// PostgresStore.insertMeasurements (jobs of 1,000) into a private cluster (tests/helpers/postgres.ts, fsync
+// on), then VACUUM (ANALYZE) so dead tuples and unset visibility bits do not count, then the bytes of every
+// table, TOAST table and index of the schema (partitions summed under their parent), per measurement.
+// Also the CPU the server's backends spent (from /proc), so insert cost compares across loaded runs.
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import type { Measurement } from "../src/measurement.js";
+import { PostgresStore } from "../src/store/postgres/store.js";
+import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
+
+export interface PgStoreSizeFigures {
+  count: number;
+  /** Every relation of the public schema (tables, partitions, TOAST, indexes), divided by count. */
+  bytesPerMeasurement: number;
+  totalBytes: number;
+  /** Bytes per measurement of each table's heap, TOAST and each index (partitions summed), largest first. */
+  breakdown: Record<string, number>;
+  /**
+   * The same after VACUUM FULL of the tables updated in place (hour rollups, network rollups, last_seen,
+   * probes): a short run is all "current hour", whose rows are updated up to 12 times and leave dead versions
+   * behind; in a store of months only the current hour churns, so this is the size it converges to. The
+   * append-only tables (measurements, per-target minute rollups) keep their real page and index fill.
+   */
+  settledBytesPerMeasurement: number;
+  settledBreakdown: Record<string, number>;
+  /** Mean bytes of the packed measurement, and of a whole measurements row (pg_column_size, no page overhead). */
+  meanPackedBytes: number;
+  meanRowBytes: number;
+  /** Partitions of measurements (including empty ones made ahead of today). */
+  partitions: number;
+  insertsPerSecond: number;
+  /** CPU per 1,000 measurements inserted: this process (encode, driver) and the server's backends. */
+  clientCpuMsPer1000: number;
+  serverCpuMsPer1000: number;
+  streamMicrosPerMeasurement: number;
+}
+
+const TICK_MS = 10; // /proc/<pid>/stat counts in USER_HZ (100 on Linux)
+
+/** utime + stime (ms) of the cluster's postmaster and all its children. */
+function serverCpuMs(cluster: TestPostgres): number {
+  const postmaster = Number(readFileSync(join(cluster.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ppid = Number(f[1]);
+    if (Number(entry) === postmaster || ppid === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_MS;
+}
+
+async function createDatabase(cluster: TestPostgres, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: cluster.adminUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
+}
+
+/**
+ * Bytes of each relation of the public schema, keyed by a readable name: "<table> heap", "<table> toast",
+ * "<index>"; a partition's relations are counted under its parent's (measurements_p20261101_pkey →
+ * measurements_pkey).
+ */
+export async function relationBytes(url: string): Promise<{ total: number; byName: Record<string, number>; partitions: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ tbl: string; idx: string | null; kind: string; bytes: string }>(`
+      WITH tables AS (
+        SELECT t.oid, COALESCE(parent.relname, t.relname) AS tbl, t.reltoastrelid
+        FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+        LEFT JOIN pg_inherits i ON i.inhrelid = t.oid LEFT JOIN pg_class parent ON parent.oid = i.inhparent
+        WHERE n.nspname = 'public' AND t.relkind = 'r')
+      SELECT tbl, NULL AS idx, 'heap' AS kind, pg_table_size(oid) - COALESCE(pg_total_relation_size(NULLIF(reltoastrelid, 0)), 0) AS bytes FROM tables
+      UNION ALL
+      SELECT tbl, NULL, 'toast', COALESCE(pg_total_relation_size(NULLIF(reltoastrelid, 0)), 0) FROM tables
+      UNION ALL
+      SELECT t.tbl, COALESCE(pi.relname, ic.relname), 'index', pg_relation_size(ic.oid)
+      FROM tables t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class ic ON ic.oid = x.indexrelid
+      LEFT JOIN pg_inherits ii ON ii.inhrelid = ic.oid LEFT JOIN pg_class pi ON pi.oid = ii.inhparent`);
+    const byName: Record<string, number> = {};
+    let total = 0;
+    for (const r of rows) {
+      const name = r.kind === "index" ? r.idx! : `${r.tbl} ${r.kind}`;
+      byName[name] = (byName[name] ?? 0) + Number(r.bytes);
+      total += Number(r.bytes);
+    }
+    const parts = await c.query("SELECT 1 FROM pg_inherits WHERE inhparent = 'measurements'::regclass");
+    return { total, byName, partitions: parts.rowCount ?? 0 };
+  } finally {
+    await c.end();
+  }
+}
+
+export async function benchPostgresStoreSize(measurements: Iterable<Measurement>, count: number): Promise<PgStoreSizeFigures> {
+  const cluster = await startCluster({ durable: true });
+  try {
+    const url = await createDatabase(cluster, "store_size");
+    const store = new PostgresStore(url);
+    try {
+      await store.migrate();
+      let insertMs = 0;
+      let clientCpu = 0;
+      let serverCpu = 0;
+      let batch: Measurement[] = [];
+      const flush = async () => {
+        const s0 = serverCpuMs(cluster);
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = await store.insertMeasurements(batch);
+        insertMs += performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        clientCpu += (c.user + c.system) / 1000;
+        serverCpu += serverCpuMs(cluster) - s0;
+        if (r.inserted !== batch.length) throw new Error(`stored ${r.inserted} of ${batch.length}`);
+        batch = [];
+      };
+      for (const m of measurements) {
+        batch.push(m);
+        if (batch.length === 1000) await flush();
+      }
+      if (batch.length > 0) await flush();
+
+      const t1 = performance.now();
+      let read = 0;
+      for await (const m of store.streamMeasurements({})) if (m.id) read += 1;
+      const streamMs = performance.now() - t1;
+      if (read !== count) throw new Error(`read back ${read} of ${count}`);
+
+      await store.pool.query("VACUUM (ANALYZE)");
+      const mean = (await store.pool.query<{ packed: number; row: number }>(`SELECT AVG(octet_length(packed))::float8 AS packed,
+        AVG(pg_column_size(m.*))::float8 AS row FROM measurements m`)).rows[0]!;
+      const sizes = await relationBytes(url);
+      const per = (b: number) => Number((b / count).toFixed(1));
+      const perTable = (byName: Record<string, number>) => Object.fromEntries(Object.entries(byName).filter(([, b]) => b > 0)
+        .sort(([, a], [, b]) => b - a).map(([k, b]) => [k, per(b)]));
+      const breakdown = perTable(sizes.byName);
+      await store.pool.query("VACUUM (FULL, ANALYZE) rollups_hour, network_rollups_minute, network_rollups_hour, last_seen, probes");
+      const settled = await relationBytes(url);
+      return {
+        count,
+        bytesPerMeasurement: per(sizes.total),
+        totalBytes: sizes.total,
+        breakdown,
+        settledBytesPerMeasurement: per(settled.total),
+        settledBreakdown: Object.fromEntries(Object.entries(perTable(settled.byName)).slice(0, 12)),
+        meanPackedBytes: Math.round(mean.packed),
+        meanRowBytes: Math.round(mean.row),
+        partitions: sizes.partitions,
+        insertsPerSecond: Math.round(count / (insertMs / 1000)),
+        clientCpuMsPer1000: Number(((clientCpu / count) * 1000).toFixed(1)),
+        serverCpuMsPer1000: Number(((serverCpu / count) * 1000).toFixed(1)),
+        streamMicrosPerMeasurement: Number(((streamMs * 1000) / count).toFixed(1)),
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    cluster.stop();
+    rmSync(cluster.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,50 @@
+// What PostgreSQL schema versions 2-3 stored, for migration tests: measurements with every fact as text and
+// the codec's packed value, per-target rollups keyed by text, written with plain SQL exactly as the version-3
+// store's ingest did (same keys, same deltas from rollup-deltas.ts, same encoding).
+import type pg from "pg";
+import { isLocalFailure, measurementFacts, type Measurement } from "../../src/measurement.js";
+import { encodeMeasurement } from "../../src/store/postgres/codec.js";
+import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../../src/store/rollup-deltas.js";
+
+const TARGET = "region, bucket, network, probe_id, list, url, role, category";
+const NETWORK = "region, bucket, network, role, list";
+
+async function upsert(c: pg.Pool, table: string, key: string, ds: (TargetDelta | NetworkDelta)[]): Promise<void> {
+  const keyCols = key.split(", ").filter((k) => k !== "category");
+  for (const d of ds) {
+    const values = [...d.cols, ...d.sums.v, d.sums.lastMs];
+    await c.query(`INSERT INTO ${table} (${key}, ${SUM_COLUMNS.join(", ")}, last_ms)
+      VALUES (${values.map((_, i) => `$${i + 1}`).join(", ")})
+      ON CONFLICT (${keyCols.join(", ")}) DO UPDATE SET ${SUM_COLUMNS.map((s) => `${s} = ${table}.${s} + excluded.${s}`).join(", ")},
+        last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`, values);
+  }
+}
+
+/** Inserts measurements (new ids only) the way the version-3 store did, with their rollups, last_seen and probes. */
+export async function insertLegacyPgMeasurements(c: pg.Pool, batch: readonly Measurement[]): Promise<void> {
+  const rollups = new RollupBatch();
+  for (const m of batch) {
+    const f = measurementFacts(m);
+    const ms = Date.parse(f.startedAt);
+    await c.query(`INSERT INTO measurements (started_ms, id, asn, tls_handshake_time, bytes_per_second, accessible,
+        local_failure, probe_id, role, region, network, network_kind, url, list, category, started_at, received_at, blocking,
+        failure, dns_failure, packed)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+    [ms, f.id, f.asn, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible, isLocalFailure(m), f.probeId, f.role, f.region,
+      f.network, f.networkKind, f.url, f.list, f.category, f.startedAt, f.receivedAt, f.blocking, f.failure, f.dnsFailure,
+      encodeMeasurement(m)]);
+    if (isLocalFailure(m)) continue;
+    rollups.add(f, ms);
+    await c.query(`INSERT INTO last_seen (region, network, probe_id, last_ms) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`,
+    [f.region, f.network, f.probeId, ms]);
+    await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements) VALUES ($1, $2, $3, $4, $5, 1)
+      ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
+        measurements = probes.measurements + 1`, [f.probeId, f.region, f.network, f.role, ms]);
+  }
+  const d = rollups.take();
+  await upsert(c, "rollups_minute", TARGET, d.minute);
+  await upsert(c, "rollups_hour", TARGET, d.hour);
+  await upsert(c, "network_rollups_minute", NETWORK, d.networkMinute);
+  await upsert(c, "network_rollups_hour", NETWORK, d.networkHour);
+}
