@@ -20,7 +20,7 @@ export type { ThreadsOption } from "./checker-types.js";
  * How many threads to run: "auto" leaves one core to the main thread (the queue, uploads, dispatch) and to
  * the kernel's packet processing, so one thread (in-process) on two cores; a number is capped at the cores.
  * On two cores a thread per core cost a median 1.24× the CPU per check of one thread, faster in 2 runs of 6
- * (bench/probes.ts, README "Probe performance").
+ * (bench/probes.ts, README "Benchmarks").
  */
 export function resolveThreadCount(threads: ThreadsOption | undefined, cores = availableParallelism()): number {
   if (threads === undefined) return 1;
