@@ -1,4 +1,4 @@
-// Probe benchmark: full HTTPS site checks per second — fresh DNS, TCP, TLS and GET each — by our checkSite
+// Probe benchmark: full HTTPS site checks per second — fresh DNS, TCP, TLS and GET each — by our checker
 // and by prometheus-blackbox-exporter (the Debian package, v0.23) against the same local targets, in the same
 // run, at the same concurrency.
 //
@@ -16,73 +16,34 @@
 // and TLS on one connection per address and sends the GET over it: one TCP connect and one TLS handshake per
 // check on these one-address sites.
 //
-// Cores: Go's blackbox_exporter uses every core; one Node thread does not. The "ours (threads=N)" row runs
-// the production checker (src/worker/target-checker.ts) with a pool of N = os.availableParallelism() worker
-// threads, as a probe configured with `schedule.threads: auto` does; the headline ratio uses that row. That
-// checker also matches block-page fingerprints on every page, which the single-thread checkSite row skips.
+// Cores: Go's blackbox_exporter uses every core; one Node thread does not. Both "ours" rows are the
+// production checker (src/worker/target-checker.ts, block-page fingerprints on, as a probe runs it): in one
+// thread, and with a pool of worker threads (what `schedule.threads: auto` starts when that is a pool: cores
+// − 1; on two cores auto is one thread, and the pool row has one thread per core for comparison). The
+// headline is the row `auto` runs, CPU per check against blackbox's. Our rows run compiled JavaScript
+// (dist/, built first; bench/probes-child.mjs under a bare `node`), as production does.
 import { execFileSync } from "node:child_process";
-import { Session } from "node:inspector/promises";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Pool } from "undici";
-import { createBogonMatcher } from "../probes/bogons.js";
-import { probeDns } from "../probes/dns.js";
-import { probeHttp } from "../probes/http.js";
-import { checkSite } from "../probes/web.js";
-import { createTargetChecker } from "../src/worker/target-checker.js";
 import { makeTestPki } from "../tests/helpers/certs.js";
 import { NetLab, netnsAvailable, type LabHost } from "../tests/helpers/netns.js";
 import { startLabServers } from "../tests/e2e/fixtures/start-lab-servers.js";
+import { resolveThreadCount } from "../src/worker/check-pool.js";
+import { addTally, emptyTally, figures, load1, printFigures, ratioOf, type ProbeBenchFigures, type Tally } from "./probes-report.js";
+
+export type { ProbeBenchFigures, ProberFigures } from "./probes-report.js";
 
 const BLACKBOX = "/usr/bin/prometheus-blackbox-exporter";
 const SITES = 64;
 const siteUrl = (i: number) => `https://site${i % SITES}.bench.test/`;
 const MODULE = "https_bench";
+const CHILD = fileURLToPath(new URL("./probes-child.mjs", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-export interface ProberFigures {
-  /** Successful checks per second over the run. */
-  perSecond: number;
-  checks: number;
-  failures: number;
-  /** Peak resident set of the prober's process, MiB. */
-  peakRssMiB: number;
-  /** CPU (user + system) of the prober's process per check, milliseconds: the figure a busy machine does not bend. */
-  cpuMsPerCheck: number;
-  /** CPU of the target servers (HTTPS + DNS, one process) per check, milliseconds: the load a check puts on a site. */
-  serverCpuMsPerCheck: number;
-  /** The part of cpuMsPerCheck spent in the kernel (sockets, packets through the namespace's stack). */
-  systemCpuMsPerCheck: number;
-}
-
-export interface ProbeBenchFigures {
-  seconds: number;
-  concurrency: number;
-  rounds: number;
-  /** checkSite in one thread. */
-  ours: ProberFigures;
-  /** Worker threads of the threaded row: os.availableParallelism(). */
-  threads: number;
-  /** The production checker with `threads` worker threads. */
-  oursThreaded: ProberFigures;
-  /**
-   * Diagnostic: our probes doing blackbox's work only (probeDns for A, then probeHttp on one connection),
-   * to tell the cost of checkSite's extra measurements from the cost of Node against Go.
-   */
-  oursOneConnection: ProberFigures;
-  blackbox: ProberFigures;
-  /** oursThreaded.perSecond / blackbox.perSecond: the headline. */
-  ratio: number;
-  /** ours.perSecond / blackbox.perSecond: one thread against every core. */
-  ratioSingleThread: number;
-  /** ours.cpuMsPerCheck / blackbox.cpuMsPerCheck: issue #7's goal is at most 1. */
-  cpuRatio: number;
-  /** oursOneConnection.cpuMsPerCheck / blackbox.cpuMsPerCheck: the same work on both sides. */
-  cpuRatioSameWork: number;
-}
-
-/** What the child process measuring checkSite reports on its last stdout line. */
+/** What bench/probes-child.mjs reports on its last stdout line. */
 interface OursChildReport {
   checks: number;
   failures: number;
@@ -91,20 +52,23 @@ interface OursChildReport {
   maxRssKiB: number;
   cpuSeconds: number;
   systemCpuSeconds: number;
+  byThread: Tally["byThread"];
+  /** Checks run before measuring, all threads together, and how long they took. */
+  warmupChecks: number;
+  warmupSeconds: number;
 }
 
+/** What bench/probes-child.mjs is asked to measure. */
 interface OursChildArgs {
-  /**
-   * "checkSite": the full site check; "threaded": the same through the production checker's thread pool;
-   * "oneConnection": DNS A + one HTTPS GET, blackbox's work.
-   */
-  mode: "checkSite" | "threaded" | "oneConnection";
-  /** Worker threads for "threaded". */
+  /** "production": createTargetChecker with `threads`; "oneConnection": DNS A + one HTTPS GET, blackbox's work. */
+  mode: "production" | "oneConnection";
   threads: number;
   resolver: string;
   caFile: string;
   seconds: number;
   concurrency: number;
+  /** Checks per thread before measuring (start-up and JIT warm-up), all threads of a pool each doing this many. */
+  warmupChecks: number;
 }
 
 /** Runs `one` from `concurrency` loops until `seconds` have passed. */
@@ -121,83 +85,6 @@ async function runLoops(seconds: number, concurrency: number, one: (i: number) =
     }
   }));
   return { ok, failed, seconds: (performance.now() - begin) / 1000 };
-}
-
-/** Child mode: our probes at `concurrency` for `seconds`, inside the bench namespace. */
-async function runOursChild(args: OursChildArgs): Promise<void> {
-  const options = {
-    timeoutSeconds: 5,
-    resolver: args.resolver,
-    ca: [readFileSync(args.caFile, "utf8")],
-    bogons: createBogonMatcher({ notBogon: ["198.18.0.0/15"] }),
-  };
-  let firstFailure: string | null = null;
-  const fullCheck = async (url: string) => {
-    const r = await checkSite(url, options);
-    if (!r.verdict.accessible) firstFailure ??= JSON.stringify(r.verdict);
-    return r.verdict.accessible;
-  };
-  const oneConnection = async (url: string) => {
-    const dns = await probeDns(new URL(url).hostname, { ...options, types: ["A"] });
-    const address = dns.addresses[0];
-    if (address === undefined) {
-      firstFailure ??= dns.failure;
-      return false;
-    }
-    const http = await probeHttp({ url, address }, options);
-    if (http.status !== 200) firstFailure ??= http.failure;
-    return http.status === 200;
-  };
-  const pooled = args.mode === "threaded"
-    ? await createTargetChecker({ resolver: args.resolver, caFiles: [args.caFile], notBogon: ["198.18.0.0/15"],
-      timeoutSeconds: options.timeoutSeconds, threads: args.threads })
-    : null;
-  const threadedCheck = async (url: string) => {
-    const r = await pooled!({ url, list: "whitelisted", category: "bench", throughput: false });
-    if (!r.check.verdict.accessible) firstFailure ??= JSON.stringify(r.check.verdict);
-    return r.check.verdict.accessible;
-  };
-  const one = args.mode === "checkSite" ? fullCheck : args.mode === "threaded" ? threadedCheck : oneConnection;
-  // Warm-up outside the measurement: lazily loaded modules and first-use compilation are not a check's cost.
-  await runLoops(Math.min(1, args.seconds), args.concurrency, (i) => one(siteUrl(i)));
-  const profiler = await startProfiler();
-  // process.cpuUsage() counts every thread of the process, the pool's included.
-  const cpuBefore = process.cpuUsage();
-  const run = await runLoops(args.seconds, args.concurrency, (i) => one(siteUrl(i)));
-  const cpu = process.cpuUsage(cpuBefore);
-  await profiler?.(args.mode);
-  await pooled?.close();
-  const report: OursChildReport = {
-    checks: run.ok,
-    failures: run.failed,
-    firstFailure,
-    seconds: run.seconds,
-    maxRssKiB: process.resourceUsage().maxRSS,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    systemCpuSeconds: cpu.system / 1e6,
-  };
-  process.stdout.write(`RESULT ${JSON.stringify(report)}\n`, () => process.exit(0));
-}
-
-/**
- * KW_BENCH_PROFILE_DIR=<dir>: a CPU profile of the measured run only (not start-up, not warm-up) of the
- * main thread, written as <dir>/<mode>.cpuprofile for Chrome DevTools or a script. Sampling costs CPU too:
- * figures from a profiled run are not the bench's figures.
- */
-async function startProfiler(): Promise<((mode: string) => Promise<void>) | null> {
-  const dir = process.env.KW_BENCH_PROFILE_DIR;
-  if (!dir) return null;
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 250 });
-  await session.post("Profiler.start");
-  return async (mode) => {
-    const { profile } = await session.post("Profiler.stop");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${mode}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-  };
 }
 
 /** Peak RSS (VmHWM) in KiB and CPU seconds of a running process, from /proc. */
@@ -246,67 +133,35 @@ async function waitForHttp(pool: Pool, path: string, timeoutMs = 15_000): Promis
   }
 }
 
-const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Raw counts of one prober over one or more rounds. */
-interface Tally {
-  ok: number;
-  failed: number;
-  seconds: number;
-  cpuSeconds: number;
-  systemCpuSeconds: number;
-  serverCpuSeconds: number;
-  peakKiB: number;
-}
-
-const emptyTally = (): Tally => ({ ok: 0, failed: 0, seconds: 0, cpuSeconds: 0, systemCpuSeconds: 0, serverCpuSeconds: 0, peakKiB: 0 });
-
-function add(into: Tally, t: Tally): void {
-  into.ok += t.ok;
-  into.failed += t.failed;
-  into.seconds += t.seconds;
-  into.cpuSeconds += t.cpuSeconds;
-  into.systemCpuSeconds += t.systemCpuSeconds;
-  into.serverCpuSeconds += t.serverCpuSeconds;
-  into.peakKiB = Math.max(into.peakKiB, t.peakKiB);
-}
-
-function figures(t: Tally): ProberFigures {
-  const attempts = Math.max(1, t.ok + t.failed);
-  return {
-    perSecond: t.seconds > 0 ? round(t.ok / t.seconds) : 0,
-    checks: t.ok,
-    failures: t.failed,
-    peakRssMiB: mib(t.peakKiB),
-    cpuMsPerCheck: round((t.cpuSeconds * 1000) / attempts, 2),
-    serverCpuMsPerCheck: round((t.serverCpuSeconds * 1000) / attempts, 2),
-    systemCpuMsPerCheck: round((t.systemCpuSeconds * 1000) / attempts, 2),
-  };
-}
-
-/** Runs our probes in a child process in the bench namespace and reads its figures. */
+/** Runs our probes in a child process (compiled JS, bare node) in the bench namespace and reads its figures. */
 async function measureOurs(lab: NetLab, host: LabHost, args: OursChildArgs, serverPid: number): Promise<Tally> {
-  // KW_BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof".
+  // KW_BENCH_NODE_ARGS passes flags to that process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/kw-prof" (worker
+  // threads inherit them, so each check thread writes its own profile).
   const nodeArgs = (process.env.KW_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-  const child = lab.spawn(host, process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), "--ours",
-    JSON.stringify(args)]);
-  const serverBefore = procFigures(serverPid);
+  const child = lab.spawn(host, process.execPath, [...nodeArgs, CHILD, JSON.stringify(args)]);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const line = await NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 60) * 1000);
+  const result = NetLab.waitForLine(child, /^RESULT (\{.*\})$/m, (args.seconds + 120 + 60) * 1000);
+  result.catch(() => undefined); // awaited below; a failure before MEASURING is reported by that wait
+  // The servers' CPU from the start of the measured run (after start-up and warm-up) to its RESULT.
+  await NetLab.waitForLine(child, /^MEASURING$/m, (120 + 60) * 1000);
+  const serverBefore = procFigures(serverPid);
+  const line = await result;
   await exited; // lets a --cpu-prof profile be written before cleanup kills what is left
   const serverAfter = procFigures(serverPid);
   const report = JSON.parse(line[1] ?? "{}") as OursChildReport;
-  if (report.checks === 0) throw new Error(`${args.mode} never succeeded: ${report.firstFailure}`);
+  if (report.checks === 0) throw new Error(`${args.mode} (threads=${args.threads}) never succeeded: ${report.firstFailure}`);
   return {
     ok: report.checks,
     failed: report.failures,
     seconds: report.seconds,
     cpuSeconds: report.cpuSeconds,
     systemCpuSeconds: report.systemCpuSeconds,
-    // Counted from the child's spawn, so its start-up (no checks) is in: slightly in blackbox's favour.
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: report.maxRssKiB,
+    byThread: report.byThread,
+    warmupChecks: report.warmupChecks,
+    warmupSeconds: report.warmupSeconds,
   };
 }
 
@@ -331,6 +186,9 @@ async function measureBlackbox(pool: Pool, exporterPid: number, serverPid: numbe
     systemCpuSeconds: exporterAfter.systemCpuSeconds - exporterBefore.systemCpuSeconds,
     serverCpuSeconds: serverAfter.cpuSeconds - serverBefore.cpuSeconds,
     peakKiB: exporterAfter.hwmKiB,
+    byThread: { main: 0, checkThreads: 0, helpers: 0 },
+    warmupChecks: 0,
+    warmupSeconds: 0,
   };
 }
 
@@ -339,16 +197,35 @@ export interface ProbeBenchOptions {
   seconds?: number;
   /** Checks in flight; default 32. */
   concurrency?: number;
-  /** Rounds of (blackbox, checkSite, threaded checker, one connection), the order rotating each round so load drift evens out; default 1. */
+  /** Rounds of (blackbox, threads=1, threads=auto, one connection), the order rotating each round so load drift evens out; default 1. */
   rounds?: number;
+  /** Checks per thread our child processes run before measuring; default 1000 (KW_BENCH_WARMUP). */
+  warmupChecks?: number;
 }
+
+type RowName = "blackbox" | "ours" | "oursThreaded" | "oursOneConnection";
+const ROW_NAMES: RowName[] = ["blackbox", "ours", "oursThreaded", "oursOneConnection"];
 
 export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBenchFigures> {
   const seconds = opts.seconds ?? 10;
   const concurrency = opts.concurrency ?? 32;
   const rounds = opts.rounds ?? 1;
-  const threads = availableParallelism();
+  const warmupChecks = opts.warmupChecks ?? Number(process.env.KW_BENCH_WARMUP ?? 1000);
+  const cores = availableParallelism();
+  const autoThreads = resolveThreadCount("auto", cores);
+  // The pool row: what `auto` starts when that is a pool, else a thread per core (to show what a pool costs here).
+  const threads = autoThreads > 1 ? autoThreads : cores;
+  // KW_BENCH_PROBERS=ours,blackbox runs only those rows (quicker, e.g. while profiling); the others are reported skipped.
+  const only = process.env.KW_BENCH_PROBERS?.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const unknown = only?.filter((n) => !ROW_NAMES.includes(n as RowName)) ?? [];
+  if (unknown.length > 0) throw new Error(`KW_BENCH_PROBERS: unknown row(s) ${unknown.join(", ")}; rows: ${ROW_NAMES.join(", ")}`);
+  const runs = (name: RowName) => !only || only.includes(name);
   if (!netnsAvailable()) throw new Error("bench/probes needs root with `ip netns`, iptables and tc");
+  // Our rows run dist/: build it from this checkout so they measure the code as it is.
+  if (ROW_NAMES.some((n) => n !== "blackbox" && runs(n))) {
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { stdio: "inherit", cwd: ROOT });
+  }
+  const loadStart = load1();
   const lab = new NetLab();
   const pki = makeTestPki();
   let netnsEtc: string | null = null;
@@ -381,34 +258,36 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
     try {
       await waitForHttp(pool, "/-/healthy");
       const serverPid = servers.process.pid!;
-      const child = (mode: OursChildArgs["mode"]): OursChildArgs =>
-        ({ mode, threads, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency });
-      const tallies = { blackbox: emptyTally(), ours: emptyTally(), oursThreaded: emptyTally(), oursOneConnection: emptyTally() };
-      const phases: [keyof typeof tallies, () => Promise<Tally>][] = [
+      const child = (mode: OursChildArgs["mode"], n: number): OursChildArgs =>
+        ({ mode, threads: n, resolver: `${host.address}:53`, caFile: pki.caCertPath, seconds, concurrency, warmupChecks });
+      const tallies: Record<RowName, Tally> = { blackbox: emptyTally(), ours: emptyTally(), oursThreaded: emptyTally(), oursOneConnection: emptyTally() };
+      const phases: [RowName, () => Promise<Tally>][] = [
         ["blackbox", () => measureBlackbox(pool, exporter.pid!, serverPid, seconds, concurrency)],
-        ["ours", () => measureOurs(lab, host, child("checkSite"), serverPid)],
-        ["oursThreaded", () => measureOurs(lab, host, child("threaded"), serverPid)],
-        ["oursOneConnection", () => measureOurs(lab, host, child("oneConnection"), serverPid)],
+        ["ours", () => measureOurs(lab, host, child("production", 1), serverPid)],
+        ["oursThreaded", () => measureOurs(lab, host, child("production", threads), serverPid)],
+        ["oursOneConnection", () => measureOurs(lab, host, child("oneConnection", 1), serverPid)],
       ];
-      // KW_BENCH_PROBERS=ours,blackbox runs only those rows (quicker, e.g. while profiling); the others print 0.
-      const only = process.env.KW_BENCH_PROBERS?.split(",");
       for (let r = 0; r < rounds; r++) {
         for (let k = 0; k < phases.length; k++) {
           const [name, run] = phases[(r + k) % phases.length]!;
-          if (only && !only.includes(name)) continue;
-          add(tallies[name], await run());
+          if (runs(name)) addTally(tallies[name], await run());
         }
       }
-      const ours = figures(tallies.ours);
-      const oursThreaded = figures(tallies.oursThreaded);
-      const blackbox = figures(tallies.blackbox);
-      const oursOneConnection = figures(tallies.oursOneConnection);
+      const ours = figures(tallies.ours, runs("ours"));
+      const oursThreaded = figures(tallies.oursThreaded, runs("oursThreaded"));
+      const blackbox = figures(tallies.blackbox, runs("blackbox"));
+      const oursOneConnection = figures(tallies.oursOneConnection, runs("oursOneConnection"));
       return {
-        seconds, concurrency, rounds, ours, threads, oursThreaded, oursOneConnection, blackbox,
-        ratio: round(oursThreaded.perSecond / blackbox.perSecond, 2),
-        ratioSingleThread: round(ours.perSecond / blackbox.perSecond, 2),
-        cpuRatio: round(ours.cpuMsPerCheck / blackbox.cpuMsPerCheck, 2),
-        cpuRatioSameWork: round(oursOneConnection.cpuMsPerCheck / blackbox.cpuMsPerCheck, 2),
+        seconds, concurrency, rounds, warmupChecks, load: { start: loadStart, end: load1() },
+        ours, threads, autoThreads, oursThreaded, oursOneConnection, blackbox,
+        skipped: ROW_NAMES.filter((n) => !runs(n)),
+        cpuRatio: ratioOf(autoThreads > 1 ? oursThreaded : ours, blackbox, "cpuMsPerCheck"),
+        cpuRatioPool: ratioOf(oursThreaded, blackbox, "cpuMsPerCheck"),
+        cpuRatioSingleThread: ratioOf(ours, blackbox, "cpuMsPerCheck"),
+        cpuRatioSameWork: ratioOf(oursOneConnection, blackbox, "cpuMsPerCheck"),
+        ratio: ratioOf(autoThreads > 1 ? oursThreaded : ours, blackbox, "perSecond"),
+        ratioPool: ratioOf(oursThreaded, blackbox, "perSecond"),
+        ratioSingleThread: ratioOf(ours, blackbox, "perSecond"),
       };
     } finally {
       await pool.close();
@@ -420,26 +299,7 @@ export async function benchProbes(opts: ProbeBenchOptions = {}): Promise<ProbeBe
   }
 }
 
-function printFigures(f: ProbeBenchFigures): void {
-  const rows: [string, ProberFigures][] = [["ours (threads=1)", f.ours], [`ours (threads=${f.threads})`, f.oursThreaded],
-    ["blackbox_exporter 0.23", f.blackbox], ["(ours, blackbox's work)", f.oursOneConnection]];
-  console.log(`full HTTPS checks (fresh DNS + TCP + TLS + GET), concurrency ${f.concurrency}, ${f.rounds} × ${f.seconds} s each`);
-  console.log("prober                   checks/s   checks  failures  peak RSS MiB  CPU ms/check  of which kernel  server CPU ms/check");
-  for (const [name, r] of rows) {
-    console.log(`${name.padEnd(24)} ${String(r.perSecond).padStart(8)} ${String(r.checks).padStart(8)} ${String(r.failures).padStart(9)}`
-      + ` ${String(r.peakRssMiB).padStart(13)} ${String(r.cpuMsPerCheck).padStart(13)} ${String(r.systemCpuMsPerCheck).padStart(16)}`
-      + ` ${String(r.serverCpuMsPerCheck).padStart(20)}`);
-  }
-  console.log(`ratio ours (threads=${f.threads}) / blackbox: ${f.ratio}; one thread: ${f.ratioSingleThread}`
-    + " (checkSite: A+AAAA, 1 TCP connect, 1 TLS handshake, 1 GET per check;"
-    + " blackbox and the last row: A, 1 TCP connect, 1 TLS handshake, 1 GET)");
-  console.log(`CPU per check, ours (threads=1) / blackbox: ${f.cpuRatio}; same work (last row / blackbox): ${f.cpuRatioSameWork}`);
-  console.log(JSON.stringify({ bench: "probes", ...f }));
-}
-
-if (process.argv[2] === "--ours") {
-  await runOursChild(JSON.parse(process.argv[3] ?? "{}") as OursChildArgs);
-} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const seconds = process.argv[2] ? Number(process.argv[2]) : undefined;
   const concurrency = process.argv[3] ? Number(process.argv[3]) : undefined;
   const rounds = process.argv[4] ? Number(process.argv[4]) : undefined;

@@ -382,7 +382,7 @@ export const configSchema = z.object({
       /** Byte cap for throughput downloads. */
       throughputMaxBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
       concurrency: z.number().int().min(1).max(256).default(8),
-      /** Worker threads running site checks: unset or 1 = in-process; "auto" = one per core; a number is capped at the cores. */
+      /** Worker threads running site checks: unset or 1 = in-process; "auto" = one per core but one (at least 1); a number is capped at the cores. */
       threads: z.union([z.literal("auto"), z.number().int().min(1).max(256)]).optional(),
     })
     .prefault({}),

@@ -1,6 +1,6 @@
 // A small pool of worker threads, each running site checks (checkSite, and probeThroughput when asked) for
-// TargetConfig items, so a probe's checks use every core: one Node thread spends ~2.4 ms of CPU per HTTPS
-// check (DNS + TCP + TLS + GET), which caps a single thread near 450 checks/s however fast the network is.
+// TargetConfig items, so a probe's checks use more than one core: one Node thread spends ~2.2 ms of CPU per
+// HTTPS check (DNS + TCP + TLS + GET), which caps a single thread near 450 checks/s however fast the network is.
 //
 // Dispatch goes to the least busy thread (ties round-robin). A thread that dies takes its checks in flight
 // with it: each is rejected with an error naming the thread, and a new thread takes the dead one's place.
@@ -16,10 +16,15 @@ import type { CheckerSettings, TargetCheckResult, ThreadReply, ThreadRequest, Th
 
 export type { ThreadsOption } from "./checker-types.js";
 
-/** How many threads to run: "auto" is one per core; a number is capped at the cores there are. */
+/**
+ * How many threads to run: "auto" leaves one core to the main thread (the queue, uploads, dispatch) and to
+ * the kernel's packet processing, so one thread (in-process) on two cores; a number is capped at the cores.
+ * On two cores a thread per core cost a median 1.24× the CPU per check of one thread, faster in 2 runs of 6
+ * (bench/probes.ts, README "Benchmarks").
+ */
 export function resolveThreadCount(threads: ThreadsOption | undefined, cores = availableParallelism()): number {
   if (threads === undefined) return 1;
-  if (threads === "auto") return Math.max(1, cores);
+  if (threads === "auto") return Math.max(1, cores - 1);
   return Math.max(1, Math.min(Math.floor(threads), cores));
 }
 
@@ -161,7 +166,7 @@ export class CheckPool {
         slot.pending.delete(reply.id);
         slot.completed++;
         updateRef(slot);
-        if (reply.type === "result") p.resolve(reply.result);
+        if (reply.type === "result") p.resolve(JSON.parse(reply.json) as TargetCheckResult);
         else p.reject(new Error(`site check failed in thread ${slot.threadId}: ${reply.error}`));
       });
       updateRef(slot);

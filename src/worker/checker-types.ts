@@ -6,7 +6,7 @@ import type { LocalAddress } from "../../probes/local-address.js";
 import type { TargetConfig } from "../config/schema.js";
 import type { TargetChecker } from "./run-checks.js";
 
-/** `threads` as configured: a count, or "auto" for one per core. */
+/** `threads` as configured: a count, or "auto" for one per core but one (at least 1). */
 export type ThreadsOption = number | "auto";
 
 export interface CheckerSettings {
@@ -22,7 +22,7 @@ export interface CheckerSettings {
   throughputAll?: boolean;
   /** Test helpers asked about each URL, in turn, in parallel with the check (tokens already resolved). */
   helpers?: HelperEndpoint[];
-  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core; a number up to the cores. */
+  /** Threads running checks: 1 (default) checks in this thread; "auto" one per core but one; a number up to the cores. */
   threads?: ThreadsOption;
   /**
    * Source addresses every socket of a check binds to (the agent's --measure-via); the test helpers are asked
@@ -41,6 +41,12 @@ export interface ThreadRequest {
 
 export type ThreadReply =
   | { type: "ready" }
-  | { type: "result"; id: number; result: TargetCheckResult }
+  /**
+   * The result as JSON text: a string crosses the thread boundary as one copy, where structured clone of the
+   * object walks every property on both sides (a 1.5 KB result: ≈ 30–70 µs of CPU, against ≈ 15–25 µs with
+   * JSON.stringify and JSON.parse).
+   * Results are stored and queued as JSON anyway, so nothing JSON cannot carry is lost.
+   */
+  | { type: "result"; id: number; json: string }
   /** Only for a checker that threw, which is a bug: network failures come back as results. */
   | { type: "error"; id: number; error: string };

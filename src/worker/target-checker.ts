@@ -1,7 +1,8 @@
 // Builds the TargetChecker that the worker, the agent and `keepwatch measure` share: a site check with the
 // probe's resolvers, CA, bogon exceptions and block-page fingerprints, plus a throughput download when the
 // target asks for one (on an address the site check connected to, so DNS is not measured twice).
-// With `threads` above 1 the checks run in a pool of worker threads (check-pool.ts), one per core at most.
+// With `threads` above 1 the checks run in a pool of worker threads (check-pool.ts), one per core at most;
+// "auto" leaves a core free (resolveThreadCount).
 import { readFileSync } from "node:fs";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import { createBogonMatcher } from "../../probes/bogons.js";

@@ -50,9 +50,13 @@ afterAll(async () => {
 });
 
 describe("resolveThreadCount", () => {
-  it("is 1 when unset, one per core for auto, and never more than the cores", () => {
+  it("is 1 when unset, one per core but one for auto, and never more than the cores", () => {
     expect(resolveThreadCount(undefined, 8)).toBe(1);
-    expect(resolveThreadCount("auto", 8)).toBe(8);
+    expect(resolveThreadCount("auto", 8)).toBe(7);
+    // Two cores: one thread, in-process (a pool of two cost more CPU per check and was no faster).
+    expect(resolveThreadCount("auto", 2)).toBe(1);
+    expect(resolveThreadCount("auto", 1)).toBe(1);
+    expect(resolveThreadCount(2, 2)).toBe(2);
     expect(resolveThreadCount(4, 8)).toBe(4);
     expect(resolveThreadCount(32, 8)).toBe(8);
   });
