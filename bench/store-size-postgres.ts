@@ -3,12 +3,13 @@
 // on), then VACUUM (ANALYZE) so dead tuples and unset visibility bits do not count, then the bytes of every
 // table, TOAST table and index of the schema (partitions summed under their parent), per measurement.
 // Also the CPU the server's backends spent (from /proc), so insert cost compares across loaded runs.
-import { readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import pg from "pg";
 import type { Measurement } from "../src/measurement.js";
 import { PostgresStore } from "../src/store/postgres/store.js";
 import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
+import { createDatabase, postmasterPid } from "./ingest-postgres.js";
+import { treeCpuSeconds } from "./process-cpu.js";
 
 export interface PgStoreSizeFigures {
   count: number;
@@ -37,36 +38,9 @@ export interface PgStoreSizeFigures {
   streamMicrosPerMeasurement: number;
 }
 
-const TICK_MS = 10; // /proc/<pid>/stat counts in USER_HZ (100 on Linux)
-
-/** utime + stime (ms) of the cluster's postmaster and all its children. */
+/** CPU (ms) of the cluster's postmaster and every process under it, exited backends included. */
 function serverCpuMs(cluster: TestPostgres): number {
-  const postmaster = Number(readFileSync(join(cluster.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-  let ticks = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ppid = Number(f[1]);
-    if (Number(entry) === postmaster || ppid === postmaster) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * TICK_MS;
-}
-
-async function createDatabase(cluster: TestPostgres, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: cluster.adminUrl });
-  await c.connect();
-  try {
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  return `postgres://postgres@127.0.0.1:${cluster.port}/${name}`;
+  return treeCpuSeconds([postmasterPid(cluster)])[0]! * 1000;
 }
 
 /**
