@@ -16,7 +16,7 @@ import pg from "pg";
 import { PostgresStore } from "../src/store/postgres/store.js";
 import { startCluster } from "../tests/helpers/postgres.js";
 import { SUM_COLUMNS } from "../src/store/rollup-deltas.js";
-import { END, NETWORKS, REGION_IDS, TARGETS, load, withServer } from "./api.js";
+import { END, NETWORKS, REGION_IDS, TARGETS, load, timeStoreCalls, withServer } from "./api.js";
 
 const PROBES_PER_NETWORK = 5;
 const PER_ROUND = REGION_IDS.length * NETWORKS.length * PROBES_PER_NETWORK * TARGETS.length; // 6800
@@ -166,21 +166,7 @@ async function storeTimings(store: PostgresStore, runs = 20) {
     ["networkStats 15 min all regions (regions view)", () => store.networkStats(recent)],
     ["measurementFacts 5 min KZ-47 (detector window)", () => store.measurementFacts({ region: "KZ-47", since: new Date(END - 5 * 60_000), until: new Date(END) })],
   ];
-  const out = [];
-  for (const [call, fn] of calls) {
-    const ms: number[] = [];
-    let rows = 0;
-    for (let i = 0; i < runs; i++) {
-      const t = performance.now();
-      rows = (await fn()).length;
-      ms.push(performance.now() - t);
-    }
-    ms.sort((a, b) => a - b);
-    const pct = (p: number) => Number(ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]!.toFixed(1));
-    out.push({ call, rows, p50: pct(50), p95: pct(95) });
-    console.log(`store ${call}: ${rows} rows, p50 ${pct(50)} ms, p95 ${pct(95)} ms`);
-  }
-  return out;
+  return timeStoreCalls(calls, runs);
 }
 
 export async function benchApiPostgres(connections = 20, seconds = 10) {

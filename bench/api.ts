@@ -177,7 +177,19 @@ async function storeTimings(store: SqliteStore, runs = 20): Promise<{ call: stri
     ["networkStats 15 min all regions", () => store.networkStats(recent)],
     ["targetStats 1 d KZ-47 5 min (detector baseline chunk)", () => store.targetStats({ ...week, since: new Date(END - 86400_000), bucketSeconds: 300 })],
   ];
-  const out = [];
+  return timeStoreCalls(calls, runs);
+}
+
+export interface StoreCallFigures {
+  call: string;
+  rows: number;
+  p50: number;
+  p95: number;
+}
+
+/** Each call run `runs` times one after another (no HTTP, no concurrency): what one request costs the store. */
+export async function timeStoreCalls(calls: [string, () => Promise<unknown[]>][], runs: number): Promise<StoreCallFigures[]> {
+  const out: StoreCallFigures[] = [];
   for (const [call, fn] of calls) {
     const ms: number[] = [];
     let rows = 0;
