@@ -9,6 +9,7 @@ import type { Measurement } from "../src/measurement.js";
 import { PostgresStore } from "../src/store/postgres/store.js";
 import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
 import { createDatabase, postmasterPid } from "./ingest-postgres.js";
+import { fillAndReadBack } from "./store-fill.js";
 import { treeCpuSeconds } from "./process-cpu.js";
 
 export interface PgStoreSizeFigures {
@@ -86,33 +87,8 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
     const store = new PostgresStore(url);
     try {
       await store.migrate();
-      let insertMs = 0;
-      let clientCpu = 0;
-      let serverCpu = 0;
-      let batch: Measurement[] = [];
-      const flush = async () => {
-        const s0 = serverCpuMs(cluster);
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const r = await store.insertMeasurements(batch);
-        insertMs += performance.now() - t0;
-        const c = process.cpuUsage(c0);
-        clientCpu += (c.user + c.system) / 1000;
-        serverCpu += serverCpuMs(cluster) - s0;
-        if (r.inserted !== batch.length) throw new Error(`stored ${r.inserted} of ${batch.length}`);
-        batch = [];
-      };
-      for (const m of measurements) {
-        batch.push(m);
-        if (batch.length === 1000) await flush();
-      }
-      if (batch.length > 0) await flush();
-
-      const t1 = performance.now();
-      let read = 0;
-      for await (const m of store.streamMeasurements({})) if (m.id) read += 1;
-      const streamMs = performance.now() - t1;
-      if (read !== count) throw new Error(`read back ${read} of ${count}`);
+      const { insertMs, clientCpuMs: clientCpu, serverCpuMs: serverCpu, streamMs } =
+        await fillAndReadBack(store, measurements, () => serverCpuMs(cluster));
 
       await store.pool.query("VACUUM (ANALYZE)");
       const mean = (await store.pool.query<{ packed: number; row: number }>(`SELECT AVG(octet_length(packed))::float8 AS packed,

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Measurement } from "../src/measurement.js";
 import { SqliteStore } from "../src/store/sqlite.js";
+import { fillAndReadBack } from "./store-fill.js";
 import { deployment, realisticMeasurement, seededRandom } from "./realistic-measurements.js";
 import { benchPostgresStoreSize, type PgStoreSizeFigures } from "./store-size-postgres.js";
 
@@ -81,31 +82,13 @@ export async function benchSqliteStoreSize(opts: { count?: number; regions?: num
   try {
     await store.migrate();
     let jsonBytes = 0;
-    let insertMs = 0;
-    let cpuMs = 0;
-    let batch: Measurement[] = [];
-    const flush = async () => {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const r = await store.insertMeasurements(batch);
-      insertMs += performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      cpuMs += (c.user + c.system) / 1000;
-      if (r.inserted !== batch.length) throw new Error(`stored ${r.inserted} of ${batch.length}`);
-      batch = [];
+    const counted = function* () {
+      for (const m of productionSchedule(count, regions, targets)) {
+        jsonBytes += JSON.stringify(m).length;
+        yield m;
+      }
     };
-    for (const m of productionSchedule(count, regions, targets)) {
-      jsonBytes += JSON.stringify(m).length;
-      batch.push(m);
-      if (batch.length === 1000) await flush();
-    }
-    if (batch.length > 0) await flush();
-
-    const t1 = performance.now();
-    let read = 0;
-    for await (const m of store.streamMeasurements({})) if (m.id) read += 1;
-    const streamMs = performance.now() - t1;
-    if (read !== count) throw new Error(`read back ${read} of ${count}`);
+    const { insertMs, clientCpuMs: cpuMs, streamMs } = await fillAndReadBack(store, counted());
     await store.close();
 
     // Fold the WAL into the file so the file size is the whole store.
