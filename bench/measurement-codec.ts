@@ -16,6 +16,8 @@ export interface CodecVariant {
 
 export const CODEC_VARIANTS: CodecVariant[] = [
   { name: "level 5 (the default)", tuning: {} },
+  { name: "level 5, chunkSize 16384", tuning: { chunkSize: 16_384 } },
+  { name: "level 5, chunkSize 1024", tuning: { chunkSize: 1024 } },
   ...[1, 2, 3, 4, 5, 6, 9].map((level) => ({ name: `level ${level}`, tuning: { level } })),
   { name: "level 6, memLevel 9", tuning: { memLevel: 9 } },
   { name: "level 6, filtered", tuning: { strategy: constants.Z_FILTERED } },

@@ -5,7 +5,7 @@
 // Accepted means kept: when the store is unavailable (locked, full, failing) the job is postponed with
 // capped exponential backoff, as often and as long as it takes; it never runs out of attempts. Only an item
 // the store itself refuses is dropped, on its own, so one bad item cannot hold a batch back forever.
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { DEFAULT_MAX_CLOCK_SKEW_MS, measurementSchema, startedAtProblem, type Measurement } from "../measurement.js";
@@ -14,6 +14,7 @@ import { RESULTS_STORE_BACKOFF, backoffDelay, type Backoff } from "../queue/job-
 import { QUEUES } from "../queue/names.js";
 import type { ResultsJobData } from "../queue/results-job.js";
 import { retryFailedResults } from "../queue/results-recovery.js";
+import { ResultsWorker } from "../queue/results-worker.js";
 import { isStoreUnavailable, storeUnavailability } from "../store/errors.js";
 import type { InsertResult, Store } from "../store/store.js";
 import { RetentionTask, type RetentionOptions } from "./retention.js";
@@ -71,7 +72,7 @@ export interface CollectorCounters {
 }
 
 export class Collector {
-  private readonly worker: Worker<ResultsJobData, BatchResult>;
+  private readonly worker: ResultsWorker<ResultsJobData, BatchResult>;
   private readonly ownConnection: Redis | null;
   private readonly retention: RetentionTask | null;
   private readonly stats: CollectorCounters = {
@@ -86,7 +87,7 @@ export class Collector {
     this.ownConnection = typeof opts.redis === "string" ? createRedisConnection(opts.redis, "worker") : null;
     const connection = this.ownConnection ?? (opts.redis as Redis);
     this.backoff = opts.storeBackoff ?? RESULTS_STORE_BACKOFF;
-    this.worker = new Worker<ResultsJobData, BatchResult>(QUEUES.results, (job, token) => this.process(job, token), {
+    this.worker = new ResultsWorker<ResultsJobData, BatchResult>(QUEUES.results, (job, token) => this.process(job, token), {
       connection,
       concurrency: opts.concurrency ?? 2,
       lockDuration: opts.lockDurationMs ?? 30_000,
