@@ -8,19 +8,21 @@
 import { DelayedError, Queue, UnrecoverableError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { DEFAULT_MAX_CLOCK_SKEW_MS, measurementSchema, startedAtProblem, type Measurement } from "../measurement.js";
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type Measurement } from "../measurement.js";
 import { createRedisConnection } from "../queue/connection.js";
 import { RESULTS_STORE_BACKOFF, backoffDelay, type Backoff } from "../queue/job-options.js";
 import { QUEUES } from "../queue/names.js";
-import type { ResultsJobData } from "../queue/results-job.js";
+import { isStoredResultsJobData, storedResultsJobData, type ResultsJobData, type StoredResultsJobData } from "../queue/results-job.js";
 import { retryFailedResults } from "../queue/results-recovery.js";
 import { ResultsWorker } from "../queue/results-worker.js";
 import { isStoreUnavailable, storeUnavailability } from "../store/errors.js";
 import type { InsertResult, Store } from "../store/store.js";
 import { RetentionTask, type RetentionOptions } from "./retention.js";
+import { validateBatch } from "./validate-batch.js";
 
 /** Invalid ids listed per log line; the count is always complete. */
 const MAX_LOGGED_IDS = 100;
+type JobData = ResultsJobData | StoredResultsJobData;
 /** At most one "store unavailable" log line per this interval, however many jobs are postponed. */
 const POSTPONE_LOG_INTERVAL_MS = 10_000;
 
@@ -72,7 +74,7 @@ export interface CollectorCounters {
 }
 
 export class Collector {
-  private readonly worker: ResultsWorker<ResultsJobData, BatchResult>;
+  private readonly worker: ResultsWorker<JobData, BatchResult>;
   private readonly ownConnection: Redis | null;
   private readonly retention: RetentionTask | null;
   private readonly stats: CollectorCounters = {
@@ -87,7 +89,7 @@ export class Collector {
     this.ownConnection = typeof opts.redis === "string" ? createRedisConnection(opts.redis, "worker") : null;
     const connection = this.ownConnection ?? (opts.redis as Redis);
     this.backoff = opts.storeBackoff ?? RESULTS_STORE_BACKOFF;
-    this.worker = new ResultsWorker<ResultsJobData, BatchResult>(QUEUES.results, (job, token) => this.process(job, token), {
+    this.worker = new ResultsWorker<JobData, BatchResult>(QUEUES.results, (job, token) => this.process(job, token), {
       connection,
       concurrency: opts.concurrency ?? 2,
       lockDuration: opts.lockDurationMs ?? 30_000,
@@ -118,29 +120,16 @@ export class Collector {
     }
   }
 
-  private async process(job: Job<ResultsJobData, BatchResult>, token?: string): Promise<BatchResult> {
+  private async process(job: Job<JobData, BatchResult>, token?: string): Promise<BatchResult> {
+    // Stored and trimmed before; its completion was lost (collector killed, Redis restarted): nothing to store.
+    if (isStoredResultsJobData(job.data)) return { jobId: job.id ?? "", inserted: 0, duplicates: 0, invalid: 0 };
     const items: unknown = (job.data as { measurements?: unknown } | null)?.measurements;
     if (!Array.isArray(items)) {
       // Not a results batch at all: retrying cannot help; keep it in "failed" for inspection.
       throw new UnrecoverableError("job data has no measurements array");
     }
     const skewMs = this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
-    const valid: Measurement[] = [];
-    const rejected: { id: string | null; issues: string[] }[] = [];
-    for (const item of items) {
-      const parsed = measurementSchema.safeParse(item);
-      const id = (item as { id?: unknown } | null)?.id;
-      const reject = (issues: string[]) => rejected.push({ id: typeof id === "string" ? id.slice(0, 64) : null, issues });
-      if (!parsed.success) {
-        reject(parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`));
-        continue;
-      }
-      // Dates are bounded for every producer, not only uploads: a worker with a broken clock, an old job.
-      const receivedAt = parsed.data.receivedAt ? new Date(parsed.data.receivedAt) : new Date(job.timestamp);
-      const badDate = startedAtProblem(parsed.data.startedAt, receivedAt, skewMs);
-      if (badDate) reject([badDate]);
-      else valid.push(parsed.data);
-    }
+    const { valid, rejected } = validateBatch(items, job.timestamp, skewMs);
     const invalid = rejected.length;
     if (invalid > 0) {
       // One line per job, not per item: a bad producer must not flood the log. Ids only, never content.
@@ -165,6 +154,7 @@ export class Collector {
     this.stats.invalid += invalid + refused;
     this.stats.batches += 1;
     const result = { jobId: job.id ?? "", inserted, duplicates, invalid: invalid + refused };
+    await this.trimPayload(job, items.length, rejected.map((r) => r.id));
     try {
       this.opts.onBatch?.(result);
       if (inserted > 0) this.opts.onStored?.(valid);
@@ -173,6 +163,16 @@ export class Collector {
       this.opts.logger.error({ err, jobId: job.id }, "collector: batch callback failed");
     }
     return result;
+  }
+
+  /** The stored job keeps counts and dropped ids in Redis, not its payload (StoredResultsJobData). */
+  private async trimPayload(job: Job<JobData, BatchResult>, measurements: number, droppedIds: (string | null)[]): Promise<void> {
+    try {
+      await job.updateData(storedResultsJobData(measurements, droppedIds));
+    } catch (err) {
+      // The batch is stored; a job that keeps its payload costs memory until removeOnComplete takes it.
+      this.opts.logger.warn({ err, jobId: job.id }, "collector: could not trim a stored job's payload");
+    }
   }
 
   /**
