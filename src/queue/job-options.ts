@@ -30,8 +30,9 @@ export const JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     attempts: 2, backoff: { type: "exponential", delay: 5000 },
     removeOnComplete: { age: 24 * 3600, count: 50_000 }, removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
   },
-  // Result jobs carry up to 1000 measurements (MBs): keep few completed ones; the store's idempotent insert,
-  // not the job id alone, is what makes a late re-add harmless. An unavailable store does not use these
+  // Result jobs carry up to 1000 measurements (MBs): keep few completed ones, and those without their payload
+  // (the collector replaces it with counts and dropped ids once stored: StoredResultsJobData); the store's
+  // idempotent insert, not the job id alone, is what makes a late re-add harmless. An unavailable store does not use these
   // attempts (the collector postpones the job, RESULTS_STORE_BACKOFF); they cover unexpected errors only, and
   // failed jobs are taken back when a collector starts (results-recovery.ts).
   [QUEUES.results]: {
