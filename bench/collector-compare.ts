@@ -52,6 +52,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const meters = { collector: ownCpuSeconds, postgres: treesCpu(() => [postmasterPid(cluster)]), redis: treesCpu(() => [redis.pid()!]) };
   const base = Date.parse("2025-01-05T00:00:00Z");
   let next = 0;
+  const us = (s: number, n: number) => Math.round((s / n) * 1e6);
   const loads: number[] = [];
   try {
     // Turn 0 of each is a warm-up (start-up and first compilation), not charged.
@@ -79,6 +80,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         const used = meter();
         await collector.close();
         if (collector.counters().ingested !== n) throw new Error(`${c.name}: stored ${collector.counters().ingested} of ${n}`);
+        console.log(`turn ${turn} ${c.name}: collector ${us(used.collector, n)} µs, postgres ${us(used.postgres, n)} µs, ` +
+          `redis ${us(used.redis, n)} µs per measurement${turn === 0 ? " (warm-up, not counted)" : ""}, load ${loadavg()[0]!.toFixed(1)}`);
         if (turn > 0) {
           c.cpu.collector += used.collector; c.cpu.postgres += used.postgres; c.cpu.redis += used.redis;
           c.measurements += n;
@@ -94,7 +97,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     await redis.cleanup();
     cluster.stop();
   }
-  const us = (s: number, n: number) => Math.round((s / n) * 1e6);
   console.log(`A=${dirA}\nB=${dirB}\n${turns} turns of ${jobs} jobs (1,000 measurements each) per checkout, alternating; ` +
     `load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
   console.log("checkout  collector µs  postgres µs  redis µs  total µs  (CPU per measurement)");
