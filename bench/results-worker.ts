@@ -31,16 +31,18 @@ export async function benchResultsWorker(turns = 12): Promise<Record<"Worker" | 
         let n = 0;
         let done!: () => void;
         const finished = new Promise<void>((r) => { done = r; });
+        const connection = createRedisConnection(redis.url, "worker");
         const worker = new W(queue.name, async (job) => {
           if (++n === JOBS_PER_TURN) setImmediate(done);
           return { measurements: (job.data as typeof data).measurements.length };
-        }, { connection: createRedisConnection(redis.url, "worker"), concurrency: 2 });
+        }, { connection, concurrency: 2 });
         await worker.waitUntilReady();
         const t0 = cpuMs();
         await queue.resume();
         await finished;
         const used = cpuMs() - t0;
         await worker.close();
+        connection.disconnect(); // a connection given to BullMQ stays the giver's to close
         if (turn > 0) total[name] += used; // turn 0 warms up
       }
     }

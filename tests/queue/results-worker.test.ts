@@ -13,6 +13,7 @@ let redis: TestRedis;
 let conn: Redis;
 let queue: Queue;
 const workers: Worker[] = [];
+const connections: Redis[] = [];
 
 beforeAll(async () => { redis = await startTestRedis(); });
 afterAll(async () => { await redis.cleanup(); });
@@ -25,6 +26,7 @@ beforeEach(async () => {
 afterEach(async () => {
   vi.restoreAllMocks();
   await Promise.all(workers.splice(0).map((w) => w.close(true)));
+  for (const c of connections.splice(0)) c.disconnect();
   await queue.close();
   conn.disconnect();
 });
@@ -50,11 +52,13 @@ async function drain(W: typeof Worker, concurrency: number): Promise<{ done: str
   const payload = "x".repeat(200_000);
   await queue.addBulk(Array.from({ length: 8 }, (_, i) => ({ name: "j", data: { i, payload }, opts: { jobId: `j${i}`, attempts: 1 } })));
   const done: string[] = [];
+  const workerConn = createRedisConnection(redis.url, "worker");
+  connections.push(workerConn);
   const w = new W("rw-test", async (job: Job) => {
     if (job.data.i === 3) throw new Error("bad job");
     done.push(job.id!);
     return { n: job.data.i };
-  }, { connection: createRedisConnection(redis.url, "worker"), concurrency });
+  }, { connection: workerConn, concurrency });
   workers.push(w);
   await waitFor(async () => {
     const c = await queue.getJobCounts("completed", "failed");

@@ -158,6 +158,24 @@ describe("measurement codec", () => {
     expect(atFive / 300).toBeLessThanOrEqual((atSix / 300) * 1.01);
   });
 
+  it("returns encodings larger than zlib's 2 KB output chunk whole (incompressible titles and headers up to 64 KB)", () => {
+    const rand = seededRandom(11);
+    let largest = 0;
+    for (const size of [1500, 2100, 4096, 9000, 65_000]) {
+      const m = variedMeasurement(rand, size);
+      // Random base-64-ish text: deflate cannot shrink it, so the stored value spans several output chunks.
+      const noise = Array.from({ length: size }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[Math.floor(rand() * 64)]).join("");
+      const hop = m.check.http?.hops[0];
+      if (hop) hop.title = noise; else m.target.category = noise.slice(0, 64);
+      m.check.dns[0]!.query = noise.slice(0, 200);
+      const json = JSON.stringify(m);
+      const stored = encodeMeasurementJson(json, codecContext(m));
+      largest = Math.max(largest, stored.length);
+      expect(decodeMeasurementJson(stored, codecContext(JSON.parse(json) as Measurement))).toBe(json);
+    }
+    expect(largest).toBeGreaterThan(40_000); // many 2 KB chunks joined
+  });
+
   it("keeps each row's dictionary its own when encodes and decodes of different rows interleave (short, long and non-ASCII contexts)", () => {
     const rand = seededRandom(7);
     const rows = Array.from({ length: 12 }, (_, i) => {
