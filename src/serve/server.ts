@@ -31,6 +31,7 @@ import { MeasureWorker } from "../worker/measure-worker.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { startApiRole } from "./api-role.js";
 import { prepareDataDir } from "./data-dir.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { DemoFeed, demoConfig, demoDataDir } from "./demo.js";
 import { drainResults } from "./drain-results.js";
 import { detectorIntervalMs, leaderLeaseMs, startDetectorRole } from "./detector-role.js";
@@ -104,14 +105,24 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       if (roles.length !== ROLES.length) {
         throw new RolesError(`running only some roles (${roles.join(",")}) needs the Redis the other processes share: set REDIS_URL or redis.url`);
       }
-      embedded = await startEmbeddedRedis(dataDir, {
-        port: config.redis.port,
-        appendfsync: config.redis.appendfsync,
-        maxmemory: config.redis.maxmemory,
-        log,
-      });
+      // Before anything touches the redis directory: a second serve here would stop the first one's Redis.
+      const lock = lockDataDir(dataDir);
+      try {
+        embedded = await startEmbeddedRedis(dataDir, {
+          port: config.redis.port,
+          appendfsync: config.redis.appendfsync,
+          maxmemory: config.redis.maxmemory,
+          log,
+        });
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       const redis = embedded;
-      shutdown.add("redis", () => redis.stop());
+      shutdown.add("redis", async () => {
+        await redis.stop();
+        lock.release(); // Only once Redis is down: the next serve may then start its own on these files.
+      });
       redisUrl = embedded.url;
       log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "../../src/api/auth.js";
+import { lockPath } from "../../src/serve/data-dir-lock.js";
 import { embeddedRedisPaths } from "../../src/serve/embedded-redis.js";
 import { findOurRedis, processAlive, readPidfile } from "../../src/serve/redis-pidfile.js";
 import { WATCHDOG_NAME } from "../../src/serve/redis-watchdog.js";
@@ -61,7 +62,7 @@ interface Serve {
   exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
-async function startServe(): Promise<Serve> {
+function spawnServe(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, KEEPWATCH_LOG_LEVEL: "warn" };
   delete env.REDIS_URL;
   const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "-c", configPath, "--data", data, "--port", "0"], {
@@ -69,6 +70,11 @@ async function startServe(): Promise<Serve> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(proc);
+  return proc;
+}
+
+async function startServe(): Promise<Serve> {
+  const proc = spawnServe();
   const exited = new Promise<{ code: number | null; signal: string | null }>((ok) => proc.once("exit", (code, signal) => ok({ code, signal })));
   let err = "";
   proc.stderr!.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
@@ -175,6 +181,39 @@ describe("keepwatch serve", () => {
     console.log(`SIGTERM → exit ${code} in ${stopSeconds.toFixed(1)} s; ${accepted.length} measurements answered 202, all stored`);
   }, 90_000);
 
+  it("a second serve on the same data directory exits 1 naming the first, whose redis-server and uploads carry on", async () => {
+    const first = await startServe();
+    const redis = redisPid();
+    expect(existsSync(lockPath(data))).toBe(true);
+    // The careless operator: the same command again in another terminal. It used to take the running
+    // redis-server for a crashed one's orphan and stop it, cutting the first server off its queue.
+    const second = spawnServe();
+    let err = "";
+    second.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((ok) => second.once("exit", (c) => ok(c)));
+    expect(code).toBe(1);
+    expect(err).toContain(`another keepwatch (pid ${first.proc.pid}) is running on the data directory`);
+    expect(processAlive(redis)).toBe(true);
+    expect(redisPid()).toBe(redis);
+    const m = fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile", startedAt: new Date().toISOString() });
+    const res = await fetch(`${first.url}/api/v1/measurements`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ measurements: [m] }),
+    });
+    expect(res.status).toBe(202);
+    expect((await (await fetch(`${first.url}/readyz`)).json()) as object).toMatchObject({ components: { redis: { status: "up" } } });
+    first.proc.kill("SIGTERM");
+    expect((await first.exited).code).toBe(0);
+    expect(existsSync(lockPath(data))).toBe(false); // Released on a clean stop.
+    const store = new SqliteStore(join(data, "keepwatch.sqlite"));
+    try {
+      expect(await store.getMeasurement(m.id)).not.toBeNull();
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
   it("after a SIGKILL that also took the watchdog, the next start stops the orphan redis-server and runs exactly one", async () => {
     const first = await startServe();
     const orphan = redisPid();
@@ -186,6 +225,7 @@ describe("keepwatch serve", () => {
     await first.exited;
     await new Promise((r) => setTimeout(r, 300));
     expect(processAlive(orphan)).toBe(true);
+    expect(existsSync(lockPath(data))).toBe(true); // The dead server's lock: stale, taken over below.
 
     const second = await startServe();
     const replacement = redisPid();
