@@ -15,7 +15,7 @@ describe("meanFigures", () => {
 
   it("averages a figure over the windows that have it, not over every window", () => {
     // Throughput measured in 2 of 4 windows, at a quarter and a half of usual: the ratio is 0.375, not 0.1875.
-    const windows = [{ throughputRatio: 0.25, judgedTargets: 4 }, { judgedTargets: 4 }, { throughputRatio: 0.5, judgedTargets: 4 }, { judgedTargets: 4 }];
+    const windows: Record<string, number>[] = [{ throughputRatio: 0.25, judgedTargets: 4 }, { judgedTargets: 4 }, { throughputRatio: 0.5, judgedTargets: 4 }, { judgedTargets: 4 }];
     expect(meanFigures(windows)).toEqual({ throughputRatio: 0.375, judgedTargets: 4 });
   });
 });

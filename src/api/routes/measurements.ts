@@ -14,6 +14,8 @@ import { addressFormsRegex, isAnonymousAddress, parseAddress } from "../../priva
 import { ProbeRegistry, RegistryError, type RegisteredProbe } from "../../registry/probe-registry.js";
 import { uploaderAddresses } from "../client-address.js";
 import { checkUpload } from "../upload.js";
+import { buildTargets } from "../../config/targets.js";
+import { normalizeUrl } from "../../config/whitelist.js";
 
 const MAX_ITEMS = 10_000;
 
@@ -29,6 +31,10 @@ async function registeredProbe(registry: ProbeRegistry, token: ProbeToken): Prom
 
 export function measurementsRoutes(deps: ResolvedDeps) {
   const app = newRouter<{ Variables: { probeToken: ProbeToken; [UPLOAD_ITEMS]?: number } }>();
+  // Built on the first upload, like the agents' assignment (GET /agent/assignment) the same targets feed.
+  let lists: Map<string, { list: "whitelisted" | "non_whitelisted"; category: string }> | null = null;
+  const targetLists = () => (lists ??= new Map((deps.targets ?? buildTargets(deps.config))
+    .map((t) => [normalizeUrl(t.url), { list: t.list, category: t.category }])));
   const mib = (deps.options.maxUploadBytes / (1024 * 1024)).toFixed(1);
   // Authenticate before reading a possibly large body; then cap the body while it streams in.
   app.post("/measurements", async (c, next) => {
@@ -80,6 +86,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
         uploader: addressFormsRegex(addresses),
         judgeAttribution: (a, p) => deps.attributor.judge(a, p),
+        targetLists: targetLists(),
       });
       if (verdict.accepted.length > 0) {
         try {

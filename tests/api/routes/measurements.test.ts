@@ -225,6 +225,18 @@ describe("POST /api/v1/measurements as a forger would", () => {
     for (const r of body.rejected) expect(r.error).toMatch(/^invalid measurement: (probe\.id|network\.id|region): (probe|network|region) id/);
   });
 
+  it("stores a configured target on the configuration's list and category, whatever the upload labels it", async () => {
+    // WhatsApp is a control (non-whitelisted) target in whitelist/kz.yaml. Labelled "whitelisted", its failures
+    // would read as whitelisted services cut (full shutdown) instead of a whitelist regime; labelled so by an
+    // agent with a stale assignment, or by a forger.
+    const relabelled = mine({ url: "https://WEB.whatsapp.com", list: "whitelisted", category: "gov", accessible: false });
+    const unconfigured = mine({ url: "https://not-a-target.test/", list: "non_whitelisted", category: "news" });
+    expect((await reasons([relabelled, unconfigured])).accepted).toBe(2);
+    const stored = await h.store.getMeasurement(relabelled.id);
+    expect(stored?.target).toEqual({ url: "https://WEB.whatsapp.com", list: "non_whitelisted", category: "messenger" });
+    expect((await h.store.getMeasurement(unconfigured.id))?.target).toEqual(unconfigured.target);
+  });
+
   it("ignores a receivedAt the upload claims and writes the server's", async () => {
     const m = { ...mine(), receivedAt: "2020-01-01T00:00:00.000Z" };
     expect((await reasons([m])).accepted).toBe(1);
