@@ -60,6 +60,8 @@ export interface ServerOptions {
   /** `keepwatch serve --demo`: synthetic measurements in <dataDir>/demo, no probe measures, no alert sent. */
   demo?: boolean;
   now?: () => Date;
+  /** Aborted by a stop signal during start-up: what has started stops, and start-up gives up (even while waiting for Redis). */
+  signal?: AbortSignal;
 }
 
 export interface RunningServer {
@@ -97,6 +99,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (demo) log.warn({ dataDir }, "DEMO MODE: synthetic measurements, nothing is measured, no alert is sent; data kept apart in this directory");
   const shutdown = new ShutdownSequence(log);
   const stopAll = () => shutdown.run();
+  // A stop signal while starting (a Redis that is not up yet keeps start-up waiting): stop what has started;
+  // closed connections end the wait, and start-up fails into its catch below.
+  const onAbort = () => void stopAll();
+  if (o.signal?.aborted) throw new Error("stopped before it started");
+  o.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     let redisUrl = o.redisUrl ?? process.env.REDIS_URL ?? config.redis.url;
     let embedded: EmbeddedRedis | null = null;
@@ -135,11 +142,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const producerConnection = createRedisConnection(sharedRedis, "producer");
     const queueConnection = createRedisConnection(sharedRedis, "worker");
     producerConnection.on("error", () => undefined); // Reported per command.
+    queueConnection.on("error", () => undefined); // BullMQ reports its own; unhandled, ioredis prints each retry.
     shutdown.add("queues", async () => {
       producerConnection.disconnect();
       queueConnection.disconnect();
     });
-    await waitUntilReady(producerConnection);
+    await waitForRedis(producerConnection, sharedRedis, log, o.signal);
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
     // On the fail-fast connection: a backlog read while Redis is down fails at once instead of queueing.
     const backlogQueue = new Queue(QUEUES.results, { connection: producerConnection });
@@ -238,14 +246,45 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await listener.close();
     });
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    o.signal?.removeEventListener("abort", onAbort);
     log.info({ url, roles, redis: redactRedisUrl(sharedRedis), probes: config.probes.length, targets: targets.length }, "KeepWatch is running");
     return {
       url, port, redisUrl: sharedRedis, store, config, roles, leases, embeddedRedis: embedded, stop: stopAll,
       unconfirmedProbes: site.unconfirmed.map((p) => p.id), demo: demo !== null,
     };
   } catch (e) {
+    o.signal?.removeEventListener("abort", onAbort);
     await stopAll();
     throw e;
+  }
+}
+
+/**
+ * Waits for Redis as long as it takes (in a deployment it may come up after us), saying so: a warning with the
+ * reason after a few seconds and again every 30 s, instead of a silent start that never finishes.
+ */
+async function waitForRedis(connection: Redis, url: string, log: Logger, signal?: AbortSignal): Promise<void> {
+  let lastError = "";
+  const onError = (e: Error) => (lastError = e.message);
+  connection.on("error", onError);
+  const say = () => log.warn({ redis: redactRedisUrl(url), reason: lastError || "no answer yet" },
+    "waiting for Redis: KeepWatch starts once it answers (set REDIS_URL or redis.url if this is the wrong one)");
+  const first = setTimeout(say, 3_000);
+  const again = setInterval(say, 30_000);
+  let onAbort = () => undefined as void;
+  // A connection disconnected while it retries does not always emit "end": the stop signal ends the wait itself.
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error("stopped while waiting for Redis"));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([waitUntilReady(connection), aborted]);
+  } finally {
+    clearTimeout(first);
+    clearInterval(again);
+    connection.off("error", onError);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

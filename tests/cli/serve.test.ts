@@ -13,6 +13,7 @@ import { findOurRedis, processAlive, readPidfile } from "../../src/serve/redis-p
 import { WATCHDOG_NAME } from "../../src/serve/redis-watchdog.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { startTestRedis } from "../helpers/redis.js";
 
 const TOKEN = "kwp_serve-cli-test-token";
 let dir: string;
@@ -240,4 +241,44 @@ describe("keepwatch serve", () => {
     await until("the watchdog to stop redis-server", () => !processAlive(replacement));
     expect(findOurRedis(pidfile, conf, redisDir)).toEqual([]);
   }, 90_000);
+
+  it("with a REDIS_URL that is down: says it is waiting, starts once Redis answers, and a SIGTERM meanwhile exits 0 at once", async () => {
+    const redis = await startTestRedis();
+    await redis.stop(); // The careless operator's Redis: configured, not running yet.
+    const spawnWaiting = (dataDir: string) => {
+      const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "-c", configPath, "--data", dataDir, "--port", "0"], {
+        env: { ...process.env, KEEPWATCH_LOG_LEVEL: "warn", KEEPWATCH_LOG_FORMAT: "json", REDIS_URL: redis.url },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.push(proc);
+      const out = { text: "" };
+      proc.stdout!.on("data", (b: Buffer) => (out.text += b.toString()));
+      proc.stderr!.on("data", (b: Buffer) => (out.text += b.toString()));
+      const exited = new Promise<number | null>((ok) => proc.once("exit", (code) => ok(code)));
+      return { proc, out, exited };
+    };
+    try {
+      // Redis comes up late (a deployment starting everything at once): KeepWatch starts by itself.
+      const late = spawnWaiting(join(dir, "data-late-redis"));
+      await until("the waiting warning", () => late.out.text.includes("waiting for Redis"), 30_000);
+      expect(late.out.text).toContain(`"redis":"${redis.url}"`);
+      expect(late.out.text).not.toContain("Unhandled error event"); // no ioredis noise per retry
+      await redis.restart();
+      await until("the start once Redis answers", () => late.out.text.includes("KeepWatch dashboard: "), 30_000);
+      late.proc.kill("SIGTERM");
+      expect(await late.exited).toBe(0);
+
+      // Never comes up: a SIGTERM during the wait stops it at once, not after the 30 s limit with exit 1.
+      await redis.stop();
+      const never = spawnWaiting(join(dir, "data-no-redis"));
+      await until("the waiting warning", () => never.out.text.includes("waiting for Redis"), 30_000);
+      const signalledAt = Date.now();
+      never.proc.kill("SIGTERM");
+      expect(await never.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(20_000);
+      expect(never.out.text).not.toContain("graceful stop took too long");
+    } finally {
+      await redis.cleanup();
+    }
+  }, 120_000);
 });
