@@ -64,7 +64,17 @@ export function lockDataDir(dataDir: string): DataDirLock {
   // Written whole under a private name, then linked into place: link() fails if the lock exists, so of two
   // racing starts exactly one wins, and nobody ever reads a half-written lock.
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o600 });
+  try {
+    writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o600 });
+  } catch (e) {
+    // The first write into the data directory: say what is wrong with the directory, not with a temp file.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EROFS" || code === "EACCES" || code === "EPERM" || code === "ENOSPC" || code === "EDQUOT") {
+      const why = code === "ENOSPC" || code === "EDQUOT" ? "is full" : code === "EROFS" ? "is on a read-only file system" : "is not writable";
+      throw new Error(`the data directory ${dataDir} ${why} (${code}): KeepWatch keeps its store and queue there; use --data DIR for a writable one`);
+    }
+    throw e;
+  }
   try {
     let taken = false;
     for (let attempt = 0; attempt < 3 && !taken; attempt++) {
