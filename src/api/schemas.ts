@@ -66,6 +66,8 @@ export const timelineQuerySchema = z.object({
 
 export const timelineResponseSchema = z
   .object({
+    demo: z.literal(true).optional()
+      .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     region: z.string(),
     bucketSeconds: z.number().int(),
     series: z.array(

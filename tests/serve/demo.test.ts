@@ -96,7 +96,9 @@ describe("keepwatch serve --demo", () => {
     expect(list.demo).toBe(true);
     expect(list.incidents.every((i) => i.summary.startsWith("DEMO "))).toBe(true);
     expect(Object.values(list.summaries).every((t) => t.startsWith("ДЕМО "))).toBe(true);
-    expect(((await (await fetch(`${server.url}/api/v1/regions`)).json()) as { demo?: boolean }).demo).toBe(true);
+    for (const path of ["/api/v1/regions", `/api/v1/regions/${incident!.region}/timeline`, `/api/v1/regions/${incident!.region}/targets`]) {
+      expect(((await (await fetch(`${server.url}${path}`)).json()) as { demo?: boolean }).demo, path).toBe(true);
+    }
 
     for (const path of [`/api/v1/incidents/${incident!.id}/export.csv`, "/api/v1/measurements/export.csv", `/api/v1/regions/${incident!.region}/targets.csv`]) {
       const [header, ...rows] = (await (await fetch(`${server.url}${path}`)).text()).trimEnd().split("\r\n");

@@ -47,14 +47,14 @@ export function targetsRoutes(deps: ResolvedDeps) {
       method: "get", path: "/regions/{id}/targets", summary: "Per-service evidence of a region: success and failures per network and target",
       request: { params: regionIdParam, query },
       responses: {
-        200: { description: "Targets, worst first", content: { "application/json": { schema: z.object({ region: z.string(), targets: z.array(rowSchema) }) } } },
+        200: { description: "Targets, worst first", content: { "application/json": { schema: z.object({ demo: z.literal(true).optional(), region: z.string(), targets: z.array(rowSchema) }) } } },
         404: { description: "Unknown region", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json({ region: id, targets: await load(id, c.req.valid("query")) }, 200);
+      return c.json({ ...(deps.siteNotice?.demo === true && { demo: true as const }), region: id, targets: await load(id, c.req.valid("query")) }, 200);
     },
   );
 
