@@ -99,12 +99,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (demo) log.warn({ dataDir }, "DEMO MODE: synthetic measurements, nothing is measured, no alert is sent; data kept apart in this directory");
   const shutdown = new ShutdownSequence(log);
   const stopAll = () => shutdown.run();
-  // A stop signal while starting (a Redis that is not up yet keeps start-up waiting): stop what has started;
-  // closed connections end the wait, and start-up fails into its catch below.
-  const onAbort = () => void stopAll();
-  if (o.signal?.aborted) throw new Error("stopped before it started");
-  o.signal?.addEventListener("abort", onAbort, { once: true });
+  // A stop signal while starting (a Redis that is not up yet keeps start-up waiting): the wait for Redis ends
+  // and each later step gives up, so start-up fails into its catch below, which stops everything started.
+  const giveUpIfStopped = () => {
+    if (o.signal?.aborted) throw new Error("stopped while starting");
+  };
   try {
+    giveUpIfStopped();
     let redisUrl = o.redisUrl ?? process.env.REDIS_URL ?? config.redis.url;
     let embedded: EmbeddedRedis | null = null;
     if (!redisUrl) {
@@ -133,6 +134,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       redisUrl = embedded.url;
       log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }
+    giveUpIfStopped();
     const sharedRedis = redisUrl;
     const store = openStore(config.store, dataDir);
     log.info({ store: describeStore(storeLocation(config.store.url, dataDir)) }, "store");
@@ -148,6 +150,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       queueConnection.disconnect();
     });
     await waitForRedis(producerConnection, sharedRedis, log, o.signal);
+    giveUpIfStopped();
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
     // On the fail-fast connection: a backlog read while Redis is down fails at once instead of queueing.
     const backlogQueue = new Queue(QUEUES.results, { connection: producerConnection });
@@ -238,6 +241,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     } else {
       app = createOpsApp({ readiness, metrics });
     }
+    giveUpIfStopped();
     const host = o.host ?? config.server.host;
     const listener = await listen(app.fetch, host, o.port ?? config.server.port);
     const port = listener.port;
@@ -246,14 +250,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       await listener.close();
     });
     const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    o.signal?.removeEventListener("abort", onAbort);
     log.info({ url, roles, redis: redactRedisUrl(sharedRedis), probes: config.probes.length, targets: targets.length }, "KeepWatch is running");
     return {
       url, port, redisUrl: sharedRedis, store, config, roles, leases, embeddedRedis: embedded, stop: stopAll,
       unconfirmedProbes: site.unconfirmed.map((p) => p.id), demo: demo !== null,
     };
   } catch (e) {
-    o.signal?.removeEventListener("abort", onAbort);
     await stopAll();
     throw e;
   }
