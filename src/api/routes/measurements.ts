@@ -39,6 +39,11 @@ export function measurementsRoutes(deps: ResolvedDeps) {
   // Authenticate before reading a possibly large body; then cap the body while it streams in.
   app.post("/measurements", async (c, next) => {
     c.set("probeToken", await authenticateProbe(c, deps.store));
+    // Never inflated (a gzip bomb stays a few bytes to us); said plainly instead of "Malformed JSON".
+    const encoding = c.req.header("Content-Encoding");
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      throw new ApiError(415, "bad_request", "Content-Encoding is not accepted: send the JSON uncompressed (at most 5 MiB a batch)");
+    }
     await next();
   });
   app.use("/measurements", ...uploadLimits(deps));

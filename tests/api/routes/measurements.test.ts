@@ -77,6 +77,19 @@ describe("POST /api/v1/measurements", () => {
     expect((await upload(h, { items: [] })).status).toBe(400);
   });
 
+  it("refuses a compressed body with 415 and says why, without inflating it (no gzip bomb)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)); // 64 MiB of spaces in ~64 KiB
+    const res = await h.request("/api/v1/measurements", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Encoding": "gzip", Authorization: `Bearer ${TOKEN}` },
+      body: bomb,
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Content-Encoding is not accepted/);
+    expect(await h.store.measurementFacts({})).toEqual([]);
+  });
+
   it("answers 413 past the 5 MiB body limit, before accepting anything", async () => {
     const big = mine();
     const padding = "x".repeat(6 * 1024 * 1024);
