@@ -68,6 +68,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
         403: { description: "The token's probe is not (or no longer) in the server's configuration", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
+        415: { description: "A compressed body (Content-Encoding): send the JSON uncompressed", content: { "application/json": { schema: errorSchema } } },
         429: { description: "This token is over its upload rate or concurrency; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         503: { description: "Queue unavailable or server busy; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
