@@ -132,8 +132,9 @@ describe("PostgreSQL migration 4: rows and rollups from before it stay as they a
 
     // Retention reaches the legacy tables too, and a store opened once they are empty reads the new ones alone.
     const far = new Date(BASE + 86_400_000 * 800);
-    // It counts stored minute rows: the late row's key is one row in each table.
-    expect(await migrated.pruneRollups(far)).toBe((await reference.pruneRollups(far)) + 1);
+    // It counts stored minute rows: the late row's key is two rows in each store (here one in the legacy table
+    // and one in the new; there one per insert transaction, as minute rows are appended since migration 5).
+    expect(await migrated.pruneRollups(far)).toBe(await reference.pruneRollups(far));
     expect(await adminQuery(legacyUrl, "SELECT (SELECT COUNT(*) FROM legacy_rollups_minute)::int + (SELECT COUNT(*) FROM legacy_rollups_hour)::int AS n"))
       .toEqual([{ n: 0 }]);
     const reopened = new PostgresStore(legacyUrl);

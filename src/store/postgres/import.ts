@@ -108,8 +108,13 @@ export class PgImporter {
       // SQLite keeps booleans as 0/1.
       return types.get(c) === "bool" && typeof v === "number" ? v !== 0 : v;
     }));
-    const text = `INSERT INTO ${table} (${cols.join(", ")})
-      SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})
+    const source_ = `SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})`;
+    const text = table === "rollups_minute"
+      // No unique key there (PostgreSQL migration 5): a key's rows are replaced by the source's, in one statement.
+      ? `WITH src AS (${source_} AS s (${cols.join(", ")})),
+          gone AS (DELETE FROM rollups_minute t USING src WHERE ${key.map((c) => `t.${c} = src.${c}`).join(" AND ")})
+        INSERT INTO rollups_minute (${cols.join(", ")}) SELECT * FROM src`
+      : `INSERT INTO ${table} (${cols.join(", ")}) ${source_}
       ON CONFLICT (${key.join(", ")}) DO ${rest.length && !APPEND_ONLY[table] ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
     try {
       const r = await this.pool.query(text, values);

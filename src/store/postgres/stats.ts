@@ -111,7 +111,9 @@ export class PgStatsReader {
     const byRegion = q.region !== undefined;
     // Rows of one key may sit in both the legacy and the current table: summed together.
     const legacy = source !== "measurements" && grain === "target" && this.legacy[source];
-    const grouped = source === "measurements" || legacy || q.bucketSeconds !== NATIVE_SECONDS[source];
+    // Per-target minute rows are appended (PostgreSQL migration 5): a key may have several, always summed.
+    const appended = grain === "target" && source === "rollups_minute";
+    const grouped = source === "measurements" || legacy || appended || q.bucketSeconds !== NATIVE_SECONDS[source];
     const text = source === "measurements" ? rawSql(grain, byRegion) : rollupSql(grain, source, byRegion, grouped, legacy);
     const widthMs = q.bucketSeconds * 1000;
     const values: unknown[] = source === "measurements"
