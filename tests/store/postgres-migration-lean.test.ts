@@ -7,9 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyPgMigrations, PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { createPool } from "../../src/store/postgres/pool.js";
 import { PostgresStore } from "../../src/store/postgres/store.js";
-import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { adminQuery, freshDatabase } from "../helpers/postgres.js";
-import { BASE, measurements, reads } from "./postgres-reads.js";
+import { BASE, beforeAndAfter, reads } from "./postgres-reads.js";
 
 /** The key columns of each index of a table's partitions' parent, in order. */
 async function indexes(url: string, table: string): Promise<Record<string, string>> {
@@ -25,13 +24,8 @@ describe("PostgreSQL migration 5: one time-first measurement key, appended minut
   });
 
   it("keeps old rows where they are, dedupes by id and start across regions, and reads like a store that got everything after it", async () => {
-    const all = measurements();
-    const old = all.filter((m) => Date.parse(m.startedAt) < BASE + 4 * 300_000);
-    // Late data into a per-target minute key that already has its (upserted) row from before the migration.
-    const late = fixtureMeasurement({ region: "KZ-10", network: "kt-fixed", probeId: "kz-10-1", url: "https://site0.example.kz/",
-      list: "whitelisted", category: "GOVT", startedAt: new Date(BASE + 7000 + 30_000).toISOString(), accessible: false,
-      blocking: "tcp", handshakeTime: 0.02 });
-    const fresh = [...all.filter((m) => !old.includes(m)), late];
+    // The late row goes into a per-target minute key that already has its (upserted) row from before the migration.
+    const { old, late, fresh } = beforeAndAfter();
 
     const url = await freshDatabase();
     const pool = createPool(url);

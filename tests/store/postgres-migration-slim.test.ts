@@ -10,7 +10,7 @@ import { PostgresStore } from "../../src/store/postgres/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { adminQuery, freshDatabase } from "../helpers/postgres.js";
 import { insertLegacyPgMeasurements } from "./postgres-legacy-rows.js";
-import { BASE, measurements, reads } from "./postgres-reads.js";
+import { BASE, beforeAndAfter, reads } from "./postgres-reads.js";
 
 describe("PostgreSQL migration 4: rows and rollups from before it stay as they are and read as before", () => {
   const stores: PostgresStore[] = [];
@@ -19,13 +19,7 @@ describe("PostgreSQL migration 4: rows and rollups from before it stay as they a
   });
 
   it("answers every read exactly like a store that got all measurements after it, without rewriting old rows", async () => {
-    const all = measurements();
-    // Old rows: the first four rounds. New rows: the last two, plus a late one into an old rollup key.
-    const old = all.filter((m) => Date.parse(m.startedAt) < BASE + 4 * 300_000);
-    const late = fixtureMeasurement({ region: "KZ-10", network: "kt-fixed", probeId: "kz-10-1", url: "https://site0.example.kz/",
-      list: "whitelisted", category: "GOVT", startedAt: new Date(BASE + 7000 + 30_000).toISOString(), accessible: false,
-      blocking: "tcp", handshakeTime: 0.02 });
-    const fresh = [...all.filter((m) => !old.includes(m)), late];
+    const { old, late, fresh } = beforeAndAfter();
 
     const legacyUrl = await freshDatabase();
     const pool = createPool(legacyUrl);

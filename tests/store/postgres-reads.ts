@@ -39,6 +39,19 @@ export function measurements(): Measurement[] {
   return out;
 }
 
+/**
+ * The measurements split at a migration: old rows are the first four rounds; fresh ones the last two plus a late
+ * one into an old rollup key (a minute that already has its row from before).
+ */
+export function beforeAndAfter(): { old: Measurement[]; late: Measurement; fresh: Measurement[] } {
+  const all = measurements();
+  const old = all.filter((m) => Date.parse(m.startedAt) < BASE + 4 * 300_000);
+  const late = fixtureMeasurement({ region: "KZ-10", network: "kt-fixed", probeId: "kz-10-1", url: "https://site0.example.kz/",
+    list: "whitelisted", category: "GOVT", startedAt: new Date(BASE + 7000 + 30_000).toISOString(), accessible: false,
+    blocking: "tcp", handshakeTime: 0.02 });
+  return { old, late, fresh: [...all.filter((m) => !old.includes(m)), late] };
+}
+
 /** Floats summed in another order differ in the last bits: compare to 12 significant digits. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_, x) => (typeof x === "number" && !Number.isInteger(x) ? Number(x.toPrecision(12)) : x));
