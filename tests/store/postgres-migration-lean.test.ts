@@ -1,8 +1,8 @@
 // PostgreSQL migration 5 (src/store/postgres/migration-lean.ts) on a database that holds rows written by the
-// version-4 store: nothing is rewritten, the measurement key is (started_ms, id) alone (dedupe by id and
-// start, whatever region the server gives a re-upload), and every read answers exactly as a store that got
-// all the same measurements after the migration — including a per-target minute key that has its upserted
-// row from before and an appended row from after.
+// version-4 store: nothing is rewritten, measurements dedupe by id and start as before (whatever region the
+// server gives a re-upload), and every read answers exactly as a store that got all the same measurements
+// after the migration — including a per-target minute key that has its upserted row from before and an
+// appended row from after.
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPgMigrations, PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { createPool } from "../../src/store/postgres/pool.js";
@@ -17,13 +17,13 @@ async function indexes(url: string, table: string): Promise<Record<string, strin
   return Object.fromEntries(rows.map((r) => [r.name, r.def.replace(/^.* USING btree /, "")]));
 }
 
-describe("PostgreSQL migration 5: one time-first measurement key, appended minute rollups, nothing rewritten", () => {
+describe("PostgreSQL migration 5: appended per-target minute rollups, nothing rewritten", () => {
   const stores: PostgresStore[] = [];
   afterEach(async () => {
     for (const s of stores.splice(0)) await s.close();
   });
 
-  it("keeps old rows where they are, dedupes by id and start across regions, and reads like a store that got everything after it", async () => {
+  it("keeps old rows where they are, dedupes by id and start across a region move, and reads like a store that got everything after it", async () => {
     // The late row goes into a per-target minute key that already has its (upserted) row from before the migration.
     const { old, late, fresh } = beforeAndAfter();
 
@@ -50,9 +50,10 @@ describe("PostgreSQL migration 5: one time-first measurement key, appended minut
     stores.push(migrated);
     await migrated.migrate();
     expect(await adminQuery(url, "SELECT MAX(version)::int AS v FROM schema_version")).toEqual([{ v: 5 }]);
-    // No row rewritten (same physical places), one key for measurements, no unique key on the minute rows.
+    // No row rewritten (same physical places), measurements keyed as before, no unique key on the minute rows.
     expect(await before()).toEqual(stored);
-    expect(await indexes(url, "measurements")).toEqual({ measurements_pkey: "(started_ms, id)" });
+    expect(await indexes(url, "measurements")).toEqual({
+      measurements_pkey: "(id, started_ms)", measurements_started_region: "(started_ms, region_ref)" });
     expect(await indexes(url, "rollups_minute")).toEqual({ rollups_minute_bucket_region: "(bucket, region_ref)" });
 
     // A redelivery, and a re-upload after an operator moved the probe to another region: each stored once.

@@ -12,7 +12,7 @@ import type { PgNames } from "./names.js";
 
 const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
-  ON CONFLICT (started_ms, id) DO NOTHING
+  ON CONFLICT (id, started_ms) DO NOTHING
   RETURNING id::text AS id, started_ms`;
 
 // Per-target rollups are keyed by name ids (PostgreSQL migration 4); the network rollups keep their strings.

@@ -168,7 +168,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 5,
-    name: "lean indexes: one time-first key for measurements, appended per-target minute rollups, room for in-place updates",
+    name: "lean rollups: per-target minute rows appended under a (bucket, region_ref) index, room for in-place updates",
     sql: LEAN_MIGRATION_SQL,
   },
 ];
