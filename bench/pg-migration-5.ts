@@ -1,8 +1,8 @@
 // How long PostgreSQL migration 5 (src/store/postgres/migration-lean.ts) takes on a database that holds N
 // measurement rows in the version-4 form (facts as name ids, a realistic ~370-byte packed value) plus one
-// per-target minute rollup row each (a 5-minute schedule): it rewrites no row, so the time is the two index
-// builds over the rows already there — (started_ms, id) on measurements and (bucket, region_ref) on
-// rollups_minute — and dropping the old ones. Private cluster, fsync on; the server's CPU is counted too.
+// per-target minute rollup row each (a 5-minute schedule): it rewrites no row, so the time is building the
+// (bucket, region_ref) index over the minute rows already there and dropping their primary key; measurements
+// are not touched. Private cluster, fsync on; the server's CPU is counted too.
 //   npx tsx bench/pg-migration-5.ts [rows]
 import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
