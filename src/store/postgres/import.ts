@@ -1,7 +1,8 @@
 // Bulk import into the PostgreSQL store for `keepwatch migrate`: table rows copied as they are (rollups,
 // last_seen, probes, tokens, invites, …) and raw measurements inserted without touching the rollups (the
 // source's rollups are copied themselves: they reach back further than its raw rows). Every write is
-// idempotent (upsert, or insert-or-skip by key), and measurement pages commit together with a checkpoint,
+// idempotent (upsert, insert-or-skip by key, or for the appended per-target minute rows: a key's rows replaced),
+// and measurement pages commit together with a checkpoint,
 // so a killed run continues where it stopped.
 import type { Measurement } from "../../measurement.js";
 import { SUM_COLUMNS } from "../rollup-deltas.js";

@@ -27,7 +27,8 @@ const GRAINS = {
 const INT_SUMS = new Set(SUM_COLUMNS.filter((c) => !c.endsWith("_sum")));
 const ROW_SUMS = `${SUM_COLUMNS.join(", ")}, last_ms`;
 
-// Rollup keys are region first: without a region, one index range per known region.
+// Rollup keys are region first (per-target minute rows: (bucket, region_ref), the region checked in the index):
+// without a region, one index range per known region.
 const EVERY_REGION = "region IN (SELECT region FROM last_seen GROUP BY region)";
 const EVERY_REGION_REF = "region_ref IN (SELECT id FROM names WHERE name IN (SELECT region FROM last_seen GROUP BY region))";
 
