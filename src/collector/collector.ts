@@ -148,13 +148,14 @@ export class Collector {
       return this.postpone(job, token, err);
     }
     const { inserted, duplicates, refused } = stored;
+    // Trimmed first, so a batch counted is one that has left only its counts in Redis.
+    await this.trimPayload(job, items.length, rejected.map((r) => r.id));
     // Counted only once the batch is stored, so a retried attempt does not count twice.
     this.stats.ingested += inserted;
     this.stats.duplicates += duplicates;
     this.stats.invalid += invalid + refused;
     this.stats.batches += 1;
     const result = { jobId: job.id ?? "", inserted, duplicates, invalid: invalid + refused };
-    await this.trimPayload(job, items.length, rejected.map((r) => r.id));
     try {
       this.opts.onBatch?.(result);
       if (inserted > 0) this.opts.onStored?.(valid);
