@@ -22,9 +22,10 @@ import { validateBatch } from "./validate-batch.js";
 
 /** Invalid ids listed per log line; the count is always complete. */
 const MAX_LOGGED_IDS = 100;
-type JobData = ResultsJobData | StoredResultsJobData;
 /** At most one "store unavailable" log line per this interval, however many jobs are postponed. */
 const POSTPONE_LOG_INTERVAL_MS = 10_000;
+/** A results job as queued, or as left in Redis once stored (a redelivery of which stores nothing). */
+type JobData = ResultsJobData | StoredResultsJobData;
 
 export interface CollectorOptions {
   /** A Redis URL (the collector opens and closes its own connection) or a worker connection to share. */
