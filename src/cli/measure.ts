@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { TargetConfig } from "../config/schema.js";
 import { validateWhitelist } from "../config/whitelist.js";
-import { whitelistTargets } from "../config/targets.js";
+import { mergeTargets, whitelistTargets } from "../config/targets.js";
 import { readYamlMappingFile } from "../config/yaml-file.js";
 import { formatConfigErrors } from "../config/errors.js";
 import type { Measurement } from "../measurement.js";
@@ -25,7 +25,11 @@ export interface MeasureCliOptions {
   helper?: string[];
 }
 
-/** A whitelist/ YAML file gives listed targets; any other file is one URL per line (# comments). */
+/**
+ * A whitelist/ YAML file gives listed targets; any other file is one URL per line (# comments; a BOM, CRLF
+ * line ends and blank lines are fine). The same site written twice (case, default port, trailing dot) is
+ * measured once.
+ */
 export function readTargetList(path: string): TargetConfig[] {
   if (/\.ya?ml$/i.test(path)) {
     const read = readYamlMappingFile(path);
@@ -34,11 +38,11 @@ export function readTargetList(path: string): TargetConfig[] {
     if (!wl.ok) throw new Error(formatConfigErrors(wl.errors, path));
     return whitelistTargets(wl.whitelist);
   }
-  return readFileSync(path, "utf8")
+  return mergeTargets(readFileSync(path, "utf8")
     .split("\n")
     .map((l) => l.replace(/#.*/, "").trim())
     .filter(Boolean)
-    .map((url) => adhocTarget(url));
+    .map((url) => adhocTarget(url)));
 }
 
 function checkTargetUrl(url: string): void {

@@ -3,7 +3,7 @@
 // width it was counted in.
 import { createRoute, z } from "@hono/zod-openapi";
 import { targetNames, type TargetNames } from "../../config/target-names.js";
-import { csvLine } from "../csv.js";
+import { csvLine, DEMO_COLUMN } from "../csv.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter, parseRange, publicCache } from "../router.js";
@@ -25,7 +25,7 @@ const rowSchema = z.object({
 
 const LAYERS = ["dns", "tcp", "tls", "http-failure", "http-diff"] as const;
 export const TARGET_CSV_COLUMNS = ["region", "network", "network_name", "url", "service", "category", "list", "checks", "ok",
-  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at"] as const;
+  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at", DEMO_COLUMN] as const;
 
 /** The bucket width of the answer (the CSV's columns are fixed, so it says so in a header). */
 export const BUCKET_HEADER = "X-KeepWatch-Bucket-Seconds";
@@ -66,6 +66,7 @@ export function targetsRoutes(deps: ResolvedDeps) {
         200: {
           description: "Targets, worst first",
           content: { "application/json": { schema: z.object({
+            demo: z.literal(true).optional(),
             region: z.string(),
             bucketSeconds: z.number().int().openapi({ description: "60: minute rollups; 3600: hour rollups (a range over two days, or one starting before retention.targetMinuteDays), counted from the first whole hour of the range" }),
             targets: z.array(rowSchema),
@@ -79,7 +80,7 @@ export function targetsRoutes(deps: ResolvedDeps) {
       const { id } = c.req.valid("param");
       const { bucketSeconds, rows } = await load(id, c.req.valid("query"));
       c.header(BUCKET_HEADER, String(bucketSeconds));
-      return c.json({ region: id, bucketSeconds, targets: rows }, 200);
+      return c.json({ ...(deps.siteNotice?.demo === true && { demo: true as const }), region: id, bucketSeconds, targets: rows }, 200);
     },
   );
 
@@ -98,9 +99,10 @@ export function targetsRoutes(deps: ResolvedDeps) {
       const q = c.req.valid("query");
       const { bucketSeconds, rows } = await load(id, q);
       c.header(BUCKET_HEADER, String(bucketSeconds));
+      const demo = deps.siteNotice?.demo === true; // the last column: a downloaded file keeps no header
       const netName = (n: string) => deps.config.networks.find((x) => x.id === n)?.name ?? n;
       const body = [TARGET_CSV_COLUMNS.join(",") + "\r\n", ...rows.map((t) => csvLine([id, t.network, netName(t.network), t.url, t.name, t.category, t.list,
-        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt]))].join("");
+        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt, demo]))].join("");
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="keepwatch-targets-${id.replace(/[^\w.-]/g, "_")}.csv"`);
       return c.body(q.bom === "1" ? `\uFEFF${body}` : body, 200);
