@@ -25,6 +25,8 @@ export interface RetentionRun {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Per-target minute rows are kept this much past targetMinuteDays. */
+export const MINUTE_GRACE_MS = 3600 * 1000;
 
 export class RetentionTask {
   private timer: NodeJS.Timeout | null = null;
@@ -48,8 +50,10 @@ export class RetentionTask {
   private async prune(): Promise<RetentionRun> {
     const now = this.clock().getTime();
     const measurements = await this.opts.store.pruneMeasurements(new Date(now - this.opts.rawDays * DAY_MS));
+    // An hour's grace: the detector's first baseline window starts up to a window before baselineHours, and the
+    // API's horizon is now − targetMinuteDays; neither may find a bucket this run has just taken.
     const targetMinuteRollups = this.opts.targetMinuteDays === undefined ? 0
-      : await this.opts.store.pruneTargetMinuteRollups(new Date(now - this.opts.targetMinuteDays * DAY_MS));
+      : await this.opts.store.pruneTargetMinuteRollups(new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS));
     const rollups = await this.opts.store.pruneRollups(new Date(now - this.opts.rollupDays * DAY_MS));
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
     return { measurements, targetMinuteRollups, rollups };

@@ -141,9 +141,10 @@ function retentionIssues(view: ConfigView): ConfigIssue[] {
   const rollupDays = view.retention?.rollupDays ?? 730;
   const days = view.retention?.targetMinuteDays ?? Math.min(30, rollupDays);
   const baselineHours = view.baselineHours ?? 168;
-  const least = Math.ceil(baselineHours / 24);
+  // The detector also re-evaluates up to 48 h back (Detector maxHorizonHours), from the same rows.
+  const least = Math.max(2, Math.ceil(baselineHours / 24));
   if (days < least) {
-    return [{ path: "retention.targetMinuteDays", message: `retention.targetMinuteDays (${days}) must be at least detector.baselineHours / 24 rounded up (${baselineHours} h → ${least} days): the detector's baseline reads per-target minute rollups` }];
+    return [{ path: "retention.targetMinuteDays", message: `retention.targetMinuteDays (${days}) must be at least detector.baselineHours / 24 rounded up, and 2 (${baselineHours} h → ${least} days): the detector's baseline and its 48-hour re-evaluation read per-target minute rollups` }];
   }
   if (days > rollupDays) {
     return [{ path: "retention.targetMinuteDays", message: `retention.targetMinuteDays (${days}) must be at most retention.rollupDays (${rollupDays})` }];

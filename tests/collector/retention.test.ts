@@ -57,6 +57,8 @@ describe.each(backends)("RetentionTask on %s", (_name, open) => {
     await store.insertMeasurements([
       fixtureMeasurement({ startedAt: daysAgo(1) }),
       fixtureMeasurement({ startedAt: daysAgo(29.9) }),
+      fixtureMeasurement({ startedAt: daysAgo(30 + 0.5 / 24) }), // inside the hour's grace: kept
+      fixtureMeasurement({ startedAt: daysAgo(30 + 2 / 24) }),
       fixtureMeasurement({ startedAt: daysAgo(40) }),
       fixtureMeasurement({ startedAt: daysAgo(41) }),
       fixtureMeasurement({ startedAt: daysAgo(800) }),
@@ -64,14 +66,14 @@ describe.each(backends)("RetentionTask on %s", (_name, open) => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: "info" }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
     const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now, logger });
-    expect(await task.runOnce()).toEqual({ measurements: 3, targetMinuteRollups: 3, rollups: 0 });
-    expect(lines.find((l) => l.msg === "retention: pruned")).toMatchObject({ measurements: 3, targetMinuteRollups: 3, rollups: 0 });
-    // Minute rows of the last 30 days; hour rows and the network rollups still reach back rollupDays.
-    expect((await store.targetStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual([daysAgo(29.9), daysAgo(1)]);
-    expect((await store.targetStats({ ...all, bucketSeconds: 3600 })).map((r) => r.lastAt))
-      .toEqual([daysAgo(41), daysAgo(40), daysAgo(29.9), daysAgo(1)]);
-    expect((await store.networkStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt))
-      .toEqual([daysAgo(41), daysAgo(40), daysAgo(29.9), daysAgo(1)]);
+    expect(await task.runOnce()).toEqual({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
+    expect(lines.find((l) => l.msg === "retention: pruned")).toMatchObject({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
+    // Minute rows of the last 30 days (and an hour); hour rows and the network rollups still reach back rollupDays.
+    const recent = [daysAgo(30 + 0.5 / 24), daysAgo(29.9), daysAgo(1)];
+    expect((await store.targetStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(recent);
+    const long = [daysAgo(41), daysAgo(40), daysAgo(30 + 2 / 24), ...recent];
+    expect((await store.targetStats({ ...all, bucketSeconds: 3600 })).map((r) => r.lastAt)).toEqual(long);
+    expect((await store.networkStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(long);
     expect(await task.runOnce()).toEqual({ measurements: 0, targetMinuteRollups: 0, rollups: 0 });
   });
 

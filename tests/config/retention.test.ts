@@ -31,6 +31,7 @@ describe("retention.targetMinuteDays", () => {
     expect(load("retention: { targetMinuteDays: 7 }\n").retention.targetMinuteDays).toBe(7);
     expect(load("retention: { targetMinuteDays: 730 }\n").retention.targetMinuteDays).toBe(730);
     expect(load("retention: { targetMinuteDays: 3 }\ndetector: { baselineHours: 49 }\n").retention.targetMinuteDays).toBe(3);
+    expect(load("retention: { targetMinuteDays: 2 }\ndetector: { baselineHours: 1 }\n").retention.targetMinuteDays).toBe(2);
   });
 
   it("shorter than the detector's baseline is an error naming both settings", () => {
@@ -41,6 +42,8 @@ describe("retention.targetMinuteDays", () => {
     expect(e!.message).toContain("168 h → 7 days");
     // Rounded up: 49 h needs 3 days of minute rows.
     expect(errors("retention: { targetMinuteDays: 2 }\ndetector: { baselineHours: 49 }\n")[0]!.message).toContain("3 days");
+    // Never under 2 days: the detector re-evaluates the last 48 hours from the same rows.
+    expect(errors("retention: { targetMinuteDays: 1 }\ndetector: { baselineHours: 1 }\n")[0]!.message).toContain("1 h → 2 days");
     // A longer baseline with the default horizon is refused too, not silently read from pruned rows.
     expect(errors("detector: { baselineHours: 1000 }\n")[0]!.path).toBe("retention.targetMinuteDays");
   });
