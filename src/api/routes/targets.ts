@@ -25,9 +25,9 @@ const rowSchema = z.object({
 
 const LAYERS = ["dns", "tcp", "tls", "http-failure", "http-diff"] as const;
 export const TARGET_CSV_COLUMNS = ["region", "network", "network_name", "url", "service", "category", "list", "checks", "ok",
-  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at", DEMO_COLUMN] as const;
+  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at", "bucket_seconds", DEMO_COLUMN] as const;
 
-/** The bucket width of the answer (the CSV's columns are fixed, so it says so in a header). */
+/** The bucket width of the answer, as a header on JSON and CSV (the CSV also has it in a column: files keep no header). */
 export const BUCKET_HEADER = "X-KeepWatch-Bucket-Seconds";
 
 /**
@@ -102,7 +102,7 @@ export function targetsRoutes(deps: ResolvedDeps) {
       const demo = deps.siteNotice?.demo === true; // the last column: a downloaded file keeps no header
       const netName = (n: string) => deps.config.networks.find((x) => x.id === n)?.name ?? n;
       const body = [TARGET_CSV_COLUMNS.join(",") + "\r\n", ...rows.map((t) => csvLine([id, t.network, netName(t.network), t.url, t.name, t.category, t.list,
-        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt, demo]))].join("");
+        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt, bucketSeconds, demo]))].join("");
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="keepwatch-targets-${id.replace(/[^\w.-]/g, "_")}.csv"`);
       return c.body(q.bom === "1" ? `\uFEFF${body}` : body, 200);
