@@ -4,6 +4,8 @@
 // over the rounds, and the spool drain rate after a one-hour outage (60 rounds × 100 measurements spooled,
 // then an agent starts with the server reachable and uploads them).
 //   npx tsx bench/agent.ts [seconds=150] [node flags...]   (e.g. --max-semi-space-size=1)
+// KEEPWATCH_BENCH_AGENT_ROOT=DIR runs DIR/dist/src/cli.js instead (a copy of an earlier build, with its
+// package.json and a node_modules link), so a change can be measured against the build before it in one session.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +38,8 @@ export interface AgentFigures {
   drainSeconds: number;
   drainPerSecond: number;
   nodeFlags: string[];
+  /** RSS every half second while measuring (MiB), with KEEPWATCH_BENCH_RSS_TRACE=1. */
+  rssTrace?: number[];
 }
 
 const status = (pid: number, field: string) =>
@@ -74,7 +78,8 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
   const url = await h.listen();
   const list = join(dir, "targets.txt");
   writeFileSync(list, names.map((n) => `https://${n}:${site.port}/page`).join("\n") + "\n");
-  const agentArgs = (spool: string, cron: string) => [...nodeFlags, "dist/src/cli.js", "agent", "--server", url, "--insecure-lab-http",
+  const cli = join(process.env.KEEPWATCH_BENCH_AGENT_ROOT ?? ".", "dist", "src", "cli.js");
+  const agentArgs = (spool: string, cron: string) => [...nodeFlags, cli, "agent", "--server", url, "--insecure-lab-http",
     "--probe", "probe-47", "--region", "KZ-47", "--network", "kcell-mobile", "--network-kind", "mobile", "--list", list,
     "--resolver", dns.resolver, "--ca", pki.caCertPath, "--not-bogon", "127.0.0.0/8", "--timeout", "5",
     "--state-dir", join(dir, "state"), "--spool", spool, "--cron", cron];
@@ -129,6 +134,7 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
       meanRssMiB: round(mean, 1), meanCpuPercent: round((cpu / seconds) * 100, 2),
       cpuMsPerTarget: measured > 0 ? round((cpu * 1000) / measured, 2) : NaN, measured, seconds,
       drainMeasurements, drainSeconds: round(drainSeconds, 2), drainPerSecond: Math.round(drainMeasurements / drainSeconds), nodeFlags,
+      ...(process.env.KEEPWATCH_BENCH_RSS_TRACE ? { rssTrace: samples.map((n) => round(n, 1)) } : {}),
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
