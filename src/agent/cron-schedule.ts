@@ -62,31 +62,29 @@ export function parseCron(expression: string): CronFields | null {
   return parsed.some((p) => p === null) ? null : (parsed as boolean[][]);
 }
 
-/** The first local time, on a whole second strictly after `after`, that every field matches (null: none in 5 years). */
+/**
+ * The first local time, on a whole second strictly after `after`, that every field matches (null: none in 5
+ * years). Days and months are stepped on the local calendar; hours and minutes by elapsed time, so the hour
+ * repeated when the clocks go back is not skipped.
+ */
 export function nextRun(fields: CronFields, after: Date): Date | null {
   const [seconds, minutes, hours, days, months, weekdays] = fields as [boolean[], boolean[], boolean[], boolean[], boolean[], boolean[]];
-  const t = new Date(after.getTime());
-  t.setMilliseconds(0);
-  t.setSeconds(t.getSeconds() + 1);
+  let t = new Date(after.getTime() - after.getMilliseconds() + 1000);
   const limit = after.getTime() + 5 * 366 * 86_400_000;
+  const startOfMinute = () => t.getTime() - t.getSeconds() * 1000;
   while (t.getTime() <= limit) {
     if (!months[t.getMonth() + 1]) {
-      t.setMonth(t.getMonth() + 1, 1);
-      t.setHours(0, 0, 0);
+      t = new Date(t.getFullYear(), t.getMonth() + 1, 1);
     } else if (!days[t.getDate()] || !weekdays[t.getDay()]) {
-      t.setDate(t.getDate() + 1);
-      t.setHours(0, 0, 0);
+      t = new Date(t.getFullYear(), t.getMonth(), t.getDate() + 1);
     } else if (!hours[t.getHours()]) {
-      t.setHours(t.getHours() + 1, 0, 0);
+      t = new Date(startOfMinute() - t.getMinutes() * 60_000 + 3_600_000);
     } else if (!minutes[t.getMinutes()]) {
-      t.setMinutes(t.getMinutes() + 1, 0);
+      t = new Date(startOfMinute() + 60_000);
     } else {
       const s = seconds.findIndex((ok, i) => ok && i >= t.getSeconds());
-      if (s >= 0) {
-        t.setSeconds(s);
-        return t;
-      }
-      t.setMinutes(t.getMinutes() + 1, 0);
+      if (s >= 0) return new Date(startOfMinute() + s * 1000);
+      t = new Date(startOfMinute() + 60_000);
     }
   }
   return null;
