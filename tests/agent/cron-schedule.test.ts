@@ -31,10 +31,11 @@ describe("parseCron / nextRun", () => {
         const theirs = createTask(expression, () => undefined).getNextRuns(3).map((d) => d.toISOString());
         vi.useRealTimers();
         const ours: string[] = [];
-        for (let at: Date | null = start; ours.length < 3; ) {
-          at = nextRun(fields!, at);
-          expect(at, `${expression} after ${start.toISOString()}`).not.toBeNull();
-          ours.push(at!.toISOString());
+        for (let at = start; ours.length < 3; ) {
+          const next = nextRun(fields!, at);
+          expect(next, `${expression} after ${start.toISOString()}`).not.toBeNull();
+          at = next!;
+          ours.push(at.toISOString());
         }
         expect(ours, `${expression} after ${start.toISOString()}`).toEqual(theirs);
       }
