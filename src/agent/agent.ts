@@ -123,7 +123,7 @@ export class Agent {
     this.retryDelaySeconds = Math.min(RETRY_MAX_SECONDS, this.retryDelaySeconds * 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
+      this.flush().then(releaseMemory, (e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
     }, delay * 1000);
     this.retryTimer.unref();
   }
@@ -135,7 +135,8 @@ export class Agent {
       return this.running;
     });
     // Whatever an earlier run left in the spool goes out now, not at the first round.
-    void this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
+    // Then one collection, as after a round: draining a long outage's spool grows the heap too.
+    void this.flush().then(releaseMemory, (e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
   }
 
   async stop(): Promise<void> {
