@@ -71,7 +71,7 @@ describe.runIf(BUILT)("compiled keepwatch (dist/)", () => {
       expect(agent.stderr).toMatch(/no probe token/);
       expect(agent.code).toBe(2);
       const lines = readFileSync(log, "utf8").split("\n").filter(Boolean);
-      expect(JSON.parse(lines.find((l) => l.startsWith("execArgv: "))!.slice("execArgv: ".length))).toEqual(expect.arrayContaining(["--max-semi-space-size=1", "--expose-gc"]));
+      expect(JSON.parse(lines.find((l) => l.startsWith("execArgv: "))!.slice("execArgv: ".length))).toEqual(expect.arrayContaining(["--max-semi-space-size=1", "--optimize-for-size", "--expose-gc"]));
       const files = [...new Set(lines.filter((l) => l.startsWith("file:")).map((u) => fileURLToPath(u)))]
         .filter((f) => f.startsWith(ROOT)).map((f) => f.slice(ROOT.length));
       // The hook saw the agent's own modules and the probes it measures with.
