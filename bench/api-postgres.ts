@@ -7,7 +7,7 @@
 //   npx tsx bench/api-postgres.ts [connections] [seconds]
 // KEEPWATCH_BENCH_PG_ROUNDS=N generates only N rounds (rounded up to whole hours, 12 rounds) into a data dir
 // of its own (to see that generation and the bench work, without the full 20 M); the full run's cache dir is
-// left alone.
+// left alone. KEEPWATCH_BENCH_PG_DIR=DIR keeps the cluster in DIR instead.
 import { mkdirSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -164,6 +164,10 @@ async function storeTimings(store: PostgresStore, runs = 20) {
     ["networkStats 7 d KZ-47 hour (the timeline)", () => store.networkStats(week)],
     ["targetStats 7 d KZ-47 hour", () => store.targetStats(week)],
     ["networkStats 15 min all regions (regions view)", () => store.networkStats(recent)],
+    // Per-target minute rollups: the detector's baseline reads a region a day at a time in 5-minute windows;
+    // the targets API reads minute buckets up to two days.
+    ["targetStats 1 d KZ-47 300 s (detector baseline day)", () => store.targetStats({ since: new Date(END - 86400_000), until: new Date(END), region: "KZ-47", bucketSeconds: 300 })],
+    ["targetStats 2 d KZ-47 minute (targets API)", () => store.targetStats({ since: new Date(END - 2 * 86400_000), until: new Date(END), region: "KZ-47", bucketSeconds: 60 })],
     ["measurementFacts 5 min KZ-47 (detector window)", () => store.measurementFacts({ region: "KZ-47", since: new Date(END - 5 * 60_000), until: new Date(END) })],
   ];
   return timeStoreCalls(calls, runs);
@@ -171,7 +175,9 @@ async function storeTimings(store: PostgresStore, runs = 20) {
 
 export async function benchApiPostgres(connections = 20, seconds = 10) {
   // pg4: rows in PostgreSQL migration 4's form (pg2 held the text form); an override of the rounds has its own.
-  const dir = join(tmpdir(), ROUNDS_OVERRIDE > 0 ? `keepwatch-bench-api-pg4-${ROUNDS}r` : "keepwatch-bench-api-pg4");
+  // KEEPWATCH_BENCH_PG_DIR: a data dir of the caller's (e.g. to compare two schema versions side by side).
+  const dir = process.env.KEEPWATCH_BENCH_PG_DIR
+    ?? join(tmpdir(), ROUNDS_OVERRIDE > 0 ? `keepwatch-bench-api-pg4-${ROUNDS}r` : "keepwatch-bench-api-pg4");
   mkdirSync(dir, { recursive: true });
   const cluster = await startCluster({ durable: true, dataDir: dir, conf: ["shared_buffers = 512MB", "max_wal_size = 8GB"] });
   try {

@@ -101,7 +101,7 @@ export function createApp(appDeps: AppDeps) {
   // Wrong passwords (and unknown read tokens) count like wrong tokens, per client and overall.
   app.use("/api/v1/session", authFailures);
 
-  app.route("/api/v1", regionsRoutes(regions));
+  app.route("/api/v1", regionsRoutes(regions, deps.siteNotice?.demo === true));
   app.route("/api/v1", timelineRoutes(deps));
   app.route("/api/v1", targetsRoutes(deps));
   app.route("/api/v1", incidentsRoutes(deps));

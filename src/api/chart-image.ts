@@ -6,7 +6,8 @@ import { Chart, registerables, type ChartConfiguration } from "chart.js";
 Chart.register(...registerables);
 
 export interface ChartImageInput {
-  title: string;
+  /** One line, or several (a demo's label on its own line above the title). */
+  title: string | string[];
   from: number;
   to: number;
   /** Incident span to shade (ms); end null = to the right edge. */

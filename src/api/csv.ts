@@ -4,7 +4,8 @@ import type { KeepWatchConfig } from "../config/schema.js";
 import { targetName, targetNames, type TargetNames } from "../config/target-names.js";
 import { measurementFacts, type Measurement } from "../measurement.js";
 
-export const CSV_COLUMNS = [
+/** One measurement's columns, the head of every measurement CSV. */
+const MEASUREMENT_COLUMNS = [
   "id",
   "startedAt",
   "region",
@@ -26,8 +27,17 @@ export const CSV_COLUMNS = [
   "service",
 ] as const;
 
-/** The incident CSV: the measurement columns, then the incident's verification on every row. */
-export const INCIDENT_CSV_COLUMNS = [...CSV_COLUMNS, "incident_verified_by", "incident_verified_at"] as const;
+/**
+ * Last on every row of every CSV: true when the file comes from a `keepwatch serve --demo` (synthetic data,
+ * nothing measured). A downloaded file has no HTTP header left to say so.
+ */
+export const DEMO_COLUMN = "demo";
+
+/** The measurement export: the measurement columns, then demo. */
+export const CSV_COLUMNS = [...MEASUREMENT_COLUMNS, DEMO_COLUMN] as const;
+
+/** The incident CSV: the measurement columns, the incident's verification on every row, then demo. */
+export const INCIDENT_CSV_COLUMNS = [...MEASUREMENT_COLUMNS, "incident_verified_by", "incident_verified_at", DEMO_COLUMN] as const;
 
 /** Names for the CSV's name columns: regions in one language, networks, and services from whitelist/. */
 export interface CsvNames {
@@ -67,7 +77,13 @@ export function csvHeader(): string {
 /** A UTF-8 byte-order mark, for spreadsheets that otherwise read UTF-8 Cyrillic as mojibake. */
 export const BOM = "\uFEFF";
 
-export function csvRow(m: Measurement, names?: CsvNames): string {
+/** A measurement export row; `demo` fills the last column. */
+export function csvRow(m: Measurement, names?: CsvNames, demo = false): string {
+  return csvLine([...measurementCells(m, names), demo]);
+}
+
+/** The measurement columns' values of one measurement (MEASUREMENT_COLUMNS, in order). */
+export function measurementCells(m: Measurement, names?: CsvNames): (string | number | boolean | null)[] {
   const f = measurementFacts(m);
   const values: (string | number | boolean | null)[] = [
     f.id,
@@ -89,5 +105,5 @@ export function csvRow(m: Measurement, names?: CsvNames): string {
     names ? names.network(f.network) : null,
     names ? names.service(f.url) : null,
   ];
-  return `${values.map(field).join(",")}\r\n`;
+  return values;
 }

@@ -28,6 +28,8 @@ const stateSchema = z.union([z.literal("normal"), z.literal("unknown"), incident
 
 export const regionsResponseSchema = z
   .object({
+    demo: z.literal(true).optional()
+      .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     generatedAt: isoTime,
     regions: z.array(
       z.object({
@@ -64,6 +66,8 @@ export const timelineQuerySchema = z.object({
 
 export const timelineResponseSchema = z
   .object({
+    demo: z.literal(true).optional()
+      .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     region: z.string(),
     bucketSeconds: z.number().int(),
     series: z.array(
@@ -100,6 +104,8 @@ export const incidentsQuerySchema = z.object({
 
 export const incidentsResponseSchema = z
   .object({
+    demo: z.literal(true).optional()
+      .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     incidents: z.array(incidentSchema),
     summaries: z.record(z.string(), z.string()).optional()
       .openapi({ description: "With ?lang=: incident id → its summary in that language" }),
@@ -115,6 +121,8 @@ export const incidentIdParam = z.object({ id: z.string().min(1).max(128) });
 
 export const incidentResponseSchema = z
   .object({
+    demo: z.literal(true).optional()
+      .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     incident: incidentSchema,
     verification: z.object({ incidentId: z.string(), verifiedBy: z.string(), verifiedAt: isoTime }).nullable()
       .openapi({ description: "Who verified the incident and when (an analyst's mark), or null" }),

@@ -8,6 +8,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { measurementSchema, startedAtProblem, type Attribution, type Measurement } from "../measurement.js";
 import { SCRUBBED, scrubMeasurement } from "../privacy/scrub.js";
 import type { RegisteredProbe } from "../registry/probe-registry.js";
+import { normalizeUrl } from "../config/whitelist.js";
 
 const targetSchema = measurementSchema.shape.target;
 
@@ -26,6 +27,11 @@ export interface UploadContext {
   uploader: RegExp | null;
   /** The server's verdict on an item's network attribution (Attributor.judge); absent = left as uploaded minus any verdict. */
   judgeAttribution?: (a: Attribution, probe: RegisteredProbe) => Promise<Attribution>;
+  /**
+   * The server's targets by normalised URL (normalizeUrl): a configured URL's list and category are the
+   * configuration's, never the upload's. Absent = left as uploaded.
+   */
+  targetLists?: ReadonlyMap<string, { list: Measurement["target"]["list"]; category: string }>;
 }
 
 /** Claimed values shown in a reason: short, one line, and never the uploader's address. */
@@ -72,9 +78,13 @@ export async function checkUpload(items: unknown[], ctx: UploadContext): Promise
     // The verdict is the server's: an uploaded one is never kept.
     const attribution = m.attribution === undefined ? undefined
       : ctx.judgeAttribution ? await ctx.judgeAttribution(m.attribution, ctx.probe) : { ...m.attribution, verdict: "unverified" as const };
+    // Which list a target is on decides whitelist_only against service_blocking: the server's configuration
+    // says, not an agent with a stale assignment or a forged label.
+    const configured = ctx.targetLists?.get(normalizeUrl(m.target.url));
     const scrubbed = scrubMeasurement({
       ...m,
       ...(attribution && { attribution }),
+      ...(configured && { target: { ...m.target, list: configured.list, category: configured.category } }),
       probe: { ...m.probe, role: ctx.probe.role },
       region: ctx.probe.region,
       network: { ...ctx.probe.network },

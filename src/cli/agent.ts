@@ -135,8 +135,8 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const first = source ? await source.current() : null;
   let assignment: Assignment | null = first?.assignment ?? null;
   if (source && !first) log.warn({ reason: source.lastError }, "no assignment from the server and none cached; measuring the country's whitelist");
-  // The whitelist/ fallback is imported only when used: it brings the YAML parser and the whitelist schemas,
-  // which an agent measuring its server's assignment or a text --list never needs (tests/cli/compiled.test.ts).
+  // The whitelist modules (YAML parser, schemas) are imported only here, when a list or the whitelist/ fallback
+  // is used: an agent measuring its server's assignment never holds them (tests/cli/compiled.test.ts).
   const fixedTargets = o.list ? await readTargetList(o.list)
     : assignment ? null : (await import("./targets.js")).buildTargetsForCountry(o.country);
   const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;

@@ -18,7 +18,11 @@ export async function runServe(opts: {
   // Handlers first: a SIGTERM during start-up (a slow first start, a supervisor giving up) must stop what
   // has started — the embedded redis-server above all — instead of killing node with Redis left behind.
   let starting: Promise<RunningServer | null> = Promise.resolve(null);
+  // A signal during start-up also ends it: a start waiting for a Redis that is down would otherwise never
+  // finish, and the stop would wait for it until the 30 s limit.
+  const abortStart = new AbortController();
   onShutdownSignal(log, async () => {
+    abortStart.abort();
     const running = await starting;
     await running?.stop();
   });
@@ -33,12 +37,14 @@ export async function runServe(opts: {
       host: opts.host,
       log,
       demo: opts.demo === true,
+      signal: abortStart.signal,
     });
     starting = pending.catch(() => null); // a failed start has stopped what it started (startServer's catch)
     const server = await pending;
     if (server.roles.includes("api")) console.log(`KeepWatch dashboard: ${server.url}/`);
     else console.log(`KeepWatch roles ${server.roles.join(",")}: health ${server.url}/readyz`);
   } catch (e) {
+    if (abortStart.signal.aborted) return; // Stopped by a signal: its handler exits once everything has stopped.
     if (e instanceof RedisNotInstalledError) {
       console.error(e.message);
       process.exit(1);

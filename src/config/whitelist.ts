@@ -55,10 +55,17 @@ export type WhitelistFile = z.infer<typeof whitelistFileSchema>;
 export type WhitelistedEntry = z.infer<typeof whitelistedEntrySchema>;
 export type ControlEntry = z.infer<typeof controlEntrySchema>;
 
-/** Canonical form used to compare URLs (host lower-cased, "/" path added). */
+/**
+ * Canonical form used to compare URLs: host lower-cased and in punycode, default port and fragment dropped,
+ * "/" path added, and the root's trailing dot dropped ("tengrinews.kz." is the same site, and an operator's
+ * copy-paste from a DNS tool must not put one service on both lists or measure it twice).
+ */
 export function normalizeUrl(url: string): string {
   try {
-    return new URL(url).href;
+    const u = new URL(url);
+    u.hash = "";
+    if (u.hostname.length > 1 && u.hostname.endsWith(".")) u.hostname = u.hostname.slice(0, -1);
+    return u.href;
   } catch {
     return url;
   }

@@ -49,6 +49,24 @@ function ref(w: { start: number; end: number; lastAt: number }): WindowRef {
   return { start: w.start, end: w.end, lastAt: w.lastAt };
 }
 
+/**
+ * Each figure's mean over the windows that have it, to 6 decimals. Summing v/n put float noise in published
+ * evidence (a usual success of 1.0000000000000004, "8.000000000000004 targets judged"), and a figure only
+ * some windows have (a throughput ratio) was divided by every window's count, understating it.
+ */
+export function meanFigures(perWindow: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const f of perWindow) {
+    for (const [k, v] of Object.entries(f)) {
+      const s = sums.get(k) ?? { sum: 0, n: 0 };
+      s.sum += v;
+      s.n += 1;
+      sums.set(k, s);
+    }
+  }
+  return Object.fromEntries([...sums].map(([k, { sum, n }]) => [k, Math.round((sum / n) * 1e6) / 1e6]));
+}
+
 function networkFinding(region: string, network: string, ep: Episode<WindowVerdict>, minCoverage: number): Finding {
   const bad = ep.bad.filter((w): w is BadWindow => w.status === "bad");
   const ofKind = bad.filter((w) => w.kind === ep.kind);
@@ -57,8 +75,7 @@ function networkFinding(region: string, network: string, ep: Episode<WindowVerdi
   const measured = bad.filter((w) => w.measurements > 0);
   const lastMeasured = measured[measured.length - 1];
   const span = (xs: BadWindow[], f: (w: BadWindow) => string[]): string[] => [...new Set(xs.flatMap(f))].sort();
-  const figures: Record<string, number> = {};
-  for (const w of ofKind) for (const [k, v] of Object.entries(w.figures)) figures[k] = (figures[k] ?? 0) + v / ofKind.length;
+  const figures = meanFigures(ofKind.map((w) => w.figures));
   // The run's first bad measurement may lie windows before the first window classified bad: firstBad then
   // spans from the run's first window to the end of the first one classified bad.
   const firstBad: WindowRef = !firstClassified ? { start: 0, end: 0, lastAt: 0 }

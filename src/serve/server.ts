@@ -31,6 +31,7 @@ import { MeasureWorker } from "../worker/measure-worker.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { startApiRole } from "./api-role.js";
 import { prepareDataDir } from "./data-dir.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { DemoFeed, demoConfig, demoDataDir } from "./demo.js";
 import { drainResults } from "./drain-results.js";
 import { detectorIntervalMs, leaderLeaseMs, startDetectorRole } from "./detector-role.js";
@@ -59,6 +60,8 @@ export interface ServerOptions {
   /** `keepwatch serve --demo`: synthetic measurements in <dataDir>/demo, no probe measures, no alert sent. */
   demo?: boolean;
   now?: () => Date;
+  /** Aborted by a stop signal during start-up: what has started stops, and start-up gives up (even while waiting for Redis). */
+  signal?: AbortSignal;
 }
 
 export interface RunningServer {
@@ -96,7 +99,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   if (demo) log.warn({ dataDir }, "DEMO MODE: synthetic measurements, nothing is measured, no alert is sent; data kept apart in this directory");
   const shutdown = new ShutdownSequence(log);
   const stopAll = () => shutdown.run();
+  // A stop signal while starting (a Redis that is not up yet keeps start-up waiting): the wait for Redis ends
+  // and each later step gives up, so start-up fails into its catch below, which stops everything started.
+  const giveUpIfStopped = () => {
+    if (o.signal?.aborted) throw new Error("stopped while starting");
+  };
   try {
+    giveUpIfStopped();
     let redisUrl = o.redisUrl ?? process.env.REDIS_URL ?? config.redis.url;
     let embedded: EmbeddedRedis | null = null;
     if (!redisUrl) {
@@ -104,17 +113,28 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       if (roles.length !== ROLES.length) {
         throw new RolesError(`running only some roles (${roles.join(",")}) needs the Redis the other processes share: set REDIS_URL or redis.url`);
       }
-      embedded = await startEmbeddedRedis(dataDir, {
-        port: config.redis.port,
-        appendfsync: config.redis.appendfsync,
-        maxmemory: config.redis.maxmemory,
-        log,
-      });
+      // Before anything touches the redis directory: a second serve here would stop the first one's Redis.
+      const lock = lockDataDir(dataDir);
+      try {
+        embedded = await startEmbeddedRedis(dataDir, {
+          port: config.redis.port,
+          appendfsync: config.redis.appendfsync,
+          maxmemory: config.redis.maxmemory,
+          log,
+        });
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       const redis = embedded;
-      shutdown.add("redis", () => redis.stop());
+      shutdown.add("redis", async () => {
+        await redis.stop();
+        lock.release(); // Only once Redis is down: the next serve may then start its own on these files.
+      });
       redisUrl = embedded.url;
       log.info({ dataDir, port: embedded.port }, "started an embedded redis-server (set REDIS_URL to use your own)");
     }
+    giveUpIfStopped();
     const sharedRedis = redisUrl;
     const store = openStore(config.store, dataDir);
     log.info({ store: describeStore(storeLocation(config.store.url, dataDir)) }, "store");
@@ -124,11 +144,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const producerConnection = createRedisConnection(sharedRedis, "producer");
     const queueConnection = createRedisConnection(sharedRedis, "worker");
     producerConnection.on("error", () => undefined); // Reported per command.
+    queueConnection.on("error", () => undefined); // BullMQ reports its own; unhandled, ioredis prints each retry.
     shutdown.add("queues", async () => {
       producerConnection.disconnect();
       queueConnection.disconnect();
     });
-    await waitUntilReady(producerConnection);
+    await waitForRedis(producerConnection, sharedRedis, log, o.signal);
+    giveUpIfStopped();
     const countQueues = [QUEUES.results, QUEUES.alerts].map((name) => new Queue(name, { connection: queueConnection }));
     // On the fail-fast connection: a backlog read while Redis is down fails at once instead of queueing.
     const backlogQueue = new Queue(QUEUES.results, { connection: producerConnection });
@@ -219,6 +241,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     } else {
       app = createOpsApp({ readiness, metrics });
     }
+    giveUpIfStopped();
     const host = o.host ?? config.server.host;
     const listener = await listen(app.fetch, host, o.port ?? config.server.port);
     const port = listener.port;
@@ -235,6 +258,35 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   } catch (e) {
     await stopAll();
     throw e;
+  }
+}
+
+/**
+ * Waits for Redis as long as it takes (in a deployment it may come up after us), saying so: a warning with the
+ * reason after a few seconds and again every 30 s, instead of a silent start that never finishes.
+ */
+async function waitForRedis(connection: Redis, url: string, log: Logger, signal?: AbortSignal): Promise<void> {
+  let lastError = "";
+  const onError = (e: Error) => (lastError = e.message);
+  connection.on("error", onError);
+  const say = () => log.warn({ redis: redactRedisUrl(url), reason: lastError || "no answer yet" },
+    "waiting for Redis: KeepWatch starts once it answers (set REDIS_URL or redis.url if this is the wrong one)");
+  const first = setTimeout(say, 3_000);
+  const again = setInterval(say, 30_000);
+  let onAbort = () => undefined as void;
+  // A connection disconnected while it retries does not always emit "end": the stop signal ends the wait itself.
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error("stopped while waiting for Redis"));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([waitUntilReady(connection), aborted]);
+  } finally {
+    clearTimeout(first);
+    clearInterval(again);
+    connection.off("error", onError);
+    signal?.removeEventListener("abort", onAbort);
   }
 }
 

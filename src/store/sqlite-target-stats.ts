@@ -8,8 +8,9 @@ import type { Database, Statement } from "better-sqlite3";
 import { BLOCKED_COLUMNS, SUM_COLUMNS } from "./sqlite-rollups.js";
 import type { NameTable } from "./sqlite-names.js";
 import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "./store.js";
+import { alignUp, IsoCache, NATIVE_SECONDS, statsSource, toNetworkStatsRow, toTargetStatsRow, type StatsResultRow,
+  type StatsSource } from "./stats-rows.js";
 
-export type StatsSource = "rollups_hour" | "rollups_minute" | "measurements";
 type Grain = "target" | "network";
 
 // Per-target tables and the raw rows hold name ids (schema version 6): they are read by id, mapped to their
@@ -33,9 +34,6 @@ const GRAINS = {
     tables: { rollups_hour: "network_rollups_hour", rollups_minute: "network_rollups_minute" },
   },
 } as const;
-
-/** Width in seconds of one stored bucket of each rollup source. */
-const NATIVE_SECONDS = { rollups_hour: 3600, rollups_minute: 60 } as const;
 
 // Rollup tables are keyed region first; without a region, seek once per known region rather than scan the
 // table. last_seen gets a row for every region in the same transaction that writes its rollups.
@@ -94,22 +92,7 @@ function sortRows(rows: RawRow[], grain: Grain, names: NameTable): RawRow[] {
   });
 }
 
-/** First multiple of step at or after t. */
-function alignUp(t: number, step: number): number {
-  return Math.ceil(t / step) * step;
-}
-
-export function statsSource(bucketSeconds: number): StatsSource {
-  if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) {
-    throw new RangeError(`bucketSeconds must be a positive whole number of seconds, got ${bucketSeconds}`);
-  }
-  if (bucketSeconds % 3600 === 0) return "rollups_hour";
-  if (bucketSeconds % 60 === 0) return "rollups_minute";
-  return "measurements";
-}
-
-/** Result rows as arrays: [b, ...grain columns, ...SUM_COLUMNS, last_ms] (half the cost of row objects). */
-type RawRow = unknown[];
+type RawRow = StatsResultRow;
 
 /** Holds one prepared statement per grain x source x region filter x grouping, reused by every call. */
 export class TargetStatsReader {
@@ -157,70 +140,4 @@ export class TargetStatsReader {
     const iso = new IsoCache();
     return this.rows("network", q, source).map((r) => toNetworkStatsRow(r, iso));
   }
-}
-
-/** Many rows of one read share a bucket start (and often a last time): format each instant once. */
-class IsoCache {
-  private readonly seen = new Map<number, string>();
-
-  of(ms: number): string {
-    let s = this.seen.get(ms);
-    if (s === undefined) {
-      s = new Date(ms).toISOString();
-      this.seen.set(ms, s);
-    }
-    return s;
-  }
-}
-
-function blockedAt(r: RawRow, at: number): Record<string, number> {
-  return {
-    dns: r[at] as number,
-    tcp: r[at + 1] as number,
-    tls: r[at + 2] as number,
-    "http-failure": r[at + 3] as number,
-    "http-diff": r[at + 4] as number,
-  };
-}
-
-// Index of each value in a result row: [b, ...grain columns, ...SUM_COLUMNS, last_ms].
-/** The summed columns every stats row ends with, read from `at` (the index of `total`) onwards. */
-function sums(r: RawRow, at: number, iso: IsoCache) {
-  return {
-    total: r[at] as number,
-    ok: r[at + 1] as number,
-    blocked: blockedAt(r, at + 3),
-    down: r[at + 2] as number,
-    dnsFailures: r[at + 8] as number,
-    throughputSum: r[at + 9] as number,
-    throughputCount: r[at + 10] as number,
-    tlsHandshakeSum: r[at + 11] as number,
-    tlsHandshakeCount: r[at + 12] as number,
-    lastAt: iso.of(r[at + 13] as number),
-  };
-}
-
-function toTargetStatsRow(r: RawRow, iso: IsoCache): TargetStatsRow {
-  return {
-    bucketStart: iso.of((r[0] as number) * 1000),
-    region: r[1] as string,
-    network: r[2] as string,
-    probeId: r[3] as string,
-    role: r[4] as TargetStatsRow["role"],
-    url: r[5] as string,
-    list: r[6] as TargetStatsRow["list"],
-    category: r[7] as string,
-    ...sums(r, 8, iso),
-  };
-}
-
-function toNetworkStatsRow(r: RawRow, iso: IsoCache): NetworkStatsRow {
-  return {
-    bucketStart: iso.of((r[0] as number) * 1000),
-    region: r[1] as string,
-    network: r[2] as string,
-    role: r[3] as NetworkStatsRow["role"],
-    list: r[4] as NetworkStatsRow["list"],
-    ...sums(r, 5, iso),
-  };
 }

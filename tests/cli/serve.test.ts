@@ -7,11 +7,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "../../src/api/auth.js";
+import { lockPath } from "../../src/serve/data-dir-lock.js";
 import { embeddedRedisPaths } from "../../src/serve/embedded-redis.js";
 import { findOurRedis, processAlive, readPidfile } from "../../src/serve/redis-pidfile.js";
 import { WATCHDOG_NAME } from "../../src/serve/redis-watchdog.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { startTestRedis } from "../helpers/redis.js";
 
 const TOKEN = "kwp_serve-cli-test-token";
 let dir: string;
@@ -61,7 +63,7 @@ interface Serve {
   exited: Promise<{ code: number | null; signal: string | null }>;
 }
 
-async function startServe(): Promise<Serve> {
+function spawnServe(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, KEEPWATCH_LOG_LEVEL: "warn" };
   delete env.REDIS_URL;
   const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "-c", configPath, "--data", data, "--port", "0"], {
@@ -69,6 +71,11 @@ async function startServe(): Promise<Serve> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(proc);
+  return proc;
+}
+
+async function startServe(): Promise<Serve> {
+  const proc = spawnServe();
   const exited = new Promise<{ code: number | null; signal: string | null }>((ok) => proc.once("exit", (code, signal) => ok({ code, signal })));
   let err = "";
   proc.stderr!.on("data", (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
@@ -175,6 +182,39 @@ describe("keepwatch serve", () => {
     console.log(`SIGTERM → exit ${code} in ${stopSeconds.toFixed(1)} s; ${accepted.length} measurements answered 202, all stored`);
   }, 90_000);
 
+  it("a second serve on the same data directory exits 1 naming the first, whose redis-server and uploads carry on", async () => {
+    const first = await startServe();
+    const redis = redisPid();
+    expect(existsSync(lockPath(data))).toBe(true);
+    // The careless operator: the same command again in another terminal. It used to take the running
+    // redis-server for a crashed one's orphan and stop it, cutting the first server off its queue.
+    const second = spawnServe();
+    let err = "";
+    second.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((ok) => second.once("exit", (c) => ok(c)));
+    expect(code).toBe(1);
+    expect(err).toContain(`another keepwatch (pid ${first.proc.pid}) is running on the data directory`);
+    expect(processAlive(redis)).toBe(true);
+    expect(redisPid()).toBe(redis);
+    const m = fixtureMeasurement({ probeId: "probe-47", region: "KZ-47", network: "kcell-mobile", startedAt: new Date().toISOString() });
+    const res = await fetch(`${first.url}/api/v1/measurements`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ measurements: [m] }),
+    });
+    expect(res.status).toBe(202);
+    expect((await (await fetch(`${first.url}/readyz`)).json()) as object).toMatchObject({ components: { redis: { status: "up" } } });
+    first.proc.kill("SIGTERM");
+    expect((await first.exited).code).toBe(0);
+    expect(existsSync(lockPath(data))).toBe(false); // Released on a clean stop.
+    const store = new SqliteStore(join(data, "keepwatch.sqlite"));
+    try {
+      expect(await store.getMeasurement(m.id)).not.toBeNull();
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
   it("after a SIGKILL that also took the watchdog, the next start stops the orphan redis-server and runs exactly one", async () => {
     const first = await startServe();
     const orphan = redisPid();
@@ -186,6 +226,7 @@ describe("keepwatch serve", () => {
     await first.exited;
     await new Promise((r) => setTimeout(r, 300));
     expect(processAlive(orphan)).toBe(true);
+    expect(existsSync(lockPath(data))).toBe(true); // The dead server's lock: stale, taken over below.
 
     const second = await startServe();
     const replacement = redisPid();
@@ -200,4 +241,44 @@ describe("keepwatch serve", () => {
     await until("the watchdog to stop redis-server", () => !processAlive(replacement));
     expect(findOurRedis(pidfile, conf, redisDir)).toEqual([]);
   }, 90_000);
+
+  it("with a REDIS_URL that is down: says it is waiting, starts once Redis answers, and a SIGTERM meanwhile exits 0 at once", async () => {
+    const redis = await startTestRedis();
+    await redis.stop(); // The careless operator's Redis: configured, not running yet.
+    const spawnWaiting = (dataDir: string) => {
+      const proc = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "-c", configPath, "--data", dataDir, "--port", "0"], {
+        env: { ...process.env, KEEPWATCH_LOG_LEVEL: "warn", KEEPWATCH_LOG_FORMAT: "json", REDIS_URL: redis.url },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.push(proc);
+      const out = { text: "" };
+      proc.stdout!.on("data", (b: Buffer) => (out.text += b.toString()));
+      proc.stderr!.on("data", (b: Buffer) => (out.text += b.toString()));
+      const exited = new Promise<number | null>((ok) => proc.once("exit", (code) => ok(code)));
+      return { proc, out, exited };
+    };
+    try {
+      // Redis comes up late (a deployment starting everything at once): KeepWatch starts by itself.
+      const late = spawnWaiting(join(dir, "data-late-redis"));
+      await until("the waiting warning", () => late.out.text.includes("waiting for Redis"), 30_000);
+      expect(late.out.text).toContain(`"redis":"${redis.url}"`);
+      expect(late.out.text).not.toContain("Unhandled error event"); // no ioredis noise per retry
+      await redis.restart();
+      await until("the start once Redis answers", () => late.out.text.includes("KeepWatch dashboard: "), 30_000);
+      late.proc.kill("SIGTERM");
+      expect(await late.exited).toBe(0);
+
+      // Never comes up: a SIGTERM during the wait stops it at once, not after the 30 s limit with exit 1.
+      await redis.stop();
+      const never = spawnWaiting(join(dir, "data-no-redis"));
+      await until("the waiting warning", () => never.out.text.includes("waiting for Redis"), 30_000);
+      const signalledAt = Date.now();
+      never.proc.kill("SIGTERM");
+      expect(await never.exited).toBe(0);
+      expect(Date.now() - signalledAt).toBeLessThan(20_000);
+      expect(never.out.text).not.toContain("graceful stop took too long");
+    } finally {
+      await redis.cleanup();
+    }
+  }, 120_000);
 });

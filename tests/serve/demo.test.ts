@@ -78,4 +78,42 @@ describe("keepwatch serve --demo", () => {
       expect(res.headers.get("x-keepwatch-demo"), path).toBe("synthetic data, nothing measured");
     }
   });
+
+  it("marks its incidents in the bodies themselves: JSON, summaries, CSV rows, region list, embed widget, previews", async () => {
+    // A journalist copies a JSON or downloads a CSV: the X-KeepWatch-Demo header does not travel with it.
+    const [incident] = await server.store.listIncidents({ limit: 1 });
+    const detail = (await (await fetch(`${server.url}/api/v1/incidents/${incident!.id}`)).json()) as {
+      demo?: boolean; incident: { summary: string }; summaries: Record<string, string>;
+    };
+    expect(detail.demo).toBe(true);
+    expect(detail.incident.summary.startsWith("DEMO (synthetic data, nothing measured): ")).toBe(true);
+    expect(detail.summaries.en!.startsWith("DEMO (synthetic data, nothing measured): ")).toBe(true);
+    expect(detail.summaries.ru!.startsWith("ДЕМО (синтетические данные, ничего не измерено): ")).toBe(true);
+    expect(detail.summaries.kk!.startsWith("ДЕМО (синтетикалық деректер, ештеңе өлшенбеген): ")).toBe(true);
+    const list = (await (await fetch(`${server.url}/api/v1/incidents?lang=ru`)).json()) as {
+      demo?: boolean; incidents: { summary: string }[]; summaries: Record<string, string>;
+    };
+    expect(list.demo).toBe(true);
+    expect(list.incidents.every((i) => i.summary.startsWith("DEMO "))).toBe(true);
+    expect(Object.values(list.summaries).every((t) => t.startsWith("ДЕМО "))).toBe(true);
+    for (const path of ["/api/v1/regions", `/api/v1/regions/${incident!.region}/timeline`, `/api/v1/regions/${incident!.region}/targets`]) {
+      expect(((await (await fetch(`${server.url}${path}`)).json()) as { demo?: boolean }).demo, path).toBe(true);
+    }
+
+    for (const path of [`/api/v1/incidents/${incident!.id}/export.csv`, "/api/v1/measurements/export.csv", `/api/v1/regions/${incident!.region}/targets.csv`]) {
+      const [header, ...rows] = (await (await fetch(`${server.url}${path}`)).text()).trimEnd().split("\r\n");
+      expect(header!.endsWith(",demo"), path).toBe(true);
+      expect(rows.length, path).toBeGreaterThan(0);
+      expect(rows.every((r) => r.endsWith(",true")), path).toBe(true);
+    }
+
+    // The widget other sites frame, and the preview text a link shows.
+    const embed = await (await fetch(`${server.url}/embed/regions/${incident!.region}?lang=kk`)).text();
+    expect(embed).toContain("<title>DEMO · ");
+    expect(embed).toContain('<p class="demo" role="alert">ДЕМО (синтетикалық деректер, ештеңе өлшенбеген)</p>');
+    const permalink = await (await fetch(`${server.url}/en/incidents/${incident!.id}`)).text();
+    expect(permalink).toContain('<meta property="og:description" content="DEMO (synthetic data, nothing measured): ');
+    const png = await fetch(`${server.url}/api/v1/incidents/${incident!.id}/chart.png`);
+    expect(png.headers.get("content-type")).toBe("image/png");
+  });
 });

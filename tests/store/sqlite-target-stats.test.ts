@@ -6,7 +6,8 @@ import BetterSqlite3 from "better-sqlite3";
 import type { Measurement } from "../../src/measurement.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { NameTable } from "../../src/store/sqlite-names.js";
-import { TargetStatsReader, statsSource } from "../../src/store/sqlite-target-stats.js";
+import { statsSource } from "../../src/store/stats-rows.js";
+import { TargetStatsReader } from "../../src/store/sqlite-target-stats.js";
 import type { TargetStatsRow } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 

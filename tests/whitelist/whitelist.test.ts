@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_WHITELIST_DIR, loadWhitelist, readWhitelist, validateWhitelist } from "../../src/config/whitelist.js";
+import { DEFAULT_WHITELIST_DIR, loadWhitelist, normalizeUrl, readWhitelist, validateWhitelist } from "../../src/config/whitelist.js";
 import { ConfigError } from "../../src/config/errors.js";
 import { tempDir } from "../config/temp-files.js";
 
@@ -84,6 +84,17 @@ describe("whitelist validation errors", () => {
       { path: "country", message: 'file is for "RU" but was loaded for "KZ"' },
       { path: "nonWhitelisted[0].url", message: 'duplicate URL "https://A.example.kz" (also at whitelisted[0].url)' },
     ]);
+  });
+
+  it("takes a fully-qualified name (trailing dot), upper case, a default port or a fragment for the same URL", () => {
+    // A careless edit: the control list gets the whitelisted site again, copied from `dig` output.
+    for (const url of ["https://A.EXAMPLE.KZ./", "https://a.example.kz:443", "https://a.example.kz/#top"]) {
+      const twice = { ...good, nonWhitelisted: [{ ...good.nonWhitelisted[0], url }] };
+      const result = validateWhitelist(twice, "KZ");
+      expect(result.ok ? [] : result.errors.map((e) => e.path), url).toEqual(["nonWhitelisted[0].url"]);
+    }
+    expect(normalizeUrl("https://Tengrinews.KZ./")).toBe("https://tengrinews.kz/");
+    expect(normalizeUrl("https://яндекс.рф./новости#x")).toBe("https://xn--d1acpjx3f.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8");
   });
 
   it("loadWhitelist throws a ConfigError naming the file", () => {

@@ -73,7 +73,7 @@ export function exportsRoutes(deps: ResolvedDeps) {
       const names = csvNames(deps.config, raw.lang);
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="${exportFilename("measurements", q, "csv")}"`);
-      return streamRows(c, deps, q, (raw.bom === "1" ? BOM : "") + csvHeader(), (m) => csvRow(m, names));
+      return streamRows(c, deps, q, (raw.bom === "1" ? BOM : "") + csvHeader(), (m) => csvRow(m, names, deps.siteNotice?.demo === true));
     },
   );
 

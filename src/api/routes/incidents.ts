@@ -7,11 +7,13 @@ import type { Measurement } from "../../measurement.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { evidenceSha256 } from "../evidence.js";
-import { BOM, INCIDENT_CSV_COLUMNS, csvLine, csvNames, csvRow as measurementRow, type CsvNames } from "../csv.js";
+import { BOM, INCIDENT_CSV_COLUMNS, csvLine, csvNames, measurementCells, type CsvNames } from "../csv.js";
 import { incidentLinks } from "../links.js";
 import { targetNames } from "../../config/target-names.js";
 import { renderIncidentSummary, renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
+import { demoPrefixed } from "../../i18n/demo-label.js";
+import type { Incident } from "../../incident.js";
 import {
   errorResponses,
   errorSchema,
@@ -31,6 +33,12 @@ export function incidentsRoutes(deps: ResolvedDeps) {
   const summaryContext = () => (summaryCtx ??= {
     regions: deps.config.regions, networks: deps.config.networks, timezone: deps.config.server.timezone, targetNames: targetNames(deps.config),
   });
+  // A demo's incidents say so in the body itself (a copied JSON keeps no header): demo: true, and every
+  // summary starts with the demo label in its language.
+  const demo = deps.siteNotice?.demo === true;
+  const marked = (i: Incident): Incident => (demo ? { ...i, summary: demoPrefixed(i.summary, "en") } : i);
+  const markedSummaries = <T extends Record<string, string>>(summaries: T, lang: (key: string) => "kk" | "ru" | "en"): T =>
+    (demo ? Object.fromEntries(Object.entries(summaries).map(([k, v]) => [k, demoPrefixed(v, lang(k))])) as T : summaries);
   app.use("/incidents", etag(), publicCache(15));
   app.use("/incidents/:id", etag(), publicCache(30));
 
@@ -63,8 +71,13 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const verified = await deps.store.listIncidentVerifications(incidents.map((i) => i.id));
       const verifications = Object.fromEntries(verified.map((v) => [v.incidentId, { verifiedBy: v.verifiedBy, verifiedAt: v.verifiedAt }]));
       const lang = q.lang;
-      const summaries = lang ? Object.fromEntries(incidents.map((i) => [i.id, renderIncidentSummary(i, lang, summaryContext())])) : undefined;
-      return c.json({ incidents, ...(summaries && { summaries }), verifications, limit: q.limit, offset: q.offset, nextOffset }, 200);
+      const summaries = lang
+        ? markedSummaries(Object.fromEntries(incidents.map((i) => [i.id, renderIncidentSummary(i, lang, summaryContext())])), () => lang)
+        : undefined;
+      return c.json({
+        ...(demo && { demo: true as const }),
+        incidents: incidents.map(marked), ...(summaries && { summaries }), verifications, limit: q.limit, offset: q.offset, nextOffset,
+      }, 200);
     },
   );
 
@@ -86,12 +99,13 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const [verification, notes] = await Promise.all([deps.store.getIncidentVerification(id), deps.store.listIncidentNotes(id)]);
       return c.json(
         {
-          incident,
+          ...(demo && { demo: true as const }),
+          incident: marked(incident),
           verification,
           notes,
           evidenceSha256: evidenceSha256(incident.evidence),
           links: incidentLinks(deps.config.server.publicUrl, incident.id),
-          summaries: renderSummaries(incident, summaryContext()),
+          summaries: markedSummaries(renderSummaries(incident, summaryContext()), (k) => k as "kk" | "ru" | "en"),
         },
         200,
       );
@@ -123,10 +137,10 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       // measurement of the region (network) within the incident's bounds, so those are what the file holds.
       const until = incident.endedAt ? new Date(Date.parse(incident.endedAt) + 1) : deps.clock();
       const sample = new Set(incident.evidence.measurementIds);
-      // The incident's verification rides on every row (two columns at the end), so a file passed on alone still says it.
+      // The incident's verification rides on every row (two columns near the end), so a file passed on alone
+      // still says it; so does a demo's label (the last column).
       const v = await deps.store.getIncidentVerification(id);
-      const tail = `,${csvLine([v?.verifiedBy ?? null, v?.verifiedAt ?? null])}`;
-      const csvRow = (m: Measurement, n: CsvNames) => measurementRow(m, n).replace(/\r\n$/, tail);
+      const csvRow = (m: Measurement, n: CsvNames) => csvLine([...measurementCells(m, n), v?.verifiedBy ?? null, v?.verifiedAt ?? null, demo]);
       return stream(c, async (s) => {
         let buf = (bom === "1" ? BOM : "") + csvLine(INCIDENT_CSV_COLUMNS);
         for await (const m of deps.store.streamMeasurements({

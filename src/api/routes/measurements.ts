@@ -14,6 +14,8 @@ import { addressFormsRegex, isAnonymousAddress, parseAddress } from "../../priva
 import { ProbeRegistry, RegistryError, type RegisteredProbe } from "../../registry/probe-registry.js";
 import { uploaderAddresses } from "../client-address.js";
 import { checkUpload } from "../upload.js";
+import { buildTargets } from "../../config/targets.js";
+import { normalizeUrl } from "../../config/whitelist.js";
 
 const MAX_ITEMS = 10_000;
 
@@ -29,10 +31,19 @@ async function registeredProbe(registry: ProbeRegistry, token: ProbeToken): Prom
 
 export function measurementsRoutes(deps: ResolvedDeps) {
   const app = newRouter<{ Variables: { probeToken: ProbeToken; [UPLOAD_ITEMS]?: number } }>();
+  // Built on the first upload, like the agents' assignment (GET /agent/assignment) the same targets feed.
+  let lists: Map<string, { list: "whitelisted" | "non_whitelisted"; category: string }> | null = null;
+  const targetLists = () => (lists ??= new Map((deps.targets ?? buildTargets(deps.config))
+    .map((t) => [normalizeUrl(t.url), { list: t.list, category: t.category }])));
   const mib = (deps.options.maxUploadBytes / (1024 * 1024)).toFixed(1);
   // Authenticate before reading a possibly large body; then cap the body while it streams in.
   app.post("/measurements", async (c, next) => {
     c.set("probeToken", await authenticateProbe(c, deps.store));
+    // Never inflated (a gzip bomb stays a few bytes to us); said plainly instead of "Malformed JSON".
+    const encoding = c.req.header("Content-Encoding");
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
+      throw new ApiError(415, "bad_request", "Content-Encoding is not accepted: send the JSON uncompressed (at most 5 MiB a batch)");
+    }
     await next();
   });
   app.use("/measurements", ...uploadLimits(deps));
@@ -57,6 +68,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         401: { description: "Missing, unknown or revoked token", content: { "application/json": { schema: errorSchema } } },
         403: { description: "The token's probe is not (or no longer) in the server's configuration", content: { "application/json": { schema: errorSchema } } },
         413: { description: "Body too large", content: { "application/json": { schema: errorSchema } } },
+        415: { description: "A compressed body (Content-Encoding): send the JSON uncompressed", content: { "application/json": { schema: errorSchema } } },
         429: { description: "This token is over its upload rate or concurrency; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         503: { description: "Queue unavailable or server busy; retry after Retry-After seconds", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
@@ -80,6 +92,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
         maxClockSkewMs: deps.config.server.maxClockSkewSeconds * 1000,
         uploader: addressFormsRegex(addresses),
         judgeAttribution: (a, p) => deps.attributor.judge(a, p),
+        targetLists: targetLists(),
       });
       if (verdict.accepted.length > 0) {
         try {

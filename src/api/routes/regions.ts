@@ -7,7 +7,8 @@ import { regionsResponseSchema } from "../schemas.js";
 
 type RegionsBody = z.infer<typeof regionsResponseSchema>;
 
-export function regionsRoutes(regions: RegionsSource) {
+/** `demo`: a `serve --demo` server; its answer then says `demo: true` in the body, not only in a header. */
+export function regionsRoutes(regions: RegionsSource, demo = false) {
   const app = newRouter();
   // One encoding per computed view (the source reuses a view for its ttl), not one per reader. The ETag leaves
   // generatedAt out, so an unchanged picture keeps its tag across recomputations.
@@ -15,7 +16,7 @@ export function regionsRoutes(regions: RegionsSource) {
   const encode = (view: RegionsBody): SerializedJson<RegionsBody> => {
     let s = encoded.get(view);
     if (!s) {
-      s = { text: JSON.stringify(view), tag: weakEtag(view.regions) };
+      s = { text: JSON.stringify(demo ? { demo: true, ...view } : view), tag: weakEtag(view.regions) };
       encoded.set(view, s);
     }
     return s;

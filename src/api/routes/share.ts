@@ -13,6 +13,7 @@ import { renderIncidentSummary, utcAndLocalToSecond, type SummaryContext } from 
 import { targetNames } from "../../config/target-names.js";
 import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
 import { nationalTilesHtml, stateWords } from "../national-tiles.js";
+import { DEMO_LABEL, demoPrefixed } from "../../i18n/demo-label.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -34,6 +35,7 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
   let ctx: SummaryContext | undefined;
   const summaryCtx = () => (ctx ??= { regions: deps.config.regions, networks: deps.config.networks, timezone: deps.config.server.timezone, targetNames: targetNames(deps.config) });
   const base = linkBase(deps.config.server.publicUrl);
+  const demo = deps.siteNotice?.demo === true;
   const stateWord = (state: string, lang: Lang) => (state === "normal" || state === "unknown" ? STATE_WORDS[lang][state] : PHRASES[lang].kind[state as keyof typeof PHRASES.en.kind]);
 
   async function incidentMeta(id: string, lang: Lang): Promise<ShareMeta | null> {
@@ -47,7 +49,9 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const a = ANALYST_PHRASES[lang];
     const verified = verification ? a.verified(verification.verifiedBy, utcAndLocalToSecond(verification.verifiedAt, tz)) : null;
     // A verified incident says so first in previews: it is what a reader of a shared link weighs most.
-    const summary = (verified ? `${verified}. ` : "") + renderIncidentSummary(inc, lang, summaryCtx());
+    const plain = (verified ? `${verified}. ` : "") + renderIncidentSummary(inc, lang, summaryCtx());
+    // A demo's preview text says so too: a link preview shows the description without the page's banner.
+    const summary = demo ? demoPrefixed(plain, lang) : plain;
     const path = `/incidents/${encodeURIComponent(inc.id)}`;
     return {
       lang,
@@ -75,7 +79,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     if (!view) return null;
     const nets = view.networks.map((n) => `${n.name}: ${stateWord(n.state, lang)}`);
     const title = `${view.names[lang]}: ${stateWord(view.state, lang)}`;
-    return { lang, title, description: nets.join("; ") || title, url: `${base}/regions/${encodeURIComponent(id)}?lang=${lang}`, facts: [title, ...nets] };
+    const description = nets.join("; ") || title;
+    return { lang, title, description: demo ? demoPrefixed(description, lang) : description, url: `${base}/regions/${encodeURIComponent(id)}?lang=${lang}`, facts: [title, ...nets] };
   }
 
   async function overviewMeta(lang: Lang): Promise<ShareMeta> {
@@ -84,7 +89,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const title = { en: "KeepWatch: internet shutdowns by region", ru: "KeepWatch: отключения интернета по регионам", kk: "KeepWatch: өңірлер бойынша интернет өшірулері" }[lang];
     const counts = { en: `${hit.length} of ${view.regions.length} regions affected`, ru: `Затронуто регионов: ${hit.length} из ${view.regions.length}`, kk: `Зардап шеккен өңірлер: ${hit.length} / ${view.regions.length}` }[lang];
     const lines = hit.map((r) => `${r.names[lang]}: ${stateWords(r.state, lang)}`);
-    return { lang, title, description: [counts, ...lines].join("; "), url: `${base}/?lang=${lang}`, facts: [counts], noscriptHtml: nationalTilesHtml(view.regions, lang, base) };
+    const description = [counts, ...lines].join("; ");
+    return { lang, title, description: demo ? demoPrefixed(description, lang) : description, url: `${base}/?lang=${lang}`, facts: [counts], noscriptHtml: nationalTilesHtml(view.regions, lang, base) };
   }
 
   /** ShareMeta for a dashboard path, or null when the page has none (the plain shell is served). */
@@ -104,6 +110,8 @@ export function shareRoutes(deps: ResolvedDeps, regions: RegionsSource): Hono {
   const app = new Hono();
   const tz = deps.config.server.timezone;
   const clock = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  // A demo's image and widget carry the label in their pixels and HTML: they are shown on other sites.
+  const demo = deps.siteNotice?.demo === true;
 
   app.get("/api/v1/incidents/:id/chart.png", async (c) => {
     const inc = await deps.store.getIncident(c.req.param("id"));
@@ -121,7 +129,8 @@ export function shareRoutes(deps: ResolvedDeps, regions: RegionsSource): Hono {
     const points = series.find((s) => s.network === network)?.points ?? [];
     const p = PHRASES[lang];
     const png = renderChartPng({
-      title: `${cap(p.kind[inc.kind])}: ${region?.names[lang] ?? inc.region}${network ? ` — ${deps.config.networks.find((n) => n.id === network)?.name ?? network}` : ""}`,
+      title: [...(demo ? [DEMO_LABEL[lang]] : []),
+        `${cap(p.kind[inc.kind])}: ${region?.names[lang] ?? inc.region}${network ? ` — ${deps.config.networks.find((n) => n.id === network)?.name ?? network}` : ""}`],
       from: since.getTime(), to: until.getTime(),
       band: { from: Date.parse(inc.startedAt), to: inc.endedAt ? Date.parse(inc.endedAt) : null },
       series: [
@@ -149,9 +158,9 @@ export function shareRoutes(deps: ResolvedDeps, regions: RegionsSource): Hono {
     const e = escapeHtml;
     const base = linkBase(deps.config.server.publicUrl);
     const html = `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(view.names[lang])} · KeepWatch</title>
-<style>body{font:15px/1.4 system-ui,sans-serif;margin:0;padding:10px;color:#1a1a1a}h1{font-size:17px;margin:0 0 6px}ul{list-style:none;padding:0;margin:0}li{display:flex;justify-content:space-between;gap:8px;padding:3px 0;border-top:1px solid #eee}.s{font-weight:600}a{color:#0b5cad}</style></head>
-<body data-state="${e(view.state)}"><h1>${e(view.names[lang])}: <span class="s">${e(SYMBOL[view.state] ?? "?")} ${e(word(view.state))}</span></h1>
+<title>${demo ? "DEMO · " : ""}${e(view.names[lang])} · KeepWatch</title>
+<style>body{font:15px/1.4 system-ui,sans-serif;margin:0;padding:10px;color:#1a1a1a}h1{font-size:17px;margin:0 0 6px}ul{list-style:none;padding:0;margin:0}li{display:flex;justify-content:space-between;gap:8px;padding:3px 0;border-top:1px solid #eee}.s{font-weight:600}a{color:#0b5cad}.demo{background:#b00020;color:#fff;font-weight:700;padding:4px 8px;margin:0 0 6px}</style></head>
+<body data-state="${e(view.state)}"${demo ? ' data-demo="1"' : ""}>${demo ? `<p class="demo" role="alert">${e(DEMO_LABEL[lang])}</p>` : ""}<h1>${e(view.names[lang])}: <span class="s">${e(SYMBOL[view.state] ?? "?")} ${e(word(view.state))}</span></h1>
 <ul>${view.networks.map((n) => `<li data-network="${e(n.id)}"><span>${e(n.name)}</span><span class="s">${e(SYMBOL[n.state] ?? "?")} ${e(word(n.state))}</span></li>`).join("")}</ul>
 <p><a href="${e(`${base}/regions/${encodeURIComponent(view.id)}?lang=${lang}`)}" target="_blank" rel="noopener">KeepWatch</a> · ${e(utcAndLocalToSecond(new Date().toISOString(), tz))}</p></body></html>`;
     return c.body(html, 200, headers);

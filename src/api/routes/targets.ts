@@ -2,7 +2,7 @@
 // range — success, the main failure and failures per blocking layer, per network and target.
 import { createRoute, z } from "@hono/zod-openapi";
 import { targetNames, type TargetNames } from "../../config/target-names.js";
-import { csvLine } from "../csv.js";
+import { csvLine, DEMO_COLUMN } from "../csv.js";
 import type { ResolvedDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { newRouter, parseRange, publicCache } from "../router.js";
@@ -24,7 +24,7 @@ const rowSchema = z.object({
 
 const LAYERS = ["dns", "tcp", "tls", "http-failure", "http-diff"] as const;
 export const TARGET_CSV_COLUMNS = ["region", "network", "network_name", "url", "service", "category", "list", "checks", "ok",
-  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at"] as const;
+  "success_ratio", "main_failure", "down", ...LAYERS.map((l) => `blocked_${l.replace("-", "_")}`), "last_at", DEMO_COLUMN] as const;
 
 export function targetsRoutes(deps: ResolvedDeps) {
   const app = newRouter();
@@ -47,14 +47,14 @@ export function targetsRoutes(deps: ResolvedDeps) {
       method: "get", path: "/regions/{id}/targets", summary: "Per-service evidence of a region: success and failures per network and target",
       request: { params: regionIdParam, query },
       responses: {
-        200: { description: "Targets, worst first", content: { "application/json": { schema: z.object({ region: z.string(), targets: z.array(rowSchema) }) } } },
+        200: { description: "Targets, worst first", content: { "application/json": { schema: z.object({ demo: z.literal(true).optional(), region: z.string(), targets: z.array(rowSchema) }) } } },
         404: { description: "Unknown region", content: { "application/json": { schema: errorSchema } } },
         ...errorResponses,
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json({ region: id, targets: await load(id, c.req.valid("query")) }, 200);
+      return c.json({ ...(deps.siteNotice?.demo === true && { demo: true as const }), region: id, targets: await load(id, c.req.valid("query")) }, 200);
     },
   );
 
@@ -72,9 +72,10 @@ export function targetsRoutes(deps: ResolvedDeps) {
       const { id } = c.req.valid("param");
       const q = c.req.valid("query");
       const rows = await load(id, q);
+      const demo = deps.siteNotice?.demo === true; // the last column: a downloaded file keeps no header
       const netName = (n: string) => deps.config.networks.find((x) => x.id === n)?.name ?? n;
       const body = [TARGET_CSV_COLUMNS.join(",") + "\r\n", ...rows.map((t) => csvLine([id, t.network, netName(t.network), t.url, t.name, t.category, t.list,
-        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt]))].join("");
+        t.total, t.ok, t.successRatio, t.mainFailure, t.down, ...LAYERS.map((l) => t.blocked[l] ?? 0), t.lastAt, demo]))].join("");
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="keepwatch-targets-${id.replace(/[^\w.-]/g, "_")}.csv"`);
       return c.body(q.bom === "1" ? `\uFEFF${body}` : body, 200);

@@ -39,6 +39,7 @@ export function timelineRoutes(deps: ResolvedDeps) {
       const q = c.req.valid("query");
       const region = deps.config.regions.find((r) => r.id === id);
       if (!region) throw new ApiError(404, "not_found", `unknown region ${id}`);
+      const demo = deps.siteNotice?.demo === true;
       const requested = q.since && q.until ? Date.parse(q.until) - Date.parse(q.since) : 86400_000;
       const bucket = q.bucket ?? (requested <= AUTO_MINUTE_UP_TO_SECONDS * 1000 ? "minute" : "hour");
       const range = parseRange(q, deps.clock(), 86400, MAX_RANGE_SECONDS[bucket]);
@@ -50,6 +51,7 @@ export function timelineRoutes(deps: ResolvedDeps) {
           deps.store.listIncidents({ region: id, ...range, limit: 1000 }),
         ]);
         const built: TimelineBody = {
+          ...(demo && { demo: true as const }), // a copied body keeps no X-KeepWatch-Demo header
           region: id,
           bucketSeconds,
           series: buildTimeline(rows, range.since, range.until, bucketSeconds, region.networks),

@@ -1,7 +1,8 @@
 // Bulk import into the PostgreSQL store for `keepwatch migrate`: table rows copied as they are (rollups,
 // last_seen, probes, tokens, invites, …) and raw measurements inserted without touching the rollups (the
 // source's rollups are copied themselves: they reach back further than its raw rows). Every write is
-// idempotent (upsert, or insert-or-skip by key), and measurement pages commit together with a checkpoint,
+// idempotent (upsert, insert-or-skip by key, or for the appended per-target minute rows: a key's rows replaced),
+// and measurement pages commit together with a checkpoint,
 // so a killed run continues where it stopped.
 import type { Measurement } from "../../measurement.js";
 import { SUM_COLUMNS } from "../rollup-deltas.js";
@@ -108,8 +109,13 @@ export class PgImporter {
       // SQLite keeps booleans as 0/1.
       return types.get(c) === "bool" && typeof v === "number" ? v !== 0 : v;
     }));
-    const text = `INSERT INTO ${table} (${cols.join(", ")})
-      SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})
+    const source_ = `SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})`;
+    const text = table === "rollups_minute"
+      // No unique key there (PostgreSQL migration 5): a key's rows are replaced by the source's, in one statement.
+      ? `WITH src AS (${source_} AS s (${cols.join(", ")})),
+          gone AS (DELETE FROM rollups_minute t USING src WHERE ${key.map((c) => `t.${c} = src.${c}`).join(" AND ")})
+        INSERT INTO rollups_minute (${cols.join(", ")}) SELECT * FROM src`
+      : `INSERT INTO ${table} (${cols.join(", ")}) ${source_}
       ON CONFLICT (${key.join(", ")}) DO ${rest.length && !APPEND_ONLY[table] ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
     try {
       const r = await this.pool.query(text, values);

@@ -12,7 +12,7 @@ import type { PgNames } from "./names.js";
 
 const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
-  ON CONFLICT DO NOTHING
+  ON CONFLICT (id, started_ms) DO NOTHING
   RETURNING id::text AS id, started_ms`;
 
 // Per-target rollups are keyed by name ids (PostgreSQL migration 4); the network rollups keep their strings.
@@ -20,11 +20,14 @@ const TARGET_KEY = ["region_ref", "bucket", "network_ref", "probe_ref", "list_re
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"];
 const SUM_TYPES = ["int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "float8", "int4", "float8", "int4"];
 
+function rollupColumns(key: string[], attrs: string[]): { cols: string[]; types: string[] } {
+  const type = (c: string) => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
+  return { cols: [...key, ...attrs, ...SUM_COLUMNS, "last_ms"], types: [...key.map(type), ...attrs.map(type), ...SUM_TYPES, "int8"] };
+}
+
 /** zeroAsNull: the per-target tables store a zero sum as NULL (PostgreSQL migration 4). */
 function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull: boolean): string {
-  const cols = [...key, ...attrs, ...SUM_COLUMNS, "last_ms"];
-  const type = (c: string) => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
-  const types = [...key.map(type), ...attrs.map(type), ...SUM_TYPES, "int8"];
+  const { cols, types } = rollupColumns(key, attrs);
   const add = (c: string) => zeroAsNull
     ? `${c} = NULLIF(COALESCE(${table}.${c}, 0) + COALESCE(excluded.${c}, 0), 0)`
     : `${c} = ${table}.${c} + excluded.${c}`;
@@ -35,8 +38,19 @@ function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull:
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
 }
 
+/**
+ * Per-target minute rows are appended, one per key and transaction (PostgreSQL migration 5): the table has
+ * no unique key, its readers sum a key's rows. Exact for the same reason the upserts are: only rows this
+ * transaction's INSERT stored are folded in.
+ */
+function rollupAppend(table: string, key: string[], attrs: string[]): string {
+  const { cols, types } = rollupColumns(key, attrs);
+  return `INSERT INTO ${table} (${cols.join(", ")})
+    SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})`;
+}
+
 const UPSERTS = {
-  minute: rollupUpsert("rollups_minute", TARGET_KEY, ["category_ref"], true),
+  minute: rollupAppend("rollups_minute", TARGET_KEY, ["category_ref"]),
   hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
   networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
   networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),

@@ -2,6 +2,7 @@
 // SQLite's numbering in ../migrations.ts). Each step runs in one transaction with its version row, under
 // an advisory lock, so a crash leaves a whole version and two processes starting at once apply it once.
 import type pg from "pg";
+import { LEAN_MIGRATION_SQL } from "./migration-lean.js";
 import { SLIM_MIGRATION_SQL } from "./migration-slim.js";
 
 export interface PgMigration {
@@ -164,6 +165,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 4,
     name: "slim rows: strings of measurements and per-target rollups as ids into names, old rows and rollups kept as they are",
     sql: SLIM_MIGRATION_SQL,
+  },
+  {
+    version: 5,
+    name: "lean rollups: per-target minute rows appended under a (bucket, region_ref) index, room for in-place updates",
+    sql: LEAN_MIGRATION_SQL,
   },
 ];
 

@@ -3,7 +3,8 @@
 // multiples of 60 s, raw measurements for anything finer). Same buckets, same grouping, same order.
 import type pg from "pg";
 import { BLOCKED_COLUMNS, SUM_COLUMNS } from "../rollup-deltas.js";
-import { statsSource, type StatsSource } from "../sqlite-target-stats.js";
+import { alignUp, IsoCache, NATIVE_SECONDS, statsSource, toNetworkStatsRow, toTargetStatsRow, type StatsResultRow,
+  type StatsSource } from "../stats-rows.js";
 import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "../store.js";
 
 type Grain = "target" | "network";
@@ -23,11 +24,11 @@ const GRAINS = {
   },
 } as const;
 
-const NATIVE_SECONDS = { rollups_hour: 3600, rollups_minute: 60 } as const;
 const INT_SUMS = new Set(SUM_COLUMNS.filter((c) => !c.endsWith("_sum")));
 const ROW_SUMS = `${SUM_COLUMNS.join(", ")}, last_ms`;
 
-// Rollup keys are region first: without a region, one index range per known region.
+// Rollup keys are region first (per-target minute rows: (bucket, region_ref), the region checked in the index):
+// without a region, one index range per known region.
 const EVERY_REGION = "region IN (SELECT region FROM last_seen GROUP BY region)";
 const EVERY_REGION_REF = "region_ref IN (SELECT id FROM names WHERE name IN (SELECT region FROM last_seen GROUP BY region))";
 
@@ -88,11 +89,7 @@ function rawSql(grain: Grain, byRegion: boolean): string {
     GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 
-function alignUp(t: number, step: number): number {
-  return Math.ceil(t / step) * step;
-}
-
-type RawRow = unknown[];
+type RawRow = StatsResultRow;
 
 export class PgStatsReader {
   /** Whether the renamed per-target tables from before PostgreSQL migration 4 may still hold rows. */
@@ -111,7 +108,9 @@ export class PgStatsReader {
     const byRegion = q.region !== undefined;
     // Rows of one key may sit in both the legacy and the current table: summed together.
     const legacy = source !== "measurements" && grain === "target" && this.legacy[source];
-    const grouped = source === "measurements" || legacy || q.bucketSeconds !== NATIVE_SECONDS[source];
+    // Per-target minute rows are appended (PostgreSQL migration 5): a key may have several, always summed.
+    const appended = grain === "target" && source === "rollups_minute";
+    const grouped = source === "measurements" || legacy || appended || q.bucketSeconds !== NATIVE_SECONDS[source];
     const text = source === "measurements" ? rawSql(grain, byRegion) : rollupSql(grain, source, byRegion, grouped, legacy);
     const widthMs = q.bucketSeconds * 1000;
     const values: unknown[] = source === "measurements"
@@ -125,57 +124,11 @@ export class PgStatsReader {
 
   async read(q: TargetStatsQuery, source?: StatsSource): Promise<TargetStatsRow[]> {
     const iso = new IsoCache();
-    return (await this.rows("target", q, source)).map((r) => ({
-      bucketStart: iso.of(Number(r[0]) * 1000),
-      region: r[1] as string,
-      network: r[2] as string,
-      probeId: r[3] as string,
-      role: r[4] as TargetStatsRow["role"],
-      url: r[5] as string,
-      list: r[6] as TargetStatsRow["list"],
-      category: r[7] as string,
-      ...sums(r, 8, iso),
-    }));
+    return (await this.rows("target", q, source)).map((r) => toTargetStatsRow(r, iso));
   }
 
   async readNetworks(q: TargetStatsQuery, source?: StatsSource): Promise<NetworkStatsRow[]> {
     const iso = new IsoCache();
-    return (await this.rows("network", q, source)).map((r) => ({
-      bucketStart: iso.of(Number(r[0]) * 1000),
-      region: r[1] as string,
-      network: r[2] as string,
-      role: r[3] as NetworkStatsRow["role"],
-      list: r[4] as NetworkStatsRow["list"],
-      ...sums(r, 5, iso),
-    }));
+    return (await this.rows("network", q, source)).map((r) => toNetworkStatsRow(r, iso));
   }
-}
-
-class IsoCache {
-  private readonly seen = new Map<number, string>();
-
-  of(ms: number): string {
-    let s = this.seen.get(ms);
-    if (s === undefined) {
-      s = new Date(ms).toISOString();
-      this.seen.set(ms, s);
-    }
-    return s;
-  }
-}
-
-function sums(r: RawRow, at: number, iso: IsoCache) {
-  const n = (i: number) => Number(r[at + i]);
-  return {
-    total: n(0),
-    ok: n(1),
-    blocked: { dns: n(3), tcp: n(4), tls: n(5), "http-failure": n(6), "http-diff": n(7) },
-    down: n(2),
-    dnsFailures: n(8),
-    throughputSum: n(9),
-    throughputCount: n(10),
-    tlsHandshakeSum: n(11),
-    tlsHandshakeCount: n(12),
-    lastAt: iso.of(n(13)),
-  };
 }

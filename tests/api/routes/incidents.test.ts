@@ -126,11 +126,11 @@ describe("incidents API", () => {
     const lines = new TextDecoder().decode(bytes.slice(3)).trim().split("\r\n");
     expect(lines[0]).toBe(INCIDENT_CSV_COLUMNS.join(","));
     // New columns only at the end: the measurement columns, then the incident's verification.
-    expect(lines[0]!.endsWith(",bytes_per_second,region_name,network_name,service,incident_verified_by,incident_verified_at")).toBe(true);
+    expect(lines[0]!.endsWith(",bytes_per_second,region_name,network_name,service,incident_verified_by,incident_verified_at,demo")).toBe(true);
     const rows = lines.slice(1);
     expect(rows).toHaveLength(12); // every in-bounds measurement, each once (sampled ids are among them)
     expect(new Set(rows.map((r) => r.split(",")[0]))).toEqual(new Set(inBounds.map((m) => m.id)));
-    expect(rows[0]).toMatch(/,Мангистауская,Kcell,Instagram,,$/); // not verified: two empty cells
+    expect(rows[0]).toMatch(/,Мангистауская,Kcell,Instagram,,,false$/); // not verified: two empty cells
     for (const r of rows) {
       const cols = r.split(",");
       const tls = cols[CSV_COLUMNS.indexOf("tls_handshake_s")]!;

@@ -77,6 +77,19 @@ describe("POST /api/v1/measurements", () => {
     expect((await upload(h, { items: [] })).status).toBe(400);
   });
 
+  it("refuses a compressed body with 415 and says why, without inflating it (no gzip bomb)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)); // 64 MiB of spaces in ~64 KiB
+    const res = await h.request("/api/v1/measurements", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Encoding": "gzip", Authorization: `Bearer ${TOKEN}` },
+      body: bomb,
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Content-Encoding is not accepted/);
+    expect(await h.store.measurementFacts({})).toEqual([]);
+  });
+
   it("answers 413 past the 5 MiB body limit, before accepting anything", async () => {
     const big = mine();
     const padding = "x".repeat(6 * 1024 * 1024);
@@ -223,6 +236,18 @@ describe("POST /api/v1/measurements as a forger would", () => {
     expect(body.accepted).toBe(0);
     expect(body.rejected).toHaveLength(6);
     for (const r of body.rejected) expect(r.error).toMatch(/^invalid measurement: (probe\.id|network\.id|region): (probe|network|region) id/);
+  });
+
+  it("stores a configured target on the configuration's list and category, whatever the upload labels it", async () => {
+    // WhatsApp is a control (non-whitelisted) target in whitelist/kz.yaml. Labelled "whitelisted", its failures
+    // would read as whitelisted services cut (full shutdown) instead of a whitelist regime; labelled so by an
+    // agent with a stale assignment, or by a forger.
+    const relabelled = mine({ url: "https://WEB.whatsapp.com", list: "whitelisted", category: "gov", accessible: false });
+    const unconfigured = mine({ url: "https://not-a-target.test/", list: "non_whitelisted", category: "news" });
+    expect((await reasons([relabelled, unconfigured])).accepted).toBe(2);
+    const stored = await h.store.getMeasurement(relabelled.id);
+    expect(stored?.target).toEqual({ url: "https://WEB.whatsapp.com", list: "non_whitelisted", category: "messenger" });
+    expect((await h.store.getMeasurement(unconfigured.id))?.target).toEqual(unconfigured.target);
   });
 
   it("ignores a receivedAt the upload claims and writes the server's", async () => {

@@ -31,7 +31,7 @@ describe("notes and verification", () => {
     expect(detail.verification).toEqual({ incidentId: "inc-1", verifiedBy: "anna", verifiedAt });
     expect(detail.notes.map((n: { author: string }) => n.author)).toEqual(["anna"]);
     const csv = await (await h.request("/api/v1/incidents/inc-1/export.csv")).text();
-    expect(csv.split("\r\n")[0]).toMatch(/,incident_verified_by,incident_verified_at$/);
+    expect(csv.split("\r\n")[0]).toMatch(/,incident_verified_by,incident_verified_at,demo$/);
     const html = await (await h.request("/ru/incidents/inc-1")).text();
     expect(html).toMatch(/<meta name="description" content="Проверено: anna, /);
     expect(html).toContain("Confirmed with two subscribers in Aktau.");
