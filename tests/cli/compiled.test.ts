@@ -62,7 +62,7 @@ describe.runIf(BUILT)("compiled keepwatch (dist/)", () => {
   const launch = async (args: string[], log: string) =>
     node(args, { KEEPWATCH_IMPORT_LOG: log, NODE_OPTIONS: "--import ./tests/fixtures/record-imports.mjs" }, join(ROOT, "bin", "keepwatch.js"));
 
-  it("runs the agent with its memory flags and without a server module or pino-pretty", async () => {
+  it("runs the agent with its memory flags and without a server module, pino-pretty or node-cron", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kw-compiled-"));
     try {
       const log = join(dir, "imports.log");
@@ -79,7 +79,7 @@ describe.runIf(BUILT)("compiled keepwatch (dist/)", () => {
       expect(files.filter((f) => SERVER_ONLY.test(f))).toEqual([]);
       const packages = new Set(lines.filter((l) => !l.startsWith("file:") && !l.startsWith("execArgv: ")));
       expect(packages.has("undici")).toBe(true);
-      for (const unneeded of ["bullmq", "ioredis", "better-sqlite3", "pg", "hono", "prom-client", "@ip-location-db/asn", "@ip-location-db/asn-country", "pino-pretty"]) {
+      for (const unneeded of ["bullmq", "ioredis", "better-sqlite3", "pg", "hono", "prom-client", "@ip-location-db/asn", "@ip-location-db/asn-country", "pino-pretty", "node-cron"]) {
         expect(packages.has(unneeded), unneeded).toBe(false);
       }
     } finally {
