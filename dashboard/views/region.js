@@ -107,7 +107,8 @@ export async function render(regionId, ctx) {
   ]);
   const targets = await fetchTargets(regionId, { network, since, until });
   const netNameOf = (id) => networks.find((n) => n.id === id)?.name ?? id;
-  const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString() })}`;
+  // bom=1: Excel on Windows reads a CSV without a byte-order mark as ANSI and garbles Cyrillic names.
+  const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString(), bom: 1, lang })}`;
 
   return h(
     "div",

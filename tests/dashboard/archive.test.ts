@@ -113,6 +113,24 @@ describe("region ranges and zoom", () => {
     await page.close();
   });
 
+  it("offers every CSV download with a byte-order mark and in the page's language (Excel on Windows)", async () => {
+    const page = await open("/regions/KZ-47?lang=ru&network=kcell-mobile");
+    await page.waitForSelector("[data-testid=targets]");
+    const hrefs = await page.locator("a[download]").evaluateAll((as) => as.map((a) => a.getAttribute("href")!));
+    const csvs = hrefs.filter((h) => /\.csv(\?|$)/.test(h));
+    expect(csvs.length).toBeGreaterThanOrEqual(2); // measurements and per-service table
+    for (const href of csvs) {
+      expect(new URL(href, srv.url).searchParams.get("bom"), href).toBe("1");
+      const head = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer()).slice(0, 3)], href);
+      expect(head, href).toEqual([0xef, 0xbb, 0xbf]);
+    }
+    const measurements = csvs.find((h) => h.includes("/measurements/export.csv"))!;
+    expect(new URL(measurements, srv.url).searchParams.get("lang")).toBe("ru");
+    const body = await page.evaluate(async (u) => (await fetch(u)).text(), measurements);
+    expect(body).toContain("Мангистауская"); // region_name in the reader's language
+    await page.close();
+  });
+
   it("takes a custom UTC range from the form and from the URL", async () => {
     const page = await open("/regions/KZ-47?lang=en&network=kcell-mobile");
     const until = new Date(Date.now() - 60 * MIN);
