@@ -26,6 +26,8 @@ interface SummaryPhrases {
   sentence: (kind: IncidentKind, f: SummaryFacts) => string;
   /** Said first when the incident was withdrawn: a quoted sentence must not read as a standing finding. */
   withdrawn: (at: string) => string;
+  /** One word for titles: "Withdrawn". */
+  withdrawnLabel: string;
 }
 
 type Forms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
@@ -39,6 +41,7 @@ function list(f: SummaryFacts, and: string, more: (n: number) => string): string
 const fig = (f: SummaryFacts, ...keys: string[]) => keys.map((k) => f.figures[k]).find((v) => v !== undefined);
 
 const en: SummaryPhrases = {
+  withdrawnLabel: "Withdrawn",
   withdrawn: (at) => `Withdrawn on ${at}: later measurements do not support it.`,
   locale: "en-GB",
   sentence(kind, f) {
@@ -58,6 +61,7 @@ const en: SummaryPhrases = {
 };
 
 const ru: SummaryPhrases = {
+  withdrawnLabel: "Отозвано",
   withdrawn: (at) => `Отозвано ${at}: более поздние измерения это не подтверждают.`,
   locale: "ru-RU",
   sentence(kind, f) {
@@ -79,6 +83,7 @@ const ru: SummaryPhrases = {
 // Kazakh nouns do not change after a numeral ("5 сайт"), which Intl.PluralRules("kk") also says (one/other
 // differ only without a numeral), so the form is fixed here.
 const kk: SummaryPhrases = {
+  withdrawnLabel: "Кері алынды",
   withdrawn: (at) => `${at} кері алынды: кейінгі өлшемдер мұны растамайды.`,
   locale: "kk-KZ",
   sentence(kind, f) {

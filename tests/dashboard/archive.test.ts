@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Incident } from "../../src/incident.js";
+import { WITHDRAWN, type Incident } from "../../src/incident.js";
 import { SCREENSHOT_DIR, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
 import { useSeededDashboard, type SeededDashboard } from "./seeded-dashboard.js";
 import type { DashboardServer } from "./server.js";
@@ -178,5 +178,30 @@ describe("region ranges and zoom", () => {
     expect(z.searchParams.get("since")).toBe(url.searchParams.get("since"));
     expect(z.searchParams.get("lang")).toBe("en");
     await permalink.close();
+  });
+});
+
+describe("a withdrawn incident's permalink", () => {
+  it("says it is withdrawn, and when, before anything a reader could quote (kk, ru, en)", async () => {
+    const base = incidents.find((i) => i.status === "closed")!;
+    expect(base).toBeDefined();
+    const at = new Date(Date.parse(base.endedAt!) + 10 * MIN).toISOString();
+    const withdrawn: Incident = { ...base, id: `${base.id}-withdrawn`, revisedAt: at,
+      revisions: [...base.revisions, { at, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: test` }] };
+    await srv.store.saveIncident(withdrawn);
+    const words = { en: "Withdrawn", ru: "Отозвано", kk: "Кері алынды" } as const;
+    for (const lang of ["kk", "ru", "en"] as const) {
+      const page = await open(`/incidents/${encodeURIComponent(withdrawn.id)}?lang=${lang}`);
+      const notice = (await page.textContent("[data-testid=withdrawn]"))!;
+      expect(notice, lang).toContain(words[lang]);
+      expect(notice).toContain(`${at.slice(0, 10)} ${at.slice(11, 19)} UTC`);
+      expect((await page.textContent("[data-testid=citation]"))!.startsWith(notice), lang).toBe(true);
+      expect((await page.textContent("[data-testid=summary]"))!.toLowerCase(), lang).toContain(words[lang].toLowerCase());
+      await page.close();
+    }
+    // A standing incident has no such notice.
+    const standing = await open(`/incidents/${encodeURIComponent(base.id)}?lang=en`);
+    expect(await standing.locator("[data-testid=withdrawn]").count()).toBe(0);
+    await standing.close();
   });
 });

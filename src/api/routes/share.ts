@@ -14,6 +14,8 @@ import { targetNames } from "../../config/target-names.js";
 import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
 import { nationalTilesHtml, stateWords } from "../national-tiles.js";
 import { DEMO_LABEL, demoPrefixed } from "../../i18n/demo-label.js";
+import { SUMMARY_PHRASES } from "../../i18n/summary-phrases.js";
+import { withdrawnAt } from "../../incident.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -55,7 +57,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const path = `/incidents/${encodeURIComponent(inc.id)}`;
     return {
       lang,
-      title: `${cap(p.kind[inc.kind])}: ${region}`,
+      // A withdrawn incident says so in the preview's title too: the title is what a feed shows first.
+      title: `${withdrawnAt(inc) ? `${SUMMARY_PHRASES[lang].withdrawnLabel} · ` : ""}${cap(p.kind[inc.kind])}: ${region}`,
       description: summary,
       url: `${base}${path}?lang=${lang}`,
       image: `${base}/api/v1${path}/chart.png?lang=${lang}`,
