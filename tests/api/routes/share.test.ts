@@ -54,7 +54,7 @@ describe("share pages", () => {
       const description = /<meta name="description" content="([^"]*)"/.exec(html)![1]!;
       expect(description.toLowerCase(), lang).toContain(words[lang].toLowerCase());
     }
-    const detail = (await (await h.request("/api/v1/incidents/inc-gone")).json()) as { withdrawnAt: string | null; summaries: Record<string, string> };
+    const detail = (await (await h.request("/api/v1/incidents/inc-gone")).json()) as { withdrawnAt: string | null; summaries: Record<"kk" | "ru" | "en", string> };
     expect(detail.withdrawnAt).toBe(withdrawnAt);
     expect(detail.summaries.en.startsWith("Withdrawn on ")).toBe(true);
     expect(detail.summaries.ru.startsWith("Отозвано ")).toBe(true);
