@@ -131,6 +131,29 @@ describe("region ranges and zoom", () => {
     await page.close();
   });
 
+  it("keeps the CSV download within the export's 31 days on a longer range, and says which days it holds", async () => {
+    const until = new Date(Math.floor(Date.now() / MIN) * MIN);
+    const since = new Date(until.getTime() - 90 * 1440 * MIN);
+    const page = await open(`/regions/KZ-47?lang=en&network=kcell-mobile&since=${since.toISOString()}&until=${until.toISOString()}`);
+    const href = (await page.getAttribute("a[download][href*='/measurements/export.csv']", "href"))!;
+    const res = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get("content-type") };
+    }, href);
+    expect(res).toEqual({ status: 200, type: "text/csv; charset=utf-8" }); // not a JSON range_too_large saved as .csv
+    const u = new URL(href, srv.url);
+    expect(Date.parse(u.searchParams.get("until")!) - Date.parse(u.searchParams.get("since")!)).toBe(31 * 1440 * MIN);
+    const note = (await page.textContent("[data-testid=csv-clamped]"))!;
+    expect(note).toContain("31 days");
+    expect(note).toContain(`${until.toISOString().slice(0, 10)} ${until.toISOString().slice(11, 16)}`);
+    await page.close();
+    // A range the export can answer whole gets no note.
+    const week = await open("/regions/KZ-47?lang=en&network=kcell-mobile&range=7d");
+    await week.waitForSelector("a[download][href*='/measurements/export.csv']");
+    expect(await week.locator("[data-testid=csv-clamped]").count()).toBe(0);
+    await week.close();
+  });
+
   it("takes a custom UTC range from the form and from the URL", async () => {
     const page = await open("/regions/KZ-47?lang=en&network=kcell-mobile");
     const until = new Date(Date.now() - 60 * MIN);
