@@ -132,10 +132,11 @@ export function shareRoutes(deps: ResolvedDeps, regions: RegionsSource): Hono {
     const points = series.find((s) => s.network === network)?.points ?? [];
     const p = PHRASES[lang];
     const png = renderChartPng({
-      title: [...(demo ? [DEMO_LABEL[lang]] : []),
+      // A withdrawn incident's image says so and shades nothing: it travels without the page's notice.
+      title: [...(demo ? [DEMO_LABEL[lang]] : []), ...(withdrawnAt(inc) ? [SUMMARY_PHRASES[lang].withdrawnLabel] : []),
         `${cap(p.kind[inc.kind])}: ${region?.names[lang] ?? inc.region}${network ? ` — ${deps.config.networks.find((n) => n.id === network)?.name ?? network}` : ""}`],
       from: since.getTime(), to: until.getTime(),
-      band: { from: Date.parse(inc.startedAt), to: inc.endedAt ? Date.parse(inc.endedAt) : null },
+      band: withdrawnAt(inc) ? null : { from: Date.parse(inc.startedAt), to: inc.endedAt ? Date.parse(inc.endedAt) : null },
       series: [
         { label: { en: "whitelisted", ru: "белый список", kk: "ақ тізім" }[lang], color: "#0072B2", points: points.map((q) => ({ x: Date.parse(q.t), y: q.whitelisted })) },
         { label: { en: "other sites", ru: "прочие сайты", kk: "басқа сайттар" }[lang], color: "#D55E00", dash: [12, 8], points: points.map((q) => ({ x: Date.parse(q.t), y: q.non_whitelisted })) },

@@ -60,6 +60,22 @@ describe("share pages", () => {
     expect(detail.summaries.ru.startsWith("Отозвано ")).toBe(true);
     const standing = (await (await h.request("/api/v1/incidents/inc-1")).json()) as { withdrawnAt: string | null };
     expect(standing.withdrawnAt).toBeNull();
+
+    // The preview image shades the incident's time with an orange bar on top; a withdrawn one shades nothing.
+    const orange = async (id: string) => {
+      const img = await loadImage(Buffer.from(await (await h.request(`/api/v1/incidents/${id}/chart.png?lang=en`)).arrayBuffer()));
+      const canvas = createCanvas(img.width, img.height);
+      const g = canvas.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const data = g.getImageData(0, 0, img.width, img.height - 80).data; // above the legend
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 231) < 8 && Math.abs(data[i + 1]! - 160) < 10 && data[i + 2]! < 20) n++;
+      return n;
+    };
+    const sameBounds = { ...inc, id: "inc-standing", revisions: [], revisedAt: null };
+    await h.store.saveIncident(sameBounds);
+    expect(await orange("inc-standing")).toBeGreaterThan(100);
+    expect(await orange("inc-gone")).toBe(0);
   });
 
   it("escapes what it puts into the page", async () => {
