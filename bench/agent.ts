@@ -1,9 +1,14 @@
-// Agent benchmark (issue #10 item 2): the compiled agent (`node dist/src/cli.js agent`) measuring 100 local
+// Agent benchmark (issue #10 item 2): the compiled agent (`bin/keepwatch.js agent`, the command a volunteer
+// runs, with the node settings its launcher gives the agent; with node flags given here, `node FLAGS
+// dist/src/cli.js agent` instead) measuring 100 local
 // targets a minute (HTTPS on loopback, names from a loopback DNS server) and uploading to the real API app.
 // Figures: startup time (spawn → "agent running"), RSS right after start, peak and mean RSS and mean CPU
 // over the rounds, and the spool drain rate after a one-hour outage (60 rounds × 100 measurements spooled,
 // then an agent starts with the server reachable and uploads them).
 //   npx tsx bench/agent.ts [seconds=150] [node flags...]   (e.g. --max-semi-space-size=1)
+// KEEPWATCH_BENCH_AGENT_ROOT=DIR runs DIR's launcher or DIR/dist/src/cli.js instead (a copy of an earlier build
+// with its bin/, package.json and a node_modules link), so a change is measured against the build before it in
+// one session.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +41,8 @@ export interface AgentFigures {
   drainSeconds: number;
   drainPerSecond: number;
   nodeFlags: string[];
+  /** RSS every half second while measuring (MiB), with KEEPWATCH_BENCH_RSS_TRACE=1. */
+  rssTrace?: number[];
 }
 
 const status = (pid: number, field: string) =>
@@ -74,7 +81,10 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
   const url = await h.listen();
   const list = join(dir, "targets.txt");
   writeFileSync(list, names.map((n) => `https://${n}:${site.port}/page`).join("\n") + "\n");
-  const agentArgs = (spool: string, cron: string) => [...nodeFlags, "dist/src/cli.js", "agent", "--server", url, "--insecure-lab-http",
+  const root = process.env.KEEPWATCH_BENCH_AGENT_ROOT ?? ".";
+  const program = nodeFlags.length > 0 ? process.execPath : join(root, "bin", "keepwatch.js");
+  const start = nodeFlags.length > 0 ? [...nodeFlags, join(root, "dist", "src", "cli.js")] : [];
+  const agentArgs = (spool: string, cron: string) => [...start, "agent", "--server", url, "--insecure-lab-http",
     "--probe", "probe-47", "--region", "KZ-47", "--network", "kcell-mobile", "--network-kind", "mobile", "--list", list,
     "--resolver", dns.resolver, "--ca", pki.caCertPath, "--not-bogon", "127.0.0.0/8", "--timeout", "5",
     "--state-dir", join(dir, "state"), "--spool", spool, "--cron", cron];
@@ -83,7 +93,7 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
   try {
     // 1. Measuring 100 targets a minute (every minute at second 0).
     const t0 = performance.now();
-    const agent = spawn(process.execPath, agentArgs(join(dir, "spool"), "0 * * * * *"), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const agent = spawn(program, agentArgs(join(dir, "spool"), "0 * * * * *"), { env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(agent);
     await waitForLine(agent, /"msg":"agent running"/, 60_000);
     const startupSeconds = (performance.now() - t0) / 1000;
@@ -115,7 +125,7 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
     }
     const drainMeasurements = OUTAGE_ROUNDS * TARGETS;
     const d0 = performance.now();
-    const drainer = spawn(process.execPath, agentArgs(spoolDir, "0 0 1 1 *"), { env, stdio: ["ignore", "pipe", "pipe"] });
+    const drainer = spawn(program, agentArgs(spoolDir, "0 0 1 1 *"), { env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(drainer);
     while (spool.segments().length > 0) {
       if (performance.now() - d0 > 600_000) throw new Error("spool did not drain in 10 minutes");
@@ -129,6 +139,7 @@ export async function benchAgent(seconds = 150, nodeFlags: string[] = []): Promi
       meanRssMiB: round(mean, 1), meanCpuPercent: round((cpu / seconds) * 100, 2),
       cpuMsPerTarget: measured > 0 ? round((cpu * 1000) / measured, 2) : NaN, measured, seconds,
       drainMeasurements, drainSeconds: round(drainSeconds, 2), drainPerSecond: Math.round(drainMeasurements / drainSeconds), nodeFlags,
+      ...(process.env.KEEPWATCH_BENCH_RSS_TRACE ? { rssTrace: samples.map((n) => round(n, 1)) } : {}),
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");

@@ -27,6 +27,8 @@ export interface PgStoreSizeFigures {
    */
   settledBytesPerMeasurement: number;
   settledBreakdown: Record<string, number>;
+  /** Settled bytes per measurement per table, heap + TOAST + indexes (what retention prunes together). */
+  settledByTable: Record<string, number>;
   /** Mean bytes of the packed measurement, and of a whole measurements row (pg_column_size, no page overhead). */
   meanPackedBytes: number;
   meanRowBytes: number;
@@ -49,7 +51,7 @@ function serverCpuMs(cluster: TestPostgres): number {
  * "<index>"; a partition's relations are counted under its parent's (measurements_p20261101_pkey →
  * measurements_pkey).
  */
-export async function relationBytes(url: string): Promise<{ total: number; byName: Record<string, number>; partitions: number }> {
+export async function relationBytes(url: string): Promise<{ total: number; byName: Record<string, number>; byTable: Record<string, number>; partitions: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -67,14 +69,16 @@ export async function relationBytes(url: string): Promise<{ total: number; byNam
       FROM tables t JOIN pg_index x ON x.indrelid = t.oid JOIN pg_class ic ON ic.oid = x.indexrelid
       LEFT JOIN pg_inherits ii ON ii.inhrelid = ic.oid LEFT JOIN pg_class pi ON pi.oid = ii.inhparent`);
     const byName: Record<string, number> = {};
+    const byTable: Record<string, number> = {};
     let total = 0;
     for (const r of rows) {
       const name = r.kind === "index" ? r.idx! : `${r.tbl} ${r.kind}`;
       byName[name] = (byName[name] ?? 0) + Number(r.bytes);
+      byTable[r.tbl] = (byTable[r.tbl] ?? 0) + Number(r.bytes);
       total += Number(r.bytes);
     }
     const parts = await c.query("SELECT 1 FROM pg_inherits WHERE inhparent = 'measurements'::regclass");
-    return { total, byName, partitions: parts.rowCount ?? 0 };
+    return { total, byName, byTable, partitions: parts.rowCount ?? 0 };
   } finally {
     await c.end();
   }
@@ -107,6 +111,7 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
         breakdown,
         settledBytesPerMeasurement: per(settled.total),
         settledBreakdown: Object.fromEntries(Object.entries(perTable(settled.byName)).slice(0, 12)),
+        settledByTable: perTable(settled.byTable),
         meanPackedBytes: Math.round(mean.packed),
         meanRowBytes: Math.round(mean.row),
         partitions: sizes.partitions,

@@ -17,6 +17,7 @@ import { SqliteStore } from "../src/store/sqlite.js";
 import { fillAndReadBack } from "./store-fill.js";
 import { deployment, realisticMeasurement, seededRandom } from "./realistic-measurements.js";
 import { benchPostgresStoreSize, type PgStoreSizeFigures } from "./store-size-postgres.js";
+import { projectRetention, projectionLine, type RetentionProjection } from "./retention-projection.js";
 
 export interface StoreSizeFigures {
   count: number;
@@ -29,6 +30,8 @@ export interface StoreSizeFigures {
   meanJsonBytes: number;
   /** Bytes per measurement of each table and index (dbstat page sizes), largest first. */
   breakdown: Record<string, number>;
+  /** The same per table, its indexes included (what retention prunes together). */
+  byTable: Record<string, number>;
   /** insertMeasurements calls of 1,000, measurements per second (store only, no queue). */
   insertsPerSecond: number;
   /** CPU of this process per 1,000 measurements inserted (SQLite runs in-process: the whole cost). */
@@ -60,13 +63,16 @@ export function* productionSchedule(count: number, regions: number, targets: num
   }
 }
 
-/** Page bytes per table and index from SQLite's dbstat virtual table. */
-function pageBreakdown(dbPath: string): Record<string, number> {
+/** Page bytes per table and index from SQLite's dbstat virtual table, and per table with its indexes. */
+function pageBreakdown(dbPath: string): { byName: Record<string, number>; byTable: Record<string, number> } {
   const db = new BetterSqlite3(dbPath, { readonly: true });
   try {
-    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC").all() as
-      { name: string; bytes: number }[];
-    return Object.fromEntries(rows.map((r) => [r.name, r.bytes]));
+    const rows = db.prepare(`SELECT d.name, COALESCE(m.tbl_name, d.name) AS tbl, SUM(d.pgsize) AS bytes
+      FROM dbstat d LEFT JOIN sqlite_schema m ON m.name = d.name GROUP BY d.name ORDER BY bytes DESC`).all() as
+      { name: string; tbl: string; bytes: number }[];
+    const byTable: Record<string, number> = {};
+    for (const r of rows) byTable[r.tbl] = (byTable[r.tbl] ?? 0) + r.bytes;
+    return { byName: Object.fromEntries(rows.map((r) => [r.name, r.bytes])), byTable };
   } finally {
     db.close();
   }
@@ -105,7 +111,8 @@ export async function benchSqliteStoreSize(opts: { count?: number; regions?: num
       bytesPerMeasurement: perMeasurement(fileBytes),
       fileBytes,
       meanJsonBytes: Math.round(jsonBytes / count),
-      breakdown: Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, perMeasurement(v)])),
+      breakdown: Object.fromEntries(Object.entries(pages.byName).map(([k, v]) => [k, perMeasurement(v)])),
+      byTable: Object.fromEntries(Object.entries(pages.byTable).map(([k, v]) => [k, perMeasurement(v)])),
       insertsPerSecond: Math.round(count / (insertMs / 1000)),
       cpuMsPer1000: Number(((cpuMs / count) * 1000).toFixed(1)),
       streamMicrosPerMeasurement: Number(((streamMs * 1000) / count).toFixed(1)),
@@ -119,6 +126,8 @@ export async function benchSqliteStoreSize(opts: { count?: number; regions?: num
 export interface StoreSizeComparison {
   sqlite: StoreSizeFigures | null;
   postgres: PgStoreSizeFigures | null;
+  /** Steady-state bytes per measurement a day at the default retention, from each store's bytes per table. */
+  projection: { sqlite: RetentionProjection | null; postgres: RetentionProjection | null };
   /** 1-minute load average before and after (the machine is shared: rates only compare within one run). */
   loadAverage: [number, number];
 }
@@ -134,7 +143,12 @@ export async function benchStoreSize(opts: { count?: number; regions?: number; t
   const sqlite = stores === "postgres" ? null : await benchSqliteStoreSize({ count, regions, targets });
   const postgres = stores === "sqlite" ? null
     : await benchPostgresStoreSize(productionSchedule(count, regions, targets), count);
-  return { sqlite, postgres, loadAverage: [load0, Number(loadavg()[0]!.toFixed(2))] };
+  // PostgreSQL's settled sizes: what a store of months converges to (only the current hour churns).
+  const projection = {
+    sqlite: sqlite && projectRetention(sqlite.byTable),
+    postgres: postgres && projectRetention(postgres.settledByTable),
+  };
+  return { sqlite, postgres, projection, loadAverage: [load0, Number(loadavg()[0]!.toFixed(2))] };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -147,5 +161,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     if (f) console.log(`store size ${name}: ${f.bytesPerMeasurement} bytes per stored measurement, indexes and rollups included (goal <= 600), ${f.insertsPerSecond} inserts/s`);
     if (f && "settledBytesPerMeasurement" in f) console.log(`  settled (tables updated in place compacted): ${f.settledBytesPerMeasurement} bytes`);
   }
+  if (figures.projection.sqlite) console.log(projectionLine("SQLite", figures.projection.sqlite));
+  if (figures.projection.postgres) console.log(projectionLine("PostgreSQL (settled)", figures.projection.postgres));
   console.log(`load average ${figures.loadAverage.join(" -> ")}`);
 }

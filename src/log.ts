@@ -2,8 +2,12 @@
 // imports a global one. Redaction keeps addresses of clients and secrets out of every line. On a terminal
 // lines are pretty (pino-pretty: time, level, message, fields on one line); anywhere else, or with
 // `--log-format json` / KEEPWATCH_LOG_FORMAT=json, one JSON object per line. Redaction happens before either.
+// pino-pretty is required only when a logger is pretty: a service (the volunteer agent under systemd or in a
+// container) logs JSON and never holds it in memory.
+import { createRequire } from "node:module";
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from "pino";
-import { PinoPretty } from "pino-pretty";
+
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -40,6 +44,7 @@ export function createLogger(opts: { level?: string; name?: string; destination?
   };
   const format = opts.format ?? (opts.destination ? "json" : defaultLogFormat());
   if (format === "pretty") {
+    const { PinoPretty } = require("pino-pretty") as typeof import("pino-pretty");
     const pretty = PinoPretty({
       colorize: opts.destination === undefined && process.stdout.isTTY === true,
       translateTime: "SYS:HH:MM:ss",

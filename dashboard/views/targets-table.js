@@ -8,7 +8,7 @@ import { percent } from "../format.js";
 export async function fetchTargets(region, { network, since, until }) {
   const q = { network, since: since.toISOString(), until: until.toISOString() };
   const data = await getJSON(`/api/v1/regions/${encodeURIComponent(region)}/targets${query(q)}`).catch(() => null);
-  return data ? { rows: data.targets, csv: `/api/v1/regions/${encodeURIComponent(region)}/targets.csv${query({ ...q, bom: 1 })}` } : null;
+  return data ? { rows: data.targets, bucketSeconds: data.bucketSeconds, csv: `/api/v1/regions/${encodeURIComponent(region)}/targets.csv${query({ ...q, bom: 1 })}` } : null;
 }
 
 /** Services that mostly failed: what "which sites are blocked" means in a sentence. */
@@ -32,5 +32,7 @@ export function targetsSection(result, networkName, ctx) {
     rows.length
       ? table([t("targets.service"), t("region.network"), t("targets.success"), t("targets.checks"), t("targets.failure")], rows, "targets-table")
       : h("p", { class: "muted" }, t("region.noSeries")),
+    // Hour buckets (a long or old range): say why the first partial hour is not counted.
+    result.bucketSeconds === 3600 ? h("p", { class: "muted", "data-testid": "targets-hourly" }, t("targets.hourly")) : null,
     h("p", {}, h("a", { class: "button", href: result.csv, download: "" }, t("targets.csv"))));
 }

@@ -2,7 +2,6 @@
 // upload everything pending. It never needs the server to keep measuring, and holds no Redis credentials.
 // Nothing it writes contains the volunteer's own address: Measurements record only what the probe saw of
 // targets and resolvers.
-import { schedule, type ScheduledTask } from "node-cron";
 import type { TargetConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { runChecks, toMeasurement, type ProbeIdentity, type TargetChecker } from "../worker/run-checks.js";
@@ -12,6 +11,8 @@ import { unmeasuredCheck, type MeasuredInterface } from "./measure-via.js";
 import type { NetworkAttribution } from "./attribution.js";
 import type { Spool } from "./spool.js";
 import { uploadSpool, type UploadReport, type UploaderOptions } from "./uploader.js";
+import { releaseMemory } from "./release-memory.js";
+import { scheduleCron, type CronTask } from "./cron-schedule.js";
 
 /** What one round did, for the heartbeat. */
 export interface RoundReport {
@@ -50,7 +51,7 @@ const RETRY_MIN_SECONDS = 30;
 const RETRY_MAX_SECONDS = 30 * 60;
 
 export class Agent {
-  private task: ScheduledTask | null = null;
+  private task: CronTask | null = null;
   private running: Promise<unknown> = Promise.resolve();
   /** Uploads run one at a time: a round's flush and a retry timer's flush never race over the spool. */
   private flushing: Promise<UploadReport> | null = null;
@@ -88,6 +89,7 @@ export class Agent {
     const upload = await this.flush();
     const report = { at, measured: measurements.length, upload, measureViaProblem: path?.reason ?? null };
     await this.o.afterRound?.(report).catch((e: unknown) => this.o.log.warn({ err: e }, "after-round step failed"));
+    releaseMemory();
     return report;
   }
 
@@ -121,17 +123,20 @@ export class Agent {
     this.retryDelaySeconds = Math.min(RETRY_MAX_SECONDS, this.retryDelaySeconds * 2);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
+      this.flush().then(releaseMemory, (e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
     }, delay * 1000);
     this.retryTimer.unref();
   }
 
-  start(): void {
-    this.task = schedule(this.o.cron, () => {
+  /** Starts the schedule (rejects on an invalid cron expression) and sends what the spool holds. */
+  async start(): Promise<void> {
+    this.task = await scheduleCron(this.o.cron, () => {
       this.running = this.round().catch((e: unknown) => this.o.log.error({ err: e }, "agent round failed"));
-    }, { noOverlap: true });
+      return this.running;
+    });
     // Whatever an earlier run left in the spool goes out now, not at the first round.
-    void this.flush().catch((e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
+    // Then one collection, as after a round: draining a long outage's spool grows the heap too.
+    void this.flush().then(releaseMemory, (e: unknown) => this.o.log.error({ err: e }, "spool upload failed"));
   }
 
   async stop(): Promise<void> {

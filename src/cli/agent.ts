@@ -1,14 +1,13 @@
 // `keepwatch agent`: a volunteer's probe. Measures on a schedule, spools to disk, uploads with its token.
 import { readFileSync } from "node:fs";
-import { buildTargetsForCountry } from "./targets.js";
 import { createLogger } from "../log.js";
 import { Agent } from "../agent/agent.js";
 import { Spool } from "../agent/spool.js";
 import { checkLocal, type LocalCheckOptions } from "../agent/local-check.js";
 import { createTargetChecker } from "../worker/target-checker.js";
 import { networkKindSchema } from "../measurement.js";
-import { readTargetList } from "./measure.js";
 import { onShutdownSignal } from "./signals.js";
+import { readTargetList } from "./target-list.js";
 import { defaultStateDir, loadEnrollment, serverUrlProblem } from "../agent/state-dir.js";
 import { enroll, EnrollError } from "../agent/enroll.js";
 import { join } from "node:path";
@@ -136,7 +135,10 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
   const first = source ? await source.current() : null;
   let assignment: Assignment | null = first?.assignment ?? null;
   if (source && !first) log.warn({ reason: source.lastError }, "no assignment from the server and none cached; measuring the country's whitelist");
-  const fixedTargets = o.list ? readTargetList(o.list) : assignment ? null : buildTargetsForCountry(o.country);
+  // The whitelist modules (YAML parser, schemas) are imported only here, when a list or the whitelist/ fallback
+  // is used: an agent measuring its server's assignment never holds them (tests/cli/compiled.test.ts).
+  const fixedTargets = o.list ? await readTargetList(o.list)
+    : assignment ? null : (await import("./targets.js")).buildTargetsForCountry(o.country);
   const helperToken = process.env.KEEPWATCH_HELPER_TOKEN?.trim() || token;
   const helpers = o.helper.length > 0 ? o.helper : assignment?.helpers ?? [];
   const cron = o.cron ?? assignment?.schedule.cron ?? DEFAULT_CRON;
@@ -220,7 +222,7 @@ export async function runAgent(opts: AgentCliOptions): Promise<number> {
     // Measurements that stay spooled are safe, but a script running --once must know they were not delivered.
     return r.upload.stoppedBecause === null ? 0 : 1;
   }
-  agent.start();
+  await agent.start();
   log.info({ probe, region, targets: fixedTargets?.length ?? assignment?.targets.length ?? 0, cron, assignment: first?.origin ?? "none",
     measureVia: via ? ("interface" in via ? via.interface : "address") : null }, "agent running");
   onShutdownSignal(log, () => agent.stop());

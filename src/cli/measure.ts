@@ -1,10 +1,6 @@
 // `keepwatch measure URL...`: check sites now and print a table, or one Measurement per line (--json).
-import { readFileSync } from "node:fs";
 import type { TargetConfig } from "../config/schema.js";
-import { validateWhitelist } from "../config/whitelist.js";
-import { mergeTargets, whitelistTargets } from "../config/targets.js";
-import { readYamlMappingFile } from "../config/yaml-file.js";
-import { formatConfigErrors } from "../config/errors.js";
+import { adhocTarget, readTargetList } from "./target-list.js";
 import type { Measurement } from "../measurement.js";
 import { runChecks } from "../worker/run-checks.js";
 import { parseResolver } from "../../probes/dns.js";
@@ -25,26 +21,6 @@ export interface MeasureCliOptions {
   helper?: string[];
 }
 
-/**
- * A whitelist/ YAML file gives listed targets; any other file is one URL per line (# comments; a BOM, CRLF
- * line ends and blank lines are fine). The same site written twice (case, default port, trailing dot) is
- * measured once.
- */
-export function readTargetList(path: string): TargetConfig[] {
-  if (/\.ya?ml$/i.test(path)) {
-    const read = readYamlMappingFile(path);
-    if (!read.ok) throw new Error(formatConfigErrors(read.errors, path));
-    const wl = validateWhitelist(read.value);
-    if (!wl.ok) throw new Error(formatConfigErrors(wl.errors, path));
-    return whitelistTargets(wl.whitelist);
-  }
-  return mergeTargets(readFileSync(path, "utf8")
-    .split("\n")
-    .map((l) => l.replace(/#.*/, "").trim())
-    .filter(Boolean)
-    .map((url) => adhocTarget(url)));
-}
-
 function checkTargetUrl(url: string): void {
   let parsed: URL;
   try {
@@ -63,10 +39,6 @@ function checkResolver(flag: string, value: string): void {
   } catch {
     throw new UsageError(`${flag} must be "system" or an IP address with an optional port (1.1.1.1, 10.0.0.53:5353, [2001:db8::53]:53), got "${value}"`);
   }
-}
-
-function adhocTarget(url: string): TargetConfig {
-  return { url, list: "non_whitelisted", category: "adhoc", throughput: false };
 }
 
 function describeOutcome(m: Measurement): string {
@@ -107,7 +79,7 @@ export async function runMeasure(urls: string[], o: MeasureCliOptions): Promise<
   }
   let targets: TargetConfig[];
   try {
-    targets = [...urls.map(adhocTarget), ...(o.list ? readTargetList(o.list) : [])];
+    targets = [...urls.map(adhocTarget), ...(o.list ? await readTargetList(o.list) : [])];
     for (const t of targets) checkTargetUrl(t.url);
     for (const [flag, value] of [["--resolver", o.resolver], ["--control-resolver", o.controlResolver]] as const) {
       if (value !== undefined && value !== "system") checkResolver(flag, value);

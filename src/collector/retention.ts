@@ -1,5 +1,6 @@
-// Periodic retention: raw measurements go after rawDays, minute rollups after rollupDays. Runs never
-// overlap, and stop() waits for a run in progress so the store can be closed right after.
+// Periodic retention: raw measurements go after rawDays, per-target minute rollups after targetMinuteDays
+// (the bulk of the rollup bytes; read only by the detector and short API ranges), the other rollups after
+// rollupDays. Runs never overlap, and stop() waits for a run in progress so the store can be closed right after.
 import type { Logger } from "pino";
 import type { Store } from "../store/store.js";
 
@@ -7,6 +8,8 @@ export interface RetentionOptions {
   store: Store;
   rawDays: number;
   rollupDays: number;
+  /** Per-target minute rollups; default rollupDays (kept as long as the rest). */
+  targetMinuteDays?: number;
   /** Between runs; the first run starts right after start(). */
   intervalMs?: number;
   clock?: () => Date;
@@ -15,10 +18,15 @@ export interface RetentionOptions {
 
 export interface RetentionRun {
   measurements: number;
+  /** Per-target minute rows older than targetMinuteDays. */
+  targetMinuteRollups: number;
+  /** Per-target minute rows older than rollupDays (none left when targetMinuteDays is shorter). */
   rollups: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Per-target minute rows are kept this much past targetMinuteDays. */
+export const MINUTE_GRACE_MS = 3600 * 1000;
 
 export class RetentionTask {
   private timer: NodeJS.Timeout | null = null;
@@ -26,7 +34,10 @@ export class RetentionTask {
   private readonly clock: () => Date;
 
   constructor(private readonly opts: RetentionOptions) {
-    if (!(opts.rawDays > 0) || !(opts.rollupDays > 0)) throw new RangeError("retention days must be positive");
+    if (!(opts.rawDays > 0) || !(opts.rollupDays > 0) || !((opts.targetMinuteDays ?? 1) > 0)) {
+      throw new RangeError("retention days must be positive");
+    }
+    if ((opts.targetMinuteDays ?? 0) > opts.rollupDays) throw new RangeError("targetMinuteDays must be at most rollupDays");
     this.clock = opts.clock ?? (() => new Date());
   }
 
@@ -39,9 +50,13 @@ export class RetentionTask {
   private async prune(): Promise<RetentionRun> {
     const now = this.clock().getTime();
     const measurements = await this.opts.store.pruneMeasurements(new Date(now - this.opts.rawDays * DAY_MS));
+    // An hour's grace: the detector's first baseline window starts up to a window before baselineHours, and the
+    // API's horizon is now − targetMinuteDays; neither may find a bucket this run has just taken.
+    const targetMinuteRollups = this.opts.targetMinuteDays === undefined ? 0
+      : await this.opts.store.pruneTargetMinuteRollups(new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS));
     const rollups = await this.opts.store.pruneRollups(new Date(now - this.opts.rollupDays * DAY_MS));
-    this.opts.logger?.info({ measurements, rollups }, "retention: pruned");
-    return { measurements, rollups };
+    this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
+    return { measurements, targetMinuteRollups, rollups };
   }
 
   start(): void {

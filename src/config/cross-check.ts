@@ -24,6 +24,9 @@ export interface ConfigView {
   bogonExceptions?: Indexed<string>[];
   cron?: string;
   timezone?: string;
+  /** Numbers as written (each present only when it is a number). */
+  retention?: { rollupDays?: number; targetMinuteDays?: number };
+  baselineHours?: number;
   /** Region ids as written, before letter codes were normalised, by index. */
   regionIdsAsWritten?: Map<number, string>;
 }
@@ -126,5 +129,25 @@ export function crossCheck(view: ConfigView): ConfigIssue[] {
   if (view.timezone !== undefined && !isTimeZone(view.timezone)) {
     issues.push({ path: "server.timezone", message: `unknown time zone "${view.timezone}" (use an IANA name such as Asia/Almaty)` });
   }
+  issues.push(...retentionIssues(view));
   return issues;
+}
+
+/**
+ * retention.targetMinuteDays against the settings it serves: the detector's baseline reads per-target minute
+ * rollups (so they must reach back baselineHours), and the hour rollups built beside them outlive them.
+ */
+function retentionIssues(view: ConfigView): ConfigIssue[] {
+  const rollupDays = view.retention?.rollupDays ?? 730;
+  const days = view.retention?.targetMinuteDays ?? Math.min(30, rollupDays);
+  const baselineHours = view.baselineHours ?? 168;
+  // The detector also re-evaluates up to 48 h back (Detector maxHorizonHours), from the same rows.
+  const least = Math.max(2, Math.ceil(baselineHours / 24));
+  if (days < least) {
+    return [{ path: "retention.targetMinuteDays", message: `retention.targetMinuteDays (${days}) must be at least detector.baselineHours / 24 rounded up, and 2 (${baselineHours} h → ${least} days): the detector's baseline and its 48-hour re-evaluation read per-target minute rollups` }];
+  }
+  if (days > rollupDays) {
+    return [{ path: "retention.targetMinuteDays", message: `retention.targetMinuteDays (${days}) must be at most retention.rollupDays (${rollupDays})` }];
+  }
+  return [];
 }

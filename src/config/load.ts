@@ -77,6 +77,12 @@ function buildView(doc: Record<string, unknown>, regionIdsAsWritten: Map<number,
   });
   if (typeof schedule.cron === "string") view.cron = schedule.cron;
   if (typeof server.timezone === "string") view.timezone = server.timezone;
+  const retention = isPlainObject(doc.retention) ? doc.retention : {};
+  const detector = isPlainObject(doc.detector) ? doc.detector : {};
+  view.retention = {};
+  if (typeof retention.rollupDays === "number") view.retention.rollupDays = retention.rollupDays;
+  if (typeof retention.targetMinuteDays === "number") view.retention.targetMinuteDays = retention.targetMinuteDays;
+  if (typeof detector.baselineHours === "number") view.baselineHours = detector.baselineHours;
   return view;
 }
 

@@ -406,8 +406,17 @@ export const configSchema = z.object({
   retention: z
     .object({
       rawDays: z.number().min(1).default(30),
+      /** Per-target and network hour rollups, and network minute rollups. */
       rollupDays: z.number().min(1).default(730),
+      /**
+       * Per-target minute rollups (one row per measurement at a 5-minute schedule: most of the rollup bytes).
+       * At least detector.baselineHours / 24 rounded up (the detector reads them) and at most rollupDays;
+       * the targets API reads hour rollups for a range that starts before this horizon. Checked in cross-check.ts.
+       */
+      targetMinuteDays: z.number().min(1).optional(),
     })
+    // Unset: 30 days (the raw default), or rollupDays when that is shorter.
+    .transform((r) => ({ ...r, targetMinuteDays: r.targetMinuteDays ?? Math.min(30, r.rollupDays) }))
     .prefault({}),
   /** When GET /readyz answers 503 (besides Redis or the store being down). */
   readiness: z

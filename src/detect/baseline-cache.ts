@@ -14,7 +14,13 @@ export class BaselineCache {
   private readonly parsedBaselines = new Map<string, { raw: string; baseline: Baseline }>();
   private readonly windowMs: number;
 
-  constructor(private readonly store: Store, private readonly config: DetectorConfig, private readonly refreshSeconds: number) {
+  /**
+   * minuteHorizonMs: how long per-target minute rollups are kept (retention.targetMinuteDays). An
+   * incident-anchored baseline whose history has begun to be pruned is kept as last computed: rebuilt, it
+   * would judge a long shutdown against what is left of that history.
+   */
+  constructor(private readonly store: Store, private readonly config: DetectorConfig, private readonly refreshSeconds: number,
+    private readonly minuteHorizonMs?: number) {
     this.windowMs = config.windowSeconds * 1000;
   }
 
@@ -40,9 +46,11 @@ export class BaselineCache {
       }
       // Windows that started before now (a replay's store already holds later ones: never read them).
       const until = openStart ?? nowMs;
-      const fresh = cached !== null && cached.judgeableFrom !== null && cached.source !== "prior" &&
-        nowMs - cached.computedAt < refreshMs && cached.until === openStart;
-      if (cached && fresh) out.set(key, cached);
+      const built = cached !== null && cached.judgeableFrom !== null && cached.source !== "prior";
+      const fresh = built && nowMs - cached.computedAt < refreshMs && cached.until === openStart;
+      const pruned = built && openStart !== undefined && cached.until === openStart && this.minuteHorizonMs !== undefined &&
+        windowStartOf(openStart - this.config.baselineHours * 3_600_000, this.windowMs) < nowMs - this.minuteHorizonMs;
+      if (cached && (fresh || pruned)) out.set(key, cached);
       else stale.set(key, { region, network, until });
     }
     // One read per region × history range (usually one per region).

@@ -44,6 +44,11 @@ export interface DetectorOptions {
   /** Overrides the config's detector.baselineRefreshSeconds (tests that need exact counts). */
   baselineRefreshSeconds?: number;
   /**
+   * retention.targetMinuteDays: per-target minute rollups older than this are pruned, so a baseline anchored
+   * before a long open incident is not rebuilt once its history reaches past it. Unset: always rebuilt.
+   */
+  targetMinuteDays?: number;
+  /**
    * Classify the whole horizon again, ignoring cached window verdicts, at most this often; 0 = only on
    * the first pass. A safety net for a store whose networkStats might miss a change. Default 3600.
    */
@@ -101,7 +106,8 @@ export class Detector {
     this.windowMs = opts.config.windowSeconds * 1000;
     this.evaluator = new IncrementalEvaluator(opts.config);
     this.probes = new ProbeRoster(opts.config);
-    this.baselineCache = new BaselineCache(opts.store, opts.config, opts.baselineRefreshSeconds ?? opts.config.baselineRefreshSeconds);
+    this.baselineCache = new BaselineCache(opts.store, opts.config, opts.baselineRefreshSeconds ?? opts.config.baselineRefreshSeconds,
+      opts.targetMinuteDays === undefined ? undefined : opts.targetMinuteDays * 86_400_000);
   }
 
   async runPass(): Promise<PassResult> {

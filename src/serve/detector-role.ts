@@ -29,6 +29,7 @@ export function startDetectorRole(deps: DetectorRoleDeps, lease: LeaderLease): R
   const detector = new Detector({
     store: deps.store,
     config: config.detector,
+    targetMinuteDays: config.retention.targetMinuteDays,
     regions: config.regions.map((r) => r.id),
     configuredProbes: configuredProbesOf(config),
     regionNames: Object.fromEntries(config.regions.map((r) => [r.id, r.names.en])),

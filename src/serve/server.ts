@@ -167,7 +167,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         redis: sharedRedis,
         store,
         logger: log,
-        retention: { rawDays: config.retention.rawDays, rollupDays: config.retention.rollupDays },
+        retention: config.retention,
         maxClockSkewMs: config.server.maxClockSkewSeconds * 1000,
         onStored: (ms) => metrics.recordMeasurements(ms),
       });

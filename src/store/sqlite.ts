@@ -332,13 +332,21 @@ export class SqliteStore implements Store {
   }
 
   async pruneRollups(olderThan: Date): Promise<number> {
-    // Only whole buckets older than the cutoff go. Rollup tables are keyed region first, so each region's
-    // old rows are one contiguous range.
+    return this.pruneRollupTables(olderThan, ROLLUP_TABLES);
+  }
+
+  async pruneTargetMinuteRollups(olderThan: Date): Promise<number> {
+    return this.pruneRollupTables(olderThan, ROLLUP_TABLES.filter(([table]) => table === "rollups_minute"));
+  }
+
+  /** Whole buckets older than the cutoff; returns per-target minute rows deleted. */
+  private async pruneRollupTables(olderThan: Date, tables: typeof ROLLUP_TABLES): Promise<number> {
+    // Rollup tables are keyed region first, so each region's old rows are one contiguous range.
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
     const regions = await this.run(() => this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all()) as string[];
     let minuteRows = 0;
     for (const region of regions) {
-      for (const [table, key, regionColumn, width] of ROLLUP_TABLES) {
+      for (const [table, key, regionColumn, width] of tables) {
         const value = regionColumn === "region" ? region : this.names.find(region);
         if (value === null) continue;
         const n = await this.deleteInChunks(`DELETE FROM ${table} WHERE (${key}) IN

@@ -54,9 +54,12 @@ export interface TargetStatsQuery {
   until: Date;
   region?: string;
   /**
-   * Bucket width in whole seconds. Multiples of 3600 or 60 read the hour or minute rollups (kept long);
+   * Bucket width in whole seconds. Multiples of 3600 read the hour rollups (kept rollupDays); other multiples
+   * of 60 read the minute rollups: in networkStats kept rollupDays, in targetStats only targetMinuteDays;
    * finer widths (detector windows of 5-30 s) are computed from raw measurements, so reach back only as
    * far as raw retention. Buckets are epoch-aligned; a bucket is returned when its start is in [since, until).
+   * A read past a source's horizon answers from what is still stored (older buckets are simply absent, never
+   * made up from another grain): the caller picks the grain by the range's age (see src/api/routes/targets.ts).
    */
   bucketSeconds: number;
 }
@@ -165,8 +168,13 @@ export interface Store {
   lastSeen(q?: { before?: Date }): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
   /** Deletes raw measurements older than the cutoff (rollups stay). Returns rows deleted. */
   pruneMeasurements(olderThan: Date): Promise<number>;
-  /** Deletes rollups older than the cutoff (whole buckets only). Returns minute-rollup rows deleted. */
+  /** Deletes rollups older than the cutoff (whole buckets only), every grain. Returns per-target minute rows deleted. */
   pruneRollups(olderThan: Date): Promise<number>;
+  /**
+   * Deletes per-target minute rollups older than the cutoff (whole buckets only; retention.targetMinuteDays),
+   * leaving per-target hour rollups and every network rollup. Returns rows deleted.
+   */
+  pruneTargetMinuteRollups(olderThan: Date): Promise<number>;
 
   saveIncident(incident: Incident): Promise<void>;
   getIncident(id: string): Promise<Incident | null>;

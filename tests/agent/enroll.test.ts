@@ -10,7 +10,7 @@ import { defaultStateDir, enrollmentPath, loadEnrollment } from "../../src/agent
 import { runAgent, type AgentCliOptions } from "../../src/cli/agent.js";
 import { Spool } from "../../src/agent/spool.js";
 import { Agent } from "../../src/agent/agent.js";
-import { readTargetList } from "../../src/cli/measure.js";
+import { readTargetList } from "../../src/cli/target-list.js";
 import { createLogger } from "../../src/log.js";
 import { createTargetChecker } from "../../src/worker/target-checker.js";
 import { createHarness, testConfig, type Harness } from "../api/harness.js";
@@ -170,7 +170,7 @@ describe("keepwatch agent enroll", () => {
     // The Agent itself, without the CLI's local check (that one asks the machine's real gateway and resolver).
     const agent = new Agent({
       who: { probeId: e.probeId, role: "region", region: e.region, network: e.network },
-      targets: readTargetList(list),
+      targets: await readTargetList(list),
       checker: await createTargetChecker({ timeoutSeconds: 5, threads: 1, notBogon: ["127.0.0.0/8"] }),
       spool: new Spool(join(dir, "spool")),
       upload: { serverUrl: server, token: e.token },

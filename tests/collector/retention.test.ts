@@ -1,28 +1,44 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pino from "pino";
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RetentionTask } from "../../src/collector/retention.js";
+import { PostgresStore } from "../../src/store/postgres/store.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import type { Store } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
-
-let dir: string;
-let store: SqliteStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "kw-retention-"));
-  store = new SqliteStore(join(dir, "db.sqlite"));
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+import { freshDatabase } from "../helpers/postgres.js";
 
 const DAY = 24 * 3600 * 1000;
 const now = new Date("2025-06-01T00:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * DAY).toISOString();
+const all = { since: new Date(0), until: now };
 
-describe("RetentionTask", () => {
+const backends: [string, () => Promise<{ store: Store; cleanup: () => void }>][] = [
+  ["SQLite", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kw-retention-"));
+    const store = new SqliteStore(join(dir, "db.sqlite"));
+    await store.migrate();
+    return { store, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }],
+  ["PostgreSQL", async () => {
+    const store = new PostgresStore(await freshDatabase("kwret"), { max: 2 });
+    await store.migrate();
+    return { store, cleanup: () => undefined };
+  }],
+];
+
+describe.each(backends)("RetentionTask on %s", (_name, open) => {
+  let store: Store;
+  let cleanup: () => void;
+  beforeEach(async () => ({ store, cleanup } = await open()));
+  afterEach(async () => {
+    await store.close();
+    cleanup();
+  });
+
   it("prunes raw rows after rawDays and rollups after rollupDays", async () => {
     await store.insertMeasurements([
       fixtureMeasurement({ startedAt: daysAgo(1) }),
@@ -30,22 +46,49 @@ describe("RetentionTask", () => {
       fixtureMeasurement({ startedAt: daysAgo(800) }),
     ]);
     const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, clock: () => now });
-    expect(await task.runOnce()).toEqual({ measurements: 2, rollups: 1 });
+    expect(await task.runOnce()).toEqual({ measurements: 2, targetMinuteRollups: 0, rollups: 1 });
     expect((await store.measurementFacts({})).map((f) => f.startedAt)).toEqual([daysAgo(1)]);
-    const rollups = await store.targetStats({ since: new Date(0), until: now, bucketSeconds: 60 });
+    const rollups = await store.targetStats({ ...all, bucketSeconds: 60 });
     expect(rollups.map((r) => r.lastAt)).toEqual([daysAgo(40), daysAgo(1)]);
-    expect(await task.runOnce()).toEqual({ measurements: 0, rollups: 0 });
+    expect(await task.runOnce()).toEqual({ measurements: 0, targetMinuteRollups: 0, rollups: 0 });
+  });
+
+  it("prunes per-target minute rollups after targetMinuteDays, keeps hour and network rollups, and logs the count", async () => {
+    await store.insertMeasurements([
+      fixtureMeasurement({ startedAt: daysAgo(1) }),
+      fixtureMeasurement({ startedAt: daysAgo(29.9) }),
+      fixtureMeasurement({ startedAt: daysAgo(30 + 0.5 / 24) }), // inside the hour's grace: kept
+      fixtureMeasurement({ startedAt: daysAgo(30 + 2 / 24) }),
+      fixtureMeasurement({ startedAt: daysAgo(40) }),
+      fixtureMeasurement({ startedAt: daysAgo(41) }),
+      fixtureMeasurement({ startedAt: daysAgo(800) }),
+    ]);
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+    const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now, logger });
+    expect(await task.runOnce()).toEqual({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
+    expect(lines.find((l) => l.msg === "retention: pruned")).toMatchObject({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
+    // Minute rows of the last 30 days (and an hour); hour rows and the network rollups still reach back rollupDays.
+    const recent = [daysAgo(30 + 0.5 / 24), daysAgo(29.9), daysAgo(1)];
+    expect((await store.targetStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(recent);
+    const long = [daysAgo(41), daysAgo(40), daysAgo(30 + 2 / 24), ...recent];
+    expect((await store.targetStats({ ...all, bucketSeconds: 3600 })).map((r) => r.lastAt)).toEqual(long);
+    expect((await store.networkStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(long);
+    expect(await task.runOnce()).toEqual({ measurements: 0, targetMinuteRollups: 0, rollups: 0 });
   });
 
   it("start() runs at once and stop() waits for that run", async () => {
     await store.insertMeasurements([fixtureMeasurement({ startedAt: daysAgo(40) })]);
-    const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, clock: () => now, intervalMs: 3600_000 });
+    const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now, intervalMs: 3600_000 });
     task.start();
     await task.stop();
     expect((await store.measurementFacts({})).length).toBe(0);
+    expect((await store.targetStats({ ...all, bucketSeconds: 60 })).length).toBe(0);
   });
 
-  it("rejects non-positive retention", () => {
+  it("rejects non-positive retention and minute rows kept longer than the rest", () => {
     expect(() => new RetentionTask({ store, rawDays: 0, rollupDays: 730 })).toThrow(RangeError);
+    expect(() => new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 0 })).toThrow(RangeError);
+    expect(() => new RetentionTask({ store, rawDays: 30, rollupDays: 30, targetMinuteDays: 31 })).toThrow(RangeError);
   });
 });

@@ -65,7 +65,13 @@ describe("the incident page in the reader's language", () => {
     await page.close();
     const region = await open("/regions/KZ-47?lang=en&network=kcell-mobile");
     expect(await region.textContent("[data-testid=targets]")).toContain("Instagram");
+    expect(await region.locator("[data-testid=targets-hourly]").count()).toBe(0); // minute buckets
     await region.close();
+    // Over two days the table is counted in whole hours, and says so.
+    const week = await open("/regions/KZ-47?lang=en&network=kcell-mobile&range=7d");
+    expect(await week.textContent("[data-testid=targets]")).toContain("Instagram");
+    expect(await week.textContent("[data-testid=targets-hourly]")).toContain("whole hours");
+    await week.close();
   });
 
   it("downloads an incident CSV holding every measurement the verdict counts, with names and a BOM", async () => {

@@ -1,4 +1,4 @@
-// Contract cases for rollups and stats reads (targetStats, networkStats, pruneRollups): the same answers
+// Contract cases for rollups and stats reads (targetStats, networkStats, pruneRollups, pruneTargetMinuteRollups): the same answers
 // from hour rollups, minute rollups and raw rows, on every backend.
 import { expect, it } from "vitest";
 import type { Measurement } from "../../src/measurement.js";
@@ -174,6 +174,34 @@ export function statsContract(ctx: ContractContext): void {
     ]);
     const partial = await ctx.store.targetStats({ since: new Date("2025-01-05T10:00:05Z"), until: new Date("2025-01-05T10:00:11Z"), bucketSeconds: 10 });
     expect(partial.map((r) => [r.bucketStart, r.total])).toEqual([["2025-01-05T10:00:10.000Z", 3]]);
+  });
+
+  it("pruneTargetMinuteRollups drops whole old per-target minutes only; a minute read past the horizon answers from what is left", async () => {
+    await ctx.store.insertMeasurements(rounds(3));
+    const horizon = BASE + 90 * 60_000;
+    const cutoff = new Date(horizon + 30_000); // mid-minute: the minute holding it is not wholly older, so it stays
+    const q = { since: new Date(BASE), until: new Date(BASE + 4 * HOUR) };
+    const minute = await ctx.store.targetStats({ ...q, bucketSeconds: 60 });
+    const hour = await ctx.store.targetStats({ ...q, bucketSeconds: 3600 });
+    const netMinute = await ctx.store.networkStats({ ...q, bucketSeconds: 60 });
+    const netHour = await ctx.store.networkStats({ ...q, bucketSeconds: 3600 });
+    const kept = minute.filter((r) => Date.parse(r.bucketStart) >= horizon);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(minute.length);
+
+    expect(await ctx.store.pruneTargetMinuteRollups(cutoff)).toBe(minute.length - kept.length);
+    // Contract: the store answers a minute-grain read from what it still has — no bucket before the horizon,
+    // none filled in from hour rows, every bucket after it whole.
+    expectRowsClose(await ctx.store.targetStats({ ...q, bucketSeconds: 60 }), kept);
+    expectRowsClose(await ctx.store.targetStats({ ...q, region: "KZ-47", bucketSeconds: 60 }), kept.filter((r) => r.region === "KZ-47"));
+    // Per-target hour rows and every network rollup are untouched.
+    expectRowsClose(await ctx.store.targetStats({ ...q, bucketSeconds: 3600 }), hour);
+    expectRowsClose(await ctx.store.networkStats({ ...q, bucketSeconds: 60 }), netMinute);
+    expectRowsClose(await ctx.store.networkStats({ ...q, bucketSeconds: 3600 }), netHour);
+    expect(await ctx.store.pruneTargetMinuteRollups(cutoff)).toBe(0);
+    // The later, longer prune finds no per-target minute rows left there but still takes the rest.
+    expect(await ctx.store.pruneRollups(cutoff)).toBe(0);
+    expect((await ctx.store.networkStats({ ...q, bucketSeconds: 60 }))[0]!.bucketStart).toBe(new Date(horizon).toISOString());
   });
 
   it("pruneRollups drops whole old minutes and hours from every rollup table", async () => {

@@ -231,12 +231,21 @@ export class PostgresStore implements Store {
     return this.call(() => this.partitions.prune(olderThan.getTime()));
   }
 
-  /** Whole buckets older than the cutoff, from all four rollup tables. */
-  async pruneRollups(olderThan: Date): Promise<number> {
+  /** Whole buckets older than the cutoff, from all four rollup tables (and the legacy-keyed ones). */
+  pruneRollups(olderThan: Date): Promise<number> {
+    return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60], ["rollups_hour", 3600],
+      ["legacy_rollups_hour", 3600], ["network_rollups_minute", 60], ["network_rollups_hour", 3600]]);
+  }
+
+  pruneTargetMinuteRollups(olderThan: Date): Promise<number> {
+    return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60]]);
+  }
+
+  /** Returns per-target minute rows deleted. */
+  private async pruneRollupTables(olderThan: Date, tables: readonly (readonly [string, number])[]): Promise<number> {
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
     let minuteRows = 0;
-    for (const [table, width] of [["rollups_minute", 60], ["legacy_rollups_minute", 60], ["rollups_hour", 3600],
-      ["legacy_rollups_hour", 3600], ["network_rollups_minute", 60], ["network_rollups_hour", 3600]] as const) {
+    for (const [table, width] of tables) {
       const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
       if (table === "rollups_minute" || table === "legacy_rollups_minute") minuteRows += r.rowCount ?? 0;
     }
