@@ -59,3 +59,14 @@ export const incidentSchema = z.object({
   revisions: z.array(revisionSchema),
 });
 export type Incident = z.infer<typeof incidentSchema>;
+
+/** The reason a withdrawn incident's closing revision starts with (the detector's re-evaluation wrote it). */
+export const WITHDRAWN = "re-evaluation with late measurements no longer shows this incident";
+
+/**
+ * When the detector withdrew the incident (later data no longer shows it), or null. Everything a reader
+ * may quote — summaries, previews, the permalink — says so: a withdrawn finding must not read as a finding.
+ */
+export function withdrawnAt(i: Pick<Incident, "revisions">): string | null {
+  return i.revisions.find((r) => r.field === "status" && r.to === "closed" && r.reason.startsWith(WITHDRAWN))?.at ?? null;
+}

@@ -127,7 +127,9 @@ export async function render(id, ctx) {
   const net = region?.networks.find((n) => n.id === inc.network);
   const where = inc.network ? `${net?.name ?? inc.network}${net ? ` (${t(`netkind.${net.kind}`)})` : ""}` : t("incident.wholeRegion");
   const permalink = `${ctx.publicUrl.replace(/\/$/, "")}/incidents/${encodeURIComponent(inc.id)}`;
-  const cite = citation(inc, { regionName, where, url: permalink, ctx });
+  // A withdrawn incident says so before anything a reader could quote, the citation line included.
+  const withdrawn = data.withdrawnAt ? t("incident.withdrawn", { time: dual(data.withdrawnAt, zone).utc }) : null;
+  const cite = (withdrawn ? `${withdrawn} ` : "") + citation(inc, { regionName, where, url: permalink, ctx });
   ctx.setTitle(t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName }));
   const networks = inc.evidence.networks.length ? inc.evidence.networks : inc.network ? [inc.network] : [];
   const [chart, targets, analysis] = await Promise.all([
@@ -158,6 +160,7 @@ export async function render(id, ctx) {
     h("p", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, `← ${regionName}`)),
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
       stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
+    withdrawn ? h("p", { class: "notice", role: "alert", "data-testid": "withdrawn" }, withdrawn) : null,
     h("p", {}, verificationLine(analysis.verification, ctx)),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,
     h("dl", { class: "facts" }, facts.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),

@@ -9,6 +9,9 @@ import { hrefWith, link, urlInstant } from "../url-state.js";
 import { fetchTargets, targetsSection } from "./targets-table.js";
 import { targetBars } from "../charts/target-bars.js";
 
+/** The server's measurements export limit per request (api options maxExportDays). */
+const MAX_CSV_DAYS = 31;
+
 function chartBox(title, alt, testid) {
   const canvas = h("canvas", { role: "img", "aria-label": alt, "data-testid": testid });
   return { canvas, node: h("figure", { class: "chart" }, h("figcaption", {}, title), h("div", { class: "chart-box" }, canvas)) };
@@ -107,7 +110,11 @@ export async function render(regionId, ctx) {
   ]);
   const targets = await fetchTargets(regionId, { network, since, until });
   const netNameOf = (id) => networks.find((n) => n.id === id)?.name ?? id;
-  const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: since.toISOString(), until: until.toISOString() })}`;
+  // The export answers at most 31 days (maxExportDays) per request; a longer range would download a JSON
+  // error named .csv, so the file covers the range's last 31 days and the page says so.
+  const csvSince = new Date(Math.max(since.getTime(), until.getTime() - MAX_CSV_DAYS * 86_400_000));
+  // bom=1: Excel on Windows reads a CSV without a byte-order mark as ANSI and garbles Cyrillic names.
+  const csv = `/api/v1/measurements/export.csv${query({ region: regionId, network, since: csvSince.toISOString(), until: until.toISOString(), bom: 1, lang })}`;
 
   return h(
     "div",
@@ -125,6 +132,7 @@ export async function render(regionId, ctx) {
       incidents.length
         ? table([t("incident.kind"), t("region.network"), t("incident.started"), t("incident.ended"), t("incident.duration"), ""], incidents, "incidents")
         : h("p", { class: "muted" }, t("region.noIncidents"))),
-    h("p", {}, h("a", { class: "button", href: csv, download: "" }, t("region.downloadCsv"))),
+    h("p", {}, h("a", { class: "button", href: csv, download: "" }, t("region.downloadCsv")),
+      csvSince > since ? h("span", { class: "muted", "data-testid": "csv-clamped" }, " ", t("region.csvClamped", { days: MAX_CSV_DAYS, from: dual(csvSince.toISOString(), "UTC").utc, to: dual(until.toISOString(), "UTC").utc })) : null),
   );
 }

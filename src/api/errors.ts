@@ -13,6 +13,8 @@ export type ApiErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "method_not_allowed"
+  | "unsupported_media_type"
   | "range_too_large"
   | "unavailable"
   | "rate_limited"
@@ -50,10 +52,18 @@ const CODE_BY_STATUS: Partial<Record<number, ApiErrorCode>> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
   413: "payload_too_large",
+  415: "unsupported_media_type",
   429: "rate_limited",
   503: "unavailable",
 };
+
+/** A client that branches on `code` must not read a server fault or an unlisted status as its own mistake. */
+function codeForStatus(status: number): ApiErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? "internal" : "bad_request");
+}
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string): Response {
   const body: ErrorBody = { error: { code, message } };
@@ -75,7 +85,7 @@ export function handleError(report: ErrorReporter) {
     }
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return errorResponse(c, status, CODE_BY_STATUS[status] ?? "bad_request", err.message || "request failed");
+      return errorResponse(c, status, codeForStatus(status), err.message || "request failed");
     }
     report(err);
     return errorResponse(c, 500, "internal", "internal server error");

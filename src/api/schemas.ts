@@ -124,6 +124,8 @@ export const incidentResponseSchema = z
     demo: z.literal(true).optional()
       .openapi({ description: "Present (true) only on a `keepwatch serve --demo` server: synthetic data, nothing measured" }),
     incident: incidentSchema,
+    withdrawnAt: isoTime.nullable()
+      .openapi({ description: "When the detector withdrew the incident (later measurements no longer show it), or null; the summaries then start by saying so" }),
     verification: z.object({ incidentId: z.string(), verifiedBy: z.string(), verifiedAt: isoTime }).nullable()
       .openapi({ description: "Who verified the incident and when (an analyst's mark), or null" }),
     notes: z.array(z.object({ id: z.number().int(), incidentId: z.string(), author: z.string(), text: z.string(), createdAt: isoTime }))

@@ -3,7 +3,7 @@
 // closed. A `dark` incident whose region's spooled measurements arrive is revised in place (same id)
 // into what the measurements show. An incident inside the re-evaluated horizon that the data no
 // longer supports is closed with a revision saying so. Pure.
-import type { Incident } from "../incident.js";
+import { WITHDRAWN, withdrawnAt, type Incident } from "../incident.js";
 import type { Bounds } from "./bounds.js";
 import { buildIncident, incidentId, type BuildInput } from "./build.js";
 import { utc } from "./summary.js";
@@ -50,7 +50,7 @@ function overlaps(a: [number, number], b: [number, number]): boolean {
 
 /** True once withdraw() closed it: such an incident is history and is never matched, reopened or revised. */
 export function isWithdrawn(i: Incident): boolean {
-  return i.revisions.some((r) => r.field === "status" && r.to === "closed" && r.reason.startsWith(WITHDRAWN));
+  return withdrawnAt(i) !== null;
 }
 
 /**
@@ -139,7 +139,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   return { save, events };
 }
 
-export const WITHDRAWN = "re-evaluation with late measurements no longer shows this incident";
+export { WITHDRAWN };
 
 /**
  * Closes a published incident the re-derived data no longer supports, once: a second pass finding the

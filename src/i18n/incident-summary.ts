@@ -3,7 +3,7 @@
 // alerts. Counted words follow Intl.PluralRules; times are to the second, in UTC and the local zone.
 import type { NetworkConfig, RegionConfig } from "../config/schema.js";
 import { targetName, type TargetNames } from "../config/target-names.js";
-import type { Incident } from "../incident.js";
+import { withdrawnAt, type Incident } from "../incident.js";
 import { SUMMARY_PHRASES, type Language, type SummaryFacts } from "./summary-phrases.js";
 
 export type { Language } from "./summary-phrases.js";
@@ -42,6 +42,7 @@ export function utcAndLocalToSecond(iso: string, zone: string): string {
 
 export function renderIncidentSummary(inc: Incident, lang: Language, ctx: SummaryContext): string {
   const p = SUMMARY_PHRASES[lang];
+  const withdrawn = withdrawnAt(inc);
   const region = ctx.regions.find((r) => r.id === inc.region)?.names[lang] ?? inc.region;
   const network = inc.network === null ? null : (ctx.networks.find((n) => n.id === inc.network)?.name ?? inc.network);
   const names = [...new Set(inc.targets.filter((t) => !t.startsWith("list:")).map((t) => targetName(ctx.targetNames ?? new Map(), t)))];
@@ -56,8 +57,10 @@ export function renderIncidentSummary(inc: Incident, lang: Language, ctx: Summar
     plural: (n) => new Intl.PluralRules(p.locale).select(n),
     start: utcAndLocalToSecond(inc.startedAt, ctx.timezone),
     end: inc.endedAt ? utcAndLocalToSecond(inc.endedAt, ctx.timezone) : null,
+    withdrawn: withdrawn ? utcAndLocalToSecond(withdrawn, ctx.timezone) : null,
   };
-  return p.sentence(inc.kind, facts);
+  const sentence = p.sentence(inc.kind, facts);
+  return facts.withdrawn ? `${p.withdrawn(facts.withdrawn)} ${sentence}` : sentence;
 }
 
 /** The summary in every language, for API responses and exports. */

@@ -17,11 +17,17 @@ export interface SummaryFacts {
   plural: (n: number) => Intl.LDMLPluralRule;
   start: string;
   end: string | null;
+  /** When the detector withdrew the incident (UTC and local), or null. */
+  withdrawn: string | null;
 }
 
 interface SummaryPhrases {
   locale: string;
   sentence: (kind: IncidentKind, f: SummaryFacts) => string;
+  /** Said first when the incident was withdrawn: a quoted sentence must not read as a standing finding. */
+  withdrawn: (at: string) => string;
+  /** One word for titles: "Withdrawn". */
+  withdrawnLabel: string;
 }
 
 type Forms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
@@ -35,6 +41,8 @@ function list(f: SummaryFacts, and: string, more: (n: number) => string): string
 const fig = (f: SummaryFacts, ...keys: string[]) => keys.map((k) => f.figures[k]).find((v) => v !== undefined);
 
 const en: SummaryPhrases = {
+  withdrawnLabel: "Withdrawn",
+  withdrawn: (at) => `Withdrawn on ${at}: later measurements do not support it.`,
   locale: "en-GB",
   sentence(kind, f) {
     const where = f.network ? `${f.network} in ${f.region}` : `all networks in ${f.region}`;
@@ -53,6 +61,8 @@ const en: SummaryPhrases = {
 };
 
 const ru: SummaryPhrases = {
+  withdrawnLabel: "Отозвано",
+  withdrawn: (at) => `Отозвано ${at}: более поздние измерения это не подтверждают.`,
   locale: "ru-RU",
   sentence(kind, f) {
     const where = f.network ? `в сети ${f.network} (${f.region})` : `во всех сетях региона ${f.region}`;
@@ -73,6 +83,8 @@ const ru: SummaryPhrases = {
 // Kazakh nouns do not change after a numeral ("5 сайт"), which Intl.PluralRules("kk") also says (one/other
 // differ only without a numeral), so the form is fixed here.
 const kk: SummaryPhrases = {
+  withdrawnLabel: "Кері алынды",
+  withdrawn: (at) => `${at} кері алынды: кейінгі өлшемдер мұны растамайды.`,
   locale: "kk-KZ",
   sentence(kind, f) {
     const where = f.network ? `${f.region}, ${f.network} желісінде` : `${f.region}, барлық желілерде`;

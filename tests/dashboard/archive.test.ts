@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Incident } from "../../src/incident.js";
+import { WITHDRAWN, type Incident } from "../../src/incident.js";
 import { SCREENSHOT_DIR, paintedPixels, waitForView, type TestBrowser } from "./browser.js";
 import { useSeededDashboard, type SeededDashboard } from "./seeded-dashboard.js";
 import type { DashboardServer } from "./server.js";
@@ -113,6 +113,47 @@ describe("region ranges and zoom", () => {
     await page.close();
   });
 
+  it("offers every CSV download with a byte-order mark and in the page's language (Excel on Windows)", async () => {
+    const page = await open("/regions/KZ-47?lang=ru&network=kcell-mobile");
+    await page.waitForSelector("[data-testid=targets]");
+    const hrefs = await page.locator("a[download]").evaluateAll((as) => as.map((a) => a.getAttribute("href")!));
+    const csvs = hrefs.filter((h) => /\.csv(\?|$)/.test(h));
+    expect(csvs.length).toBeGreaterThanOrEqual(2); // measurements and per-service table
+    for (const href of csvs) {
+      expect(new URL(href, srv.url).searchParams.get("bom"), href).toBe("1");
+      const head = await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer()).slice(0, 3)], href);
+      expect(head, href).toEqual([0xef, 0xbb, 0xbf]);
+    }
+    const measurements = csvs.find((h) => h.includes("/measurements/export.csv"))!;
+    expect(new URL(measurements, srv.url).searchParams.get("lang")).toBe("ru");
+    const body = await page.evaluate(async (u) => (await fetch(u)).text(), measurements);
+    expect(body).toContain("Мангистауская"); // region_name in the reader's language
+    await page.close();
+  });
+
+  it("keeps the CSV download within the export's 31 days on a longer range, and says which days it holds", async () => {
+    const until = new Date(Math.floor(Date.now() / MIN) * MIN);
+    const since = new Date(until.getTime() - 90 * 1440 * MIN);
+    const page = await open(`/regions/KZ-47?lang=en&network=kcell-mobile&since=${since.toISOString()}&until=${until.toISOString()}`);
+    const href = (await page.getAttribute("a[download][href*='/measurements/export.csv']", "href"))!;
+    const res = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get("content-type") };
+    }, href);
+    expect(res).toEqual({ status: 200, type: "text/csv; charset=utf-8" }); // not a JSON range_too_large saved as .csv
+    const u = new URL(href, srv.url);
+    expect(Date.parse(u.searchParams.get("until")!) - Date.parse(u.searchParams.get("since")!)).toBe(31 * 1440 * MIN);
+    const note = (await page.textContent("[data-testid=csv-clamped]"))!;
+    expect(note).toContain("31 days");
+    expect(note).toContain(`${until.toISOString().slice(0, 10)} ${until.toISOString().slice(11, 16)}`);
+    await page.close();
+    // A range the export can answer whole gets no note.
+    const week = await open("/regions/KZ-47?lang=en&network=kcell-mobile&range=7d");
+    await week.waitForSelector("a[download][href*='/measurements/export.csv']");
+    expect(await week.locator("[data-testid=csv-clamped]").count()).toBe(0);
+    await week.close();
+  });
+
   it("takes a custom UTC range from the form and from the URL", async () => {
     const page = await open("/regions/KZ-47?lang=en&network=kcell-mobile");
     const until = new Date(Date.now() - 60 * MIN);
@@ -160,5 +201,30 @@ describe("region ranges and zoom", () => {
     expect(z.searchParams.get("since")).toBe(url.searchParams.get("since"));
     expect(z.searchParams.get("lang")).toBe("en");
     await permalink.close();
+  });
+});
+
+describe("a withdrawn incident's permalink", () => {
+  it("says it is withdrawn, and when, before anything a reader could quote (kk, ru, en)", async () => {
+    const base = incidents.find((i) => i.status === "closed")!;
+    expect(base).toBeDefined();
+    const at = new Date(Date.parse(base.endedAt!) + 10 * MIN).toISOString();
+    const withdrawn: Incident = { ...base, id: `${base.id}-withdrawn`, revisedAt: at,
+      revisions: [...base.revisions, { at, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: test` }] };
+    await srv.store.saveIncident(withdrawn);
+    const words = { en: "Withdrawn", ru: "Отозвано", kk: "Кері алынды" } as const;
+    for (const lang of ["kk", "ru", "en"] as const) {
+      const page = await open(`/incidents/${encodeURIComponent(withdrawn.id)}?lang=${lang}`);
+      const notice = (await page.textContent("[data-testid=withdrawn]"))!;
+      expect(notice, lang).toContain(words[lang]);
+      expect(notice).toContain(`${at.slice(0, 10)} ${at.slice(11, 19)} UTC`);
+      expect((await page.textContent("[data-testid=citation]"))!.startsWith(notice), lang).toBe(true);
+      expect((await page.textContent("[data-testid=summary]"))!.toLowerCase(), lang).toContain(words[lang].toLowerCase());
+      await page.close();
+    }
+    // A standing incident has no such notice.
+    const standing = await open(`/incidents/${encodeURIComponent(base.id)}?lang=en`);
+    expect(await standing.locator("[data-testid=withdrawn]").count()).toBe(0);
+    await standing.close();
   });
 });

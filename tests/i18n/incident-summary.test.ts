@@ -1,7 +1,7 @@
 // Incident summaries per language from the incident's fields: service names instead of URLs, network names
 // instead of ids, times to the second in UTC and the local zone, and word forms from Intl.PluralRules.
 import { describe, expect, it } from "vitest";
-import { INCIDENT_KINDS } from "../../src/incident.js";
+import { INCIDENT_KINDS, WITHDRAWN } from "../../src/incident.js";
 import { messageContextFromConfig, renderAlertMessage } from "../../src/alerts/messages.js";
 import { alertEventFromIncidentEvent } from "../../src/alerts/event.js";
 import { targetNames } from "../../src/config/target-names.js";
@@ -62,6 +62,22 @@ describe("incident summaries", () => {
     expect(renderIncidentSummary(inc, "kk", ctx)).toContain("жалғасуда");
     expect(utcAndLocalToSecond("2026-01-05T13:02:09.000Z", "UTC")).toBe("2026-01-05 13:02:09 UTC");
     expect(utcAndLocalToSecond("not a time", "UTC")).toBe("not a time");
+  });
+
+  it("says first, in every language, that a withdrawn incident was withdrawn and when", () => {
+    const at = "2026-12-01T20:00:00.000Z";
+    const inc = incident({ kind: "dark", network: null, status: "closed", startedAt: "2026-12-01T19:01:05.000Z", endedAt: "2026-12-01T19:30:00.000Z",
+      revisedAt: at, revisions: [{ at, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: measurements arrived late` }] });
+    const opening = { en: "Withdrawn on ", ru: "Отозвано ", kk: "2026-12-01 20:00:00 UTC (2026-12-02 01:00:00 UTC+5) кері алынды" };
+    for (const lang of LANGUAGES) {
+      const s = renderIncidentSummary(inc, lang, ctx);
+      expect(s.startsWith(opening[lang]), `${lang}: ${s}`).toBe(true);
+      expect(s).toContain("2026-12-01 20:00:00 UTC");
+      expect(s).toContain("2026-12-01 19:01:05 UTC"); // the original facts stay, after the withdrawal
+    }
+    // A revision for another reason (late data moved the end) is not a withdrawal.
+    const revised = { ...inc, revisions: [{ at, field: "endedAt", from: null, to: inc.endedAt, reason: "late measurements" }] };
+    for (const lang of LANGUAGES) expect(renderIncidentSummary(revised, lang, ctx)).not.toMatch(/Withdrawn|Отозвано|кері алынды/);
   });
 
   it("is the summary the alerts send, in the alert's language", () => {

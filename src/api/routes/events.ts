@@ -1,6 +1,7 @@
 // GET /events: Server-Sent Events. `event: incident` carries an Incident when one opens, changes or closes;
 // `event: regions` carries the GET /regions body whenever a region's state or open incidents changed.
 import { streamSSE } from "hono/streaming";
+import { demoPrefixed } from "../../i18n/demo-label.js";
 import type { Incident } from "../../incident.js";
 import type { ResolvedDeps } from "../deps.js";
 import type { RegionView, RegionsView } from "../../views/region-view.js";
@@ -14,8 +15,18 @@ function stateKey(regions: RegionView[]): string {
 
 type Event = { event: "incident"; data: Incident } | { event: "regions"; data: RegionsView };
 
+/**
+ * A demo's events say so in their data, as GET /regions and /incidents do: a bot that relays the stream
+ * never sees the page's banner or a header.
+ */
+function demoMarked(e: Event): (Incident | RegionsView) & { demo: true } {
+  if (e.event === "incident") return { ...e.data, summary: demoPrefixed(e.data.summary, "en"), demo: true };
+  return { demo: true, ...e.data };
+}
+
 export function eventsRoutes(deps: ResolvedDeps, regions: RegionsSource) {
   const app = newRouter();
+  const demo = deps.siteNotice?.demo === true;
   app.get("/events", (c) => {
     c.header("Cache-Control", "no-store");
     c.header("X-Accel-Buffering", "no"); // Tell a fronting nginx not to buffer the stream.
@@ -62,7 +73,7 @@ export function eventsRoutes(deps: ResolvedDeps, regions: RegionsSource) {
         while (!closed) {
           const e = queue.shift();
           if (e) {
-            await s.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+            await s.writeSSE({ event: e.event, data: JSON.stringify(demo ? demoMarked(e) : e.data) });
             continue;
           }
           await new Promise<void>((resolve) => (wake = resolve));

@@ -13,7 +13,7 @@ import { targetNames } from "../../config/target-names.js";
 import { renderIncidentSummary, renderSummaries, type SummaryContext } from "../../i18n/incident-summary.js";
 import { newRouter, publicCache } from "../router.js";
 import { demoPrefixed } from "../../i18n/demo-label.js";
-import type { Incident } from "../../incident.js";
+import { withdrawnAt, type Incident } from "../../incident.js";
 import {
   errorResponses,
   errorSchema,
@@ -101,6 +101,7 @@ export function incidentsRoutes(deps: ResolvedDeps) {
         {
           ...(demo && { demo: true as const }),
           incident: marked(incident),
+          withdrawnAt: withdrawnAt(incident),
           verification,
           notes,
           evidenceSha256: evidenceSha256(incident.evidence),

@@ -42,7 +42,7 @@ export function measurementsRoutes(deps: ResolvedDeps) {
     // Never inflated (a gzip bomb stays a few bytes to us); said plainly instead of "Malformed JSON".
     const encoding = c.req.header("Content-Encoding");
     if (encoding !== undefined && encoding.trim().toLowerCase() !== "identity") {
-      throw new ApiError(415, "bad_request", "Content-Encoding is not accepted: send the JSON uncompressed (at most 5 MiB a batch)");
+      throw new ApiError(415, "unsupported_media_type", "Content-Encoding is not accepted: send the JSON uncompressed (at most 5 MiB a batch)");
     }
     await next();
   });

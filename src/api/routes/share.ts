@@ -14,6 +14,8 @@ import { targetNames } from "../../config/target-names.js";
 import { ANALYST_PHRASES } from "../../i18n/analyst-phrases.js";
 import { nationalTilesHtml, stateWords } from "../national-tiles.js";
 import { DEMO_LABEL, demoPrefixed } from "../../i18n/demo-label.js";
+import { SUMMARY_PHRASES } from "../../i18n/summary-phrases.js";
+import { withdrawnAt } from "../../incident.js";
 
 type Lang = "kk" | "ru" | "en";
 const LANGS: readonly Lang[] = ["kk", "ru", "en"];
@@ -55,7 +57,8 @@ export function shareSources(deps: ResolvedDeps, regions: RegionsSource) {
     const path = `/incidents/${encodeURIComponent(inc.id)}`;
     return {
       lang,
-      title: `${cap(p.kind[inc.kind])}: ${region}`,
+      // A withdrawn incident says so in the preview's title too: the title is what a feed shows first.
+      title: `${withdrawnAt(inc) ? `${SUMMARY_PHRASES[lang].withdrawnLabel} · ` : ""}${cap(p.kind[inc.kind])}: ${region}`,
       description: summary,
       url: `${base}${path}?lang=${lang}`,
       image: `${base}/api/v1${path}/chart.png?lang=${lang}`,
@@ -129,10 +132,11 @@ export function shareRoutes(deps: ResolvedDeps, regions: RegionsSource): Hono {
     const points = series.find((s) => s.network === network)?.points ?? [];
     const p = PHRASES[lang];
     const png = renderChartPng({
-      title: [...(demo ? [DEMO_LABEL[lang]] : []),
+      // A withdrawn incident's image says so and shades nothing: it travels without the page's notice.
+      title: [...(demo ? [DEMO_LABEL[lang]] : []), ...(withdrawnAt(inc) ? [SUMMARY_PHRASES[lang].withdrawnLabel] : []),
         `${cap(p.kind[inc.kind])}: ${region?.names[lang] ?? inc.region}${network ? ` — ${deps.config.networks.find((n) => n.id === network)?.name ?? network}` : ""}`],
       from: since.getTime(), to: until.getTime(),
-      band: { from: Date.parse(inc.startedAt), to: inc.endedAt ? Date.parse(inc.endedAt) : null },
+      band: withdrawnAt(inc) ? null : { from: Date.parse(inc.startedAt), to: inc.endedAt ? Date.parse(inc.endedAt) : null },
       series: [
         { label: { en: "whitelisted", ru: "белый список", kk: "ақ тізім" }[lang], color: "#0072B2", points: points.map((q) => ({ x: Date.parse(q.t), y: q.whitelisted })) },
         { label: { en: "other sites", ru: "прочие сайты", kk: "басқа сайттар" }[lang], color: "#D55E00", dash: [12, 8], points: points.map((q) => ({ x: Date.parse(q.t), y: q.non_whitelisted })) },

@@ -8,6 +8,7 @@ import { newRouter, parseRange, publicCache, sendSerialized, serializeJson, type
 import { errorResponses, errorSchema, regionIdParam, timelineQuerySchema, timelineResponseSchema } from "../schemas.js";
 import { ResponseCache } from "../response-cache.js";
 import { buildTimeline } from "../timeline-view.js";
+import { withdrawnAt } from "../../incident.js";
 
 /** The response schema's type: the body is checked against it here, since it is sent pre-encoded. */
 type TimelineBody = z.infer<typeof timelineResponseSchema>;
@@ -55,7 +56,9 @@ export function timelineRoutes(deps: ResolvedDeps) {
           region: id,
           bucketSeconds,
           series: buildTimeline(rows, range.since, range.until, bucketSeconds, region.networks),
-          incidents,
+          // A withdrawn incident is not a finding: no band on a chart (its permalink and the archive still say
+          // what was withdrawn and why).
+          incidents: incidents.filter((i) => withdrawnAt(i) === null),
         };
         return serializeJson(built);
       });

@@ -69,6 +69,47 @@ describe("GET /api/v1/events", () => {
   });
 });
 
+describe("GET /api/v1/events from a demo server", () => {
+  it("marks every event's data as demo, as GET /regions and /incidents do", async () => {
+    const h = await createHarness({ siteNotice: { demo: true, text: null } });
+    const ctrl = new AbortController();
+    try {
+      const base = await h.listen();
+      const res = await fetch(`${base}/api/v1/events`, { signal: ctrl.signal });
+      const events = sseEvents(res.body!);
+      const first = (await events.next()).value as SseEvent;
+      expect(first.event).toBe("regions");
+      expect((JSON.parse(first.data) as { demo?: boolean }).demo).toBe(true);
+      const incident = testIncident({ id: "inc-demo" });
+      await h.store.saveIncident(incident);
+      h.hub.publish(incident);
+      const second = (await events.next()).value as SseEvent;
+      expect(second.event).toBe("incident");
+      const relayed = JSON.parse(second.data) as Incident & { demo?: boolean };
+      expect(relayed).toMatchObject({ id: "inc-demo", demo: true });
+      expect(relayed.summary.startsWith("DEMO (synthetic data, nothing measured): ")).toBe(true);
+      const third = (await events.next()).value as SseEvent;
+      expect((JSON.parse(third.data) as { demo?: boolean }).demo).toBe(true);
+    } finally {
+      ctrl.abort();
+      await h.close();
+    }
+  });
+
+  it("adds no demo field on a real server", async () => {
+    const h = await createHarness();
+    const ctrl = new AbortController();
+    try {
+      const res = await fetch(`${await h.listen()}/api/v1/events`, { signal: ctrl.signal });
+      const first = (await sseEvents(res.body!).next()).value as SseEvent;
+      expect(JSON.parse(first.data)).not.toHaveProperty("demo");
+    } finally {
+      ctrl.abort();
+      await h.close();
+    }
+  });
+});
+
 describe("GET /api/v1/events when the server stops", () => {
   it("ends open streams once the shutdown signal fires, so the listener can close", async () => {
     const stopping = new AbortController();

@@ -3,6 +3,7 @@
 // by Chart.js on @napi-rs/canvas; the region widget can be framed only where server.embedAncestors says.
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { afterEach, describe, expect, it } from "vitest";
+import { WITHDRAWN } from "../../../src/incident.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { ago, createHarness, testConfig, testIncident, type Harness } from "../harness.js";
 
@@ -38,6 +39,43 @@ describe("share pages", () => {
     }
     // An unknown incident still gets the app shell (the page reports "not found" itself).
     expect(await (await h.request("/incidents/nope")).text()).toContain("<title>KeepWatch</title>");
+  });
+
+  it("says a withdrawn incident is withdrawn in its preview and its JSON, in every language", async () => {
+    await setup();
+    const withdrawnAt = ago(5);
+    const inc = testIncident({ id: "inc-gone", kind: "dark", network: null, status: "closed", startedAt: ago(60), endedAt: ago(30), revisedAt: withdrawnAt,
+      revisions: [{ at: withdrawnAt, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: measurements arrived late` }] });
+    await h.store.saveIncident(inc);
+    const words = { en: "Withdrawn", ru: "Отозвано", kk: "Кері алынды" } as const;
+    for (const lang of ["en", "ru", "kk"] as const) {
+      const html = await (await h.request(`/incidents/inc-gone?lang=${lang}`)).text();
+      expect(html, lang).toMatch(new RegExp(`<meta property="og:title" content="${words[lang]} · `));
+      const description = /<meta name="description" content="([^"]*)"/.exec(html)![1]!;
+      expect(description.toLowerCase(), lang).toContain(words[lang].toLowerCase());
+    }
+    const detail = (await (await h.request("/api/v1/incidents/inc-gone")).json()) as { withdrawnAt: string | null; summaries: Record<"kk" | "ru" | "en", string> };
+    expect(detail.withdrawnAt).toBe(withdrawnAt);
+    expect(detail.summaries.en.startsWith("Withdrawn on ")).toBe(true);
+    expect(detail.summaries.ru.startsWith("Отозвано ")).toBe(true);
+    const standing = (await (await h.request("/api/v1/incidents/inc-1")).json()) as { withdrawnAt: string | null };
+    expect(standing.withdrawnAt).toBeNull();
+
+    // The preview image shades the incident's time with an orange bar on top; a withdrawn one shades nothing.
+    const orange = async (id: string) => {
+      const img = await loadImage(Buffer.from(await (await h.request(`/api/v1/incidents/${id}/chart.png?lang=en`)).arrayBuffer()));
+      const canvas = createCanvas(img.width, img.height);
+      const g = canvas.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const data = g.getImageData(0, 0, img.width, img.height - 80).data; // above the legend
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 231) < 8 && Math.abs(data[i + 1]! - 160) < 10 && data[i + 2]! < 20) n++;
+      return n;
+    };
+    const sameBounds = { ...inc, id: "inc-standing", revisions: [], revisedAt: null };
+    await h.store.saveIncident(sameBounds);
+    expect(await orange("inc-standing")).toBeGreaterThan(100);
+    expect(await orange("inc-gone")).toBe(0);
   });
 
   it("escapes what it puts into the page", async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WITHDRAWN } from "../../../src/incident.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { ago, createHarness, NOW, testIncident, type Harness } from "../harness.js";
 
@@ -48,6 +49,16 @@ describe("GET /api/v1/regions/:id/timeline", () => {
     expect(mobile.find((p) => p.t === "2026-03-10T11:11:00.000Z")).toMatchObject({ whitelisted: null, samples: 0 });
     expect(body.series[1]!.points.every((p) => p.samples === 0)).toBe(true); // its only row is at 09:00
     expect(body.incidents.map((i) => i.id)).toEqual(["inc-1"]);
+  });
+
+  it("draws no band for a withdrawn incident: later data no longer shows it", async () => {
+    const at = "2026-03-10T11:40:00.000Z";
+    await h.store.saveIncident(testIncident({ id: "inc-withdrawn", kind: "dark", network: null, status: "closed",
+      startedAt: "2026-03-10T11:05:00.000Z", endedAt: "2026-03-10T11:30:00.000Z", revisedAt: at,
+      revisions: [{ at, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: late measurements` }] }));
+    const body = (await (await h.request("/api/v1/regions/KZ-47/timeline?since=2026-03-10T11:00:00Z&until=2026-03-10T12:00:00Z")).json()) as TimelineBody;
+    expect(body.incidents.map((i) => i.id)).toEqual(["inc-1"]);
+    expect((await h.request("/api/v1/incidents/inc-withdrawn")).status).toBe(200); // still readable at its permalink
   });
 
   it("answers JSON with a weak ETag of its body, and 304 to a reader who has it", async () => {
