@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,9 @@ export default defineConfig({
     // Suites that build network namespaces or bind fixed resources run one file at a time per worker.
     fileParallelism: true,
     pool: "forks",
+    // Most files wait on servers, browsers and sockets more than they compute: at least two at a time, even on
+    // two cores (vitest's default there is one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Stops the PostgreSQL test clusters of workers that ended (tests/helpers/postgres.ts).
     globalSetup: ["tests/helpers/postgres-teardown.ts"],
   },

@@ -131,8 +131,9 @@ export class Agent {
   /** Starts the schedule (rejects on an invalid cron expression) and sends what the spool holds. */
   async start(): Promise<void> {
     this.task = await scheduleCron(this.o.cron, () => {
+      // Not returned: a round waits for its upload, and an upload stuck behind a cut-off network must not
+      // hold back the next round's measuring (the agent keeps measuring while offline; the spool is shared).
       this.running = this.round().catch((e: unknown) => this.o.log.error({ err: e }, "agent round failed"));
-      return this.running;
     });
     // Whatever an earlier run left in the spool goes out now, not at the first round.
     // Then one collection, as after a round: draining a long outage's spool grows the heap too.
