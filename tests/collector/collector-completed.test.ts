@@ -65,7 +65,8 @@ describe("completed results jobs", () => {
     const good = batch(300);
     const bad = { ...fixtureMeasurement({ startedAt: at(400) }), region: "not a region" } as Measurement;
     const ids = await producer.add([...good.slice(0, 150), bad, ...good.slice(150)]);
-    const before = await conn.memory("USAGE", `bull:${QUEUES.results}:${ids[0]}`);
+    // SAMPLES 0: every field counted (by default Redis samples 5 of a hash's fields and may miss `data`).
+    const before = await conn.memory("USAGE", `bull:${QUEUES.results}:${ids[0]}`, "SAMPLES", 0);
     const c = start();
     await waitFor(() => c.counters().batches === 1, "the batch");
     await waitFor(async () => (await queue.getJobCounts("completed")).completed === 1, "completion");
@@ -74,7 +75,7 @@ describe("completed results jobs", () => {
     expect(job?.data).toEqual({ stored: { measurements: 301, droppedIds: [bad.id] } });
     expect(job?.returnvalue).toMatchObject({ jobId: ids[0], inserted: 300, duplicates: 0, invalid: 1 });
     expect(job?.finishedOn).toBeGreaterThan(0);
-    const after = await conn.memory("USAGE", `bull:${QUEUES.results}:${ids[0]}`);
+    const after = await conn.memory("USAGE", `bull:${QUEUES.results}:${ids[0]}`, "SAMPLES", 0);
     expect(before).toBeGreaterThan(100_000); // 301 measurements queued
     expect(after).toBeLessThan(2_000);
     // The measurements are in the store, whole.
