@@ -1,15 +1,11 @@
 // What a stored results job leaves in Redis: counts and dropped ids for operators, never its 2.4 MB payload;
 // and a trimmed job delivered again (its completion lost after the commit) completes without storing anything.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Collector } from "../../src/collector/collector.js";
 import type { Measurement } from "../../src/measurement.js";
-import { createRedisConnection, waitUntilReady } from "../../src/queue/connection.js";
 import { JOB_OPTIONS } from "../../src/queue/job-options.js";
 import { QUEUES } from "../../src/queue/names.js";
 import { RESULTS_JOB_NAME, storedResultsJobData } from "../../src/queue/results-job.js";
@@ -17,10 +13,11 @@ import { ResultsProducer } from "../../src/queue/results-producer.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis.js";
+import { openCollectorFixture, type CollectorFixture } from "./collector-fixture.js";
 import { waitFor } from "./wait-for.js";
 
 let redis: TestRedis;
-let dir: string;
+let fixture: CollectorFixture;
 let store: SqliteStore;
 let conn: Redis;
 let producer: ResultsProducer;
@@ -31,24 +28,14 @@ beforeAll(async () => { redis = await startTestRedis(); });
 afterAll(async () => { await redis.cleanup(); });
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "kw-completed-"));
-  store = new SqliteStore(join(dir, "keepwatch.sqlite"));
-  await store.migrate();
-  conn = createRedisConnection(redis.url, "producer");
-  await waitUntilReady(conn);
-  await conn.flushall();
-  producer = new ResultsProducer(conn);
-  queue = new Queue(QUEUES.results, { connection: conn });
+  fixture = await openCollectorFixture(redis.url, "kw-completed-");
+  ({ store, conn, producer, queue } = fixture);
 });
 
 afterEach(async () => {
   await collector?.close({ force: true });
   collector = null;
-  await queue.close();
-  await producer.close();
-  conn.disconnect();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 
 const at = (i: number) => new Date(Date.parse("2025-01-05T10:00:00Z") + i * 1000).toISOString();

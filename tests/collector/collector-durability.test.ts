@@ -1,8 +1,5 @@
 // Accepted means kept: a store that is locked or failing for longer than any attempt budget, jobs already
 // in "failed" from older versions, and re-uploads colliding with a failed job id lose nothing.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -20,10 +17,11 @@ import type { Store } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { holdWriteLock } from "../helpers/sqlite-lock.js";
+import { openCollectorFixture, type CollectorFixture } from "./collector-fixture.js";
 import { waitFor } from "./wait-for.js";
 
 let redis: TestRedis;
-let dir: string;
+let fixture: CollectorFixture;
 let dbPath: string;
 let store: SqliteStore;
 let conn: Redis;
@@ -38,26 +36,15 @@ beforeAll(async () => { redis = await startTestRedis(); });
 afterAll(async () => { await redis.cleanup(); });
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "kw-durable-"));
-  dbPath = join(dir, "keepwatch.sqlite");
   // A short async wait so a locked store hands the job back to the queue quickly.
-  store = new SqliteStore(dbPath, { busyWaitMs: 10 });
-  await store.migrate();
-  conn = createRedisConnection(redis.url, "producer");
-  await waitUntilReady(conn);
-  await conn.flushall();
-  producer = new ResultsProducer(conn);
-  queue = new Queue(QUEUES.results, { connection: conn });
+  fixture = await openCollectorFixture(redis.url, "kw-durable-", { busyWaitMs: 10 });
+  ({ dbPath, store, conn, producer, queue } = fixture);
   logger = pino({ level: "silent" });
 });
 
 afterEach(async () => {
   await Promise.all(collectors.splice(0).map((c) => c.close({ force: true })));
-  await producer.close();
-  await queue.close();
-  conn.disconnect();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 
 function startCollector(extra: Partial<CollectorOptions> = {}, s: Store = store): Collector {

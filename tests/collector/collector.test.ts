@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
@@ -14,10 +11,11 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/store.js";
 import { startTestRedis, type TestRedis } from "../helpers/redis.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
+import { openCollectorFixture, type CollectorFixture } from "./collector-fixture.js";
 import { waitFor } from "./wait-for.js";
 
 let redis: TestRedis;
-let dir: string;
+let fixture: CollectorFixture;
 let store: SqliteStore;
 let conn: Redis;
 let producer: ResultsProducer;
@@ -29,23 +27,15 @@ beforeAll(async () => { redis = await startTestRedis(); });
 afterAll(async () => { await redis.cleanup(); });
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "kw-collector-"));
-  store = new SqliteStore(join(dir, "keepwatch.sqlite"));
-  await store.migrate();
-  conn = createRedisConnection(redis.url, "producer");
-  await waitUntilReady(conn);
-  await conn.flushall();
-  producer = new ResultsProducer(conn);
+  fixture = await openCollectorFixture(redis.url, "kw-collector-");
+  ({ store, conn, producer } = fixture);
   logLines = [];
   logger = pino({ level: "info" }, { write: (line: string) => { logLines.push(line); } });
 });
 
 afterEach(async () => {
   await Promise.all(collectors.splice(0).map((c) => c.close({ force: true })));
-  await producer.close();
-  conn.disconnect();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 
 function startCollector(s: Store = store, extra: Partial<ConstructorParameters<typeof Collector>[0]> = {}): Collector {
@@ -180,7 +170,7 @@ describe("Collector", () => {
   }
 
   it("two collectors on one SQLite file (two connections) store every measurement exactly once", async () => {
-    const second = new SqliteStore(join(dir, "keepwatch.sqlite"));
+    const second = new SqliteStore(fixture.dbPath);
     try {
       const a = startCollector(store);
       const b = startCollector(second);
