@@ -1,7 +1,9 @@
 // The collector's check of a results job's items: every producer's, whoever reached Redis. Each item must
 // pass the Measurement schema and be dated within bounds; the schema's output (unknown keys stripped) is
-// what gets stored.
-import { measurementSchema, startedAtProblem, type Measurement } from "../measurement.js";
+// what gets stored. parseMeasurement is the schema's safeParse without its copy when the item already is
+// that output (src/measurement-check.ts): same acceptance, same errors, same stored JSON.
+import { parseMeasurement } from "../measurement-check.js";
+import { startedAtProblem, type Measurement } from "../measurement.js";
 
 export interface RejectedItem {
   /** The item's id when it has a string one (cut to 64 characters), for the log; never its content. */
@@ -14,7 +16,7 @@ export function validateBatch(items: unknown[], jobTimestamp: number, maxClockSk
   const valid: Measurement[] = [];
   const rejected: RejectedItem[] = [];
   for (const item of items) {
-    const parsed = measurementSchema.safeParse(item);
+    const parsed = parseMeasurement(item);
     const id = (item as { id?: unknown } | null)?.id;
     const reject = (issues: string[]) => rejected.push({ id: typeof id === "string" ? id.slice(0, 64) : null, issues });
     if (!parsed.success) {
