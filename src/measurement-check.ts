@@ -184,3 +184,36 @@ export function parseMeasurement(item: unknown): z.ZodSafeParseResult<Measuremen
   if (isCanonicalMeasurement?.(item)) return { success: true, data: item as Measurement };
   return measurementSchema.safeParse(item);
 }
+
+const TOP_KEYS = Object.keys(measurementSchema.shape);
+const TOP_KEY_INDEX = new Map(TOP_KEYS.map((k, i) => [k, i]));
+
+/**
+ * The measurement with its top-level keys in the schema's order, for producers: the upload route and the
+ * worker add receivedAt last, and only a measurement in the schema's order skips zod's copy in the
+ * collector. The same object when already in order; else a shallow copy, unknown keys kept (last) for the
+ * collector to strip as before. Anything not a plain object is returned as it is.
+ */
+export function inSchemaKeyOrder<T>(m: T): T {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return m;
+  const keys = Object.keys(m);
+  let last = -1;
+  let ordered = true;
+  for (const key of keys) {
+    const at = TOP_KEY_INDEX.get(key) ?? Number.POSITIVE_INFINITY;
+    if (at < last) {
+      ordered = false;
+      break;
+    }
+    last = at;
+  }
+  if (ordered) return m;
+  const from = m as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of TOP_KEYS) if (Object.prototype.hasOwnProperty.call(from, key)) out[key] = from[key];
+  for (const key of keys) {
+    // defineProperty: a "__proto__" key stays a key, as JSON.parse made it, and does not become the prototype.
+    if (!TOP_KEY_INDEX.has(key)) Object.defineProperty(out, key, { value: from[key], enumerable: true, writable: true, configurable: true });
+  }
+  return out as T;
+}

@@ -5,7 +5,7 @@
 // keys, non-plain objects).
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { MEASUREMENT_IDENTITY_CHECK, compileIdentityCheck, parseMeasurement } from "../src/measurement-check.js";
+import { MEASUREMENT_IDENTITY_CHECK, compileIdentityCheck, inSchemaKeyOrder, parseMeasurement } from "../src/measurement-check.js";
 import { measurementSchema, type Measurement } from "../src/measurement.js";
 import { fixtureMeasurement } from "./fixtures/measurement.js";
 
@@ -176,5 +176,26 @@ describe("compileIdentityCheck", () => {
     expect(check({ u: "https://a.test/", n: 3.5 })).toBe(false);
     expect(check({ u: "https://a.test/", n: -1 })).toBe(false);
     expect(check({ n: 3, u: "https://a.test/" })).toBe(false);
+  });
+});
+
+describe("inSchemaKeyOrder", () => {
+  it("moves a receivedAt added last (upload route, worker) after startedAt, so the item takes the no-copy path", () => {
+    const m = { ...viaJson(measurementSchema.parse(fixtureMeasurement())), receivedAt: new Date().toISOString() };
+    const asIs = viaJson(m);
+    expect(parseMeasurement(asIs).data).not.toBe(asIs);
+    const ordered = viaJson(inSchemaKeyOrder(m));
+    expect(Object.keys(ordered)).toEqual(Object.keys(measurementSchema.parse(m)));
+    expect(parseMeasurement(ordered).data).toBe(ordered);
+    expect(inSchemaKeyOrder(ordered)).toBe(ordered);
+  });
+
+  it("keeps unknown keys, a __proto__ key as a key, for the collector's zod to strip; leaves non-objects alone", () => {
+    const m = JSON.parse(`{"__proto__":"x","extra":1,${JSON.stringify(viaJson(fullMeasurement())).slice(1)}`) as Record<string, unknown>;
+    const out = inSchemaKeyOrder(m);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out).slice(-2)).toEqual(["__proto__", "extra"]);
+    expect(JSON.stringify(measurementSchema.parse(out))).toBe(JSON.stringify(measurementSchema.parse(m)));
+    for (const v of [null, 1, "s", [1]]) expect(inSchemaKeyOrder(v)).toBe(v);
   });
 });

@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/api/auth.js";
 import { createRedisConnection, waitUntilReady } from "../../../src/queue/connection.js";
+import { Queue } from "bullmq";
+import { parseMeasurement } from "../../../src/measurement-check.js";
+import { QUEUES } from "../../../src/queue/names.js";
 import { ResultsProducer } from "../../../src/queue/results-producer.js";
+import type { ResultsJobData } from "../../../src/queue/results-job.js";
 import type { Measurement } from "../../../src/measurement.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { startTestRedis } from "../../helpers/redis.js";
@@ -124,6 +128,34 @@ describe("POST /api/v1/measurements into a real BullMQ results queue", () => {
       expect(down.headers.get("retry-after")).toBe("30");
       expect(((await down.json()) as { error: { code: string } }).error.code).toBe("unavailable");
     } finally {
+      await h.close();
+      await producer.close().catch(() => undefined);
+      conn.disconnect();
+      await redis.cleanup();
+    }
+  });
+  it("queues uploads in the Measurement schema's key order, which the collector takes without copying", async () => {
+    const redis = await startTestRedis();
+    const conn = createRedisConnection(redis.url, "producer");
+    await waitUntilReady(conn);
+    const producer = new ResultsProducer(conn);
+    const h = await createHarness({ enqueueResults: async (ms) => void (await producer.add(ms)) });
+    const queue = new Queue<ResultsJobData>(QUEUES.results, { connection: conn });
+    try {
+      await withToken(h);
+      const local = { ...mine(), local: { gateway: "ok", resolver: "unreachable" } };
+      const res = await upload(h, { measurements: [mine(), local, mine({ bytesPerSecond: 1_000_000 })] });
+      expect(res.status).toBe(202);
+      const [job] = await queue.getJobs(["waiting", "prioritized"]);
+      // As the collector gets them: JSON parsed from Redis.
+      const items = job!.data.measurements;
+      expect(items).toHaveLength(3);
+      for (const item of items) {
+        expect(item.receivedAt).toBe(NOW.toISOString());
+        expect(parseMeasurement(item).data).toBe(item);
+      }
+    } finally {
+      await queue.close();
       await h.close();
       await producer.close().catch(() => undefined);
       conn.disconnect();
