@@ -1,5 +1,7 @@
 // The measurement the ingest benchmarks queue: a full check as probes/web.ts produces it (DNS with answers,
 // TCP, TLS with a certificate, an HTTP hop), with a failure every tenth and a throughput test every twentieth.
+// Keys in the Measurement schema's order, as uploads reach the queue (the upload route queues zod's output):
+// the collector takes such an item without copying it (src/measurement-check.ts).
 import { randomUUID } from "node:crypto";
 import type { Measurement } from "../src/measurement.js";
 
@@ -34,10 +36,11 @@ export function realisticMeasurement(i: number, base: number): Measurement {
       tls: ok ? [{ address: addr, port: 443, serverName: host, alpn: "http/1.1", protocol: "TLSv1.3", failure: null,
         handshakeTime: 0.043, certificate: { subject: `CN=${host}`, issuer: "CN=KeepWatch Lab CA", validFrom: "2025-01-01T00:00:00Z",
           validTo: "2026-01-01T00:00:00Z", altNames: [host], fingerprint256: "AB:".repeat(31) + "AB" } }] : [],
-      http: ok ? { url, finalUrl: url, status: 200, failure: null, blockPage: null, time: 0.18,
+      http: ok ? { url, finalUrl: url,
         hops: [{ url, address: addr, status: 200, headers: { "content-type": "text/html; charset=utf-8", server: "nginx" },
           bodyLength: 48213, bodySha256: "0".repeat(64), bodyTruncated: false, title: "Example site",
-          failure: null, phases: { dns: 0.012, connect: 0.021, tls: 0.043, firstByte: 0.09, download: 0.05, total: 0.18 } }] } : null,
+          failure: null, phases: { dns: 0.012, connect: 0.021, tls: 0.043, firstByte: 0.09, download: 0.05, total: 0.18 } }],
+        status: 200, failure: null, blockPage: null, time: 0.18 } : null,
       time: 0.25,
     },
     verdict: { accessible: ok, blocking: ok ? null : "tcp", failure: ok ? null : "tcp_reset", determined: true },
