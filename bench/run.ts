@@ -1,5 +1,5 @@
 // `npm run bench [-- NAME...]`: runs the benchmarks (all, or the named ones: probes, ingest, store-size, measurement-codec,
-// results-worker, detect, api, regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
+// measurement-check, results-worker, detect, api, regime) one after another and prints each one's figures as a JSON line, then a summary. Benchmarks
 // measure; they never fail a build. Heavy ones (api generates 5 M measurements once, cached in the temp
 // dir) take minutes.
 import { uptime, loadavg, cpus } from "node:os";
@@ -13,6 +13,8 @@ const BENCHES: Record<string, Bench> = {
   "store-size": async () => (await import("./store-size.js")).benchStoreSize(),
   // CPU per encode and bytes of the stored encoding per deflate level / strategy.
   "measurement-codec": async () => (await import("./measurement-codec.js")).benchMeasurementCodec(),
+  // CPU per measurement of the collector's check (zod's copy against the no-copy identity check) and the stringify after it.
+  "measurement-check": async () => (await import("./measurement-check.js")).benchMeasurementCheck(),
   // CPU per results job through BullMQ: its Worker against the collector's ResultsWorker, alternated.
   "results-worker": async () => (await import("./results-worker.js")).benchResultsWorker(),
   detect: async () => (await import("./detect.js")).benchDetect({ e2e: true }),
