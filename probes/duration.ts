@@ -1,9 +1,10 @@
 // Durations as the probes report them: seconds rounded to the microsecond. A difference of two
 // performance.now() values divided by 1000 carries ten or so digits of float noise (0.043187262999999) far
 // below the clock's real resolution; stored, each noisy timing cost ~7 compressed bytes, rounded ~2.
-// Math.round(s * 1e6) / 1e6 is the double nearest a decimal of at most 6 places, and JavaScript prints the
-// shortest decimal that reads back as the same double, so its JSON never has more than 6 decimals
-// (tests/probes/duration.test.ts checks this over many values, huge ones included).
+// toFixed(6) rounds the exact binary value (Math.round(s * 1e6) / 1e6 does not: the product is rounded first,
+// and above ~2^32 s it is off by one microsecond and rounds again differently). Number() of that decimal is the
+// double nearest it, and JavaScript prints the shortest decimal that reads back as the same double, so the
+// JSON never has more than 6 decimals (tests/probes/duration.test.ts checks this against exact arithmetic).
 
 /** Above this a double's spacing is wider than 1 µs, so it already prints with at most 6 decimals. */
 const COARSER_THAN_MICROSECONDS = 2 ** 33;
@@ -15,7 +16,7 @@ const COARSER_THAN_MICROSECONDS = 2 ** 33;
 export function roundSeconds(seconds: number): number {
   const s = Math.max(0, seconds);
   if (!Number.isFinite(s) || s >= COARSER_THAN_MICROSECONDS) return s;
-  return Math.round(s * 1e6) / 1e6;
+  return Number(s.toFixed(6));
 }
 
 /** Seconds from `fromMs` to `toMs` (performance.now() milliseconds), to the microsecond; null if either is null. */
@@ -33,5 +34,5 @@ export function durationSeconds(fromMs: number | null, toMs: number | null): num
 export function roundRate(bytesPerSecond: number): number {
   const r = Math.max(0, bytesPerSecond);
   if (!Number.isFinite(r)) return r;
-  return r >= 1 ? Math.round(r) : Math.round(r * 1e3) / 1e3;
+  return r >= 1 ? Math.round(r) : Number(r.toFixed(3));
 }
