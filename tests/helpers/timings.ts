@@ -32,3 +32,9 @@ export function fractionalNumbers(value: unknown): number {
   walk(JSON.parse(JSON.stringify(value)));
   return n;
 }
+
+/**
+ * How far a sum of rounded timings may exceed the rounded whole they are slices of: half a microsecond for
+ * each rounded term, the whole included (phases that add up to at most the total before rounding).
+ */
+export const roundingSlack = (roundedTerms: number): number => roundedTerms * 0.5e-6 + 1e-12;
