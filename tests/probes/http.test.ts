@@ -310,7 +310,7 @@ describe("probeHttp: the first hop over a connection handed in", () => {
       { timeoutSeconds: 2, ca: pki.caCert, connection: held }));
     expect(r.status).toBe(200);
     // Phases measured on the new connection, not copied from the dead one.
-    expect(r.hops[0]!.phases.tls).not.toBe((held.tlsDone! - held.tcpDone) / 1000);
+    expect(r.hops[0]!.phases.tls).not.toBe(durationSeconds(held.tcpDone, held.tlsDone));
   });
 
   it("refuses a connection to another address: a caller's bug, not a network result", async () => {
