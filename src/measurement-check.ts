@@ -53,17 +53,18 @@ const scratch = { value: undefined as unknown, issues: [] as unknown[] };
 /** zod's own refinement checks of a leaf, run on the value; any issue (or a value a check would rewrite) is a no. */
 function checksPass(checks: ZodCheckInternals[], value: unknown): boolean {
   scratch.value = value;
-  let pass = true;
-  for (const check of checks) {
-    const result = check._zod.check(scratch);
-    if (result instanceof Promise || scratch.issues.length > 0 || scratch.value !== value) {
-      pass = false;
-      break;
+  try {
+    for (const check of checks) {
+      const result = check._zod.check(scratch);
+      if (result instanceof Promise || scratch.issues.length > 0 || scratch.value !== value) return false;
     }
+    return true;
+  } catch {
+    return false; // zod's own parse then meets the same check and answers as zod does
+  } finally {
+    scratch.value = undefined;
+    scratch.issues.length = 0;
   }
-  scratch.value = undefined;
-  scratch.issues.length = 0;
-  return pass;
 }
 
 function leaf(schema: ZodInternals, typeOk: (v: unknown) => boolean): IdentityCheck | null {

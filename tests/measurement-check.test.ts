@@ -199,3 +199,14 @@ describe("inSchemaKeyOrder", () => {
     for (const v of [null, 1, "s", [1]]) expect(inSchemaKeyOrder(v)).toBe(v);
   });
 });
+
+describe("compileIdentityCheck with a check that throws", () => {
+  it("answers no (zod then answers as zod does) and leaves no state behind for the next value", () => {
+    let explode = true;
+    const schema = z.object({ s: z.string().refine(() => { if (explode) throw new Error("boom"); return true; }) });
+    const check = compileIdentityCheck(schema)!;
+    expect(check({ s: "a" })).toBe(false);
+    explode = false;
+    expect(check({ s: "a" })).toBe(true);
+  });
+});
