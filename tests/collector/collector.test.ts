@@ -212,6 +212,28 @@ describe("Collector", () => {
     expect((await store.measurementFacts({})).length).toBe(40);
   });
 
+  it("stores zod's output whatever a producer queued: in the schema's key order, unknown keys stripped", async () => {
+    // Straight onto the queue (not through ResultsProducer): nested keys reversed, an unknown key, a __proto__
+    // key as JSON carries it, and one item already in the schema's order (taken without a copy).
+    const canonical = fixtureMeasurement({ startedAt: minute(0) });
+    const reversed = fixtureMeasurement({ startedAt: minute(1) });
+    const reversedItem = { ...reversed, check: Object.fromEntries(Object.entries(reversed.check).reverse()) };
+    const extra = fixtureMeasurement({ startedAt: minute(2) });
+    const extraItem = { ...extra, network: { ...extra.network, secret: "x" }, forged: true };
+    const proto = fixtureMeasurement({ startedAt: minute(3) });
+    const protoItem = JSON.parse(`{"__proto__":{"admin":true},${JSON.stringify(proto).slice(1)}`) as unknown;
+    const c = startCollector();
+    const q = new Queue(QUEUES.results, { connection: conn });
+    await q.add("batch", { measurements: [canonical, reversedItem, extraItem, protoItem] }, { jobId: "mixed" });
+    await waitFor(() => c.counters().batches === 1, "the batch");
+    expect(c.counters()).toMatchObject({ ingested: 4, invalid: 0 });
+    for (const m of [canonical, reversed, extra, proto]) {
+      // The stored JSON text, as read back, is zod's output of what was queued: same keys, same order.
+      expect(JSON.stringify(await store.getMeasurement(m.id))).toBe(JSON.stringify(m));
+    }
+    await q.close();
+  });
+
   it("fails a job without a measurements array without retrying it", async () => {
     const c = startCollector();
     const q = new Queue(QUEUES.results, { connection: conn });
