@@ -49,11 +49,16 @@ export class RetentionTask {
 
   private async prune(): Promise<RetentionRun> {
     const now = this.clock().getTime();
-    const measurements = await this.opts.store.pruneMeasurements(new Date(now - this.opts.rawDays * DAY_MS));
     // An hour's grace: the detector's first baseline window starts up to a window before baselineHours, and the
     // API's horizon is now − targetMinuteDays; neither may find a bucket this run has just taken.
+    const minuteHorizon = this.opts.targetMinuteDays === undefined ? new Date(now - this.opts.rollupDays * DAY_MS)
+      : new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS);
+    // The store keeps the per-target minute stats of removed rows inside that horizon (PostgreSQL reads them
+    // from the rows themselves until then).
+    const measurements = await this.opts.store.pruneMeasurements(new Date(now - this.opts.rawDays * DAY_MS),
+      { targetMinutesSince: minuteHorizon });
     const targetMinuteRollups = this.opts.targetMinuteDays === undefined ? 0
-      : await this.opts.store.pruneTargetMinuteRollups(new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS));
+      : await this.opts.store.pruneTargetMinuteRollups(minuteHorizon);
     const rollups = await this.opts.store.pruneRollups(new Date(now - this.opts.rollupDays * DAY_MS));
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
     return { measurements, targetMinuteRollups, rollups };

@@ -1,6 +1,7 @@
 // Ingest for the PostgreSQL store: one transaction per batch. Rows go in with one multi-row
 // INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING, so the statement itself says which
-// rows it stored; only those are folded into the rollups, last_seen and probe counters, in the same
+// rows it stored; only those are folded into the hour and network rollups, last_seen and probe counters
+// (per-target minutes are read from the rows themselves, target-minutes.ts), in the same
 // transaction. Two collectors inserting overlapping batches therefore never count a row twice (the
 // second waits on the first's row and then skips it), and every key is written in sorted order so the
 // two never deadlock on each other's rollup rows.
@@ -38,19 +39,7 @@ function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull:
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
 }
 
-/**
- * Per-target minute rows are appended, one per key and transaction (PostgreSQL migration 5): the table has
- * no unique key, its readers sum a key's rows. Exact for the same reason the upserts are: only rows this
- * transaction's INSERT stored are folded in.
- */
-function rollupAppend(table: string, key: string[], attrs: string[]): string {
-  const { cols, types } = rollupColumns(key, attrs);
-  return `INSERT INTO ${table} (${cols.join(", ")})
-    SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})`;
-}
-
 const UPSERTS = {
-  minute: rollupAppend("rollups_minute", TARGET_KEY, ["category_ref"]),
   hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
   networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
   networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
@@ -145,8 +134,9 @@ export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgN
       s.n += 1;
     } else seen.set(k, { region: r.f.region, network: r.f.network, probeId: r.f.probeId, role: r.f.role, lastMs: r.ms, n: 1 });
   }
+  // Per-target minutes are not written: they are summed from the live rows (PostgreSQL migration 6,
+  // target-minutes.ts) and materialized only when retention removes the rows.
   const d = rollups.take();
-  await upsertDeltas(client, "minute", d.minute, names);
   await upsertDeltas(client, "hour", d.hour, names);
   await upsertDeltas(client, "networkMinute", d.networkMinute, null);
   await upsertDeltas(client, "networkHour", d.networkHour, null);

@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { LEAN_MIGRATION_SQL } from "./migration-lean.js";
 import { SLIM_MIGRATION_SQL } from "./migration-slim.js";
+import { DERIVED_MIGRATION_SQL } from "./migration-derived.js";
 
 export interface PgMigration {
   version: number;
@@ -170,6 +171,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 5,
     name: "lean rollups: per-target minute rows appended under a (bucket, region_ref) index, room for in-place updates",
     sql: LEAN_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: "derived minutes: per-target minute stats summed from live measurement rows, rollups_minute only for removed ones",
+    sql: DERIVED_MIGRATION_SQL,
   },
 ];
 

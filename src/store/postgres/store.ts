@@ -6,7 +6,7 @@ import type pg from "pg";
 import type { Measurement, MeasurementFacts } from "../../measurement.js";
 import type { Incident } from "../../incident.js";
 import type {
-  EnrolledProbe, IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
+  EnrolledProbe, IncidentQuery, InsertResult, MeasurementPruneOptions, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
   ProbeRecord, ProbeToken, RedeemResult, Store, StoreHealth, TargetStatsQuery, TargetStatsRow,
 } from "../store.js";
 import type {
@@ -24,6 +24,8 @@ import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
 import { PgStatsReader } from "./stats.js";
+import { NO_HORIZON_MS } from "./migration-derived.js";
+import { MINUTE_MS, advanceHorizon } from "./target-minutes.js";
 
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Rows fetched per page by streamMeasurements (bounds its memory). */
@@ -227,8 +229,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  pruneMeasurements(olderThan: Date): Promise<number> {
-    return this.call(() => this.partitions.prune(olderThan.getTime()));
+  /** Removed rows' per-target minute sums are kept from opts.targetMinutesSince's minute on (all without it). */
+  pruneMeasurements(olderThan: Date, opts: MeasurementPruneOptions = {}): Promise<number> {
+    const since = opts.targetMinutesSince;
+    const keepMs = since === undefined ? NO_HORIZON_MS : Math.floor(since.getTime() / MINUTE_MS) * MINUTE_MS;
+    return this.call(() => this.partitions.prune(olderThan.getTime(), keepMs));
   }
 
   /** Whole buckets older than the cutoff, from all four rollup tables (and the legacy-keyed ones). */
@@ -241,10 +246,13 @@ export class PostgresStore implements Store {
     return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60]]);
   }
 
-  /** Returns per-target minute rows deleted. */
+  /**
+   * Returns per-target minute rows deleted: stored ones, and the minutes of live rows that the horizon moved
+   * past (since migration 6 those are the rows' own minutes, target-minutes.ts).
+   */
   private async pruneRollupTables(olderThan: Date, tables: readonly (readonly [string, number])[]): Promise<number> {
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
-    let minuteRows = 0;
+    let minuteRows = await this.transaction((c) => advanceHorizon(c, Math.floor(cutoffS / 60) * MINUTE_MS));
     for (const [table, width] of tables) {
       const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
       if (table === "rollups_minute" || table === "legacy_rollups_minute") minuteRows += r.rowCount ?? 0;
