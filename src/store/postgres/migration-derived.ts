@@ -23,26 +23,43 @@ import { MINUTE_KEY, liveMinuteSums } from "./target-minutes.js";
 export const NO_HORIZON_MS = -9007199254740991;
 
 const KEY = MINUTE_KEY.join(", ");
-const STORED_SUMS = SUM_COLUMNS.map((c) => `SUM(COALESCE(${c}, 0)) AS ${c}`).join(", ");
 const INT_SUMS = SUM_COLUMNS.filter((c) => !c.endsWith("_sum"));
-const JOIN = MINUTE_KEY.map((c) => `s.${c} = l.${c}`).join(" AND ");
+/** Stored minute rows and live rows of the same key-minute (aliases s and l). */
+export const KEY_JOIN = MINUTE_KEY.map((c) => `s.${c} = l.${c}`).join(" AND ");
 
-/** R - L, zero as NULL; a float sum whose count became zero is zero (not a rounding residue). */
-const DIFFERENCE = SUM_COLUMNS.map((c) => {
-  if (INT_SUMS.includes(c)) return `NULLIF(GREATEST(s.${c} - l.${c}, 0), 0)`;
-  const count = c.replace("_sum", "_count");
-  return `CASE WHEN s.${count} - l.${count} > 0 THEN NULLIF(s.${c} - l.${c}, 0) END`;
-}).join(", ");
+/** One row per key-minute of a table shaped like rollups_minute: its rows' sums (zero where NULL). */
+export function storedKeyMinutes(table: string): string {
+  return `SELECT ${KEY}, MAX(category_ref) AS category_ref, ${SUM_COLUMNS.map((c) => `SUM(COALESCE(${c}, 0)) AS ${c}`).join(", ")},
+    MAX(last_ms) AS last_ms FROM ${table} GROUP BY ${KEY}`;
+}
+
+/** One row per key-minute of the counted live measurement rows matching `where` (categories summed together). */
+export function liveKeyMinutes(where: string): string {
+  return `SELECT ${KEY}, ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
+    FROM (${liveMinuteSums("measurements", where)}) m GROUP BY ${KEY}`;
+}
+
+/**
+ * INSERT into rollups_minute of stored key-minutes (s) minus their live rows' sums (l, absent when none):
+ * zero as NULL, a float sum whose count became zero is zero (not a rounding residue). Only key-minutes with
+ * more stored than live measurements, i.e. those of measurements no longer live.
+ */
+export function insertStoredMinusLive(stored: string, live: string): string {
+  const difference = SUM_COLUMNS.map((c) => {
+    if (INT_SUMS.includes(c)) return `NULLIF(GREATEST(s.${c} - COALESCE(l.${c}, 0), 0), 0)`;
+    const count = c.replace("_sum", "_count");
+    return `CASE WHEN s.${count} - COALESCE(l.${count}, 0) > 0 THEN NULLIF(s.${c} - COALESCE(l.${c}, 0), 0) END`;
+  }).join(", ");
+  return `INSERT INTO rollups_minute (${KEY}, category_ref, ${SUM_COLUMNS.join(", ")}, last_ms)
+    SELECT ${MINUTE_KEY.map((c) => `s.${c}`).join(", ")}, s.category_ref, ${difference}, s.last_ms
+    FROM ${stored} s LEFT JOIN ${live} l ON ${KEY_JOIN} WHERE s.total > COALESCE(l.total, 0)`;
+}
 
 export const DERIVED_MIGRATION_SQL = `
   CREATE TABLE target_minute_horizon (since_ms bigint NOT NULL);
 
-  CREATE TEMP TABLE kw_live ON COMMIT DROP AS
-    SELECT ${KEY}, SUM(total)::int8 AS total, ${SUM_COLUMNS.filter((c) => c !== "total").map((c) => `SUM(${c}) AS ${c}`).join(", ")}
-    FROM (${liveMinuteSums("measurements", "TRUE")}) m GROUP BY ${KEY};
-  CREATE TEMP TABLE kw_stored ON COMMIT DROP AS
-    SELECT ${KEY}, MAX(category_ref) AS category_ref, ${STORED_SUMS}, MAX(last_ms) AS last_ms
-    FROM rollups_minute GROUP BY ${KEY};
+  CREATE TEMP TABLE kw_live ON COMMIT DROP AS ${liveKeyMinutes("TRUE")};
+  CREATE TEMP TABLE kw_stored ON COMMIT DROP AS ${storedKeyMinutes("rollups_minute")};
   CREATE INDEX ON kw_stored (${KEY});
   ANALYZE kw_live;
   ANALYZE kw_stored;
@@ -50,11 +67,9 @@ export const DERIVED_MIGRATION_SQL = `
   -- Live minutes whose minute rows were pruned, older than every live minute that still has its rows.
   INSERT INTO target_minute_horizon
     SELECT COALESCE(MAX(l.bucket) * 1000 + 60000, ${NO_HORIZON_MS}) FROM kw_live l
-    WHERE NOT EXISTS (SELECT 1 FROM kw_stored s WHERE ${JOIN})
-      AND l.bucket < COALESCE((SELECT MIN(l.bucket) FROM kw_live l JOIN kw_stored s ON ${JOIN}), 9007199254740991);
+    WHERE NOT EXISTS (SELECT 1 FROM kw_stored s WHERE ${KEY_JOIN})
+      AND l.bucket < COALESCE((SELECT MIN(l.bucket) FROM kw_live l JOIN kw_stored s ON ${KEY_JOIN}), 9007199254740991);
 
-  DELETE FROM rollups_minute s USING kw_live l WHERE ${JOIN};
-  INSERT INTO rollups_minute (${KEY}, category_ref, ${SUM_COLUMNS.join(", ")}, last_ms)
-    SELECT ${MINUTE_KEY.map((c) => `s.${c}`).join(", ")}, s.category_ref, ${DIFFERENCE}, s.last_ms
-    FROM kw_stored s JOIN kw_live l ON ${JOIN} WHERE s.total > l.total;
+  DELETE FROM rollups_minute s USING kw_live l WHERE ${KEY_JOIN};
+  ${insertStoredMinusLive("kw_stored", "kw_live")} AND l.bucket IS NOT NULL;
 `;
