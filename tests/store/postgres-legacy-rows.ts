@@ -1,6 +1,7 @@
-// What PostgreSQL schema versions 2-3 stored, for migration tests: measurements with every fact as text and
-// the codec's packed value, per-target rollups keyed by text, written with plain SQL exactly as the version-3
-// store's ingest did (same keys, same deltas from rollup-deltas.ts, same encoding).
+// What older PostgreSQL schema versions stored, for migration tests: versions 2-3 measurements with every fact
+// as text and the codec's packed value, per-target rollups keyed by text, written with plain SQL exactly as the
+// version-3 store's ingest did (same keys, same deltas from rollup-deltas.ts, same encoding); versions 4-5 the
+// per-target minute rows that the current ingest no longer writes.
 import type pg from "pg";
 import { isLocalFailure, measurementFacts, type Measurement } from "../../src/measurement.js";
 import { encodeMeasurement } from "../../src/store/postgres/codec.js";
@@ -47,4 +48,22 @@ export async function insertLegacyPgMeasurements(c: pg.Pool, batch: readonly Mea
   await upsert(c, "rollups_hour", TARGET, d.hour);
   await upsert(c, "network_rollups_minute", NETWORK, d.networkMinute);
   await upsert(c, "network_rollups_hour", NETWORK, d.networkHour);
+}
+
+/**
+ * The per-target minute rows the version-4 and -5 stores' ingest wrote for a batch of new measurements (one row
+ * per key and batch; since version 6 ingest writes none): name ids as the store interned them, zero sums NULL.
+ */
+export async function appendVersion5MinuteRows(c: pg.Pool, batch: readonly Measurement[]): Promise<void> {
+  const rollups = new RollupBatch();
+  for (const m of batch) if (!isLocalFailure(m)) rollups.add(measurementFacts(m), Date.parse(measurementFacts(m).startedAt));
+  const id = (i: number) => `(SELECT id FROM names WHERE name = $${i})`;
+  for (const d of rollups.take().minute) {
+    const [region, bucket, network, probeId, list, url, role, category] = d.cols;
+    await c.query(`INSERT INTO rollups_minute (region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref, category_ref,
+        ${SUM_COLUMNS.join(", ")}, last_ms)
+      VALUES (${id(1)}, $2, ${id(3)}, ${id(4)}, ${id(5)}, ${id(6)}, ${id(7)}, ${id(8)}, ${SUM_COLUMNS.map((_, i) => `$${9 + i}`).join(", ")},
+        $${9 + SUM_COLUMNS.length})`,
+    [region, bucket, network, probeId, list, url, role, category, ...d.sums.v.map((v) => (v === 0 ? null : v)), d.sums.lastMs]);
+  }
 }
