@@ -81,6 +81,12 @@ function revisionsSection(inc, ctx) {
       : h("p", { class: "muted" }, t("incident.noRevisions")));
 }
 
+/** Open / ended, or withdrawn: a withdrawn incident's stored status is "closed", but "ended" would read as a finding. */
+function statusBadge(status, withdrawn, t) {
+  const shown = withdrawn ? "withdrawn" : status;
+  return h("span", { class: `status status-${shown}`, "data-testid": "status" }, t(`incident.status.${shown}`));
+}
+
 function copyButton(text, ctx) {
   const btn = h("button", { type: "button", class: "button" }, ctx.t("incident.copy"));
   btn.addEventListener("click", async () => {
@@ -159,7 +165,7 @@ export async function render(id, ctx) {
     { class: "view incident", dataset: { incident: inc.id } },
     h("p", {}, h("a", { href: link(`/regions/${encodeURIComponent(inc.region)}`, lang) }, `← ${regionName}`)),
     h("div", { class: "title-row" }, h("h1", {}, t("incident.title", { kind: t(`state.${inc.kind}`), region: regionName })),
-      stateBadge(inc.kind, t), h("span", { class: `status status-${inc.status}` }, t(`incident.status.${inc.status}`))),
+      stateBadge(inc.kind, t), statusBadge(inc.status, Boolean(withdrawn), t)),
     withdrawn ? h("p", { class: "notice", role: "alert", "data-testid": "withdrawn" }, withdrawn) : null,
     h("p", {}, verificationLine(analysis.verification, ctx)),
     inc.revisedAt ? h("p", { class: "notice" }, t("incident.revisedAt", { time: dual(inc.revisedAt, zone).utc })) : null,

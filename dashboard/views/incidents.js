@@ -67,7 +67,9 @@ export async function render(ctx) {
   const rows = data.incidents.map((i) => {
     const net = regionById.get(i.region)?.networks.find((n) => n.id === i.network);
     return [
-      h("a", { href: link(`/incidents/${encodeURIComponent(i.id)}`, lang) }, stateBadge(i.kind, t)),
+      // A withdrawn incident is listed (the archive keeps everything) but marked so nobody quotes it as a finding.
+      h("a", { href: link(`/incidents/${encodeURIComponent(i.id)}`, lang) }, stateBadge(i.kind, t),
+        data.withdrawn?.[i.id] ? [" ", h("span", { class: "status status-withdrawn", "data-testid": "archive-withdrawn" }, t("incident.status.withdrawn"))] : null),
       h("a", { href: link(`/regions/${encodeURIComponent(i.region)}`, lang) }, regionName(i.region)),
       i.network ? (net?.name ?? i.network) : t("incident.wholeRegion"),
       timePair(dual(i.startedAt, zone), i.startedAt),

@@ -111,6 +111,8 @@ export const incidentsResponseSchema = z
       .openapi({ description: "With ?lang=: incident id → its summary in that language" }),
     verifications: z.record(z.string(), z.object({ verifiedBy: z.string(), verifiedAt: isoTime }))
       .openapi({ description: "Incident id → who verified it and when (verified incidents of this page only)" }),
+    withdrawn: z.record(z.string(), isoTime)
+      .openapi({ description: "Incident id → when the detector withdrew it (withdrawn incidents of this page only). A withdrawn incident has status closed but is not a finding: do not cite it" }),
     limit: z.number().int(),
     offset: z.number().int(),
     nextOffset: z.number().int().nullable(),

@@ -2,6 +2,7 @@
 // (the bulk of the rollup bytes; read only by the detector and short API ranges), the other rollups after
 // rollupDays. Runs never overlap, and stop() waits for a run in progress so the store can be closed right after.
 import type { Logger } from "pino";
+import { writePrunedBefore } from "../store/pruned-state.js";
 import type { Store } from "../store/store.js";
 
 export interface RetentionOptions {
@@ -49,17 +50,21 @@ export class RetentionTask {
 
   private async prune(): Promise<RetentionRun> {
     const now = this.clock().getTime();
+    const rawCutoff = new Date(now - this.opts.rawDays * DAY_MS);
     // An hour's grace: the detector's first baseline window starts up to a window before baselineHours, and the
     // API's horizon is now − targetMinuteDays; neither may find a bucket this run has just taken.
-    const minuteHorizon = this.opts.targetMinuteDays === undefined ? new Date(now - this.opts.rollupDays * DAY_MS)
+    const minuteCutoff = this.opts.targetMinuteDays === undefined ? null
       : new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS);
-    // The store keeps the per-target minute stats of removed rows inside that horizon (PostgreSQL reads them
-    // from the rows themselves until then).
-    const measurements = await this.opts.store.pruneMeasurements(new Date(now - this.opts.rawDays * DAY_MS),
-      { targetMinutesSince: minuteHorizon });
-    const targetMinuteRollups = this.opts.targetMinuteDays === undefined ? 0
-      : await this.opts.store.pruneTargetMinuteRollups(minuteHorizon);
-    const rollups = await this.opts.store.pruneRollups(new Date(now - this.opts.rollupDays * DAY_MS));
+    const rollupCutoff = new Date(now - this.opts.rollupDays * DAY_MS);
+    // The store keeps the per-target minute stats of removed rows inside the minute horizon (PostgreSQL reads
+    // them from the rows themselves until then).
+    const measurements = await this.opts.store.pruneMeasurements(rawCutoff, { targetMinutesSince: minuteCutoff ?? rollupCutoff });
+    const targetMinuteRollups = minuteCutoff === null ? 0 : await this.opts.store.pruneTargetMinuteRollups(minuteCutoff);
+    const rollups = await this.opts.store.pruneRollups(rollupCutoff);
+    // Readers that must not mistake pruned data for silence look here (pruned-state.ts).
+    await writePrunedBefore(this.opts.store, {
+      measurements: rawCutoff.toISOString(), targetMinuteRollups: (minuteCutoff ?? rollupCutoff).toISOString(), rollups: rollupCutoff.toISOString(),
+    });
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
     return { measurements, targetMinuteRollups, rollups };
   }

@@ -5,6 +5,7 @@ import pino from "pino";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RetentionTask } from "../../src/collector/retention.js";
+import { readPrunedBefore } from "../../src/store/pruned-state.js";
 import { PostgresStore } from "../../src/store/postgres/store.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/store.js";
@@ -79,6 +80,20 @@ describe.each(backends)("RetentionTask on %s", (name, open) => {
     expect((await store.targetStats({ ...all, bucketSeconds: 3600 })).map((r) => r.lastAt)).toEqual(long);
     expect((await store.networkStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(long);
     expect(await task.runOnce()).toEqual({ measurements: 0, targetMinuteRollups: 0, rollups: 0 });
+  });
+
+  it("records what it removed, and never moves that edge back when an operator raises a setting", async () => {
+    expect(await readPrunedBefore(store)).toBeNull();
+    await new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now }).runOnce();
+    const first = { measurements: daysAgo(30), targetMinuteRollups: daysAgo(30 + 1 / 24), rollups: daysAgo(730) };
+    expect(await readPrunedBefore(store)).toEqual(first);
+    // Raised to 60 days a day later: what went before first.targetMinuteRollups is still gone.
+    const dayLater = new Date(now.getTime() + 86_400_000);
+    await new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 60, clock: () => dayLater }).runOnce();
+    expect(await readPrunedBefore(store)).toEqual({ ...first, measurements: daysAgo(29), rollups: daysAgo(729) });
+    // No targetMinuteDays: minute rows go with the other rollups.
+    await new RetentionTask({ store, rawDays: 30, rollupDays: 30, clock: () => dayLater }).runOnce();
+    expect((await readPrunedBefore(store))!.targetMinuteRollups).toBe(daysAgo(29));
   });
 
   it("start() runs at once and stop() waits for that run", async () => {

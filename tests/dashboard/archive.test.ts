@@ -222,9 +222,22 @@ describe("a withdrawn incident's permalink", () => {
       expect((await page.textContent("[data-testid=summary]"))!.toLowerCase(), lang).toContain(words[lang].toLowerCase());
       await page.close();
     }
+    // The status badge does not say "Ended" (which reads as a finding that ran its course).
+    const page = await open(`/incidents/${encodeURIComponent(withdrawn.id)}?lang=en`);
+    expect(await page.textContent("[data-testid=status]")).toBe("Withdrawn");
+    await page.close();
+    // The archive lists it (nothing is hidden) with the same mark, and only it.
+    for (const lang of ["kk", "ru", "en"] as const) {
+      const archive = await open(`/incidents?lang=${lang}&status=closed`);
+      const row = archive.locator("table.archive-table tbody tr", { has: archive.locator(`a[href*="${encodeURIComponent(withdrawn.id)}"]`) });
+      expect(await row.locator("[data-testid=archive-withdrawn]").textContent(), lang).toBe(words[lang]);
+      expect(await archive.locator("[data-testid=archive-withdrawn]").count(), lang).toBe(1);
+      await archive.close();
+    }
     // A standing incident has no such notice.
     const standing = await open(`/incidents/${encodeURIComponent(base.id)}?lang=en`);
     expect(await standing.locator("[data-testid=withdrawn]").count()).toBe(0);
+    expect(await standing.textContent("[data-testid=status]")).toBe("Ended");
     await standing.close();
   });
 });

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { MINUTE_GRACE_MS, RetentionTask } from "../../src/collector/retention.js";
 import { replayDetection } from "../../src/detect/replay.js";
 import type { Incident } from "../../src/incident.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
@@ -109,6 +110,22 @@ describe("keepwatch detect", () => {
     expect(await check()).toBe(0);
     expect((await cli([...range, "--write"])).code).toBe(0);
     expect(await check()).toBe(4);
+
+    // Retention prunes the older half's minute data (as a careless operator's replay of last month would meet):
+    // a replay over it would read silence as shutdowns, so it is refused; a later start is replayed, with warnings.
+    const edge = T0 + 40 * U;
+    const pruning = new SqliteStore(join(dataDir, "keepwatch.sqlite"));
+    await new RetentionTask({ store: pruning, rawDays: 2, rollupDays: 730, targetMinuteDays: 2,
+      clock: () => new Date(edge + 2 * 86_400_000 + MINUTE_GRACE_MS) }).runOnce();
+    await pruning.close();
+    const refused = await cli([...range, "--json"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain(`is before ${new Date(edge).toISOString()}, where retention has already removed the per-target minute data`);
+    const later = await cli(["--since", new Date(edge + 5 * U).toISOString(), "--until", new Date(T0 + 75 * U).toISOString(), "--json"]);
+    expect(later.code).toBe(0);
+    expect(later.stderr).toMatch(/warning: the baseline at --since has 0 h of history left of the 168 h/);
+    expect(later.stderr).toMatch(/warning: raw measurements before .* were pruned/);
     const bad = await cli(["--since", "yesterday", "--until", new Date(T0).toISOString()]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--since must be an ISO 8601 time/);

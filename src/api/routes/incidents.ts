@@ -70,13 +70,19 @@ export function incidentsRoutes(deps: ResolvedDeps) {
       const nextOffset = rows.length > q.limit ? q.offset + q.limit : null;
       const verified = await deps.store.listIncidentVerifications(incidents.map((i) => i.id));
       const verifications = Object.fromEntries(verified.map((v) => [v.incidentId, { verifiedBy: v.verifiedBy, verifiedAt: v.verifiedAt }]));
+      // Status stays "closed" for a withdrawn incident (the store's filter knows only open/closed): the page says which.
+      const withdrawn: Record<string, string> = {};
+      for (const i of incidents) {
+        const at = withdrawnAt(i);
+        if (at !== null) withdrawn[i.id] = at;
+      }
       const lang = q.lang;
       const summaries = lang
         ? markedSummaries(Object.fromEntries(incidents.map((i) => [i.id, renderIncidentSummary(i, lang, summaryContext())])), () => lang)
         : undefined;
       return c.json({
         ...(demo && { demo: true as const }),
-        incidents: incidents.map(marked), ...(summaries && { summaries }), verifications, limit: q.limit, offset: q.offset, nextOffset,
+        incidents: incidents.map(marked), ...(summaries && { summaries }), verifications, withdrawn, limit: q.limit, offset: q.offset, nextOffset,
       }, 200);
     },
   );

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { evidenceSha256 } from "../../../src/api/evidence.js";
 import { CSV_COLUMNS, INCIDENT_CSV_COLUMNS } from "../../../src/api/csv.js";
+import { WITHDRAWN } from "../../../src/incident.js";
 import { fixtureMeasurement } from "../../fixtures/measurement.js";
 import { createHarness, testConfig, testIncident, type Harness } from "../harness.js";
 
@@ -55,6 +56,22 @@ describe("incidents API", () => {
     const bad = await h.request("/api/v1/incidents?kind=apocalypse");
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+  });
+
+  it("marks withdrawn incidents in the list, since their status alone reads 'closed'", async () => {
+    const base = (await h.store.getIncident("inc-3"))!;
+    const at = "2026-03-04T13:00:00.000Z";
+    await h.store.saveIncident({ ...base, revisedAt: at,
+      revisions: [...base.revisions, { at, field: "status", from: "open", to: "closed", reason: `${WITHDRAWN}: later windows cleared` }] });
+    const body = (await (await h.request("/api/v1/incidents?status=closed&lang=en")).json()) as ListBody & {
+      withdrawn: Record<string, string>; summaries: Record<string, string>;
+    };
+    expect(body.withdrawn).toEqual({ "inc-3": at });
+    expect(body.summaries["inc-3"]).toMatch(/^Withdrawn/);
+    expect(body.summaries["inc-1"]).not.toMatch(/withdrawn/i);
+    // A page without withdrawn incidents says so with an empty map, not by leaving the field out.
+    const open = (await (await h.request("/api/v1/incidents?status=open")).json()) as { withdrawn: Record<string, string> };
+    expect(open.withdrawn).toEqual({});
   });
 
   it("paginates with nextOffset", async () => {
