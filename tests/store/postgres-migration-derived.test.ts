@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Measurement } from "../../src/measurement.js";
+import { PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { Partitions, dayOf } from "../../src/store/postgres/partitions.js";
 import { PostgresStore } from "../../src/store/postgres/store.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
@@ -16,7 +17,7 @@ import type { Store } from "../../src/store/store.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { adminQuery } from "../helpers/postgres.js";
 import { expectRowsClose } from "./contract-stats.js";
-import { appendVersion5MinuteRows, insertLegacyPgMeasurements } from "./postgres-legacy-rows.js";
+import { insertLegacyPgMeasurements, insertVersion5Measurements } from "./postgres-legacy-rows.js";
 import { databaseAtVersion, storesClosedAfterEach } from "./postgres-migration-setup.js";
 import { BASE, measurements } from "./postgres-reads.js";
 
@@ -89,13 +90,9 @@ describe("PostgreSQL migration 6: per-target minute stats from live rows, stored
       await new Partitions(pool).ensure([dayOf(BASE)]);
       await insertLegacyPgMeasurements(pool, legacy);
     });
-    await databaseAtVersion(5, undefined, url);
-    const v5Store = new PostgresStore(url);
-    stores.push(v5Store);
-    for (const b of v5) {
-      await v5Store.insertMeasurements(b);
-      await databaseAtVersion(5, (pool) => appendVersion5MinuteRows(pool, b), url);
-    }
+    await databaseAtVersion(5, async (pool) => {
+      for (const b of v5) await insertVersion5Measurements(pool, b);
+    }, url);
     // Version 5's retention: raw rows by time (rollups untouched), minute rows by whole minutes.
     await adminQuery(url, "DELETE FROM measurements WHERE started_ms < $1", [rawCutoff]);
     if (minuteCutoff !== null) {
@@ -110,7 +107,7 @@ describe("PostgreSQL migration 6: per-target minute stats from live rows, stored
     const migrated = new PostgresStore(url, { streamPageSize: 7 });
     stores.push(migrated);
     await migrated.migrate();
-    expect(await adminQuery(url, "SELECT MAX(version)::int AS v FROM schema_version")).toEqual([{ v: 6 }]);
+    expect(await adminQuery(url, "SELECT MAX(version)::int AS v FROM schema_version")).toEqual([{ v: PG_MIGRATIONS.length }]);
     expect(await rows()).toEqual(before);
     await expectSameStats(migrated, sqlite);
 

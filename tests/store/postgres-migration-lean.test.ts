@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres/store.js";
 import { adminQuery } from "../helpers/postgres.js";
-import { appendVersion5MinuteRows } from "./postgres-legacy-rows.js";
+import { Partitions, dayOf } from "../../src/store/postgres/partitions.js";
+import { insertVersion5Measurements } from "./postgres-legacy-rows.js";
 import { databaseAtVersion, expectSameReads, referenceStore, storesClosedAfterEach } from "./postgres-migration-setup.js";
 import { BASE, beforeAndAfter } from "./postgres-reads.js";
 
@@ -24,12 +25,11 @@ describe("PostgreSQL migration 5: appended per-target minute rollups, nothing re
     // The late row goes into a per-target minute key that already has its (upserted) row from before the migration.
     const { old, late, fresh } = beforeAndAfter();
 
-    const url = await databaseAtVersion(4);
     // The version-4 schema, as its store wrote it (one batch: one upserted minute row per key).
-    const v4 = new PostgresStore(url);
-    stores.push(v4);
-    expect(await v4.insertMeasurements(old)).toEqual({ inserted: old.length, duplicates: 0 });
-    await databaseAtVersion(4, (pool) => appendVersion5MinuteRows(pool, old), url);
+    const url = await databaseAtVersion(4, async (pool) => {
+      await new Partitions(pool).ensure([dayOf(BASE)]);
+      await insertVersion5Measurements(pool, old);
+    });
     expect(await indexes(url, "measurements")).toEqual({
       measurements_pkey: "(id, started_ms)", measurements_started_region: "(started_ms, region_ref)" });
     const before = async () => ({
@@ -46,7 +46,8 @@ describe("PostgreSQL migration 5: appended per-target minute rollups, nothing re
       measurements_pkey: "(id, started_ms)", measurements_started_region: "(started_ms, region_ref)" });
     expect(await indexes(url, "rollups_minute")).toEqual({ rollups_minute_bucket_region: "(bucket, region_ref)" });
 
-    // On to the current version (6: those minute rows give way to the live rows, postgres-migration-derived.test.ts).
+    // On to the current version (6: those minute rows give way to the live rows, postgres-migration-derived.test.ts;
+    // 7: new rows with a series, postgres-migration-series.test.ts).
     const migrated = new PostgresStore(url, { streamPageSize: 7 });
     stores.push(migrated);
     await migrated.migrate();

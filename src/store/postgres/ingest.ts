@@ -10,6 +10,7 @@ import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFac
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../rollup-deltas.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
+import type { PgSeries } from "./series.js";
 
 const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
@@ -103,23 +104,23 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
   await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
 }
 
-/** Every string the batch's rows and rollups refer to by id (intern them before the transaction). */
+/** Every string the batch's rows and rollups refer to by id (intern them, then the rows' series, before the transaction). */
 export function batchNames(rows: Row[]): string[] {
   return rows.flatMap((r) => rowNames(r.f));
 }
 
 /** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
-export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<Set<string>> {
+export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names));
+  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names, series));
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
   return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
 }
 
 /** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
-export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<number> {
+export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<number> {
   if (rows.length === 0) return 0;
-  const stored = await insertRawRows(client, rows, names);
+  const stored = await insertRawRows(client, rows, names, series);
 
   const rollups = new RollupBatch();
   const seen = new Map<string, { region: string; network: string; probeId: string; role: string; lastMs: number; n: number }>();

@@ -33,10 +33,11 @@ export function storedKeyMinutes(table: string): string {
     MAX(last_ms) AS last_ms FROM ${table} GROUP BY ${KEY}`;
 }
 
-/** One row per key-minute of the counted live measurement rows matching `where` (categories summed together). */
-export function liveKeyMinutes(where: string): string {
+/** One row per key-minute of the counted live measurement rows matching `where` (categories summed together;
+ * `series: false` before PostgreSQL migration 7, as when this migration runs). */
+export function liveKeyMinutes(where: string, series = true): string {
   return `SELECT ${KEY}, ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
-    FROM (${liveMinuteSums("measurements", where)}) m GROUP BY ${KEY}`;
+    FROM (${liveMinuteSums("measurements", where, series)}) m GROUP BY ${KEY}`;
 }
 
 /**
@@ -58,7 +59,7 @@ export function insertStoredMinusLive(stored: string, live: string): string {
 export const DERIVED_MIGRATION_SQL = `
   CREATE TABLE target_minute_horizon (since_ms bigint NOT NULL);
 
-  CREATE TEMP TABLE kw_live ON COMMIT DROP AS ${liveKeyMinutes("TRUE")};
+  CREATE TEMP TABLE kw_live ON COMMIT DROP AS ${liveKeyMinutes("TRUE", false)};
   CREATE TEMP TABLE kw_stored ON COMMIT DROP AS ${storedKeyMinutes("rollups_minute")};
   CREATE INDEX ON kw_stored (${KEY});
   ANALYZE kw_live;

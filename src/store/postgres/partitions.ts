@@ -1,14 +1,14 @@
 // Daily range partitions of `measurements` (by started_ms, UTC days). Created on demand for the days an
 // insert needs and a few days ahead at startup; retention drops whole partitions and deletes rows only in
-// the one partition the cutoff falls inside, keeping the removed rows' per-target minute sums. Creation is serialized by an advisory lock, so two
-// collectors meeting a new day at once both succeed.
+// the one partition the cutoff falls inside, keeping the removed rows' per-target minute sums. Creation is
+// serialized by an advisory lock, so two collectors meeting a new day at once both succeed.
 import type pg from "pg";
 import { LOCK_PARTITIONS } from "./migrations.js";
 import { HORIZON_MS, materializeMinutes } from "./target-minutes.js";
 
 /** The columns per-target minute sums are made of (target-minutes.ts). */
-const REMOVED_COLUMNS = `started_ms, region_ref, network_ref, probe_ref, list_ref, url_ref, role_ref, category_ref, accessible,
-  blocking, dns_failure, bytes_per_second, tls_handshake_time, local_failure`;
+const REMOVED_COLUMNS = `started_ms, region_ref, network_ref, probe_ref, list_ref, url_ref, role_ref, category_ref, series_ref,
+  accessible, blocking, dns_failure, bytes_per_second, tls_handshake_time, local_failure`;
 
 export const DAY_MS = 86_400_000;
 

@@ -7,6 +7,7 @@ import { alignUp, IsoCache, NATIVE_SECONDS, statsSource, toNetworkStatsRow, toTa
   type StatsSource } from "../stats-rows.js";
 import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "../store.js";
 import { HORIZON_MS, MINUTE_GROUP, liveMinuteSums, minuteCeilMs } from "./target-minutes.js";
+import { withSeries } from "./series.js";
 
 type Grain = "target" | "network";
 type Source = "rollups_hour" | "rollups_minute";
@@ -82,9 +83,9 @@ function rollupSql(grain: Grain, source: Source, byRegion: boolean, grouped: boo
     FROM (${rows}) s GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 
-/** Each fact of a measurement row by name, whichever form the row has (text before migration 4, ids since). */
+/** Each fact of a measurement row by name, whichever form the row has (text before migration 4, ids since, most through its series since 7). */
 const RAW_NAMED = [...Object.entries(NAMED)].map(([col, ref]) =>
-  `COALESCE(m.${col}, (SELECT name FROM names WHERE id = m.${ref})) AS ${col}`).join(", ");
+  `COALESCE(m.${col}, (SELECT name FROM names WHERE id = COALESCE(m.${ref}, s.s_${ref}))) AS ${col}`).join(", ");
 
 /** From the raw rows: $1 since ms, $2 until ms, $3 width ms, $4 region. */
 function rawSql(grain: Grain, byRegion: boolean): string {
@@ -96,7 +97,7 @@ function rawSql(grain: Grain, byRegion: boolean): string {
       ${blocked.join(", ")}, COUNT(dns_failure), COALESCE(SUM(bytes_per_second), 0), COUNT(bytes_per_second),
       COALESCE(SUM(tls_handshake_time), 0), COUNT(tls_handshake_time), MAX(started_ms)
     FROM (SELECT started_ms, accessible, blocking, dns_failure, bytes_per_second, tls_handshake_time, ${RAW_NAMED}
-      FROM measurements m
+      FROM ${withSeries("measurements m", "m")}
       WHERE ${region}started_ms >= $1 AND started_ms < $2 AND NOT local_failure) s
     GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }

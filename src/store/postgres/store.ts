@@ -16,6 +16,7 @@ import { decodeMeasurement } from "./codec.js";
 import { READ_COLUMNS, loadRowNames, rowContext, rowFacts, type FactsRow } from "./measurement-row.js";
 import { measurementWhere } from "./measurement-query.js";
 import { PgNames } from "./names.js";
+import { MEASUREMENTS_WITH_SERIES, PgSeries } from "./series.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
@@ -49,6 +50,7 @@ export class PostgresStore implements Store {
   private readonly enrollment: PgEnrollment;
   private readonly analysts: PgAnalysts;
   private readonly names: PgNames;
+  private readonly series: PgSeries;
   /** Whether measurements written before PostgreSQL migration 4 (facts as text) may remain (checked at migrate()). */
   private legacyRows = true;
   private readonly streamPageSize: number;
@@ -59,6 +61,7 @@ export class PostgresStore implements Store {
     this.pool = createPool(url, opts);
     this.partitions = new Partitions(this.pool);
     this.names = new PgNames(this.pool);
+    this.series = new PgSeries(this.pool);
     this.stats = new PgStatsReader(this.pool);
     this.enrollment = new PgEnrollment(this.pool);
     this.analysts = new PgAnalysts(this.pool, (op) => this.transaction(op));
@@ -139,16 +142,17 @@ export class PostgresStore implements Store {
     const days = new Set(rows.map((r) => dayOf(r.ms)));
     let inserted: number;
     await this.call(() => this.names.intern(batchNames(rows)));
+    await this.call(() => this.series.intern(rows.map((r) => r.f), this.names));
     try {
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
     } catch (err) {
       // 23514 "no partition of relation found for row": another process dropped a day (retention) this one
       // still believed in. Look again and retry once.
       if ((err as { cause?: { code?: string }; code?: string }).code !== "23514") throw err;
       this.partitions.forget();
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
     }
     return { inserted, duplicates: batch.length - inserted };
   }
@@ -156,13 +160,18 @@ export class PostgresStore implements Store {
   async getMeasurement(id: string): Promise<Measurement | null> {
     if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
     const { rows } = await this.call(() => this.pool.query<StoredRow>(
-      `SELECT ${STORED_COLUMNS} FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
+      `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
     return rows[0] ? (await this.decode(rows))[0]! : null;
   }
 
   /** The names of this process's store (bulk import interns through it). */
   get nameTable(): PgNames {
     return this.names;
+  }
+
+  /** The series of this process's store (bulk import interns through it). */
+  get seriesTable(): PgSeries {
+    return this.series;
   }
 
   private async decode(rows: StoredRow[]): Promise<Measurement[]> {
@@ -182,7 +191,7 @@ export class PostgresStore implements Store {
         keyset = ` AND (started_ms, id) > ($${values.length - 1}::int8, $${values.length}::uuid)`;
       }
       values.push(this.streamPageSize);
-      const text = `SELECT ${STORED_COLUMNS} FROM measurements WHERE ${where.sql}${keyset}
+      const text = `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE ${where.sql}${keyset}
         ORDER BY started_ms, id LIMIT $${values.length}`;
       const { rows } = await this.call(() => this.pool.query<StoredRow>(text, values));
       for (const m of await this.decode(rows)) yield m;
@@ -194,7 +203,7 @@ export class PostgresStore implements Store {
 
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
     const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows));
-    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM measurements
+    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES}
       WHERE ${where.sql} AND NOT local_failure ORDER BY started_ms, id`, where.values));
     await this.call(() => loadRowNames(rows, this.names));
     return rows.map((r) => rowFacts(r, this.names));

@@ -9,6 +9,7 @@
 // any more (pruneTargetMinuteRollups / pruneRollups moved it), exactly as pruned minute rows would be gone.
 import type pg from "pg";
 import { BLOCKED_COLUMNS, SUM_COLUMNS } from "../rollup-deltas.js";
+import { withSeries } from "./series.js";
 
 export const MINUTE_MS = 60_000;
 
@@ -33,13 +34,19 @@ export const LIVE_SUMS = [
 /**
  * Minute sums of the counted measurement rows of `from` (a table, partition or CTE of measurement columns)
  * matching `where`: rows with ids (rows from before migration 4 have their legacy minute rows) and not taken
- * during the volunteer's own outage. Columns: MINUTE_GROUP, SUM_COLUMNS, last_ms.
+ * during the volunteer's own outage. Columns: MINUTE_GROUP, SUM_COLUMNS, last_ms. Grouped by the row's ids and
+ * series (migration 7, series.ts) first, the series' ids looked up once per group; a key-minute with rows of
+ * both forms gives a row for each (summed by every reader). `series: false` for a schema before migration 7.
  */
-export function liveMinuteSums(from: string, where: string): string {
-  return `SELECT (started_ms - started_ms % ${MINUTE_MS}) / 1000 AS bucket, region_ref, network_ref, probe_ref, list_ref,
-      url_ref, role_ref, category_ref, ${LIVE_SUMS}, MAX(started_ms) AS last_ms
+export function liveMinuteSums(from: string, where: string, series = true): string {
+  const refs = ["network_ref", "probe_ref", "list_ref", "url_ref", "role_ref", "category_ref"] as const;
+  const grouped = `SELECT (started_ms - started_ms % ${MINUTE_MS}) / 1000 AS bucket, region_ref, ${refs.join(", ")},
+      ${series ? "series_ref" : "NULL::int4 AS series_ref"}, ${LIVE_SUMS}, MAX(started_ms) AS last_ms
     FROM ${from} WHERE region_ref IS NOT NULL AND NOT local_failure AND ${where}
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`;
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9`;
+  if (!series) return `SELECT bucket, region_ref, ${refs.join(", ")}, ${SUM_COLUMNS.join(", ")}, last_ms FROM (${grouped}) g`;
+  return `SELECT bucket, region_ref, ${refs.map((c) => `COALESCE(g.${c}, s.s_${c}) AS ${c}`).join(", ")}, ${SUM_COLUMNS.join(", ")}, last_ms
+    FROM ${withSeries(`(${grouped}) g`, "g")}`;
 }
 
 /** rollups_minute's columns written by materialization: the group, then the sums (zero as NULL), then last_ms. */
@@ -68,8 +75,8 @@ export async function advanceHorizon(client: pg.PoolClient, sinceMs: number): Pr
   const { rows } = await client.query<{ since_ms: string }>("SELECT since_ms FROM target_minute_horizon FOR UPDATE");
   const from = Number(rows[0]!.since_ms);
   if (sinceMs <= from) return 0;
-  const counted = await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM (${liveMinuteSums("measurements",
-    "started_ms >= $1::int8 AND started_ms < $2::int8")}) s`, [from, sinceMs]);
+  const counted = await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT ${MINUTE_GROUP.join(", ")}
+    FROM (${liveMinuteSums("measurements", "started_ms >= $1::int8 AND started_ms < $2::int8")}) s) k`, [from, sinceMs]);
   await client.query("UPDATE target_minute_horizon SET since_ms = $1", [sinceMs]);
   return Number(counted.rows[0]!.n);
 }
