@@ -1,7 +1,9 @@
-// Measurements shaped like the probes' real output, for storage benchmarks: full-precision timings (the probes
-// report performance.now() differences, e.g. 0.043187262999999), random hashes and fingerprints, per-site
-// addresses, and a mix of outcomes (success with a certificate and an HTTP hop, DNS, TCP, TLS and block-page
-// interference, a helper's control summary on some). Deterministic for a seed, so before/after runs compare.
+// Measurements shaped like the probes' real output, for storage benchmarks: timings and rates rounded as the
+// probes round theirs (probes/duration.ts, imported so the two cannot drift: seconds to the microsecond, e.g.
+// 0.043187, rates to the whole byte per second), random hashes and fingerprints, per-site addresses, and a mix
+// of outcomes (success with a certificate and an HTTP hop, DNS, TCP, TLS and block-page interference, a
+// helper's control summary on some). Deterministic for a seed, so before/after runs compare.
+import { roundRate, roundSeconds } from "../probes/duration.js";
 import type { Measurement } from "../src/measurement.js";
 
 import { mulberry32 } from "../tests/fixtures/seeded-random.js";
@@ -44,9 +46,9 @@ export function deployment(regions: number, targets: number, rand = seededRandom
   return { probes, targets: sites };
 }
 
-/** A timing as the probes report it: a difference of performance.now() values in seconds, full precision. */
+/** A timing as the probes report it: seconds to the microsecond (probes/duration.ts). */
 function t(rand: () => number, scale: number): number {
-  return rand() * scale;
+  return roundSeconds(rand() * scale);
 }
 
 export function realisticMeasurement(d: Deployment, probeIndex: number, targetIndex: number, startedMs: number, id: string,
@@ -62,7 +64,7 @@ export function realisticMeasurement(d: Deployment, probeIndex: number, targetIn
   const handshake = t(rand, 0.12);
   const firstByte = t(rand, 0.3);
   const download = t(rand, 0.2);
-  const total = dnsTime + connect + handshake + firstByte + download;
+  const total = roundSeconds(dnsTime + connect + handshake + firstByte + download); // a reading of its own, rounded as one
   const dnsResult = {
     query: host, resolver: "system", transport: "system" as const, rcode: outcome === "down" ? "NXDOMAIN" : "NOERROR",
     answers: [], addresses: outcome === "down" ? [] : [addr], cnameChain: [], bogons: outcome === "dns" ? [addr] : [],
@@ -106,7 +108,7 @@ export function realisticMeasurement(d: Deployment, probeIndex: number, targetIn
           bodyLength, bodySha256: hex(rand, 32).toLowerCase(), bodyTruncated: false, title, failure: null,
           phases: { dns: dnsTime, connect, tls: handshake, firstByte, download, total },
           headerNames: ["content-type", "server", "content-length", "date", "cache-control", "x-frame-options"] }] } : null,
-      time: total + t(rand, 0.01),
+      time: roundSeconds(total + t(rand, 0.01)),
     },
     verdict: {
       accessible: outcome === "ok",
@@ -115,7 +117,7 @@ export function realisticMeasurement(d: Deployment, probeIndex: number, targetIn
       determined: true,
     },
     throughput: targetIndex % 20 === 0 && httpOk ? { url: s.url, address: addr, bytes: 4_194_304, seconds: t(rand, 3),
-      bytesPerSecond: 1_000_000 + rand() * 3_000_000, firstByte: t(rand, 0.2), capped: "bytes", failure: null } : null,
+      bytesPerSecond: roundRate(1_000_000 + rand() * 3_000_000), firstByte: t(rand, 0.2), capped: "bytes", failure: null } : null,
   };
   if (rand() < 0.3) {
     m.check.control = {

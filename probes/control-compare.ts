@@ -15,6 +15,7 @@
 // → down; else dns). Whenever DNS is inconsistent, a failure is `dns`.
 import { isIP } from "node:net";
 import { compareWithControl } from "./dns-compare.js";
+import { roundSeconds } from "./duration.js";
 import type { ControlAnswer, ControlEndpoint, ControlSummary, HelperAnswer } from "./control-types.js";
 import type { Blocking, CheckLayers, DnsResult, HttpHop, Verdict } from "./types.js";
 
@@ -189,6 +190,6 @@ function summarize(helper: string, answer: ControlAnswer, dns: DnsConsistency, c
     tls,
     http: h ? { status: h.status, failure: h.failure, bodyLength: h.bodyLength, title: h.title, finalUrl: h.finalUrl } : null,
     consistency: { dns, ...cmp },
-    time: answer.time,
+    time: roundSeconds(answer.time), // a helper of an older release sends it unrounded
   };
 }

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import type { DecodedPacket, StringAnswer } from "dns-packet";
 import { defaultBogons, type BogonMatcher } from "./bogons.js";
 import { exchangeAll, type ExchangeOutcome, type QueryType } from "./dns-exchange.js";
+import { durationSeconds } from "./duration.js";
 import { toAsciiHostname } from "./idn.js";
 import type { DnsFailure, DnsResult, Endpoint, ProbeOptions, Prober } from "./types.js";
 
@@ -69,7 +70,7 @@ export const probeDns: Prober<string, DnsOptions, DnsResult> = async (name, opti
     localAddress: options.localAddress,
   });
   const outcomes = types.map((type, i) => ({ type, outcome: answers[i]! }));
-  return assemble(query, formatEndpoint(server), outcomes, bogons, (performance.now() - started) / 1000);
+  return assemble(query, formatEndpoint(server), outcomes, bogons, durationSeconds(started, performance.now()));
 };
 
 interface Read {
@@ -191,7 +192,7 @@ async function probeSystem(query: string, options: DnsOptions, bogons: BogonMatc
   });
   try {
     const outcome = await Promise.race([lookup(query, { all: true, order: "verbatim" }), expired]);
-    const time = (performance.now() - started) / 1000;
+    const time = durationSeconds(started, performance.now());
     if (outcome === "timeout") return { ...base, addresses: [], bogons: [], failure: "dns_timeout", time };
     const addresses = outcome.map((a) => a.address);
     const bogonAddresses = addresses.filter((a) => bogons.isBogon(a));
@@ -199,7 +200,7 @@ async function probeSystem(query: string, options: DnsOptions, bogons: BogonMatc
     return { ...base, addresses, bogons: bogonAddresses, failure, time };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ...base, addresses: [], bogons: [], failure: systemFailure(code), time: (performance.now() - started) / 1000 };
+    return { ...base, addresses: [], bogons: [], failure: systemFailure(code), time: durationSeconds(started, performance.now()) };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import { detectBlockPage, type CompiledFingerprint } from "./blockpage.js";
 import type { BrowserProfile } from "./browser-profile.js";
+import { durationSeconds, roundSeconds } from "./duration.js";
 import { exchangeOver, type ExchangeOutcome, type ResponseHeaders } from "./http-exchange.js";
 import { urlPort } from "./http-connect.js";
 import type { LocalAddress } from "./local-address.js";
@@ -21,9 +22,6 @@ export const KEPT_HEADERS = [
   "server", "content-type", "content-length", "content-encoding", "location", "via", "x-cache",
   "x-served-by", "x-powered-by", "cf-ray", "age",
 ] as const;
-
-const seconds = (from: number | null, to: number | null): number | null =>
-  from === null || to === null ? null : Math.max(0, (to - from) / 1000);
 
 function headerValue(headers: ResponseHeaders, name: string): string | undefined {
   const v = headers[name];
@@ -97,7 +95,7 @@ export async function fetchHop(url: URL, address: string, ctx: FetchContext, hel
   if (!connection) {
     const opened = await openConnection(url, address, ctx);
     if ("failure" in opened) {
-      const hop = emptyHop(url, address, opened.failure, (performance.now() - start) / 1000, opened.connect);
+      const hop = emptyHop(url, address, opened.failure, durationSeconds(start, performance.now()), opened.connect);
       return { hop, location: null, blockPage: null, setup: 0 };
     }
     connection = opened.connection;
@@ -135,11 +133,11 @@ export async function fetchHop(url: URL, address: string, ctx: FetchContext, hel
     headerNames: Object.keys(x.headers).map((n) => n.toLowerCase()),
     phases: {
       dns: null, // our caller resolved
-      connect: seconds(connection.tcpStart, connection.tcpDone),
-      tls: https ? seconds(connection.tcpDone, connection.tlsDone) : null,
-      firstByte: seconds(reused ? requested : ready, x.headersAt),
-      download: seconds(x.headersAt, x.bodyEnd),
-      total: (end - (reused ? requested : start)) / 1000 + setup,
+      connect: durationSeconds(connection.tcpStart, connection.tcpDone),
+      tls: https ? durationSeconds(connection.tcpDone, connection.tlsDone) : null,
+      firstByte: durationSeconds(reused ? requested : ready, x.headersAt),
+      download: durationSeconds(x.headersAt, x.bodyEnd),
+      total: roundSeconds((end - (reused ? requested : start)) / 1000 + setup),
     },
   };
   const evidence = { title, body: text, headers: x.headers, location: location === null ? null : resolveLocation(url, location), addresses: [address] };

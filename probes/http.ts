@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import type { CompiledFingerprint } from "./blockpage.js";
 import { DEFAULT_BROWSER_PROFILE, type BrowserProfile } from "./browser-profile.js";
 import { startDeadline } from "./deadline.js";
+import { roundSeconds } from "./duration.js";
 import { urlPort } from "./http-connect.js";
 import { emptyHop, fetchHop, type FetchContext } from "./http-hop.js";
 import type { HeldConnection } from "./tcp.js";
@@ -166,6 +167,6 @@ export const probeHttp: Prober<HttpTarget, HttpOptions, HttpResult> = async (tar
     status: last?.status ?? null,
     failure,
     blockPage,
-    time: (performance.now() - start) / 1000 + setup,
+    time: roundSeconds((performance.now() - start) / 1000 + setup),
   };
 };

@@ -3,6 +3,7 @@
 import { connect, isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { firesBy } from "./deadline.js";
+import { durationSeconds } from "./duration.js";
 import { socketSource } from "./local-address.js";
 import type { Endpoint, ProbeOptions, Prober, TcpFailure, TcpResult } from "./types.js";
 
@@ -93,7 +94,7 @@ export function openTcp(target: Endpoint, options: TcpOptions): Promise<TcpOpenR
     if (options.signal?.aborted) onAbort();
     socket.once("connect", () => {
       const connectedAt = performance.now();
-      settle({ ok: true, socket, connectTime: (connectedAt - started) / 1000, startedAt: started, connectedAt });
+      settle({ ok: true, socket, connectTime: durationSeconds(started, connectedAt), startedAt: started, connectedAt });
     });
   });
 }

@@ -2,6 +2,7 @@
 // byte cap and a time cap so that a probe on a metered or throttled link never downloads without bound.
 // The rate is taken over the body transfer only, so connection set-up and server think time do not dilute it.
 import { performance } from "node:perf_hooks";
+import { durationSeconds, roundRate, roundSeconds } from "./duration.js";
 import {
   CERT_EXPIRED_CODES, CERT_HOSTNAME_CODES, CERT_UNTRUSTED_CODES, errorCode, failedStage, newTrace, pinnedClient, teardown,
 } from "./http-connect.js";
@@ -124,14 +125,15 @@ export const probeThroughput: Prober<ThroughputTarget, ThroughputOptions, Throug
   }
   // The time cap ends the transfer at the cap, even if the last byte came a little earlier.
   const transferEnd = capped === "time" && headersAt !== null ? headersAt + maxSeconds * 1000 : lastByteAt ?? headersAt;
+  // The rate comes from the unrounded time, so a transfer shorter than a microsecond still has one.
   const seconds = headersAt === null || transferEnd === null ? 0 : Math.max(0, (transferEnd - headersAt) / 1000);
   return {
     url: target.url,
     address: target.address,
     bytes,
-    seconds,
-    bytesPerSecond: bytes > 0 && seconds > 0 ? bytes / seconds : null,
-    firstByte: headersAt === null ? null : (headersAt - start) / 1000,
+    seconds: roundSeconds(seconds),
+    bytesPerSecond: bytes > 0 && seconds > 0 ? roundRate(bytes / seconds) : null,
+    firstByte: durationSeconds(start, headersAt),
     capped,
     failure,
   };

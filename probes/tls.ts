@@ -11,6 +11,7 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate, type TLSSocket } from "node:tls";
 import { firesBy } from "./deadline.js";
+import { durationSeconds } from "./duration.js";
 import { toAsciiHostname } from "./idn.js";
 import { checkEndpoint, openTcp, type HeldConnection } from "./tcp.js";
 import { secureContextFor, type CaOption } from "./tls-context.js";
@@ -138,7 +139,7 @@ export async function handshakeTls(target: TlsTarget, options: TlsHandshakeOptio
         ...base,
         alpn: socket.alpnProtocol || null,
         protocol: socket.getProtocol(),
-        handshakeTime: (doneAt - established) / 1000,
+        handshakeTime: durationSeconds(established, doneAt),
         certificate: peer ? summarise(peer) : null,
         failure: verifyError === null ? null : classifyCertificateError(verifyError),
       }, doneAt);

@@ -22,6 +22,7 @@ import { defaultBogons, type BogonMatcher } from "./bogons.js";
 import { decideWithHelper, failureLayer } from "./control-compare.js";
 import type { ControlHelper } from "./control-types.js";
 import { startDeadline } from "./deadline.js";
+import { durationSeconds } from "./duration.js";
 import { compareWithControl, probeDns } from "./dns.js";
 import { probeHttp } from "./http.js";
 import { toAsciiHostname } from "./idn.js";
@@ -283,6 +284,6 @@ export const checkSite: Prober<string, WebCheckOptions, WebCheck> = async (url, 
     http,
     ...(withHelper === null ? {} : { control: withHelper.summary }),
     verdict: withHelper?.verdict ?? decideVerdict(layers, options.control, helperMissing),
-    time: (performance.now() - started) / 1000,
+    time: durationSeconds(started, performance.now()),
   };
 };

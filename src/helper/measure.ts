@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import type { BogonMatcher } from "../../probes/bogons.js";
 import { CONTROL_PROTOCOL_VERSION, type ControlAnswer, type ControlEndpoint, type ControlHttp, type ParsedControlRequest } from "../../probes/control-types.js";
 import { probeDns } from "../../probes/dns.js";
+import { durationSeconds } from "../../probes/duration.js";
 import { probeHttp, type HopAddress } from "../../probes/http.js";
 import { connectTcp } from "../../probes/tcp.js";
 import { handshakeTls } from "../../probes/tls.js";
@@ -124,7 +125,7 @@ export async function measureForControl(req: ParsedControlRequest, s: HelperMeas
     endpoints: measured,
     http: fetched === null ? null : toControlHttp(fetched, refusedHop),
     refusals: [...new Set(refusals)],
-    time: (performance.now() - clock.started) / 1000,
+    time: durationSeconds(clock.started, performance.now()),
     budgetSeconds: budget,
   };
 }

@@ -17,6 +17,7 @@ import { anyTokenSource, configuredTokens, storeTokens } from "../../src/helper/
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { startDnsServer, type TestDnsServer } from "../helpers/dns-server.js";
 import { PAGE_TITLE, startTestHttpServer, type TestHttpServer } from "../helpers/http-servers.js";
+import { finerThanMicroseconds, fractionalNumbers } from "../helpers/timings.js";
 
 const TOKEN = "kwp_helper-test-token-configured";
 const STORE_TOKEN = "kwp_helper-test-token-in-the-store";
@@ -103,6 +104,9 @@ describe("test helper: what it sees", () => {
     expect(a.http?.bodySha256).toMatch(/^[0-9a-f]{64}$/);
     expect(a.http?.headerNames).toContain("x-cache");
     expect(a.refusals).toEqual([]);
+    // Its time and every connect time to the microsecond, as a probe's own (probes/duration.ts).
+    expect(finerThanMicroseconds(a)).toEqual([]);
+    expect(fractionalNumbers([a.time, a.endpoints[0]?.tcp?.connectTime])).toBe(2);
   });
 
   it("follows redirects on allowed addresses and reports the chain", async () => {

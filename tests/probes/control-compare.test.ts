@@ -164,4 +164,8 @@ describe("decision with the helper", () => {
     const { summary } = decide(layers(), answer());
     expect(summary).toMatchObject({ helper: "https://h.example/api/v1/control", tcp: { "192.0.2.10:80": "ok" }, consistency: { dns: "consistent", statusCodeMatch: true } });
   });
+  it("records a helper's time to the microsecond, even from a helper that sends it unrounded", () => {
+    expect(decide(layers(), answer({ time: 0.43187262999999 })).summary.time).toBe(0.431873);
+    expect(decide(layers(), answer({ time: 2.5 })).summary.time).toBe(2.5);
+  });
 });

@@ -5,6 +5,7 @@ import net, { type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFingerprints } from "../../probes/blockpage.js";
 import type { CompiledFingerprint } from "../../probes/blockpage.js";
+import { durationSeconds } from "../../probes/duration.js";
 import { DEFAULT_MAX_BODY_BYTES, probeHttp } from "../../probes/http.js";
 import { connectTcp, type HeldConnection } from "../../probes/tcp.js";
 import { handshakeTls } from "../../probes/tls.js";
@@ -14,6 +15,7 @@ import { makeTestPki } from "../helpers/certs.js";
 import type { TestPki } from "../helpers/certs.js";
 import { HUGE_BODY_BYTES, PAGE_TITLE, startTestHttpServer } from "../helpers/http-servers.js";
 import type { TestHttpServer } from "../helpers/http-servers.js";
+import { finerThanMicroseconds, fractionalNumbers, roundingSlack } from "../helpers/timings.js";
 
 const IDN_HOST = "яндекс.рф";
 const IDN_PUNY = "xn--d1acpjx3f.xn--p1ai";
@@ -66,7 +68,7 @@ describe("probeHttp: a normal page", () => {
     expect(p.firstByte).not.toBeNull();
     expect(p.download).not.toBeNull();
     // The phases are slices of the hop, so they cannot add up to more than its total.
-    expect(p.connect! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
+    expect(p.connect! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + roundingSlack(4));
   });
 
   it("decodes a windows-1251 title declared in Content-Type, entities included", async () => {
@@ -103,7 +105,10 @@ describe("probeHttp: https", () => {
     expect(req).toMatchObject({ servername: "secure.test", host: `secure.test:${secure.port}` });
     const p = r.hops[0]!.phases;
     expect(p.tls).not.toBeNull();
-    expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
+    expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + roundingSlack(5));
+    // Every phase and the total to the microsecond: no float noise reaches storage.
+    expect(finerThanMicroseconds(r)).toEqual([]);
+    expect(fractionalNumbers(r)).toBeGreaterThanOrEqual(4);
   });
 
   it("fails with tls_cert_untrusted, as the TLS prober names it, when the certificate is not trusted", async () => {
@@ -270,9 +275,9 @@ describe("probeHttp: the first hop over a connection handed in", () => {
     expect(r.status).toBe(200);
     expect(secure.requests.length - before).toBe(1);
     const p = r.hops[0]!.phases;
-    expect(p.connect).toBe((held.tcpDone - held.tcpStart) / 1000);
-    expect(p.tls).toBe((held.tlsDone! - held.tcpDone) / 1000);
-    expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + 1e-6);
+    expect(p.connect).toBe(durationSeconds(held.tcpStart, held.tcpDone));
+    expect(p.tls).toBe(durationSeconds(held.tcpDone, held.tlsDone));
+    expect(p.connect! + p.tls! + p.firstByte! + p.download!).toBeLessThanOrEqual(p.total + roundingSlack(5));
     expect(r.time).toBeGreaterThanOrEqual(p.total - 1e-6);
     expect(held.socket.destroyed).toBe(true); // probeHttp closed it when done
   });
@@ -305,7 +310,7 @@ describe("probeHttp: the first hop over a connection handed in", () => {
       { timeoutSeconds: 2, ca: pki.caCert, connection: held }));
     expect(r.status).toBe(200);
     // Phases measured on the new connection, not copied from the dead one.
-    expect(r.hops[0]!.phases.tls).not.toBe((held.tlsDone! - held.tcpDone) / 1000);
+    expect(r.hops[0]!.phases.tls).not.toBe(durationSeconds(held.tcpDone, held.tlsDone));
   });
 
   it("refuses a connection to another address: a caller's bug, not a network result", async () => {

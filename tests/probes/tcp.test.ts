@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { Worker } from "node:worker_threads";
 import { classifyTcpError, connectTcp, openTcp, probeTcp } from "../../probes/tcp.js";
+import { durationSeconds } from "../../probes/duration.js";
 import { tcpResultSchema } from "../../probes/types.js";
 import { NetLab, netnsAvailable } from "../helpers/netns.js";
 
@@ -132,7 +133,7 @@ describe("probeTcp on loopback", () => {
       expect([c.socket.remoteAddress, c.socket.remotePort]).toEqual(["127.0.0.1", port]);
       expect(c.tlsDone).toBeNull();
       // The result's connect time is the one of this very connection.
-      expect(kept.tcp.connectTime).toBe((c.tcpDone - c.tcpStart) / 1000);
+      expect(kept.tcp.connectTime).toBe(durationSeconds(c.tcpStart, c.tcpDone));
       // The server ends every connection at once: a kept socket that sees it close does not throw.
       await new Promise((resolve) => c.socket.once("end", resolve).resume());
     } finally {

@@ -8,6 +8,7 @@ import { makeTestPki } from "../helpers/certs.js";
 import type { TestPki } from "../helpers/certs.js";
 import { startTestHttpServer } from "../helpers/http-servers.js";
 import type { TestHttpServer } from "../helpers/http-servers.js";
+import { finerThanMicroseconds, fractionalNumbers } from "../helpers/timings.js";
 
 let pki: TestPki;
 let plain: TestHttpServer;
@@ -36,7 +37,12 @@ describe("probeThroughput", () => {
     expect(r.bytes).toBe(300_000);
     expect(r.firstByte).not.toBeNull();
     expect(r.seconds).toBeGreaterThan(0);
-    expect(r.bytesPerSecond).toBeCloseTo(r.bytes / r.seconds, 3);
+    // A whole number of bytes per second, from the unrounded time: within 1 B/s and the half microsecond
+    // by which the reported seconds may differ.
+    expect(Number.isInteger(r.bytesPerSecond)).toBe(true);
+    expect(Math.abs(r.bytesPerSecond! - r.bytes / r.seconds)).toBeLessThanOrEqual(0.5 + (r.bytes / r.seconds) * (0.5e-6 / r.seconds) * 1.01);
+    expect(finerThanMicroseconds(r)).toEqual([]);
+    expect(fractionalNumbers(r)).toBe(2); // seconds and firstByte
   });
 
   it("stops at the byte cap", async () => {

@@ -3,6 +3,7 @@ import { X509Certificate } from "node:crypto";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { classifyTlsError, handshakeTls, probeTls, type TlsOptions } from "../../probes/tls.js";
+import { durationSeconds } from "../../probes/duration.js";
 import { tlsResultSchema } from "../../probes/types.js";
 import { chromeProfile } from "../../probes/profiles/chrome.js";
 import { makeTestPki, type LeafCert, type TestPki } from "../helpers/certs.js";
@@ -242,8 +243,8 @@ describe("probeTls", () => {
       expect(c.socket.destroyed).toBe(false);
       expect((c.socket as TLSSocket).encrypted).toBe(true);
       expect((c.socket as TLSSocket).alpnProtocol).toBe(r.tls.alpn);
-      expect(r.tcp.connectTime).toBe((c.tcpDone - c.tcpStart) / 1000);
-      expect(r.tls.handshakeTime).toBe((c.tlsDone! - c.tcpDone) / 1000);
+      expect(r.tcp.connectTime).toBe(durationSeconds(c.tcpStart, c.tcpDone));
+      expect(r.tls.handshakeTime).toBe(durationSeconds(c.tcpDone, c.tlsDone));
       // The test server ends the connection after the handshake: a kept socket sees it end without throwing.
       await new Promise((resolve) => c.socket.once("end", resolve).resume());
     } finally {
