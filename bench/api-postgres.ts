@@ -89,7 +89,10 @@ const NETWORK_COLS = `region, bucket, network, role, list, ${SUM_COLUMNS.join(",
 const NAMED_NETWORK = `FROM measurements m JOIN names r ON r.id = m.region_ref JOIN names n ON n.id = m.network_ref
   JOIN names ro ON ro.id = m.role_ref JOIN names l ON l.id = m.list_ref`;
 
-/** The four rollup tables for [from, to) (whole hours), aggregated from the rows just generated. */
+/**
+ * The rollup tables for [from, to) (whole hours), aggregated from the rows just generated. Per-target minutes are
+ * read from the live rows since PostgreSQL migration 6 (src/store/postgres/target-minutes.ts): none written.
+ */
 function rollupSql(from: number, to: number): string[] {
   const where = `started_ms >= ${from} AND started_ms < ${to}`;
   const target = (table: string, width: number) => `INSERT INTO ${table} (${TARGET_COLS})
@@ -99,7 +102,7 @@ function rollupSql(from: number, to: number): string[] {
   const network = (table: string, width: number) => `INSERT INTO ${table} (${NETWORK_COLS})
     SELECT r.name, started_ms / ${width * 1000} * ${width}, n.name, ro.name, l.name, ${SUMS}
     ${NAMED_NETWORK} WHERE ${where} GROUP BY r.name, started_ms / ${width * 1000} * ${width}, n.name, ro.name, l.name`;
-  return [target("rollups_minute", 60), target("rollups_hour", 3600), network("network_rollups_minute", 60),
+  return [target("rollups_hour", 3600), network("network_rollups_minute", 60),
     network("network_rollups_hour", 3600)];
 }
 

@@ -51,13 +51,15 @@ export class RetentionTask {
   private async prune(): Promise<RetentionRun> {
     const now = this.clock().getTime();
     const rawCutoff = new Date(now - this.opts.rawDays * DAY_MS);
-    const measurements = await this.opts.store.pruneMeasurements(rawCutoff);
     // An hour's grace: the detector's first baseline window starts up to a window before baselineHours, and the
     // API's horizon is now − targetMinuteDays; neither may find a bucket this run has just taken.
     const minuteCutoff = this.opts.targetMinuteDays === undefined ? null
       : new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS);
-    const targetMinuteRollups = minuteCutoff === null ? 0 : await this.opts.store.pruneTargetMinuteRollups(minuteCutoff);
     const rollupCutoff = new Date(now - this.opts.rollupDays * DAY_MS);
+    // The store keeps the per-target minute stats of removed rows inside the minute horizon (PostgreSQL reads
+    // them from the rows themselves until then).
+    const measurements = await this.opts.store.pruneMeasurements(rawCutoff, { targetMinutesSince: minuteCutoff ?? rollupCutoff });
+    const targetMinuteRollups = minuteCutoff === null ? 0 : await this.opts.store.pruneTargetMinuteRollups(minuteCutoff);
     const rollups = await this.opts.store.pruneRollups(rollupCutoff);
     // Readers that must not mistake pruned data for silence look here (pruned-state.ts).
     await writePrunedBefore(this.opts.store, {

@@ -44,6 +44,21 @@ function sourceQuery(table: CopiedTable, key: string): string {
     ORDER BY r.region_ref, r.bucket, r.network_ref, r.probe_ref, r.list_ref, r.url_ref, r.role_ref`;
 }
 
+/**
+ * Where the source's per-target minute rows start if it pruned them while raw rows of older minutes remain
+ * (retention.targetMinuteDays shorter than rawDays): those rows are no minute stats there, nor on the target.
+ * Null when every counted raw row has its minute row. Minute rows are pruned by time, so the oldest left marks it.
+ */
+function sourceMinuteHorizon(raw: BetterSqlite3.Database): number | null {
+  const { b } = raw.prepare("SELECT MIN(bucket) AS b FROM rollups_minute").get() as { b: number | null };
+  if (b === null) {
+    const { ms } = raw.prepare("SELECT MAX(started_ms) AS ms FROM measurements WHERE local_failure = 0").get() as { ms: number | null };
+    return ms === null ? null : Math.floor(ms / 60_000) * 60_000 + 60_000;
+  }
+  const older = raw.prepare("SELECT 1 FROM measurements WHERE started_ms < ? AND local_failure = 0 LIMIT 1").get(b * 1000);
+  return older ? b * 1000 : null;
+}
+
 /** Copies everything; returns per-table counts (source vs target) after the copy. */
 export async function copySqliteToPostgres(sqlitePath: string, target: PostgresStore, o: CopyOptions = {}): Promise<TableCount[]> {
   const pageSize = o.pageSize ?? 2000;
@@ -108,6 +123,8 @@ export async function copySqliteToPostgres(sqlitePath: string, target: PostgresS
       copied += page.length;
       progress("measurements", copied);
     }
+
+    await importer.finishTargetMinutes(sourceMinuteHorizon(raw));
 
     const counts: TableCount[] = [];
     for (const table of ["measurements", ...Object.keys(COPIED_TABLES)] as (CopiedTable | "measurements")[]) {

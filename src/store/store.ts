@@ -64,6 +64,16 @@ export interface TargetStatsQuery {
   bucketSeconds: number;
 }
 
+export interface MeasurementPruneOptions {
+  /**
+   * The per-target minute horizon (retention.targetMinuteDays, as pruneTargetMinuteRollups will be called):
+   * per-target minute stats of removed rows that started at or after it must stay answerable, older ones
+   * may go with the rows. Unset: all stay. A store that keeps minute rollups apart from its raw rows (SQLite)
+   * ignores it; PostgreSQL reads per-target minutes from live rows and keeps the removed rows' sums from here on.
+   */
+  targetMinutesSince?: Date;
+}
+
 export interface IncidentQuery {
   region?: string;
   network?: string;
@@ -166,8 +176,8 @@ export interface Store {
    * the agent's own local outage (Measurement.local) never count.
    */
   lastSeen(q?: { before?: Date }): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]>;
-  /** Deletes raw measurements older than the cutoff (rollups stay). Returns rows deleted. */
-  pruneMeasurements(olderThan: Date): Promise<number>;
+  /** Deletes raw measurements older than the cutoff (rollups stay, see MeasurementPruneOptions). Returns rows deleted. */
+  pruneMeasurements(olderThan: Date, opts?: MeasurementPruneOptions): Promise<number>;
   /** Deletes rollups older than the cutoff (whole buckets only), every grain. Returns per-target minute rows deleted. */
   pruneRollups(olderThan: Date): Promise<number>;
   /**

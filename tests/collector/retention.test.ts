@@ -31,7 +31,10 @@ const backends: [string, () => Promise<{ store: Store; cleanup: () => void }>][]
   }],
 ];
 
-describe.each(backends)("RetentionTask on %s", (_name, open) => {
+describe.each(backends)("RetentionTask on %s", (name, open) => {
+  // PostgreSQL reads per-target minutes from live rows (its migration 6): the minutes of rows removed before the
+  // minute horizon go with the rows and are never stored, so no later prune finds them to count.
+  const minutesGoneWithRows = (sqliteCount: number) => (name === "PostgreSQL" ? 0 : sqliteCount);
   let store: Store;
   let cleanup: () => void;
   beforeEach(async () => ({ store, cleanup } = await open()));
@@ -47,7 +50,7 @@ describe.each(backends)("RetentionTask on %s", (_name, open) => {
       fixtureMeasurement({ startedAt: daysAgo(800) }),
     ]);
     const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, clock: () => now });
-    expect(await task.runOnce()).toEqual({ measurements: 2, targetMinuteRollups: 0, rollups: 1 });
+    expect(await task.runOnce()).toEqual({ measurements: 2, targetMinuteRollups: 0, rollups: minutesGoneWithRows(1) });
     expect((await store.measurementFacts({})).map((f) => f.startedAt)).toEqual([daysAgo(1)]);
     const rollups = await store.targetStats({ ...all, bucketSeconds: 60 });
     expect(rollups.map((r) => r.lastAt)).toEqual([daysAgo(40), daysAgo(1)]);
@@ -67,8 +70,9 @@ describe.each(backends)("RetentionTask on %s", (_name, open) => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: "info" }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
     const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now, logger });
-    expect(await task.runOnce()).toEqual({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
-    expect(lines.find((l) => l.msg === "retention: pruned")).toMatchObject({ measurements: 5, targetMinuteRollups: 4, rollups: 0 });
+    const run = { measurements: 5, targetMinuteRollups: minutesGoneWithRows(4), rollups: 0 };
+    expect(await task.runOnce()).toEqual(run);
+    expect(lines.find((l) => l.msg === "retention: pruned")).toMatchObject(run);
     // Minute rows of the last 30 days (and an hour); hour rows and the network rollups still reach back rollupDays.
     const recent = [daysAgo(30 + 0.5 / 24), daysAgo(29.9), daysAgo(1)];
     expect((await store.targetStats({ ...all, bucketSeconds: 60 })).map((r) => r.lastAt)).toEqual(recent);

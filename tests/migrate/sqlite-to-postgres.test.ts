@@ -12,15 +12,19 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import { testConfig, testIncident } from "../api/harness.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { adminQuery, freshDatabase } from "../helpers/postgres.js";
+import { expectRowsClose } from "../store/contract-stats.js";
 
 const T0 = Date.parse("2026-03-07T00:00:00Z");
 const NOW = new Date("2026-03-10T12:00:00Z");
+/** Raw retention's cutoff in the source: inside the minute of a round (its rows start 0-6 s past it). */
+const PRUNED = T0 + 86400_000 + 3000;
 let dir: string;
 let path: string;
+let shortMinutesPath: string;
 let all: Measurement[];
 
 /** Three and a half days of rounds from two probes, some failing, one local outage, first day pruned. */
-async function seedSqlite(): Promise<void> {
+async function seedSqlite(path: string, minutesPrunedBefore: number): Promise<void> {
   const store = new SqliteStore(path);
   await store.migrate();
   all = [];
@@ -39,8 +43,12 @@ async function seedSqlite(): Promise<void> {
   all.push({ ...fixtureMeasurement({ startedAt: new Date(NOW.getTime() - 3600_000).toISOString(), probeId: "probe-75", region: "KZ-75" }),
     local: { gateway: "none", resolver: "unknown" } });
   for (let k = 0; k < all.length; k += 300) await store.insertMeasurements(all.slice(k, k + 300));
-  // Raw rows of the first day are gone; their rollups stay and must be copied as they are.
-  await store.pruneMeasurements(new Date(T0 + 86400_000));
+  // Raw rows of the first day are gone (the cutoff splits a minute: some of its rows gone, some kept); their
+  // rollups stay and must be copied as they are. Per-target minute rows go at their own horizon: here before
+  // the raw cutoff, in the second source after it (targetMinuteDays shorter than rawDays: raw rows of those six
+  // hours are no minute stats, on either store).
+  await store.pruneMeasurements(new Date(PRUNED));
+  await store.pruneTargetMinuteRollups(new Date(minutesPrunedBefore));
   await store.saveIncident(testIncident());
   await store.saveIncident(testIncident({ id: "inc-2", status: "closed", startedAt: "2026-03-08T01:00:00.000Z", endedAt: "2026-03-08T03:00:00.000Z" }));
   await store.saveProbeToken({ probeId: "probe-47", region: "KZ-47", tokenHash: "a".repeat(64), createdAt: "2026-03-01T00:00:00.000Z", revokedAt: null });
@@ -64,8 +72,11 @@ async function seedSqlite(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kw-migrate-"));
+  shortMinutesPath = join(dir, "short-minutes.sqlite");
+  await seedSqlite(shortMinutesPath, T0 + 30 * 3600_000);
+  // Last: `all` holds this one's measurements.
   path = join(dir, "keepwatch.sqlite");
-  await seedSqlite();
+  await seedSqlite(path, T0 + 20 * 3600_000);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -84,7 +95,7 @@ describe("copySqliteToPostgres", () => {
     try {
       const counts = await copySqliteToPostgres(path, target, { pageSize: 100 });
       for (const c of counts) expect(c.target, c.table).toBe(c.source);
-      const stored = all.filter((m) => Date.parse(m.startedAt) >= T0 + 86400_000);
+      const stored = all.filter((m) => Date.parse(m.startedAt) >= PRUNED);
       expect(counts.find((c) => c.table === "measurements")!.target).toBe(stored.length);
       expect(counts.find((c) => c.table === "rollups_hour")!.target).toBeGreaterThan(0);
 
@@ -110,6 +121,14 @@ describe("copySqliteToPostgres", () => {
       expect(await target.networkStats(firstDay)).toEqual(await source.networkStats(firstDay));
       expect((await target.networkStats(firstDay)).length).toBeGreaterThan(0);
 
+      // Per-target minutes: live rows, the split minute and the minutes of removed rows each counted once.
+      const all3 = { since: new Date(T0), until: NOW };
+      const splitMinute = { since: new Date(PRUNED - 3000), until: new Date(PRUNED + 57_000), bucketSeconds: 60 };
+      expect((await source.targetStats(splitMinute)).length).toBeGreaterThan(0);
+      for (const q of [{ ...all3, bucketSeconds: 60 }, { ...all3, bucketSeconds: 300, region: "KZ-47" }, splitMinute]) {
+        expectRowsClose(await target.targetStats(q), await source.targetStats(q));
+      }
+
       const config = testConfig();
       const same = await compareApiAnswers(source, target, config, NOW);
       expect(same.paths.length).toBe(3 + 2 * config.regions.length);
@@ -123,12 +142,31 @@ describe("copySqliteToPostgres", () => {
       // A second full run changes nothing (and repairs what was changed: upserts overwrite).
       const again = await copySqliteToPostgres(path, target, { pageSize: 100 });
       expect(again).toEqual(counts);
+      expectRowsClose(await target.targetStats({ ...all3, bucketSeconds: 60 }), await source.targetStats({ ...all3, bucketSeconds: 60 }));
       // The copied notes and audit lines keep their ids, and the next ones continue after them.
       const note = await target.addIncidentNote({ incidentId: "inc-2", author: "adil", text: "after the move", createdAt: "2026-03-11T00:00:00.000Z" },
         { at: "2026-03-11T00:00:00.000Z", actor: "adil", action: "note.add", subject: "inc-2", detail: null });
       expect(note.id).toBe(3);
       expect((await target.listAudit({})).map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       expect((await compareApiAnswers(source, target, config, NOW)).differences).toEqual([]);
+    } finally {
+      await source.close();
+      await target.close();
+    }
+  });
+
+  it("copies a source whose per-target minute rows were pruned before its raw rows: those rows are no minute stats there either", async () => {
+    const url = await freshDatabase();
+    const target = new PostgresStore(url);
+    const source = new SqliteStore(shortMinutesPath);
+    try {
+      const counts = await copySqliteToPostgres(shortMinutesPath, target, { pageSize: 500 });
+      for (const c of counts) expect(c.target, c.table).toBe(c.source);
+      const q = { since: new Date(T0), until: NOW, bucketSeconds: 60 };
+      const minutes = await source.targetStats(q);
+      expect(minutes[0]!.bucketStart).toBe(new Date(T0 + 30 * 3600_000).toISOString());
+      expectRowsClose(await target.targetStats(q), minutes);
+      expectRowsClose(await target.targetStats({ ...q, bucketSeconds: 3600 }), await source.targetStats({ ...q, bucketSeconds: 3600 }));
     } finally {
       await source.close();
       await target.close();

@@ -2,13 +2,14 @@
 // version-4 store: nothing is rewritten, measurements dedupe by id and start as before (whatever region the
 // server gives a re-upload), and every read answers exactly as a store that got all the same measurements
 // after the migration — including a per-target minute key that has its upserted row from before and an
-// appended row from after.
-import { afterEach, describe, expect, it } from "vitest";
-import { applyPgMigrations, PG_MIGRATIONS } from "../../src/store/postgres/migrations.js";
-import { createPool } from "../../src/store/postgres/pool.js";
+// appended row from after (read since migration 6 from the live rows).
+import { describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres/store.js";
-import { adminQuery, freshDatabase } from "../helpers/postgres.js";
-import { BASE, beforeAndAfter, reads } from "./postgres-reads.js";
+import { adminQuery } from "../helpers/postgres.js";
+import { Partitions, dayOf } from "../../src/store/postgres/partitions.js";
+import { insertVersion5Measurements } from "./postgres-legacy-rows.js";
+import { databaseAtVersion, expectSameReads, referenceStore, storesClosedAfterEach } from "./postgres-migration-setup.js";
+import { BASE, beforeAndAfter } from "./postgres-reads.js";
 
 /** The key columns of each index of a table's partitions' parent, in order. */
 async function indexes(url: string, table: string): Promise<Record<string, string>> {
@@ -18,26 +19,17 @@ async function indexes(url: string, table: string): Promise<Record<string, strin
 }
 
 describe("PostgreSQL migration 5: appended per-target minute rollups, nothing rewritten", () => {
-  const stores: PostgresStore[] = [];
-  afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close();
-  });
+  const stores = storesClosedAfterEach();
 
   it("keeps old rows where they are, dedupes by id and start across a region move, and reads like a store that got everything after it", async () => {
     // The late row goes into a per-target minute key that already has its (upserted) row from before the migration.
     const { old, late, fresh } = beforeAndAfter();
 
-    const url = await freshDatabase();
-    const pool = createPool(url);
-    try {
-      await applyPgMigrations(pool, PG_MIGRATIONS.filter((m) => m.version <= 4));
-    } finally {
-      await pool.end();
-    }
-    // The version-4 schema, written by the store's ingest (one batch: one row per rollup key, as its upserts made).
-    const v4 = new PostgresStore(url);
-    stores.push(v4);
-    expect(await v4.insertMeasurements(old)).toEqual({ inserted: old.length, duplicates: 0 });
+    // The version-4 schema, as its store wrote it (one batch: one upserted minute row per key).
+    const url = await databaseAtVersion(4, async (pool) => {
+      await new Partitions(pool).ensure([dayOf(BASE)]);
+      await insertVersion5Measurements(pool, old);
+    });
     expect(await indexes(url, "measurements")).toEqual({
       measurements_pkey: "(id, started_ms)", measurements_started_region: "(started_ms, region_ref)" });
     const before = async () => ({
@@ -46,9 +38,7 @@ describe("PostgreSQL migration 5: appended per-target minute rollups, nothing re
     });
     const stored = await before();
 
-    const migrated = new PostgresStore(url, { streamPageSize: 7 });
-    stores.push(migrated);
-    await migrated.migrate();
+    await databaseAtVersion(5, undefined, url);
     expect(await adminQuery(url, "SELECT MAX(version)::int AS v FROM schema_version")).toEqual([{ v: 5 }]);
     // No row rewritten (same physical places), measurements keyed as before, no unique key on the minute rows.
     expect(await before()).toEqual(stored);
@@ -56,31 +46,24 @@ describe("PostgreSQL migration 5: appended per-target minute rollups, nothing re
       measurements_pkey: "(id, started_ms)", measurements_started_region: "(started_ms, region_ref)" });
     expect(await indexes(url, "rollups_minute")).toEqual({ rollups_minute_bucket_region: "(bucket, region_ref)" });
 
+    // On to the current version (6: those minute rows give way to the live rows, postgres-migration-derived.test.ts;
+    // 7: new rows with a series, postgres-migration-series.test.ts).
+    const migrated = new PostgresStore(url, { streamPageSize: 7 });
+    stores.push(migrated);
+    await migrated.migrate();
     // A redelivery, and a re-upload after an operator moved the probe to another region: each stored once.
     const moved = { ...old[3]!, region: old[3]!.region === "KZ-10" ? "KZ-11" : "KZ-10" };
     expect(await migrated.insertMeasurements([...fresh, ...old.slice(0, 5)])).toEqual({ inserted: fresh.length, duplicates: 5 });
     expect(await migrated.insertMeasurements([moved])).toEqual({ inserted: 0, duplicates: 1 });
     expect(await adminQuery(url, "SELECT COUNT(*)::int AS n FROM measurements")).toEqual([{ n: old.length + fresh.length }]);
-    // The late row's minute key: the old upserted row and the appended one, read as one key.
-    expect(await adminQuery(url, `SELECT COUNT(*)::int AS n FROM rollups_minute
-      WHERE bucket = $1 AND probe_ref = (SELECT id FROM names WHERE name = 'kz-10-1')
-        AND url_ref = (SELECT id FROM names WHERE name = 'https://site0.example.kz/')`, [Math.floor((BASE + 37_000) / 60_000) * 60]))
-      .toEqual([{ n: 2 }]);
+    // The late row's minute key: the old row and the late one, read as one key.
     const minute = await migrated.targetStats({ since: new Date(BASE), until: new Date(BASE + 60_000), bucketSeconds: 60, region: "KZ-10" });
     expect(minute.filter((r) => r.probeId === "kz-10-1" && r.url === "https://site0.example.kz/").map((r) => [r.total, r.ok]))
       .toEqual([[2, 1]]);
 
-    const referenceUrl = await freshDatabase();
-    const reference = new PostgresStore(referenceUrl, { streamPageSize: 7 });
-    stores.push(reference);
-    await reference.migrate();
-    await reference.insertMeasurements(old);
-    await reference.insertMeasurements(fresh);
-    const ids = [old[0]!.id, old[13]!.id, fresh[0]!.id, late.id, "00000000-0000-4000-8000-000000000000"];
-    const expected = await reads(reference, ids);
-    const got = await reads(migrated, ids);
-    for (const k of Object.keys(expected)) expect(got[k], k).toBe(expected[k]);
-    // Retention counts stored minute rows alike (the late key is two rows in each).
+    const reference = await referenceStore(stores, old, fresh);
+    await expectSameReads(migrated, reference, [old[0]!.id, old[13]!.id, fresh[0]!.id, late.id, "00000000-0000-4000-8000-000000000000"]);
+    // Retention counts minute rows alike (the late key-minute is one in each).
     const far = new Date(BASE + 86_400_000 * 800);
     expect(await migrated.pruneRollups(far)).toBe(await reference.pruneRollups(far));
   }, 180_000);

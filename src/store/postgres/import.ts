@@ -1,6 +1,7 @@
 // Bulk import into the PostgreSQL store for `keepwatch migrate`: table rows copied as they are (rollups,
 // last_seen, probes, tokens, invites, …) and raw measurements inserted without touching the rollups (the
-// source's rollups are copied themselves: they reach back further than its raw rows). Every write is
+// source's rollups are copied themselves: they reach back further than its raw rows; per-target minute rows
+// are staged and put in minus the imported live rows, finishTargetMinutes). Every write is
 // idempotent (upsert, insert-or-skip by key, or for the appended per-target minute rows: a key's rows replaced),
 // and measurement pages commit together with a checkpoint,
 // so a killed run continues where it stopped.
@@ -10,6 +11,11 @@ import { asStoreError } from "./errors.js";
 import { batchNames, insertRawRows, prepareRows } from "./ingest.js";
 import { dayOf } from "./partitions.js";
 import type { PostgresStore } from "./store.js";
+import { KEY_JOIN, insertStoredMinusLive, liveKeyMinutes, storedKeyMinutes } from "./migration-derived.js";
+import { HORIZON_MS, MINUTE_KEY, MINUTE_MS } from "./target-minutes.js";
+
+/** Where the source's per-target minute rows wait for its measurements. */
+const STAGED_MINUTES = "migrate_rollups_minute";
 
 /** Tables copied row for row, with their key (upserts overwrite, so a re-run converges on the source). */
 export const COPIED_TABLES = {
@@ -59,6 +65,43 @@ export class PgImporter {
   async prepare(): Promise<void> {
     await this.pool.query(`CREATE TABLE IF NOT EXISTS migrate_progress (
       source text PRIMARY KEY, measurements_since_ms bigint NOT NULL, measurements_done boolean NOT NULL DEFAULT false)`);
+    // The source's per-target minute rows wait here until its measurements are in (finishTargetMinutes).
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${STAGED_MINUTES} (LIKE rollups_minute)`);
+  }
+
+  /**
+   * After the measurements: the staged per-target minute rows go into rollups_minute minus the sums of the
+   * imported live rows of their key-minute (the source prunes raw rows by time, so a minute can be split),
+   * key-minutes left with nothing skipped: since PostgreSQL migration 6 live rows are their own minute stats,
+   * so each measurement counts once. sourceHorizonMs: where the source's own minute rows start when it pruned
+   * them before its raw rows (older live rows are no minute stats there either). Re-runnable: a key-minute's
+   * rows are replaced, and the staged rows are dropped only with the transaction that wrote them.
+   */
+  async finishTargetMinutes(sourceHorizonMs: number | null): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ lo: string | null; hi: string | null }>(
+        `SELECT MIN(bucket) * 1000 AS lo, MAX(bucket) * 1000 + ${MINUTE_MS} AS hi FROM ${STAGED_MINUTES}`);
+      if (rows[0]!.lo !== null) {
+        await client.query(`CREATE TEMP TABLE kw_staged ON COMMIT DROP AS ${storedKeyMinutes(STAGED_MINUTES)}`);
+        await client.query(`CREATE TEMP TABLE kw_live ON COMMIT DROP AS ${liveKeyMinutes(`started_ms >= ${Number(rows[0]!.lo)}
+          AND started_ms < ${Number(rows[0]!.hi)}`)}`);
+        await client.query("ANALYZE kw_staged; ANALYZE kw_live");
+        await client.query(`DELETE FROM rollups_minute l USING kw_staged s WHERE ${KEY_JOIN}`);
+        await client.query(insertStoredMinusLive("kw_staged", "kw_live"));
+      }
+      if (sourceHorizonMs !== null) {
+        await client.query("UPDATE target_minute_horizon SET since_ms = GREATEST(since_ms, $1::int8)", [sourceHorizonMs]);
+      }
+      await client.query(`DROP TABLE ${STAGED_MINUTES}`);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw asStoreError(err);
+    } finally {
+      client.release();
+    }
   }
 
   /** Where a previous run for this source stopped (null: never started). */
@@ -70,7 +113,12 @@ export class PgImporter {
 
   /** Rows of a table (per-target rollups: with the legacy_ table of rows from before PostgreSQL migration 4). */
   async count(table: CopiedTable | "measurements"): Promise<number> {
-    const from = BY_NAME_ID.has(table as CopiedTable) ? `(SELECT 1 FROM ${table} UNION ALL SELECT 1 FROM legacy_${table}) t` : table;
+    let from = BY_NAME_ID.has(table as CopiedTable) ? `(SELECT 1 FROM ${table} UNION ALL SELECT 1 FROM legacy_${table}) t` : table;
+    // Per-target minutes since migration 6: the key-minutes of stored rows and of live measurement rows alike.
+    if (table === "rollups_minute") {
+      from = `(SELECT ${MINUTE_KEY.join(", ")} FROM rollups_minute UNION SELECT ${MINUTE_KEY.join(", ")}
+        FROM (${liveKeyMinutes(`started_ms >= ${HORIZON_MS}`)}) l UNION ALL SELECT 0, 0, 0, 0, 0, 0, 0 FROM legacy_rollups_minute) t`;
+    }
     const { rows } = await this.pool.query<{ n: number }>(`SELECT COUNT(*)::int8 AS n FROM ${from}`);
     return rows[0]!.n;
   }
@@ -111,10 +159,10 @@ export class PgImporter {
     }));
     const source_ = `SELECT * FROM unnest(${cols.map((c, i) => `$${i + 1}::${types.get(c)}[]`).join(", ")})`;
     const text = table === "rollups_minute"
-      // No unique key there (PostgreSQL migration 5): a key's rows are replaced by the source's, in one statement.
+      // Staged (finishTargetMinutes), no unique key: a key's rows are replaced by the source's, in one statement.
       ? `WITH src AS (${source_} AS s (${cols.join(", ")})),
-          gone AS (DELETE FROM rollups_minute t USING src WHERE ${key.map((c) => `t.${c} = src.${c}`).join(" AND ")})
-        INSERT INTO rollups_minute (${cols.join(", ")}) SELECT * FROM src`
+          gone AS (DELETE FROM ${STAGED_MINUTES} t USING src WHERE ${key.map((c) => `t.${c} = src.${c}`).join(" AND ")})
+        INSERT INTO ${STAGED_MINUTES} (${cols.join(", ")}) SELECT * FROM src`
       : `INSERT INTO ${table} (${cols.join(", ")}) ${source_}
       ON CONFLICT (${key.join(", ")}) DO ${rest.length && !APPEND_ONLY[table] ? `UPDATE SET ${rest.map((c) => `${c} = excluded.${c}`).join(", ")}` : "NOTHING"}`;
     try {
@@ -138,10 +186,11 @@ export class PgImporter {
     const rows = prepareRows(batch);
     await this.store.ensurePartitions(rows.map((r) => dayOf(r.ms)));
     await this.store.nameTable.intern(batchNames(rows)).catch((err: unknown) => { throw asStoreError(err); });
+    await this.store.seriesTable.intern(rows.map((r) => r.f), this.store.nameTable).catch((err: unknown) => { throw asStoreError(err); });
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      const stored = await insertRawRows(client, rows, this.store.nameTable);
+      const stored = await insertRawRows(client, rows, this.store.nameTable, this.store.seriesTable);
       await client.query(`INSERT INTO migrate_progress (source, measurements_since_ms, measurements_done) VALUES ($1, $2, $3)
         ON CONFLICT (source) DO UPDATE SET measurements_since_ms = excluded.measurements_since_ms,
           measurements_done = excluded.measurements_done`, [source, nextSinceMs, done]);

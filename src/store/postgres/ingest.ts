@@ -1,6 +1,7 @@
 // Ingest for the PostgreSQL store: one transaction per batch. Rows go in with one multi-row
 // INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING, so the statement itself says which
-// rows it stored; only those are folded into the rollups, last_seen and probe counters, in the same
+// rows it stored; only those are folded into the hour and network rollups, last_seen and probe counters
+// (per-target minutes are read from the rows themselves, target-minutes.ts), in the same
 // transaction. Two collectors inserting overlapping batches therefore never count a row twice (the
 // second waits on the first's row and then skips it), and every key is written in sorted order so the
 // two never deadlock on each other's rollup rows.
@@ -9,6 +10,7 @@ import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFac
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../rollup-deltas.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
+import type { PgSeries } from "./series.js";
 
 const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
@@ -38,19 +40,7 @@ function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull:
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
 }
 
-/**
- * Per-target minute rows are appended, one per key and transaction (PostgreSQL migration 5): the table has
- * no unique key, its readers sum a key's rows. Exact for the same reason the upserts are: only rows this
- * transaction's INSERT stored are folded in.
- */
-function rollupAppend(table: string, key: string[], attrs: string[]): string {
-  const { cols, types } = rollupColumns(key, attrs);
-  return `INSERT INTO ${table} (${cols.join(", ")})
-    SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})`;
-}
-
 const UPSERTS = {
-  minute: rollupAppend("rollups_minute", TARGET_KEY, ["category_ref"]),
   hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
   networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
   networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
@@ -114,23 +104,23 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
   await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
 }
 
-/** Every string the batch's rows and rollups refer to by id (intern them before the transaction). */
+/** Every string the batch's rows and rollups refer to by id (intern them, then the rows' series, before the transaction). */
 export function batchNames(rows: Row[]): string[] {
   return rows.flatMap((r) => rowNames(r.f));
 }
 
 /** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
-export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<Set<string>> {
+export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names));
+  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names, series));
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
   return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
 }
 
 /** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
-export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames): Promise<number> {
+export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<number> {
   if (rows.length === 0) return 0;
-  const stored = await insertRawRows(client, rows, names);
+  const stored = await insertRawRows(client, rows, names, series);
 
   const rollups = new RollupBatch();
   const seen = new Map<string, { region: string; network: string; probeId: string; role: string; lastMs: number; n: number }>();
@@ -145,8 +135,9 @@ export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgN
       s.n += 1;
     } else seen.set(k, { region: r.f.region, network: r.f.network, probeId: r.f.probeId, role: r.f.role, lastMs: r.ms, n: 1 });
   }
+  // Per-target minutes are not written: they are summed from the live rows (PostgreSQL migration 6,
+  // target-minutes.ts) and materialized only when retention removes the rows.
   const d = rollups.take();
-  await upsertDeltas(client, "minute", d.minute, names);
   await upsertDeltas(client, "hour", d.hour, names);
   await upsertDeltas(client, "networkMinute", d.networkMinute, null);
   await upsertDeltas(client, "networkHour", d.networkHour, null);

@@ -1,6 +1,7 @@
 // The WHERE clause of a MeasurementQuery on PostgreSQL's measurements, for rows of both forms: since
-// PostgreSQL migration 4 a row names its region, network, probe and role by id (*_ref), rows from before it
-// by text. A name matches the id column, or the text column while old rows may remain.
+// PostgreSQL migration 4 a row names its region, network, probe and role by id (*_ref), since migration 7 all
+// but its region through its series (series.ts), rows from before 4 by text. A name matches the id column, the
+// row's series, or the text column while old rows may remain.
 import type { MeasurementQuery } from "../store.js";
 import type { PgNames } from "./names.js";
 
@@ -20,7 +21,14 @@ export async function measurementWhere(q: MeasurementQuery, names: PgNames, lega
     const name = q[field];
     if (name === undefined) continue;
     const id = await names.find(name);
-    const alternatives = [...(id === null ? [] : [`${ref} = ${param(id)}`]), ...(legacy ? [`${text} = ${param(name)}`] : [])];
+    const ids: string[] = [];
+    if (id !== null) {
+      const p = param(id);
+      ids.push(`${ref} = ${p}`);
+      // Since migration 7 a row's other ids are its series' (series.ts); the region stays on the row.
+      if (ref !== "region_ref") ids.push(`series_ref = ANY (ARRAY(SELECT id FROM series WHERE ${ref} = ${p}))`);
+    }
+    const alternatives = [...ids, ...(legacy ? [`${text} = ${param(name)}`] : [])];
     // A name no row can hold (never stored, and no old rows) matches nothing.
     parts.push(alternatives.length === 0 ? "FALSE" : alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`);
   }

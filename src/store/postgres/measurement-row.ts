@@ -1,11 +1,13 @@
-// How a measurement becomes a row of PostgreSQL's `measurements` and back, in both of the forms rows have:
+// How a measurement becomes a row of PostgreSQL's `measurements` and back, in every form rows have:
 // since migration 4 the strings are ids into `names` (*_ref columns), the start time only as started_ms
 // (started_at text only when toISOString would not give it back), receivedAt as ms after the start
-// (received_after_ms; else its text); rows written before keep every fact as text and read as they were.
+// (received_after_ms; else its text); since migration 7 the ids but the region's are one series id (series.ts);
+// rows written before keep their ids, or every fact as text, and read as they were.
 import { isLocalFailure, type Measurement, type MeasurementFacts } from "../../measurement.js";
 import type { CodecContext } from "../measurement-codec.js";
 import { encodeMeasurement } from "./codec.js";
 import type { PgNames } from "./names.js";
+import { ownOrSeries, type PgSeries } from "./series.js";
 
 /** The strings a measurement's row refers to by id. */
 export function rowNames(f: MeasurementFacts): string[] {
@@ -27,27 +29,26 @@ function received(iso: string | null, startedMs: number): [number | null, string
   return Number.isFinite(ms) && new Date(ms).toISOString() === iso && Math.abs(after) <= INT4_MAX ? [after, null] : [null, iso];
 }
 
-/** INSERT column list; insertValues() gives each row's values in this order. */
-export const INSERT_COLUMNS = ["started_ms", "id", "asn", "tls_handshake_time", "bytes_per_second", "accessible", "local_failure",
-  "region_ref", "network_ref", "probe_ref", "role_ref", "url_ref", "list_ref", "category_ref", "kind_ref", "started_at",
-  "received_after_ms", "received_at", "blocking", "failure", "dns_failure", "packed"] as const;
-export const INSERT_TYPES = ["int8", "uuid", "int8", "float8", "float8", "bool", "bool", "int4", "int4", "int4", "int4", "int4",
-  "int4", "int4", "int4", "text", "int4", "text", "text", "text", "text", "bytea"] as const;
+/** INSERT column list; insertValues() gives each row's values in this order. Since PostgreSQL migration 7 the
+ * other name ids and the ASN are the row's series' (series.ts); the row keeps region_ref for its time index. */
+export const INSERT_COLUMNS = ["started_ms", "id", "tls_handshake_time", "bytes_per_second", "accessible", "local_failure",
+  "region_ref", "series_ref", "started_at", "received_after_ms", "received_at", "blocking", "failure", "dns_failure", "packed"] as const;
+export const INSERT_TYPES = ["int8", "uuid", "float8", "float8", "bool", "bool", "int4", "int4", "text", "int4", "text", "text",
+  "text", "text", "bytea"] as const;
 
-/** A row's values (names interned first). */
-export function insertValues(m: Measurement, f: MeasurementFacts, ms: number, names: PgNames): unknown[] {
+/** A row's values (names and series interned first). */
+export function insertValues(m: Measurement, f: MeasurementFacts, ms: number, names: PgNames, series: PgSeries): unknown[] {
   const [after, receivedText] = received(f.receivedAt, ms);
-  return [ms, f.id, f.asn, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible, isLocalFailure(m),
-    names.idOf(f.region), names.idOf(f.network), names.idOf(f.probeId), names.idOf(f.role), names.idOf(f.url),
-    names.idOf(f.list), names.idOf(f.category), names.idOf(f.networkKind), startedText(f, ms), after, receivedText,
-    f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)];
+  return [ms, f.id, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible, isLocalFailure(m), names.idOf(f.region),
+    series.idOf(f, names), startedText(f, ms), after, receivedText, f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)];
 }
 
-/** Columns read for facts and decoding (FactsRow), both forms. */
-export const READ_COLUMNS = `id::text AS id, started_ms, started_at, received_at, received_after_ms, asn, accessible,
-  blocking, failure, dns_failure, tls_handshake_time, bytes_per_second,
-  probe_id, role, region, network, network_kind, url, list, category,
-  probe_ref, role_ref, region_ref, network_ref, kind_ref, url_ref, list_ref, category_ref`;
+/** Columns read for facts and decoding (FactsRow), every form, FROM MEASUREMENTS_WITH_SERIES. */
+export const READ_COLUMNS = `id::text AS id, started_ms, started_at, received_at, received_after_ms, ${ownOrSeries("asn")} AS asn,
+  accessible, blocking, failure, dns_failure, tls_handshake_time, bytes_per_second,
+  probe_id, role, region, network, network_kind, url, list, category, region_ref,
+  ${(["probe_ref", "role_ref", "network_ref", "kind_ref", "url_ref", "list_ref", "category_ref"] as const)
+    .map((c) => `${ownOrSeries(c)} AS ${c}`).join(", ")}`;
 
 export interface FactsRow {
   id: string;

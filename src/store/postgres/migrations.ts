@@ -4,6 +4,8 @@
 import type pg from "pg";
 import { LEAN_MIGRATION_SQL } from "./migration-lean.js";
 import { SLIM_MIGRATION_SQL } from "./migration-slim.js";
+import { DERIVED_MIGRATION_SQL } from "./migration-derived.js";
+import { SERIES_MIGRATION_SQL } from "./migration-series.js";
 
 export interface PgMigration {
   version: number;
@@ -170,6 +172,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     version: 5,
     name: "lean rollups: per-target minute rows appended under a (bucket, region_ref) index, room for in-place updates",
     sql: LEAN_MIGRATION_SQL,
+  },
+  {
+    version: 6,
+    name: "derived minutes: per-target minute stats summed from live measurement rows, rollups_minute only for removed ones",
+    sql: DERIVED_MIGRATION_SQL,
+  },
+  {
+    version: 7,
+    name: "series: one id per measurement row for its network, probe, role, target, list, category, kind and ASN",
+    sql: SERIES_MIGRATION_SQL,
   },
 ];
 

@@ -1,9 +1,14 @@
 // Daily range partitions of `measurements` (by started_ms, UTC days). Created on demand for the days an
 // insert needs and a few days ahead at startup; retention drops whole partitions and deletes rows only in
-// the one partition the cutoff falls inside. Creation is serialized by an advisory lock, so two
-// collectors meeting a new day at once both succeed.
+// the one partition the cutoff falls inside, keeping the removed rows' per-target minute sums. Creation is
+// serialized by an advisory lock, so two collectors meeting a new day at once both succeed.
 import type pg from "pg";
 import { LOCK_PARTITIONS } from "./migrations.js";
+import { HORIZON_MS, materializeMinutes } from "./target-minutes.js";
+
+/** The columns per-target minute sums are made of (target-minutes.ts). */
+const REMOVED_COLUMNS = `started_ms, region_ref, network_ref, probe_ref, list_ref, url_ref, role_ref, category_ref, series_ref,
+  accessible, blocking, dns_failure, bytes_per_second, tls_handshake_time, local_failure`;
 
 export const DAY_MS = 86_400_000;
 
@@ -75,10 +80,13 @@ export class Partitions {
 
   /**
    * Deletes raw rows older than the cutoff: partitions wholly before it are dropped (their rows counted
-   * under an exclusive lock first), the partition the cutoff falls in loses only its older rows.
+   * under an exclusive lock first), the partition the cutoff falls in loses only its older rows. In the same
+   * transaction, the per-target minute sums of the removed rows that started at or after keepMinutesSinceMs
+   * (and the stored horizon) go into rollups_minute (target-minutes.ts): each measurement stays counted once.
    */
-  async prune(olderThanMs: number): Promise<number> {
+  async prune(olderThanMs: number, keepMinutesSinceMs: number): Promise<number> {
     let deleted = 0;
+    const kept = `started_ms >= GREATEST($2::int8, ${HORIZON_MS})`;
     for (const p of await this.list()) {
       if (p.from_ms >= olderThanMs) break;
       const client = await this.pool.connect();
@@ -87,12 +95,18 @@ export class Partitions {
         if (p.to_ms <= olderThanMs) {
           await client.query(`LOCK TABLE ${p.name} IN ACCESS EXCLUSIVE MODE`);
           const { rows } = await client.query<{ n: number }>(`SELECT COUNT(*)::int8 AS n FROM ${p.name}`);
+          if (keepMinutesSinceMs < p.to_ms) {
+            await client.query(materializeMinutes(p.name, `started_ms < $1::int8 AND ${kept}`), [olderThanMs, keepMinutesSinceMs]);
+          }
           await client.query(`DROP TABLE ${p.name}`);
           deleted += rows[0]!.n;
           this.known.delete(dayOf(p.from_ms));
         } else {
-          const r = await client.query(`DELETE FROM ${p.name} WHERE started_ms < $1`, [olderThanMs]);
-          deleted += r.rowCount ?? 0;
+          const { rows } = await client.query<{ n: number }>(`WITH gone AS (DELETE FROM ${p.name} WHERE started_ms < $1::int8
+              RETURNING ${REMOVED_COLUMNS}),
+            kept AS (${materializeMinutes("gone", kept)})
+            SELECT COUNT(*)::int8 AS n FROM gone`, [olderThanMs, keepMinutesSinceMs]);
+          deleted += rows[0]!.n;
         }
         await client.query("COMMIT");
       } catch (err) {

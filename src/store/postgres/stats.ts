@@ -6,6 +6,8 @@ import { BLOCKED_COLUMNS, SUM_COLUMNS } from "../rollup-deltas.js";
 import { alignUp, IsoCache, NATIVE_SECONDS, statsSource, toNetworkStatsRow, toTargetStatsRow, type StatsResultRow,
   type StatsSource } from "../stats-rows.js";
 import type { NetworkStatsRow, TargetStatsQuery, TargetStatsRow } from "../store.js";
+import { HORIZON_MS, MINUTE_GROUP, liveMinuteSums, minuteCeilMs } from "./target-minutes.js";
+import { withSeries } from "./series.js";
 
 type Grain = "target" | "network";
 type Source = "rollups_hour" | "rollups_minute";
@@ -51,8 +53,19 @@ function sourceRows(grain: Grain, source: Source, regionParam: string | null, le
   }
   const region = regionParam ? `t.region_ref = (SELECT id FROM names WHERE name = ${regionParam})` : `t.${EVERY_REGION_REF}`;
   // A zero sum is stored as NULL there.
-  const current = `SELECT t.bucket, ${NAME_SELECT}, ${SUM_COLUMNS.map((c) => `COALESCE(t.${c}, 0) AS ${c}`).join(", ")}, t.last_ms
-    FROM ${source} t ${NAME_JOINS} WHERE ${region} AND t.${range}`;
+  const stored = SUM_COLUMNS.map((c) => `COALESCE(t.${c}, 0) AS ${c}`).join(", ");
+  let current = `SELECT t.bucket, ${NAME_SELECT}, ${stored}, t.last_ms FROM ${source} t ${NAME_JOINS} WHERE ${region} AND t.${range}`;
+  if (source === "rollups_minute") {
+    // Since PostgreSQL migration 6 (target-minutes.ts): live measurement rows summed per minute (and id, the
+    // names joined once per group), beside the minute rows of measurements retention removed. Minutes whose
+    // start is in [$1, $2) s, not before the horizon; a region's time range in the (started_ms, region_ref) index.
+    const liveRegion = regionParam ? `region_ref = (SELECT id FROM names WHERE name = ${regionParam})` : "TRUE";
+    const live = liveMinuteSums("measurements", `${liveRegion}
+      AND started_ms >= GREATEST(${minuteCeilMs("$1::int8")}, ${HORIZON_MS}) AND started_ms < ${minuteCeilMs("$2::int8")}`);
+    const group = MINUTE_GROUP.join(", ");
+    current = `SELECT t.bucket, ${NAME_SELECT}, ${SUM_COLUMNS.map((c) => `t.${c}`).join(", ")}, t.last_ms
+      FROM (${live} UNION ALL SELECT ${group}, ${stored}, t.last_ms FROM ${source} t WHERE ${region} AND t.${range}) t ${NAME_JOINS}`;
+  }
   if (!legacy) return current;
   return `${current} UNION ALL SELECT bucket, ${TARGET_COLUMNS}, ${ROW_SUMS} FROM legacy_${source}
     WHERE ${regionParam ? `region = ${regionParam}` : EVERY_REGION} AND ${range}`;
@@ -70,9 +83,9 @@ function rollupSql(grain: Grain, source: Source, byRegion: boolean, grouped: boo
     FROM (${rows}) s GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }
 
-/** Each fact of a measurement row by name, whichever form the row has (text before migration 4, ids since). */
+/** Each fact of a measurement row by name, whichever form the row has (text before migration 4, ids since, most through its series since 7). */
 const RAW_NAMED = [...Object.entries(NAMED)].map(([col, ref]) =>
-  `COALESCE(m.${col}, (SELECT name FROM names WHERE id = m.${ref})) AS ${col}`).join(", ");
+  `COALESCE(m.${col}, (SELECT name FROM names WHERE id = COALESCE(m.${ref}, s.s_${ref}))) AS ${col}`).join(", ");
 
 /** From the raw rows: $1 since ms, $2 until ms, $3 width ms, $4 region. */
 function rawSql(grain: Grain, byRegion: boolean): string {
@@ -84,7 +97,7 @@ function rawSql(grain: Grain, byRegion: boolean): string {
       ${blocked.join(", ")}, COUNT(dns_failure), COALESCE(SUM(bytes_per_second), 0), COUNT(bytes_per_second),
       COALESCE(SUM(tls_handshake_time), 0), COUNT(tls_handshake_time), MAX(started_ms)
     FROM (SELECT started_ms, accessible, blocking, dns_failure, bytes_per_second, tls_handshake_time, ${RAW_NAMED}
-      FROM measurements m
+      FROM ${withSeries("measurements m", "m")}
       WHERE ${region}started_ms >= $1 AND started_ms < $2 AND NOT local_failure) s
     GROUP BY b, ${g.group} ORDER BY b, ${g.order}`;
 }

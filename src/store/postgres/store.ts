@@ -6,7 +6,7 @@ import type pg from "pg";
 import type { Measurement, MeasurementFacts } from "../../measurement.js";
 import type { Incident } from "../../incident.js";
 import type {
-  EnrolledProbe, IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
+  EnrolledProbe, IncidentQuery, InsertResult, MeasurementPruneOptions, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
   ProbeRecord, ProbeToken, RedeemResult, Store, StoreHealth, TargetStatsQuery, TargetStatsRow,
 } from "../store.js";
 import type {
@@ -16,6 +16,7 @@ import { decodeMeasurement } from "./codec.js";
 import { READ_COLUMNS, loadRowNames, rowContext, rowFacts, type FactsRow } from "./measurement-row.js";
 import { measurementWhere } from "./measurement-query.js";
 import { PgNames } from "./names.js";
+import { MEASUREMENTS_WITH_SERIES, PgSeries } from "./series.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
@@ -24,6 +25,8 @@ import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
 import { PgStatsReader } from "./stats.js";
+import { NO_HORIZON_MS } from "./migration-derived.js";
+import { MINUTE_MS, advanceHorizon } from "./target-minutes.js";
 
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Rows fetched per page by streamMeasurements (bounds its memory). */
@@ -47,6 +50,7 @@ export class PostgresStore implements Store {
   private readonly enrollment: PgEnrollment;
   private readonly analysts: PgAnalysts;
   private readonly names: PgNames;
+  private readonly series: PgSeries;
   /** Whether measurements written before PostgreSQL migration 4 (facts as text) may remain (checked at migrate()). */
   private legacyRows = true;
   private readonly streamPageSize: number;
@@ -57,6 +61,7 @@ export class PostgresStore implements Store {
     this.pool = createPool(url, opts);
     this.partitions = new Partitions(this.pool);
     this.names = new PgNames(this.pool);
+    this.series = new PgSeries(this.pool);
     this.stats = new PgStatsReader(this.pool);
     this.enrollment = new PgEnrollment(this.pool);
     this.analysts = new PgAnalysts(this.pool, (op) => this.transaction(op));
@@ -137,16 +142,17 @@ export class PostgresStore implements Store {
     const days = new Set(rows.map((r) => dayOf(r.ms)));
     let inserted: number;
     await this.call(() => this.names.intern(batchNames(rows)));
+    await this.call(() => this.series.intern(rows.map((r) => r.f), this.names));
     try {
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
     } catch (err) {
       // 23514 "no partition of relation found for row": another process dropped a day (retention) this one
       // still believed in. Look again and retry once.
       if ((err as { cause?: { code?: string }; code?: string }).code !== "23514") throw err;
       this.partitions.forget();
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
     }
     return { inserted, duplicates: batch.length - inserted };
   }
@@ -154,13 +160,18 @@ export class PostgresStore implements Store {
   async getMeasurement(id: string): Promise<Measurement | null> {
     if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
     const { rows } = await this.call(() => this.pool.query<StoredRow>(
-      `SELECT ${STORED_COLUMNS} FROM measurements WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
+      `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
     return rows[0] ? (await this.decode(rows))[0]! : null;
   }
 
   /** The names of this process's store (bulk import interns through it). */
   get nameTable(): PgNames {
     return this.names;
+  }
+
+  /** The series of this process's store (bulk import interns through it). */
+  get seriesTable(): PgSeries {
+    return this.series;
   }
 
   private async decode(rows: StoredRow[]): Promise<Measurement[]> {
@@ -180,7 +191,7 @@ export class PostgresStore implements Store {
         keyset = ` AND (started_ms, id) > ($${values.length - 1}::int8, $${values.length}::uuid)`;
       }
       values.push(this.streamPageSize);
-      const text = `SELECT ${STORED_COLUMNS} FROM measurements WHERE ${where.sql}${keyset}
+      const text = `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE ${where.sql}${keyset}
         ORDER BY started_ms, id LIMIT $${values.length}`;
       const { rows } = await this.call(() => this.pool.query<StoredRow>(text, values));
       for (const m of await this.decode(rows)) yield m;
@@ -192,7 +203,7 @@ export class PostgresStore implements Store {
 
   async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
     const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows));
-    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM measurements
+    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES}
       WHERE ${where.sql} AND NOT local_failure ORDER BY started_ms, id`, where.values));
     await this.call(() => loadRowNames(rows, this.names));
     return rows.map((r) => rowFacts(r, this.names));
@@ -227,8 +238,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  pruneMeasurements(olderThan: Date): Promise<number> {
-    return this.call(() => this.partitions.prune(olderThan.getTime()));
+  /** Removed rows' per-target minute sums are kept from opts.targetMinutesSince's minute on (all without it). */
+  pruneMeasurements(olderThan: Date, opts: MeasurementPruneOptions = {}): Promise<number> {
+    const since = opts.targetMinutesSince;
+    const keepMs = since === undefined ? NO_HORIZON_MS : Math.floor(since.getTime() / MINUTE_MS) * MINUTE_MS;
+    return this.call(() => this.partitions.prune(olderThan.getTime(), keepMs));
   }
 
   /** Whole buckets older than the cutoff, from all four rollup tables (and the legacy-keyed ones). */
@@ -241,10 +255,13 @@ export class PostgresStore implements Store {
     return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60]]);
   }
 
-  /** Returns per-target minute rows deleted. */
+  /**
+   * Returns per-target minute rows deleted: stored ones, and the minutes of live rows that the horizon moved
+   * past (since migration 6 those are the rows' own minutes, target-minutes.ts).
+   */
   private async pruneRollupTables(olderThan: Date, tables: readonly (readonly [string, number])[]): Promise<number> {
     const cutoffS = Math.floor(olderThan.getTime() / 1000);
-    let minuteRows = 0;
+    let minuteRows = await this.transaction((c) => advanceHorizon(c, Math.floor(cutoffS / 60) * MINUTE_MS));
     for (const [table, width] of tables) {
       const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
       if (table === "rollups_minute" || table === "legacy_rollups_minute") minuteRows += r.rowCount ?? 0;
