@@ -1,9 +1,10 @@
 // Periodic retention: raw measurements go after rawDays, per-target minute rollups after targetMinuteDays
 // (the bulk of the rollup bytes; read only by the detector and short API ranges), the other rollups after
-// rollupDays. Runs never overlap, and stop() waits for a run in progress so the store can be closed right after.
+// rollupDays; then the store's own maintenance (PostgreSQL: closed partitions' indexes rebuilt full). Runs never
+// overlap, and stop() waits for a run in progress so the store can be closed right after.
 import type { Logger } from "pino";
 import { writePrunedBefore } from "../store/pruned-state.js";
-import type { Store } from "../store/store.js";
+import type { CompactionRun, Store } from "../store/store.js";
 
 export interface RetentionOptions {
   store: Store;
@@ -23,6 +24,8 @@ export interface RetentionRun {
   targetMinuteRollups: number;
   /** Per-target minute rows older than rollupDays (none left when targetMinuteDays is shorter). */
   rollups: number;
+  /** The store's maintenance after pruning (Store.compactClosed; absent where the store has none). */
+  compaction?: CompactionRun;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -66,7 +69,10 @@ export class RetentionTask {
       measurements: rawCutoff.toISOString(), targetMinuteRollups: (minuteCutoff ?? rollupCutoff).toISOString(), rollups: rollupCutoff.toISOString(),
     });
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
-    return { measurements, targetMinuteRollups, rollups };
+    // After pruning, so partitions about to be dropped are gone first. Bounded per run, never blocks ingest.
+    const compaction = await this.opts.store.compactClosed?.(new Date(now));
+    if (compaction && (compaction.compacted > 0 || compaction.cleaned > 0)) this.opts.logger?.info(compaction, "retention: compacted closed partitions");
+    return { measurements, targetMinuteRollups, rollups, ...(compaction ? { compaction } : {}) };
   }
 
   start(): void {

@@ -74,6 +74,16 @@ export interface MeasurementPruneOptions {
   targetMinutesSince?: Date;
 }
 
+/** What one compactClosed run did (see Store.compactClosed). */
+export interface CompactionRun {
+  /** Another process was compacting: this run did nothing. */
+  busy: boolean;
+  /** Indexes rebuilt full. */
+  compacted: number;
+  /** Leftover indexes of an interrupted rebuild dropped (their partition is redone). */
+  cleaned: number;
+}
+
 export interface IncidentQuery {
   region?: string;
   network?: string;
@@ -185,6 +195,12 @@ export interface Store {
    * leaving per-target hour rollups and every network rollup. Returns rows deleted.
    */
   pruneTargetMinuteRollups(olderThan: Date): Promise<number>;
+  /**
+   * Storage maintenance after retention (optional: SQLite has none). PostgreSQL rebuilds, packed full, the
+   * indexes of a few day partitions that closed (their day ended a while before `now`) and are not compacted
+   * yet; reads, writes and answers are unchanged. At most one process at a time does it; the others skip.
+   */
+  compactClosed?(now: Date): Promise<CompactionRun>;
 
   saveIncident(incident: Incident): Promise<void>;
   getIncident(id: string): Promise<Incident | null>;

@@ -38,6 +38,8 @@ function networkRollups(table: string): string {
 /** Advisory lock keys (one namespace per purpose). */
 export const LOCK_MIGRATE = 0x6b770001;
 export const LOCK_PARTITIONS = 0x6b770002;
+/** Held (session-level, tried, never waited for) by the process compacting closed partitions' indexes. */
+export const LOCK_COMPACT = 0x6b770003;
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {

@@ -6,7 +6,7 @@ import type pg from "pg";
 import type { Measurement, MeasurementFacts } from "../../measurement.js";
 import type { Incident } from "../../incident.js";
 import type {
-  EnrolledProbe, IncidentQuery, InsertResult, MeasurementPruneOptions, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
+  CompactionRun, EnrolledProbe, IncidentQuery, InsertResult, MeasurementPruneOptions, MeasurementQuery, NetworkStatsRow, ProbeHeartbeat, ProbeInvite,
   ProbeRecord, ProbeToken, RedeemResult, Store, StoreHealth, TargetStatsQuery, TargetStatsRow,
 } from "../store.js";
 import type {
@@ -23,6 +23,7 @@ import { asStoreError, pgUnavailability } from "./errors.js";
 import { batchNames, insertBatch, prepareRows } from "./ingest.js";
 import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
+import { PartitionCompactor } from "./compaction.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
 import { PgStatsReader } from "./stats.js";
 import { NO_HORIZON_MS } from "./migration-derived.js";
@@ -249,6 +250,11 @@ export class PostgresStore implements Store {
   pruneRollups(olderThan: Date): Promise<number> {
     return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60], ["rollups_hour", 3600],
       ["legacy_rollups_hour", 3600], ["network_rollups_minute", 60], ["network_rollups_hour", 3600]]);
+  }
+
+  /** Rebuilds closed day partitions' indexes full (compaction.ts); busy when another process is at it. */
+  compactClosed(now: Date): Promise<CompactionRun> {
+    return this.call(() => new PartitionCompactor(this.pool, this.partitions).run(now.getTime()));
   }
 
   pruneTargetMinuteRollups(olderThan: Date): Promise<number> {
