@@ -3,9 +3,14 @@
 // on), then VACUUM (ANALYZE) so dead tuples and unset visibility bits do not count, then the bytes of every
 // table, TOAST table and index of the schema (partitions summed under their parent), per measurement.
 // Also the CPU the server's backends spent (from /proc), so insert cost compares across loaded runs.
+// "Settled" also runs the store's own maintenance as retention would once the bench's day has closed
+// (PostgresStore.compactClosed with a clock past it: the day partition's indexes rebuilt full).
 import { rmSync } from "node:fs";
 import pg from "pg";
+import { configSchema } from "../src/config/schema.js";
 import type { Measurement } from "../src/measurement.js";
+import { COMPACT_AFTER_MS } from "../src/store/postgres/compaction.js";
+import { DAY_MS, dayOf } from "../src/store/postgres/partitions.js";
 import { PostgresStore } from "../src/store/postgres/store.js";
 import { startCluster, type TestPostgres } from "../tests/helpers/postgres.js";
 import { createDatabase, postmasterPid } from "./ingest-postgres.js";
@@ -29,6 +34,16 @@ export interface PgStoreSizeFigures {
   settledBreakdown: Record<string, number>;
   /** Settled bytes per measurement per table, heap + TOAST + indexes (what retention prunes together). */
   settledByTable: Record<string, number>;
+  /**
+   * The store's compaction of closed day partitions, run for settled (after the VACUUM FULL above): the
+   * measurements' index bytes per measurement before and after, how long it took and the server's CPU.
+   */
+  compaction: { indexBytesBefore: number; indexBytesAfter: number; indexes: number; ms: number; serverCpuMs: number };
+  /**
+   * settledByTable with today's share of the raw rows uncompacted: at steady state the current day and the
+   * COMPACT_AFTER_MS after it (1.25 of rawDays days) have the indexes measured before compaction, the rest after.
+   */
+  steadyByTable: Record<string, number>;
   /** Mean bytes of the packed measurement, and of a whole measurements row (pg_column_size, no page overhead). */
   meanPackedBytes: number;
   meanRowBytes: number;
@@ -103,7 +118,20 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
         .sort(([, a], [, b]) => b - a).map(([k, b]) => [k, per(b)]));
       const breakdown = perTable(sizes.byName);
       await store.pool.query("VACUUM (FULL, ANALYZE) rollups_hour, network_rollups_minute, network_rollups_hour, last_seen, probes");
+      const uncompacted = await relationBytes(url);
+      // Retention's maintenance once the last day closed: runs until nothing is left (each run is bounded).
+      const { ms: lastMs } = (await store.pool.query<{ ms: number }>("SELECT MAX(started_ms)::int8 AS ms FROM measurements")).rows[0]!;
+      const clock = new Date((dayOf(lastMs) + 1) * DAY_MS + COMPACT_AFTER_MS);
+      const [t0, cpu0] = [performance.now(), serverCpuMs(cluster)];
+      let indexes = 0;
+      for (let run = await store.compactClosed(clock); run.compacted > 0; run = await store.compactClosed(clock)) indexes += run.compacted;
+      const compactMs = performance.now() - t0;
+      const compactCpuMs = serverCpuMs(cluster) - cpu0;
       const settled = await relationBytes(url);
+      const indexBytes = (b: Record<string, number>) => (b["measurements_pkey"] ?? 0) + (b["measurements_started_region"] ?? 0);
+      const [before, after] = [indexBytes(uncompacted.byName), indexBytes(settled.byName)];
+      const openShare = (1 + COMPACT_AFTER_MS / DAY_MS) / configSchema.shape.retention.parse(undefined).rawDays;
+      const settledByTable = perTable(settled.byTable);
       return {
         count,
         bytesPerMeasurement: per(sizes.total),
@@ -111,7 +139,9 @@ export async function benchPostgresStoreSize(measurements: Iterable<Measurement>
         breakdown,
         settledBytesPerMeasurement: per(settled.total),
         settledBreakdown: Object.fromEntries(Object.entries(perTable(settled.byName)).slice(0, 12)),
-        settledByTable: perTable(settled.byTable),
+        settledByTable,
+        compaction: { indexBytesBefore: per(before), indexBytesAfter: per(after), indexes, ms: Math.round(compactMs), serverCpuMs: Math.round(compactCpuMs) },
+        steadyByTable: { ...settledByTable, measurements: per(settled.byTable["measurements"]! + (before - after) * openShare) },
         meanPackedBytes: Math.round(mean.packed),
         meanRowBytes: Math.round(mean.row),
         partitions: sizes.partitions,
