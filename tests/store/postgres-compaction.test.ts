@@ -54,9 +54,10 @@ async function planShape(url: string, sql: string): Promise<string> {
   return rows.map((r) => r["QUERY PLAN"]).join("\n");
 }
 
-/** Resolves once some backend runs `REINDEX` and waits for a lock (the holder's). */
+/** Resolves once some backend runs `REINDEX` and waits for a lock (the holder's); a minute without: no rebuild ran. */
 async function reindexWaiting(url: string): Promise<void> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
+    if (tries > 1200) throw new Error("no REINDEX waiting for the writer's lock");
     const rows = await adminQuery(url, `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'REINDEX%' AND wait_event_type = 'Lock'`);
     if (rows.length > 0) return;
     await new Promise((r) => setTimeout(r, 50));
