@@ -130,7 +130,7 @@ export async function fetchHop(url: URL, address: string, ctx: FetchContext, hel
     bodyTruncated: x.truncated,
     title,
     failure: x.failure,
-    headerNames: Object.keys(x.headers).map((n) => n.toLowerCase()),
+    // The schema's key order (phases, then headerNames): the collector then stores the hop without zod's copy.
     phases: {
       dns: null, // our caller resolved
       connect: durationSeconds(connection.tcpStart, connection.tcpDone),
@@ -139,6 +139,7 @@ export async function fetchHop(url: URL, address: string, ctx: FetchContext, hel
       download: durationSeconds(x.headersAt, x.bodyEnd),
       total: roundSeconds((end - (reused ? requested : start)) / 1000 + setup),
     },
+    headerNames: Object.keys(x.headers).map((n) => n.toLowerCase()),
   };
   const evidence = { title, body: text, headers: x.headers, location: location === null ? null : resolveLocation(url, location), addresses: [address] };
   const blockPage = ctx.fingerprints?.length ? detectBlockPage(evidence, ctx.fingerprints) : null;

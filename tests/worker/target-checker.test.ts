@@ -13,6 +13,7 @@ import type { TargetConfig } from "../../src/config/schema.js";
 import { helperApp, helperDeps } from "../../src/helper/app.js";
 import { configuredTokens } from "../../src/helper/tokens.js";
 import { measurementSchema } from "../../src/measurement.js";
+import { inSchemaKeyOrder, parseMeasurement } from "../../src/measurement-check.js";
 import { runChecks } from "../../src/worker/run-checks.js";
 import { createInProcessChecker } from "../../src/worker/target-checker.js";
 import { makeTestPki, type TestPki } from "../helpers/certs.js";
@@ -90,6 +91,12 @@ describe("site checker: timings as stored", () => {
     expect(fractionalNumbers(redirects)).toBeGreaterThanOrEqual(20);
 
     expect(measurements.flatMap((m) => finerThanMicroseconds(m).map((f) => `${m.target.url} ${f}`))).toEqual([]);
+    // Built in the schema's key order, so the collector stores them without zod's copy (src/measurement-check.ts):
+    // the same object back, as queued by the producer.
+    for (const m of measurements) {
+      const queued = inSchemaKeyOrder({ ...m, receivedAt: "2026-01-01T00:00:00.000Z" });
+      expect(parseMeasurement(queued).data, m.target.url).toBe(queued);
+    }
   });
 });
 
