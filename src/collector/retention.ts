@@ -70,7 +70,11 @@ export class RetentionTask {
     });
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
     // After pruning, so partitions about to be dropped are gone first. Bounded per run, never blocks ingest.
-    const compaction = await this.opts.store.compactClosed?.(new Date(now));
+    // Its failure (a lock wait over, the store down) loses nothing: the next run does it.
+    const compaction = await this.opts.store.compactClosed?.(new Date(now)).catch((err: unknown) => {
+      this.opts.logger?.error({ err }, "retention: compaction failed (retried next run)");
+      return undefined;
+    });
     if (compaction && (compaction.compacted > 0 || compaction.cleaned > 0)) this.opts.logger?.info(compaction, "retention: compacted closed partitions");
     return { measurements, targetMinuteRollups, rollups, ...(compaction ? { compaction } : {}) };
   }

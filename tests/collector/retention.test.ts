@@ -100,6 +100,21 @@ describe.each(backends)("RetentionTask on %s", (name, open) => {
     expect((await readPrunedBefore(store))!.targetMinuteRollups).toBe(daysAgo(29));
   });
 
+  it("keeps a run's pruning when the store's compaction fails, and logs it", async () => {
+    await store.insertMeasurements([fixtureMeasurement({ startedAt: daysAgo(40) })]);
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+    // A store whose maintenance fails (here: a lock wait over) after pruning went through.
+    const failing: Store = Object.assign(Object.create(store) as Store, {
+      compactClosed: () => Promise.reject(Object.assign(new Error("canceling statement due to lock timeout"), { code: "55P03" })),
+    });
+    const task = new RetentionTask({ store: failing, rawDays: 30, rollupDays: 730, clock: () => now, logger });
+    expect(await task.runOnce()).toMatchObject({ measurements: 1 });
+    expect((await task.runOnce()).compaction).toBeUndefined();
+    expect(lines.filter((l) => l.msg === "retention: compaction failed (retried next run)")).toHaveLength(2);
+    expect(await readPrunedBefore(store)).toMatchObject({ measurements: daysAgo(30) });
+  });
+
   it("start() runs at once and stop() waits for that run", async () => {
     await store.insertMeasurements([fixtureMeasurement({ startedAt: daysAgo(40) })]);
     const task = new RetentionTask({ store, rawDays: 30, rollupDays: 730, targetMinuteDays: 30, clock: () => now, intervalMs: 3600_000 });
