@@ -111,7 +111,7 @@ export class PartitionCompactor {
         } catch (err) {
           // Whatever stopped it, leave nothing half done behind; the partition is tried again next run.
           await this.cleanLeftovers(client, p.name).catch(() => undefined);
-          if ((err as { code?: string }).code === "55P03") break; // lock wait over: retry next run
+          if ((err as { code?: string }).code === "55P03") break; // lock wait over: this partition next run
           throw err;
         }
       }
