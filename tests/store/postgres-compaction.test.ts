@@ -1,12 +1,17 @@
 // PostgresStore.compactClosed (src/store/postgres/compaction.ts) on a real cluster: a closed day partition's
 // indexes are rebuilt full while reads and inserts go on, answers and plans stay the same, the catalog says
 // what is done, an interrupted rebuild's INVALID leftover is cleaned up, and only one process works at a time.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Measurement } from "../../src/measurement.js";
 import { COMPACT_AFTER_MS } from "../../src/store/postgres/compaction.js";
 import { DAY_MS } from "../../src/store/postgres/partitions.js";
 import { PostgresStore } from "../../src/store/postgres/store.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import { expectRowsClose } from "./contract-stats.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
 import { adminQuery, freshDatabase } from "../helpers/postgres.js";
 import { storesClosedAfterEach } from "./postgres-migration-setup.js";
@@ -73,6 +78,30 @@ async function holdWriterLock(url: string, partition: string): Promise<pg.Client
   return c;
 }
 
+/** Lookups by id, facts, per-target stats by minute and hour and network stats answer as a SQLite store fed the same. */
+async function expectSameAsSqlite(store: PostgresStore, rows: Measurement[], ids: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "kw-compact-"));
+  const sqlite = new SqliteStore(join(dir, "reference.sqlite"));
+  try {
+    await sqlite.migrate();
+    for (let i = 0; i < rows.length; i += 1000) await sqlite.insertMeasurements(rows.slice(i, i + 1000));
+    for (const id of ids) expect(await store.getMeasurement(id), id).toEqual(await sqlite.getMeasurement(id));
+    for (const q of [{}, { region: "KZ-10" }, { region: "KZ-11", since: new Date(BASE), until: new Date(BASE + 900_000) }]) {
+      expect(await store.measurementFacts(q), JSON.stringify(q)).toEqual(await sqlite.measurementFacts(q));
+    }
+    for (const bucketSeconds of [60, 3600]) {
+      for (const region of [undefined, "KZ-10"]) {
+        const q = { since: new Date(BASE - DAY_MS), until: new Date(BASE + 2 * DAY_MS), bucketSeconds, ...(region ? { region } : {}) };
+        expectRowsClose(await store.targetStats(q), await sqlite.targetStats(q));
+        expectRowsClose(await store.networkStats(q), await sqlite.networkStats(q));
+      }
+    }
+  } finally {
+    await sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("PostgreSQL: closed day partitions' indexes compacted", () => {
   const stores = storesClosedAfterEach();
 
@@ -106,6 +135,7 @@ describe("PostgreSQL: closed day partitions' indexes compacted", () => {
 
     expect(await reads(store, ids)).toEqual(before);
     expect([await store.targetStats(hour), await store.networkStats(hour)]).toEqual(daysBefore);
+    await expectSameAsSqlite(store, [...day1, ...day2], ids);
     expect([await planShape(url, byId), await planShape(url, byRegion)]).toEqual(plans);
     expect(plans[0]).toContain(`${DAY1}_pkey`);
 
