@@ -3,7 +3,7 @@
 // version-3 store's ingest did (same keys, same deltas from rollup-deltas.ts, same encoding); versions 4-6 rows
 // with name ids and no series, with the rollups those versions wrote.
 import type pg from "pg";
-import { isLocalFailure, measurementFacts, type Measurement } from "../../src/measurement.js";
+import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../../src/measurement.js";
 import { encodeMeasurement } from "../../src/store/postgres/codec.js";
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../../src/store/rollup-deltas.js";
 
@@ -21,6 +21,16 @@ async function upsert(c: pg.Pool, table: string, key: string, ds: (TargetDelta |
   }
 }
 
+/** last_seen and probes as every stored version kept them (text keys), for one counted measurement. */
+async function recordSeen(c: pg.Pool, f: MeasurementFacts, ms: number): Promise<void> {
+  await c.query(`INSERT INTO last_seen (region, network, probe_id, last_ms) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`,
+  [f.region, f.network, f.probeId, ms]);
+  await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements) VALUES ($1, $2, $3, $4, $5, 1)
+    ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
+      measurements = probes.measurements + 1`, [f.probeId, f.region, f.network, f.role, ms]);
+}
+
 /** Inserts measurements (new ids only) the way the version-3 store did, with their rollups, last_seen and probes. */
 export async function insertLegacyPgMeasurements(c: pg.Pool, batch: readonly Measurement[]): Promise<void> {
   const rollups = new RollupBatch();
@@ -36,12 +46,7 @@ export async function insertLegacyPgMeasurements(c: pg.Pool, batch: readonly Mea
       encodeMeasurement(m)]);
     if (isLocalFailure(m)) continue;
     rollups.add(f, ms);
-    await c.query(`INSERT INTO last_seen (region, network, probe_id, last_ms) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`,
-    [f.region, f.network, f.probeId, ms]);
-    await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements) VALUES ($1, $2, $3, $4, $5, 1)
-      ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
-        measurements = probes.measurements + 1`, [f.probeId, f.region, f.network, f.role, ms]);
+    await recordSeen(c, f, ms);
   }
   const d = rollups.take();
   await upsert(c, "rollups_minute", TARGET, d.minute);
@@ -92,12 +97,7 @@ export async function insertVersion5Measurements(c: pg.Pool, batch: readonly Mea
       encodeMeasurement(m)]);
     if (isLocalFailure(m)) continue;
     rollups.add(f, ms);
-    await c.query(`INSERT INTO last_seen (region, network, probe_id, last_ms) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`,
-    [f.region, f.network, f.probeId, ms]);
-    await c.query(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements) VALUES ($1, $2, $3, $4, $5, 1)
-      ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
-        measurements = probes.measurements + 1`, [f.probeId, f.region, f.network, f.role, ms]);
+    await recordSeen(c, f, ms);
   }
   const d = rollups.take();
   for (const h of d.hour) {
