@@ -16,6 +16,8 @@ import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "./analyst-records.js";
 import { NameTable } from "./sqlite-names.js";
+import { IncidentTables } from "./sqlite-incidents.js";
+import { StatementCache } from "./sqlite-statements.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
   INSERT_COLUMNS, READ_COLUMNS, measurementRow, packId, rowFacts, rowMeasurement, type FactsRow,
@@ -98,7 +100,7 @@ export class SqliteStore implements Store {
   private readonly streamPageSize: number;
   private readonly pruneChunkSize: number;
   private readonly busyWaitMs: number;
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmts: StatementCache;
   private insertBatch: Transaction<(batch: Measurement[], raw: Buffer[]) => number> | null = null;
   private statsReader: TargetStatsReader | null = null;
   private nameTable: NameTable | null = null;
@@ -114,6 +116,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`cache_size = -${opts.cacheKiB ?? 65536}`);
     // GROUP BY / ORDER BY scratch b-trees of the rollup reads stay in memory.
     this.db.pragma("temp_store = MEMORY");
+    this.stmts = new StatementCache(this.db);
     this.streamPageSize = opts.streamPageSize ?? 500;
     this.pruneChunkSize = opts.pruneChunkSize ?? 5000;
     this.busyWaitMs = opts.busyWaitMs ?? 5000;
@@ -154,12 +157,7 @@ export class SqliteStore implements Store {
   }
 
   private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.stmts.get(sql);
   }
 
   /** Built on first use, after migrate() created the tables. */
@@ -357,50 +355,14 @@ export class SqliteStore implements Store {
     return minuteRows;
   }
 
-  async saveIncident(incident: Incident): Promise<void> {
-    const save = this.stmt(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
-      VALUES (@id, @region, @network, @kind, @status, @startedMs, @endedMs, @json)
-      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, kind = excluded.kind,
-        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`);
-    const row = {
-      id: incident.id,
-      region: incident.region,
-      network: incident.network,
-      kind: incident.kind,
-      status: incident.status,
-      startedMs: Date.parse(incident.startedAt),
-      endedMs: incident.endedAt === null ? null : Date.parse(incident.endedAt),
-      json: JSON.stringify(incident),
-    };
-    await this.run(() => save.run(row));
+  private incidentTables: IncidentTables | null = null;
+  private get incidents(): IncidentTables {
+    return (this.incidentTables ??= new IncidentTables(this.stmts));
   }
 
-  async getIncident(id: string): Promise<Incident | null> {
-    const row = await this.run(() => this.stmt("SELECT json FROM incidents WHERE id = ?").get(id)) as
-      { json: string } | undefined;
-    return row ? (JSON.parse(row.json) as Incident) : null;
-  }
-
-  /** Newest first. */
-  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
-    const parts: string[] = [];
-    const params: Record<string, string | number | null> = {};
-    if (q.region !== undefined) { parts.push("region = @region"); params.region = q.region; }
-    if (q.network !== undefined) { parts.push("network = @network"); params.network = q.network; }
-    if (q.kind !== undefined) { parts.push("kind = @kind"); params.kind = q.kind; }
-    if (q.status !== undefined) { parts.push("status = @status"); params.status = q.status; }
-    if (q.since !== undefined) {
-      parts.push("(ended_ms IS NULL OR ended_ms >= @since)");
-      params.since = q.since.getTime();
-    }
-    if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
-    params.limit = q.limit ?? -1;
-    params.offset = q.offset ?? 0;
-    const rows = await this.run(() => this.stmt(`SELECT json FROM incidents
-      WHERE ${parts.length ? parts.join(" AND ") : "1"}
-      ORDER BY started_ms DESC, id LIMIT @limit OFFSET @offset`).all(params)) as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as Incident);
-  }
+  async saveIncident(incident: Incident): Promise<void> { await this.run(() => this.incidents.saveIncident(incident)); }
+  getIncident(id: string): Promise<Incident | null> { return this.run(() => this.incidents.getIncident(id)); }
+  listIncidents(q: IncidentQuery): Promise<Incident[]> { return this.run(() => this.incidents.listIncidents(q)); }
 
   async upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
     const upsert = this.stmt(`INSERT INTO probes (id, region, network, role) VALUES (@id, @region, @network, @role)
