@@ -17,6 +17,7 @@ import type {
 } from "./analyst-records.js";
 import { NameTable } from "./sqlite-names.js";
 import { IncidentTables } from "./sqlite-incidents.js";
+import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
 import { StatementCache } from "./sqlite-statements.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
@@ -291,26 +292,7 @@ export class SqliteStore implements Store {
     return this.run(() => reader.readNetworks(q));
   }
 
-  async lastSeen(q: { before?: Date } = {}): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
-    return this.run(() => {
-      const rows = this.stmt("SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id")
-        .all() as { region: string; network: string; probe_id: string; last_ms: number }[];
-      const before = q.before?.getTime();
-      // Only probes whose newest stamp is not before the bound need a look at the raw rows: back through the
-      // region's index from the bound to the probe's newest row (a probe reports every round).
-      const newestBefore = this.stmt(`SELECT started_ms FROM measurements
-        WHERE region_ref = @region AND started_ms < @before AND probe_ref = @probe AND network_ref = @network AND local_failure = 0
-        ORDER BY started_ms DESC LIMIT 1`).pluck();
-      const ref = (name: string) => this.names.find(name) ?? NO_NAME;
-      const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
-      for (const r of rows) {
-        let ms: number | null = r.last_ms;
-        if (before !== undefined && ms >= before) ms = (newestBefore.get({ region: ref(r.region), before, probe: ref(r.probe_id), network: ref(r.network) }) as number | undefined) ?? null;
-        if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
-      }
-      return out;
-    });
-  }
+  lastSeen(q: { before?: Date } = {}): Promise<LastSeenRow[]> { return this.run(() => this.probes.lastSeen(q)); }
 
   /** Deletes in chunks, yielding between them so the API and collector keep being served. */
   private async deleteInChunks(sql: string, ...params: (string | number)[]): Promise<number> {
@@ -364,48 +346,24 @@ export class SqliteStore implements Store {
   getIncident(id: string): Promise<Incident | null> { return this.run(() => this.incidents.getIncident(id)); }
   listIncidents(q: IncidentQuery): Promise<Incident[]> { return this.run(() => this.incidents.listIncidents(q)); }
 
-  async upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
-    const upsert = this.stmt(`INSERT INTO probes (id, region, network, role) VALUES (@id, @region, @network, @role)
-      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`);
-    await this.run(() => upsert.run({ id: probe.id, region: probe.region, network: probe.network, role: probe.role }));
+  private probeTables: ProbeTables | null = null;
+  private get probes(): ProbeTables {
+    return (this.probeTables ??= new ProbeTables(this.stmts, this.names));
   }
 
-  async listProbes(): Promise<ProbeRecord[]> {
-    const rows = await this.run(() => this.stmt(`SELECT id, region, network, role, last_seen_ms, measurements
-      FROM probes ORDER BY id`).all()) as { id: string; region: string; network: string; role: "region" | "control"; last_seen_ms: number | null;
-        measurements: number }[];
-    return rows.map((r) => ({
-      id: r.id, region: r.region, network: r.network, role: r.role,
-      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms).toISOString(),
-      measurements: r.measurements,
-    }));
-  }
+  async upsertProbe(probe: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> { await this.run(() => this.probes.upsertProbe(probe)); }
+  listProbes(): Promise<ProbeRecord[]> { return this.run(() => this.probes.listProbes()); }
 
   async saveProbeToken(token: ProbeToken): Promise<void> {
+    // A bad hash is the caller's error, refused before the store is touched.
     if (!/^[0-9a-f]{64}$/.test(token.tokenHash)) {
       throw new TypeError("tokenHash must be a sha256 hex digest (the token itself is never stored)");
     }
-    const save = this.stmt(`INSERT INTO probe_tokens (token_hash, probe_id, region, created_at, revoked_at)
-      VALUES (@tokenHash, @probeId, @region, @createdAt, @revokedAt)
-      ON CONFLICT (token_hash) DO UPDATE SET probe_id = excluded.probe_id, region = excluded.region,
-        created_at = excluded.created_at, revoked_at = excluded.revoked_at`);
-    await this.run(() => save.run({ ...token }));
+    await this.run(() => this.probes.saveProbeToken(token));
   }
 
-  async findProbeToken(tokenHash: string): Promise<ProbeToken | null> {
-    const row = await this.run(() => this.stmt(`SELECT token_hash, probe_id, region, created_at, revoked_at
-      FROM probe_tokens WHERE token_hash = ?`).get(tokenHash)) as
-      { token_hash: string; probe_id: string; region: string; created_at: string; revoked_at: string | null } | undefined;
-    return row
-      ? { tokenHash: row.token_hash, probeId: row.probe_id, region: row.region, createdAt: row.created_at,
-        revokedAt: row.revoked_at }
-      : null;
-  }
-
-  async revokeProbeToken(probeId: string, at: Date): Promise<number> {
-    const revoke = this.stmt("UPDATE probe_tokens SET revoked_at = ? WHERE probe_id = ? AND revoked_at IS NULL");
-    return (await this.run(() => revoke.run(at.toISOString(), probeId))).changes;
-  }
+  findProbeToken(tokenHash: string): Promise<ProbeToken | null> { return this.run(() => this.probes.findProbeToken(tokenHash)); }
+  revokeProbeToken(probeId: string, at: Date): Promise<number> { return this.run(() => this.probes.revokeProbeToken(probeId, at)); }
 
   private enrollmentTables: EnrollmentTables | null = null;
   private get enrollment(): EnrollmentTables {
