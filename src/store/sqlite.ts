@@ -18,6 +18,7 @@ import type {
 import { NameTable } from "./sqlite-names.js";
 import { IncidentTables } from "./sqlite-incidents.js";
 import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
+import { MeasurementReads } from "./sqlite-measurement-reads.js";
 import { StatementCache } from "./sqlite-statements.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
@@ -78,23 +79,6 @@ const ROLLUP_TABLES: readonly [string, string, "region" | "region_ref", number][
   ["network_rollups_minute", "region, bucket, network, role, list", "region", 60],
   ["network_rollups_hour", "region, bucket, network, role, list", "region", 3600],
 ];
-
-/** A name id no row holds: what a filter on a name never stored compares with. */
-const NO_NAME = -1;
-
-/** WHERE clause (without the keyword) and named parameters for a MeasurementQuery. */
-function measurementWhere(q: MeasurementQuery, names: NameTable): { sql: string; params: Record<string, string | number> } {
-  const parts: string[] = [];
-  const params: Record<string, string | number> = {};
-  const ref = (name: string) => names.find(name) ?? NO_NAME;
-  if (q.region !== undefined) { parts.push("region_ref = @region"); params.region = ref(q.region); }
-  if (q.network !== undefined) { parts.push("network_ref = @network"); params.network = ref(q.network); }
-  if (q.probeId !== undefined) { parts.push("probe_ref = @probeId"); params.probeId = ref(q.probeId); }
-  if (q.role !== undefined) { parts.push("role_ref = @role"); params.role = ref(q.role); }
-  if (q.since !== undefined) { parts.push("started_ms >= @since"); params.since = q.since.getTime(); }
-  if (q.until !== undefined) { parts.push("started_ms < @until"); params.until = q.until.getTime(); }
-  return { sql: parts.length ? parts.join(" AND ") : "1", params };
-}
 
 export class SqliteStore implements Store {
   private readonly db: Database;
@@ -240,45 +224,19 @@ export class SqliteStore implements Store {
     return { inserted, duplicates: batch.length - inserted };
   }
 
-  async getMeasurement(id: string): Promise<Measurement | null> {
-    const row = await this.run(() => this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE id = ?`).get(packId(id))) as
-      (FactsRow & { raw: Buffer }) | undefined;
-    return row ? rowMeasurement(row, this.names) : null;
+  private measurementReads: MeasurementReads | null = null;
+  /** Built on first use, after migrate() created the tables. */
+  private get reads(): MeasurementReads {
+    return (this.measurementReads ??= new MeasurementReads(this.stmts, this.names, (op) => this.run(op), this.streamPageSize));
   }
 
-  /**
-   * Keyset pages by (started_ms, id). Each page is read whole before yielding: an iterator left open
-   * across an await would keep the connection busy and block every other statement of this store.
-   */
-  async *streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
-    const where = measurementWhere(q, this.names);
-    const first = this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE ${where.sql}
-      ORDER BY started_ms, id LIMIT @limit`);
-    // started_ms >= first, so the time index bounds the scan whatever the OR does.
-    const next = this.stmt(`SELECT ${READ_COLUMNS}, raw FROM measurements WHERE ${where.sql}
-      AND started_ms >= @afterMs AND (started_ms > @afterMs OR id > @afterId)
-      ORDER BY started_ms, id LIMIT @limit`);
-    let after: { ms: number; id: Buffer | string } | null = null;
-    for (;;) {
-      const from = after;
-      const page = await this.run(() => (from === null
-        ? first.all({ ...where.params, limit: this.streamPageSize })
-        : next.all({ ...where.params, limit: this.streamPageSize, afterMs: from.ms, afterId: from.id })
-      )) as (FactsRow & { raw: Buffer })[];
-      const decoded = page.map((row) => rowMeasurement(row, this.names));
-      for (const m of decoded) yield m;
-      const last = page[page.length - 1];
-      if (!last || page.length < this.streamPageSize) return;
-      after = { ms: last.started_ms, id: last.id };
-      await yieldToEventLoop();
-    }
-  }
+  // async, so a failure to build the reader rejects the promise as it always did, never throws at the call.
+  async getMeasurement(id: string): Promise<Measurement | null> { return this.reads.getMeasurement(id); }
+  async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> { return this.reads.measurementFacts(q); }
 
-  async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
-    const where = measurementWhere(q, this.names);
-    const rows = await this.run(() => this.stmt(`SELECT ${READ_COLUMNS} FROM measurements WHERE ${where.sql}
-      AND local_failure = 0 ORDER BY started_ms, id`).all(where.params)) as FactsRow[];
-    return rows.map((r) => rowFacts(r, this.names));
+  /** Lazy like the generator it forwards to: nothing is read or built until the first page is asked for. */
+  streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
+    return { [Symbol.asyncIterator]: () => this.reads.streamMeasurements(q)[Symbol.asyncIterator]() };
   }
 
   async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
