@@ -19,6 +19,7 @@ import { NameTable } from "./sqlite-names.js";
 import { IncidentTables } from "./sqlite-incidents.js";
 import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
 import { MeasurementReads } from "./sqlite-measurement-reads.js";
+import { Retention } from "./sqlite-retention.js";
 import { StatementCache } from "./sqlite-statements.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
@@ -68,17 +69,6 @@ interface SeenAggregate {
   lastMs: number;
   n: number;
 }
-
-/**
- * Every rollup table with its primary key, region column and bucket width in seconds (pruned together).
- * Per-target tables are keyed by name ids (schema version 6).
- */
-const ROLLUP_TABLES: readonly [string, string, "region" | "region_ref", number][] = [
-  ["rollups_minute", "region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref", "region_ref", 60],
-  ["rollups_hour", "region_ref, bucket, network_ref, probe_ref, list_ref, url_ref, role_ref", "region_ref", 3600],
-  ["network_rollups_minute", "region, bucket, network, role, list", "region", 60],
-  ["network_rollups_hour", "region, bucket, network, role, list", "region", 3600],
-];
 
 export class SqliteStore implements Store {
   private readonly db: Database;
@@ -252,48 +242,15 @@ export class SqliteStore implements Store {
 
   lastSeen(q: { before?: Date } = {}): Promise<LastSeenRow[]> { return this.run(() => this.probes.lastSeen(q)); }
 
-  /** Deletes in chunks, yielding between them so the API and collector keep being served. */
-  private async deleteInChunks(sql: string, ...params: (string | number)[]): Promise<number> {
-    const del = this.stmt(sql);
-    let total = 0;
-    for (;;) {
-      const n = (await this.run(() => del.run(...params, this.pruneChunkSize))).changes;
-      total += n;
-      if (n < this.pruneChunkSize) return total;
-      await yieldToEventLoop();
-    }
+  private retentionTables: Retention | null = null;
+  /** Built on first use, after migrate() created the tables. */
+  private get retention(): Retention {
+    return (this.retentionTables ??= new Retention(this.stmts, this.names, (op) => this.run(op), this.pruneChunkSize));
   }
 
-  async pruneMeasurements(olderThan: Date): Promise<number> {
-    return this.deleteInChunks(`DELETE FROM measurements WHERE rowid IN
-      (SELECT rowid FROM measurements WHERE started_ms < ? ORDER BY started_ms LIMIT ?)`, olderThan.getTime());
-  }
-
-  async pruneRollups(olderThan: Date): Promise<number> {
-    return this.pruneRollupTables(olderThan, ROLLUP_TABLES);
-  }
-
-  async pruneTargetMinuteRollups(olderThan: Date): Promise<number> {
-    return this.pruneRollupTables(olderThan, ROLLUP_TABLES.filter(([table]) => table === "rollups_minute"));
-  }
-
-  /** Whole buckets older than the cutoff; returns per-target minute rows deleted. */
-  private async pruneRollupTables(olderThan: Date, tables: typeof ROLLUP_TABLES): Promise<number> {
-    // Rollup tables are keyed region first, so each region's old rows are one contiguous range.
-    const cutoffS = Math.floor(olderThan.getTime() / 1000);
-    const regions = await this.run(() => this.stmt("SELECT DISTINCT region FROM last_seen").pluck().all()) as string[];
-    let minuteRows = 0;
-    for (const region of regions) {
-      for (const [table, key, regionColumn, width] of tables) {
-        const value = regionColumn === "region" ? region : this.names.find(region);
-        if (value === null) continue;
-        const n = await this.deleteInChunks(`DELETE FROM ${table} WHERE (${key}) IN
-          (SELECT ${key} FROM ${table} WHERE ${regionColumn} = ? AND bucket <= ? LIMIT ?)`, value, cutoffS - width);
-        if (table === "rollups_minute") minuteRows += n;
-      }
-    }
-    return minuteRows;
-  }
+  async pruneMeasurements(olderThan: Date): Promise<number> { return this.retention.pruneMeasurements(olderThan); }
+  async pruneRollups(olderThan: Date): Promise<number> { return this.retention.pruneRollups(olderThan); }
+  async pruneTargetMinuteRollups(olderThan: Date): Promise<number> { return this.retention.pruneTargetMinuteRollups(olderThan); }
 
   private incidentTables: IncidentTables | null = null;
   private get incidents(): IncidentTables {
