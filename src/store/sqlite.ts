@@ -20,6 +20,7 @@ import { IncidentTables } from "./sqlite-incidents.js";
 import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
 import { MeasurementReads } from "./sqlite-measurement-reads.js";
 import { Retention } from "./sqlite-retention.js";
+import { prepareInsertBatch, type InsertBatch } from "./sqlite-measurement-writes.js";
 import { StatementCache } from "./sqlite-statements.js";
 import { encodeMeasurement } from "./measurement-codec.js";
 import {
@@ -60,23 +61,13 @@ export interface SqliteStoreOptions {
   cacheKiB?: number;
 }
 
-/** What one batch saw of one region x network x probe: newest time and how many rows it stored. */
-interface SeenAggregate {
-  region: string;
-  network: string;
-  probeId: string;
-  role: string;
-  lastMs: number;
-  n: number;
-}
-
 export class SqliteStore implements Store {
   private readonly db: Database;
   private readonly streamPageSize: number;
   private readonly pruneChunkSize: number;
   private readonly busyWaitMs: number;
   private readonly stmts: StatementCache;
-  private insertBatch: Transaction<(batch: Measurement[], raw: Buffer[]) => number> | null = null;
+  private insertBatch: InsertBatch | null = null;
   private statsReader: TargetStatsReader | null = null;
   private nameTable: NameTable | null = null;
 
@@ -135,65 +126,9 @@ export class SqliteStore implements Store {
     return this.stmts.get(sql);
   }
 
-  /** Built on first use, after migrate() created the tables. */
-  private buildInsertBatch(): Transaction<(batch: Measurement[], raw: Buffer[]) => number> {
-    const insert = this.db.prepare(`INSERT OR IGNORE INTO measurements (${INSERT_COLUMNS})
-      VALUES (${INSERT_COLUMNS.split(",").map(() => "?").join(", ")})`);
-    const names = this.names;
-    const ref = (name: string) => names.idFor(name);
-    const upsertRollups = prepareRollupUpserts(this.db);
-    const upsertLastSeen = this.db.prepare(`INSERT INTO last_seen (region, network, probe_id, last_ms)
-      VALUES (?, ?, ?, ?)
-      ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = MAX(last_ms, excluded.last_ms)`);
-    // A probe first seen through its data gets the measurement's region; a configured one keeps its own.
-    const upsertProbeSeen = this.db.prepare(`INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
-      VALUES (?, ?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), excluded.last_seen_ms),
-        measurements = measurements + excluded.measurements`);
-
-    return this.db.transaction((batch: Measurement[], raw: Buffer[]): number => {
-      const rollups = new RollupBatch();
-      const seen = new Map<string, SeenAggregate>();
-      let inserted = 0;
-      for (const [i, m] of batch.entries()) {
-        const row = measurementRow(m, names, raw[i]!);
-        const f = row.facts;
-        const ms = row.startedMs;
-        const r = insert.run(...row.values);
-        // Only rows this call actually stored are counted: a redelivered id changes nothing.
-        if (r.changes === 0) continue;
-        inserted += 1;
-        // The volunteer's own outage, or another network than the probe's (column local_failure means "not
-        // counted" since attribution): kept for the record, never counted (no rollups, not a sign of life).
-        if (isUncounted(m)) continue;
-        rollups.add(f, ms);
-        const key = `${f.region}\u0001${f.network}\u0001${f.probeId}`;
-        const s = seen.get(key);
-        if (s) {
-          s.lastMs = Math.max(s.lastMs, ms);
-          s.n += 1;
-        } else {
-          seen.set(key, { region: f.region, network: f.network, probeId: f.probeId, role: f.role, lastMs: ms, n: 1 });
-        }
-      }
-      flushRollups(rollups, upsertRollups, ref);
-      for (const s of seen.values()) upsertLastSeen.run(s.region, s.network, s.probeId, s.lastMs);
-      const perProbe = new Map<string, SeenAggregate>();
-      for (const s of seen.values()) {
-        const p = perProbe.get(s.probeId);
-        if (p) {
-          p.lastMs = Math.max(p.lastMs, s.lastMs);
-          p.n += s.n;
-        } else perProbe.set(s.probeId, { ...s });
-      }
-      for (const p of perProbe.values()) upsertProbeSeen.run(p.probeId, p.region, p.network, p.role, p.lastMs, p.n);
-      return inserted;
-    });
-  }
-
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
     if (batch.length === 0) return { inserted: 0, duplicates: 0 };
-    this.insertBatch ??= this.buildInsertBatch();
+    this.insertBatch ??= prepareInsertBatch(this.db, this.names);
     // IMMEDIATE: take the write lock up front so a second collector process waits (retryWhileLocked) instead
     // of failing to upgrade a read transaction.
     const insertBatch = this.insertBatch;
