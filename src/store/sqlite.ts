@@ -1,36 +1,32 @@
-// The embedded Store: one SQLite file via better-sqlite3 (WAL, synchronous=NORMAL). Every SQL string of
-// the store lives here or in sqlite-rollups.ts / migrations.ts, so a PostgreSQL store can replace it.
+// The embedded Store: one SQLite file via better-sqlite3 (WAL, synchronous=NORMAL). This file keeps the
+// connection, migration, health and the lock-aware runner; each group of tables has its SQL in a sqlite-*.ts
+// module beside it (built on first use, after migrate() created the tables) and the class delegates there.
 import BetterSqlite3 from "better-sqlite3";
-import type { Database, Statement, Transaction } from "better-sqlite3";
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { isUncounted, type Measurement, type MeasurementFacts } from "../measurement.js";
+import type { Database } from "better-sqlite3";
+import type { Measurement, MeasurementFacts } from "../measurement.js";
 import type { Incident } from "../incident.js";
 import { storeUnavailability } from "./errors.js";
 import { applyMigrations } from "./migrations.js";
+import { encodeMeasurement } from "./measurement-codec.js";
 import { retryWhileLocked } from "./sqlite-busy.js";
-import { RollupBatch, flushRollups, prepareRollupUpserts } from "./sqlite-rollups.js";
+import { StatementCache } from "./sqlite-statements.js";
+import { NameTable } from "./sqlite-names.js";
+import { prepareInsertBatch, type InsertBatch } from "./sqlite-measurement-writes.js";
+import { MeasurementReads } from "./sqlite-measurement-reads.js";
 import { TargetStatsReader } from "./sqlite-target-stats.js";
+import { Retention } from "./sqlite-retention.js";
+import { IncidentTables } from "./sqlite-incidents.js";
+import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
 import { EnrollmentTables } from "./sqlite-enrollment.js";
+import { StateTable } from "./sqlite-state.js";
 import { AnalystTables } from "./sqlite-analysts.js";
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "./analyst-records.js";
-import { NameTable } from "./sqlite-names.js";
-import { IncidentTables } from "./sqlite-incidents.js";
-import { ProbeTables, type LastSeenRow } from "./sqlite-probes.js";
-import { MeasurementReads } from "./sqlite-measurement-reads.js";
-import { Retention } from "./sqlite-retention.js";
-import { prepareInsertBatch, type InsertBatch } from "./sqlite-measurement-writes.js";
-import { StatementCache } from "./sqlite-statements.js";
-import { encodeMeasurement } from "./measurement-codec.js";
-import {
-  INSERT_COLUMNS, READ_COLUMNS, measurementRow, packId, rowFacts, rowMeasurement, type FactsRow,
-} from "./sqlite-measurement-row.js";
 import type {
   EnrolledProbe, ProbeHeartbeat, ProbeInvite, RedeemResult,
   IncidentQuery, InsertResult, MeasurementQuery, NetworkStatsRow, ProbeRecord, ProbeToken, Store, StoreHealth,
-  TargetStatsQuery,
-  TargetStatsRow,
+  TargetStatsQuery, TargetStatsRow,
 } from "./store.js";
 
 export interface SqliteStoreOptions {
@@ -104,7 +100,7 @@ export class SqliteStore implements Store {
    */
   async health(): Promise<StoreHealth> {
     try {
-      this.stmt("SELECT 1 FROM state LIMIT 1").get();
+      this.stmts.get("SELECT 1 FROM state LIMIT 1").get();
       this.db.exec("BEGIN IMMEDIATE");
       this.db.exec("ROLLBACK");
       return "up";
@@ -120,10 +116,6 @@ export class SqliteStore implements Store {
   /** Built on first use, after migrate() created the table. */
   private get names(): NameTable {
     return (this.nameTable ??= new NameTable(this.db));
-  }
-
-  private stmt(sql: string): Statement {
-    return this.stmts.get(sql);
   }
 
   async insertMeasurements(batch: Measurement[]): Promise<InsertResult> {
@@ -164,17 +156,12 @@ export class SqliteStore implements Store {
     return { [Symbol.asyncIterator]: () => this.reads.streamMeasurements(q)[Symbol.asyncIterator]() };
   }
 
-  async targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
-    // Built on first use, after migrate() created the tables.
-    const reader = (this.statsReader ??= new TargetStatsReader(this.db, this.names));
-    return this.run(() => reader.read(q));
+  private get stats(): TargetStatsReader {
+    return (this.statsReader ??= new TargetStatsReader(this.db, this.names));
   }
 
-  async networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> {
-    const reader = (this.statsReader ??= new TargetStatsReader(this.db, this.names));
-    return this.run(() => reader.readNetworks(q));
-  }
-
+  targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> { return this.run(() => this.stats.read(q)); }
+  networkStats(q: TargetStatsQuery): Promise<NetworkStatsRow[]> { return this.run(() => this.stats.readNetworks(q)); }
   lastSeen(q: { before?: Date } = {}): Promise<LastSeenRow[]> { return this.run(() => this.probes.lastSeen(q)); }
 
   private retentionTables: Retention | null = null;
@@ -220,45 +207,23 @@ export class SqliteStore implements Store {
     return (this.enrollmentTables ??= new EnrollmentTables(this.db));
   }
 
-  async saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> {
-    await this.run(() => this.enrollment.saveInvite(invite));
-  }
-
+  async saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> { await this.run(() => this.enrollment.saveInvite(invite)); }
   redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
     return this.run(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
   }
+  listInvites(): Promise<ProbeInvite[]> { return this.run(() => this.enrollment.listInvites()); }
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> { return this.run(() => this.enrollment.revokeInvite(codeHash, at)); }
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> { return this.run(() => this.enrollment.getEnrolledProbe(id)); }
+  async saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> { await this.run(() => this.enrollment.saveHeartbeat(heartbeat)); }
+  listHeartbeats(): Promise<ProbeHeartbeat[]> { return this.run(() => this.enrollment.listHeartbeats()); }
 
-  listInvites(): Promise<ProbeInvite[]> {
-    return this.run(() => this.enrollment.listInvites());
+  private stateTable: StateTable | null = null;
+  private get state(): StateTable {
+    return (this.stateTable ??= new StateTable(this.stmts));
   }
 
-  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
-    return this.run(() => this.enrollment.revokeInvite(codeHash, at));
-  }
-
-  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
-    return this.run(() => this.enrollment.getEnrolledProbe(id));
-  }
-
-  async saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> {
-    await this.run(() => this.enrollment.saveHeartbeat(heartbeat));
-  }
-
-  listHeartbeats(): Promise<ProbeHeartbeat[]> {
-    return this.run(() => this.enrollment.listHeartbeats());
-  }
-
-  async getState(key: string): Promise<string | null> {
-    const row = await this.run(() => this.stmt("SELECT value FROM state WHERE key = ?").get(key)) as
-      { value: string } | undefined;
-    return row ? row.value : null;
-  }
-
-  async setState(key: string, value: string): Promise<void> {
-    const set = this.stmt(`INSERT INTO state (key, value, updated_ms) VALUES (?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`);
-    await this.run(() => set.run(key, value, Date.now()));
-  }
+  getState(key: string): Promise<string | null> { return this.run(() => this.state.getState(key)); }
+  async setState(key: string, value: string): Promise<void> { await this.run(() => this.state.setState(key, value)); }
 
   private analystTables: AnalystTables | null = null;
   private get analysts(): AnalystTables {
