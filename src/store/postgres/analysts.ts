@@ -6,6 +6,7 @@ import type pg from "pg";
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "../analyst-records.js";
+import type { PgTransaction } from "./runners.js";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -17,8 +18,6 @@ const toUser = (r: UserRow): UserRecord => ({
 const USER_COLUMNS = "name, role, password_hash, read_token_hash, created_at, disabled_at";
 
 type Queryable = pg.Pool | pg.PoolClient;
-/** The store's transaction runner (one connection, BEGIN … COMMIT, errors mapped). */
-export type PgTransaction = <T>(op: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 async function audit(db: Queryable, entry: AuditInput): Promise<AuditEntry> {
   const detail = entry.detail ?? null;

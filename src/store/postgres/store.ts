@@ -12,22 +12,21 @@ import type {
 import type {
   AuditEntry, AuditInput, AuditQuery, IncidentNote, IncidentVerification, SessionRecord, UserChange, UserRecord,
 } from "../analyst-records.js";
-import { decodeMeasurement } from "./codec.js";
-import { READ_COLUMNS, loadRowNames, rowContext, rowFacts, type FactsRow } from "./measurement-row.js";
-import { measurementWhere } from "./measurement-query.js";
 import { PgNames } from "./names.js";
-import { MEASUREMENTS_WITH_SERIES, PgSeries } from "./series.js";
+import { PgSeries } from "./series.js";
 import { PgAnalysts } from "./analysts.js";
 import { PgEnrollment } from "./enrollment.js";
+import { PgIncidents } from "./incidents.js";
+import { PgMeasurementReads } from "./measurement-reads.js";
+import { PgProbes, type LastSeenRow } from "./probes.js";
+import { PgRetention } from "./retention.js";
+import { PgState } from "./state.js";
 import { asStoreError, pgUnavailability } from "./errors.js";
 import { batchNames, insertBatch, prepareRows } from "./ingest.js";
 import { applyPgMigrations } from "./migrations.js";
 import { Partitions, dayOf } from "./partitions.js";
-import { PartitionCompactor } from "./compaction.js";
 import { createPool, type PgPoolOptions } from "./pool.js";
 import { PgStatsReader } from "./stats.js";
-import { NO_HORIZON_MS } from "./migration-derived.js";
-import { MINUTE_MS, advanceHorizon } from "./target-minutes.js";
 
 export interface PostgresStoreOptions extends PgPoolOptions {
   /** Rows fetched per page by streamMeasurements (bounds its memory). */
@@ -36,11 +35,6 @@ export interface PostgresStoreOptions extends PgPoolOptions {
   partitionsAhead?: number;
 }
 
-/** Rows as read for decoding: the facts and the stored measurement. */
-const STORED_COLUMNS = `${READ_COLUMNS}, raw, packed`;
-type StoredRow = FactsRow & { raw: string | null; packed: Buffer | null };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Transactions that lost a deadlock or serialization race are retried this often before "locked". */
 const CONFLICT_RETRIES = 4;
 
@@ -52,9 +46,13 @@ export class PostgresStore implements Store {
   private readonly analysts: PgAnalysts;
   private readonly names: PgNames;
   private readonly series: PgSeries;
+  private readonly reads: PgMeasurementReads;
+  private readonly probes: PgProbes;
+  private readonly incidents: PgIncidents;
+  private readonly state: PgState;
+  private readonly retention: PgRetention;
   /** Whether measurements written before PostgreSQL migration 4 (facts as text) may remain (checked at migrate()). */
   private legacyRows = true;
-  private readonly streamPageSize: number;
   private readonly partitionsAhead: number;
   private closed = false;
 
@@ -66,7 +64,12 @@ export class PostgresStore implements Store {
     this.stats = new PgStatsReader(this.pool);
     this.enrollment = new PgEnrollment(this.pool);
     this.analysts = new PgAnalysts(this.pool, (op) => this.transaction(op));
-    this.streamPageSize = opts.streamPageSize ?? 500;
+    this.reads = new PgMeasurementReads(this.pool, this.names, (op) => this.call(op), () => this.legacyRows,
+      opts.streamPageSize ?? 500);
+    this.probes = new PgProbes(this.pool, this.names, () => this.legacyRows);
+    this.incidents = new PgIncidents(this.pool);
+    this.state = new PgState(this.pool);
+    this.retention = new PgRetention(this.pool, this.partitions, (op) => this.call(op), (op) => this.transaction(op));
     this.partitionsAhead = opts.partitionsAhead ?? 7;
   }
 
@@ -158,11 +161,8 @@ export class PostgresStore implements Store {
     return { inserted, duplicates: batch.length - inserted };
   }
 
-  async getMeasurement(id: string): Promise<Measurement | null> {
-    if (!UUID.test(id)) return null; // not an id this store could hold (and not worth a cast error)
-    const { rows } = await this.call(() => this.pool.query<StoredRow>(
-      `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE id = $1 ORDER BY started_ms LIMIT 1`, [id]));
-    return rows[0] ? (await this.decode(rows))[0]! : null;
+  getMeasurement(id: string): Promise<Measurement | null> {
+    return this.reads.getMeasurement(id);
   }
 
   /** The names of this process's store (bulk import interns through it). */
@@ -175,39 +175,12 @@ export class PostgresStore implements Store {
     return this.series;
   }
 
-  private async decode(rows: StoredRow[]): Promise<Measurement[]> {
-    await this.call(() => loadRowNames(rows, this.names));
-    return rows.map((r) => decodeMeasurement(r.packed, r.raw, rowContext(r, this.names)));
+  streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
+    return this.reads.streamMeasurements(q);
   }
 
-  /** Keyset pages by (started_ms, id); each page is read whole, so no cursor stays open across a yield. */
-  async *streamMeasurements(q: MeasurementQuery): AsyncIterable<Measurement> {
-    let after: { ms: number; id: string } | null = null;
-    for (;;) {
-      const values: unknown[] = [];
-      const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows, values));
-      let keyset = "";
-      if (after) {
-        values.push(after.ms, after.id);
-        keyset = ` AND (started_ms, id) > ($${values.length - 1}::int8, $${values.length}::uuid)`;
-      }
-      values.push(this.streamPageSize);
-      const text = `SELECT ${STORED_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES} WHERE ${where.sql}${keyset}
-        ORDER BY started_ms, id LIMIT $${values.length}`;
-      const { rows } = await this.call(() => this.pool.query<StoredRow>(text, values));
-      for (const m of await this.decode(rows)) yield m;
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < this.streamPageSize) return;
-      after = { ms: last.started_ms, id: last.id };
-    }
-  }
-
-  async measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
-    const where = await this.call(() => measurementWhere(q, this.names, this.legacyRows));
-    const { rows } = await this.call(() => this.pool.query<FactsRow>(`SELECT ${READ_COLUMNS} FROM ${MEASUREMENTS_WITH_SERIES}
-      WHERE ${where.sql} AND NOT local_failure ORDER BY started_ms, id`, where.values));
-    await this.call(() => loadRowNames(rows, this.names));
-    return rows.map((r) => rowFacts(r, this.names));
+  measurementFacts(q: MeasurementQuery): Promise<MeasurementFacts[]> {
+    return this.reads.measurementFacts(q);
   }
 
   targetStats(q: TargetStatsQuery): Promise<TargetStatsRow[]> {
@@ -218,164 +191,40 @@ export class PostgresStore implements Store {
     return this.call(() => this.stats.readNetworks(q));
   }
 
-  async lastSeen(q: { before?: Date } = {}): Promise<{ region: string; network: string; probeId: string; lastAt: string }[]> {
-    return this.call(async () => {
-      const { rows } = await this.pool.query<{ region: string; network: string; probe_id: string; last_ms: number }>(
-        "SELECT region, network, probe_id, last_ms FROM last_seen ORDER BY region, network, probe_id");
-      const before = q.before?.getTime();
-      const out: { region: string; network: string; probeId: string; lastAt: string }[] = [];
-      for (const r of rows) {
-        let ms: number | null = r.last_ms;
-        if (before !== undefined && ms >= before) {
-          const where = await measurementWhere({ probeId: r.probe_id, region: r.region, network: r.network },
-            this.names, this.legacyRows, [before]);
-          const { rows: m } = await this.pool.query<{ ms: number | null }>(`SELECT MAX(started_ms) AS ms FROM measurements
-            WHERE ${where.sql} AND started_ms < $1 AND NOT local_failure`, where.values);
-          ms = m[0]?.ms ?? null;
-        }
-        if (ms !== null) out.push({ region: r.region, network: r.network, probeId: r.probe_id, lastAt: new Date(ms).toISOString() });
-      }
-      return out;
-    });
+  lastSeen(q: { before?: Date } = {}): Promise<LastSeenRow[]> {
+    return this.call(() => this.probes.lastSeen(q));
   }
 
-  /** Removed rows' per-target minute sums are kept from opts.targetMinutesSince's minute on (all without it). */
-  pruneMeasurements(olderThan: Date, opts: MeasurementPruneOptions = {}): Promise<number> {
-    const since = opts.targetMinutesSince;
-    const keepMs = since === undefined ? NO_HORIZON_MS : Math.floor(since.getTime() / MINUTE_MS) * MINUTE_MS;
-    return this.call(() => this.partitions.prune(olderThan.getTime(), keepMs));
-  }
+  // Retention (./retention.ts).
+  pruneMeasurements(olderThan: Date, opts: MeasurementPruneOptions = {}): Promise<number> { return this.retention.pruneMeasurements(olderThan, opts); }
+  pruneRollups(olderThan: Date): Promise<number> { return this.retention.pruneRollups(olderThan); }
+  compactClosed(now: Date): Promise<CompactionRun> { return this.retention.compactClosed(now); }
+  pruneTargetMinuteRollups(olderThan: Date): Promise<number> { return this.retention.pruneTargetMinuteRollups(olderThan); }
 
-  /** Whole buckets older than the cutoff, from all four rollup tables (and the legacy-keyed ones). */
-  pruneRollups(olderThan: Date): Promise<number> {
-    return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60], ["rollups_hour", 3600],
-      ["legacy_rollups_hour", 3600], ["network_rollups_minute", 60], ["network_rollups_hour", 3600]]);
-  }
+  // Incidents (./incidents.ts) and probes (./probes.ts).
+  saveIncident(i: Incident): Promise<void> { return this.call(() => this.incidents.saveIncident(i)); }
+  getIncident(id: string): Promise<Incident | null> { return this.call(() => this.incidents.getIncident(id)); }
+  listIncidents(q: IncidentQuery): Promise<Incident[]> { return this.call(() => this.incidents.listIncidents(q)); }
+  upsertProbe(p: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> { return this.call(() => this.probes.upsertProbe(p)); }
+  listProbes(): Promise<ProbeRecord[]> { return this.call(() => this.probes.listProbes()); }
 
-  /** Rebuilds closed day partitions' indexes full (compaction.ts); busy when another process is at it. */
-  compactClosed(now: Date): Promise<CompactionRun> {
-    return this.call(() => new PartitionCompactor(this.pool, this.partitions).run(now.getTime()));
-  }
-
-  pruneTargetMinuteRollups(olderThan: Date): Promise<number> {
-    return this.pruneRollupTables(olderThan, [["rollups_minute", 60], ["legacy_rollups_minute", 60]]);
-  }
-
-  /**
-   * Returns per-target minute rows deleted: stored ones, and the minutes of live rows that the horizon moved
-   * past (since migration 6 those are the rows' own minutes, target-minutes.ts).
-   */
-  private async pruneRollupTables(olderThan: Date, tables: readonly (readonly [string, number])[]): Promise<number> {
-    const cutoffS = Math.floor(olderThan.getTime() / 1000);
-    let minuteRows = await this.transaction((c) => advanceHorizon(c, Math.floor(cutoffS / 60) * MINUTE_MS));
-    for (const [table, width] of tables) {
-      const r = await this.call(() => this.pool.query(`DELETE FROM ${table} WHERE bucket <= $1`, [cutoffS - width]));
-      if (table === "rollups_minute" || table === "legacy_rollups_minute") minuteRows += r.rowCount ?? 0;
-    }
-    return minuteRows;
-  }
-
-  async saveIncident(i: Incident): Promise<void> {
-    await this.call(() => this.pool.query(`INSERT INTO incidents (id, region, network, kind, status, started_ms, ended_ms, json)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, kind = excluded.kind,
-        status = excluded.status, started_ms = excluded.started_ms, ended_ms = excluded.ended_ms, json = excluded.json`,
-    [i.id, i.region, i.network, i.kind, i.status, Date.parse(i.startedAt), i.endedAt === null ? null : Date.parse(i.endedAt),
-      JSON.stringify(i)]));
-  }
-
-  async getIncident(id: string): Promise<Incident | null> {
-    const { rows } = await this.call(() => this.pool.query<{ json: string }>("SELECT json FROM incidents WHERE id = $1", [id]));
-    return rows[0] ? (JSON.parse(rows[0].json) as Incident) : null;
-  }
-
-  /** Newest first. */
-  async listIncidents(q: IncidentQuery): Promise<Incident[]> {
-    const values: unknown[] = [];
-    const parts: string[] = [];
-    const add = (sql: string, v: unknown) => {
-      values.push(v);
-      parts.push(sql.replaceAll("?", `$${values.length}`));
-    };
-    if (q.region !== undefined) add("region = ?", q.region);
-    if (q.network !== undefined) add("network = ?", q.network);
-    if (q.kind !== undefined) add("kind = ?", q.kind);
-    if (q.status !== undefined) add("status = ?", q.status);
-    if (q.since !== undefined) add("(ended_ms IS NULL OR ended_ms >= ?)", q.since.getTime());
-    if (q.until !== undefined) add("started_ms < ?", q.until.getTime());
-    values.push(q.limit === undefined || q.limit < 0 ? null : q.limit, q.offset ?? 0);
-    const { rows } = await this.call(() => this.pool.query<{ json: string }>(`SELECT json FROM incidents
-      WHERE ${parts.length ? parts.join(" AND ") : "TRUE"}
-      ORDER BY started_ms DESC, id LIMIT $${values.length - 1} OFFSET $${values.length}`, values));
-    return rows.map((r) => JSON.parse(r.json) as Incident);
-  }
-
-  async upsertProbe(p: Omit<ProbeRecord, "measurements" | "lastSeenAt">): Promise<void> {
-    await this.call(() => this.pool.query(`INSERT INTO probes (id, region, network, role) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (id) DO UPDATE SET region = excluded.region, network = excluded.network, role = excluded.role`,
-    [p.id, p.region, p.network, p.role]));
-  }
-
-  async listProbes(): Promise<ProbeRecord[]> {
-    const { rows } = await this.call(() => this.pool.query<{ id: string; region: string; network: string;
-      role: "region" | "control"; last_seen_ms: number | null; measurements: number }>(
-      "SELECT id, region, network, role, last_seen_ms, measurements FROM probes ORDER BY id"));
-    return rows.map((r) => ({
-      id: r.id, region: r.region, network: r.network, role: r.role,
-      lastSeenAt: r.last_seen_ms === null ? null : new Date(r.last_seen_ms).toISOString(),
-      measurements: r.measurements,
-    }));
-  }
-
-  saveProbeToken(token: ProbeToken): Promise<void> {
-    return this.call(() => this.enrollment.saveProbeToken(token));
-  }
-
-  findProbeToken(tokenHash: string): Promise<ProbeToken | null> {
-    return this.call(() => this.enrollment.findProbeToken(tokenHash));
-  }
-
-  revokeProbeToken(probeId: string, at: Date): Promise<number> {
-    return this.call(() => this.enrollment.revokeProbeToken(probeId, at));
-  }
-
-  saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> {
-    return this.call(() => this.enrollment.saveInvite(invite));
-  }
-
+  // Enrollment (./enrollment.ts): token and invite hashes only, enrolled probes, heartbeats.
+  saveProbeToken(token: ProbeToken): Promise<void> { return this.call(() => this.enrollment.saveProbeToken(token)); }
+  findProbeToken(tokenHash: string): Promise<ProbeToken | null> { return this.call(() => this.enrollment.findProbeToken(tokenHash)); }
+  revokeProbeToken(probeId: string, at: Date): Promise<number> { return this.call(() => this.enrollment.revokeProbeToken(probeId, at)); }
+  saveInvite(invite: Omit<ProbeInvite, "usedAt" | "probeId">): Promise<void> { return this.call(() => this.enrollment.saveInvite(invite)); }
   redeemInvite(codeHash: string, at: Date, probeId: string, tokenHash: string): Promise<RedeemResult> {
     return this.call(() => this.enrollment.redeemInvite(codeHash, at, probeId, tokenHash));
   }
+  listInvites(): Promise<ProbeInvite[]> { return this.call(() => this.enrollment.listInvites()); }
+  revokeInvite(codeHash: string, at: Date): Promise<boolean> { return this.call(() => this.enrollment.revokeInvite(codeHash, at)); }
+  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> { return this.call(() => this.enrollment.getEnrolledProbe(id)); }
+  saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> { return this.call(() => this.enrollment.saveHeartbeat(heartbeat)); }
+  listHeartbeats(): Promise<ProbeHeartbeat[]> { return this.call(() => this.enrollment.listHeartbeats()); }
 
-  listInvites(): Promise<ProbeInvite[]> {
-    return this.call(() => this.enrollment.listInvites());
-  }
-
-  revokeInvite(codeHash: string, at: Date): Promise<boolean> {
-    return this.call(() => this.enrollment.revokeInvite(codeHash, at));
-  }
-
-  getEnrolledProbe(id: string): Promise<EnrolledProbe | null> {
-    return this.call(() => this.enrollment.getEnrolledProbe(id));
-  }
-
-  saveHeartbeat(heartbeat: ProbeHeartbeat): Promise<void> {
-    return this.call(() => this.enrollment.saveHeartbeat(heartbeat));
-  }
-
-  listHeartbeats(): Promise<ProbeHeartbeat[]> {
-    return this.call(() => this.enrollment.listHeartbeats());
-  }
-
-  async getState(key: string): Promise<string | null> {
-    const { rows } = await this.call(() => this.pool.query<{ value: string }>("SELECT value FROM state WHERE key = $1", [key]));
-    return rows[0] ? rows[0].value : null;
-  }
-
-  async setState(key: string, value: string): Promise<void> {
-    await this.call(() => this.pool.query(`INSERT INTO state (key, value, updated_ms) VALUES ($1, $2, $3)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms`, [key, value, Date.now()]));
-  }
+  // State (./state.ts).
+  getState(key: string): Promise<string | null> { return this.call(() => this.state.getState(key)); }
+  setState(key: string, value: string): Promise<void> { return this.call(() => this.state.setState(key, value)); }
 
   // Analysts' layer (./analysts.ts): each change and its audit line in one transaction.
   createUser(user: UserRecord, audit: AuditInput): Promise<boolean> { return this.call(() => this.analysts.createUser(user, audit)); }
