@@ -59,14 +59,16 @@ export class RetentionTask {
     const minuteCutoff = this.opts.targetMinuteDays === undefined ? null
       : new Date(now - this.opts.targetMinuteDays * DAY_MS - MINUTE_GRACE_MS);
     const rollupCutoff = new Date(now - this.opts.rollupDays * DAY_MS);
+    // Without targetMinuteDays, per-target minutes go with the other rollups.
+    const minuteEdge = minuteCutoff ?? rollupCutoff;
     // The store keeps the per-target minute stats of removed rows inside the minute horizon (PostgreSQL reads
     // them from the rows themselves until then).
-    const measurements = await this.opts.store.pruneMeasurements(rawCutoff, { targetMinutesSince: minuteCutoff ?? rollupCutoff });
+    const measurements = await this.opts.store.pruneMeasurements(rawCutoff, { targetMinutesSince: minuteEdge });
     const targetMinuteRollups = minuteCutoff === null ? 0 : await this.opts.store.pruneTargetMinuteRollups(minuteCutoff);
     const rollups = await this.opts.store.pruneRollups(rollupCutoff);
     // Readers that must not mistake pruned data for silence look here (pruned-state.ts).
     await writePrunedBefore(this.opts.store, {
-      measurements: rawCutoff.toISOString(), targetMinuteRollups: (minuteCutoff ?? rollupCutoff).toISOString(), rollups: rollupCutoff.toISOString(),
+      measurements: rawCutoff.toISOString(), targetMinuteRollups: minuteEdge.toISOString(), rollups: rollupCutoff.toISOString(),
     });
     this.opts.logger?.info({ measurements, targetMinuteRollups, rollups }, "retention: pruned");
     // After pruning, so partitions about to be dropped are gone first. Bounded per run, never blocks ingest.
