@@ -8,8 +8,7 @@
 //
 // Before deflating, colon-separated upper-case hex strings (certificate fingerprints: 95 characters, the
 // costliest value after compression) are written as a 0x02 byte and their lower-case hex digits, which
-// deflate codes in half the bits; 0x02 never occurs in JSON text (control characters are escaped), so the
-// reverse is exact.
+// deflate codes in half the bits (src/store/measurement-hex.ts).
 //
 // Layout: one version byte, then the payload. Version 1 = the low 16 bits of the JSON text's CRC-32 (little
 // endian), then deflate-raw with DICTIONARY_V1 + context. The check is there because facts other than the
@@ -20,6 +19,7 @@
 // or rows already stored stop decoding (a test pins its hash).
 import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Measurement } from "../measurement.js";
+import { PACKED_MARK, packHexInPlace, unpackHex } from "./measurement-hex.js";
 
 /** The facts a store keeps as columns and hands back to decode (they shape the dictionary). */
 export interface CodecContext {
@@ -105,17 +105,6 @@ const RARER = [
 /** Frozen forever for version 1 (see the file comment). The SHAPE's fingerprint is in its packed form. */
 export const DICTIONARY_V1 = Buffer.from(RARER + JSON.stringify(SHAPE).replace("\\u0002", "\u0002"), "utf8");
 
-const COLON_HEX = /"([0-9A-F]{2}(?::[0-9A-F]{2})+)"/g;
-const PACKED_HEX = /"\u0002([0-9a-f]+)"/g;
-
-function packHex(json: string): string {
-  return json.replace(COLON_HEX, (_, h: string) => `"\u0002${h.replaceAll(":", "").toLowerCase()}"`);
-}
-
-function unpackHex(text: string): string {
-  return text.replace(PACKED_HEX, (_, h: string) => `"${h.toUpperCase().replace(/(..)(?!$)/g, "$1:")}"`);
-}
-
 // Raw deflate, small window and hash: inputs are a few KB and the dictionary 4 KB, so an 8 KB window loses
 // nothing (measured: same size as 32 KB) and the per-call state is a quarter as large (faster to set up).
 // Level 5, not zlib's default 6: on production-shaped measurements it gives the same bytes (372 per
@@ -164,14 +153,24 @@ export function codecContext(m: Measurement): CodecContext {
   };
 }
 
+// The JSON text's UTF-8, converted once into a reused buffer: the checksum is taken from it, then it is
+// hex-packed in place and deflated (zlib reads it synchronously, so the next call may overwrite it). A text
+// whose UTF-8 might not fit (3 bytes per UTF-16 unit at most) gets a buffer of its own.
+const textScratch = Buffer.allocUnsafe(64 * 1024);
+
 /** Encodes a measurement's JSON text (JSON.stringify of it, or the text a store already holds). */
 export function encodeMeasurementJson(json: string, context: CodecContext, tuning?: DeflateTuning): Buffer {
+  const scratch = json.length * 3 <= textScratch.length ? textScratch : Buffer.allocUnsafe(json.length * 3);
+  const length = scratch.write(json, 0, "utf8");
+  const text = scratch.subarray(0, length);
   // Valid JSON text has no raw control characters; one here would make the hex packing ambiguous.
-  if (json.includes("\u0002")) throw new TypeError(`measurement ${context.id}: not JSON text (raw control character)`);
-  const body = deflateRawSync(packHex(json), { ...DEFLATE_OPTIONS, ...tuning, dictionary: dictionary(context) });
+  if (text.indexOf(PACKED_MARK) >= 0) throw new TypeError(`measurement ${context.id}: not JSON text (raw control character)`);
+  const check = crc32(text) & 0xffff; // crc32 of a string is that of its UTF-8, as decode computes it
+  const packed = scratch.subarray(0, packHexInPlace(scratch, length));
+  const body = deflateRawSync(packed, { ...DEFLATE_OPTIONS, ...tuning, dictionary: dictionary(context) });
   const out = Buffer.allocUnsafe(body.length + 3);
   out[0] = CODEC_VERSION;
-  out.writeUInt16LE(crc32(json) & 0xffff, 1);
+  out.writeUInt16LE(check, 1);
   body.copy(out, 3);
   return out;
 }

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { measurementSchema, type Measurement } from "../../src/measurement.js";
 import {
   CODEC_VERSION, DICTIONARY_V1, MeasurementDecodeError, codecContext, decodeMeasurement, decodeMeasurementJson,
-  encodeMeasurement, encodeMeasurementJson,
+  encodeMeasurement, encodeMeasurementJson, type CodecContext,
 } from "../../src/store/measurement-codec.js";
+import { previousEncodeMeasurementJson } from "../../bench/measurement-codec-previous.js";
 import { DNS_FAILURES, FETCH_FAILURES, TCP_FAILURES, TLS_FAILURES, BLOCKING_KINDS } from "../../probes/types.js";
 import { deployment, realisticMeasurement, seededRandom } from "../../bench/realistic-measurements.js";
 import { fixtureMeasurement } from "../fixtures/measurement.js";
@@ -54,7 +56,33 @@ function variedMeasurement(rand: () => number, i: number): Measurement {
   return m;
 }
 
+/** Stored values written by the encoder of commit 4714625, before it packed bytes in place (the file says how). */
+const PINNED = JSON.parse(readFileSync(new URL("../fixtures/measurement-codec-v1.json", import.meta.url), "utf8")) as {
+  rows: { json: string; context: CodecContext; stored: string }[];
+};
+
 describe("measurement codec", () => {
+  it("decodes the rows pinned from the previous encoder (fixture), and fails them against another row's facts", () => {
+    expect(PINNED.rows.length).toBeGreaterThanOrEqual(10);
+    for (const [i, row] of PINNED.rows.entries()) {
+      const stored = Buffer.from(row.stored, "base64");
+      expect(stored[0]).toBe(1);
+      expect(decodeMeasurementJson(stored, row.context)).toBe(row.json);
+      const other = PINNED.rows[(i + 1) % PINNED.rows.length]!.context;
+      expect(() => decodeMeasurementJson(stored, other)).toThrow(MeasurementDecodeError);
+    }
+  });
+
+  it("writes the same bytes as the previous encoder on the same zlib (the byte-level hex packing changes no output)", () => {
+    const rand = seededRandom(77);
+    const texts = PINNED.rows.map((r) => ({ json: r.json, context: r.context }));
+    for (let i = 0; i < 150; i++) {
+      const m = variedMeasurement(rand, i);
+      texts.push({ json: JSON.stringify(m), context: codecContext(m) });
+    }
+    for (const t of texts) expect(encodeMeasurementJson(t.json, t.context).equals(previousEncodeMeasurementJson(t.json, t.context))).toBe(true);
+  });
+
   it("returns exactly the JSON text it was given, over varied measurements (unicode, huge titles, every failure class)", () => {
     const rand = seededRandom(42);
     let checked = 0;
