@@ -120,7 +120,7 @@ agent
   .description("show the agent's spool (--spool DIR): pending measurements, quarantined items with reasons, last upload error")
   .option("--json", "print one JSON object")
   .action(async (_opts, cmd: Command) => {
-    const { runSpoolStatus } = await import("./cli/agent.js");
+    const { runSpoolStatus } = await import("./cli/agent-spool.js");
     process.exitCode = runSpoolStatus(cmd.optsWithGlobals());
   });
 agent
@@ -128,14 +128,14 @@ agent
   .description("enroll this probe with a one-time code from the operator; stores server and token in the state directory")
   .argument("<code>", "the enrollment code (kwi_…); give --server https://… (repeat for relays)")
   .action(async (code: string, _opts, cmd: Command) => {
-    const { runEnroll } = await import("./cli/agent.js");
+    const { runEnroll } = await import("./cli/agent-enroll.js");
     process.exitCode = await runEnroll(code, cmd.optsWithGlobals());
   });
 agent
   .command("requeue")
   .description("put quarantined measurements back in the upload path (--spool DIR)")
   .action(async (_opts, cmd: Command) => {
-    const { runSpoolRequeue } = await import("./cli/agent.js");
+    const { runSpoolRequeue } = await import("./cli/agent-spool.js");
     process.exitCode = runSpoolRequeue(cmd.optsWithGlobals());
   });
 

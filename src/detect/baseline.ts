@@ -15,89 +15,19 @@
 // Pure; serialisable.
 import type { TargetList } from "../measurement.js";
 import type { DetectorConfig } from "../config/schema.js";
+import { PRIOR_TARGET, type Baseline, type TargetBaseline } from "./baseline-types.js";
 import { CadenceObserver } from "./cadence.js";
+import { hourFactors, type WindowPerformance } from "./hour-factors.js";
 import { median } from "./median.js";
-import { blockedBy, reachable, type ControlWindow, type NetworkWindow } from "./window.js";
+import { push } from "./multimap.js";
+import { blockedBy, reachable, type NetworkWindow } from "./window.js";
 
-export interface TargetBaseline {
-  /** Median per-window success ratio. */
-  ratio: number;
-  /** Median per-window mean throughput (bytes/s), null when never measured. */
-  throughput: number | null;
-  /** Median per-window mean TLS handshake time (s), null when never measured. */
-  tlsHandshake: number | null;
-  /**
-   * Failure rate per measurement, (failures + ½) / (measurements + 1): short or noisy history gives a
-   * higher rate, so a blocking run must be longer before it is believed. Absent in baselines from before.
-   */
-  failRate?: number;
-}
-
-/**
- * Performance by hour: factors against the overall median, per hour of the week where that hour has
- * history from hourlyMinPeriods different weeks, else per hour of the day where it has history from that
- * many different days. One week (or day) of an hour is one sample: a regime then would be learnt as the
- * hour's norm.
- */
-export interface HourFactors {
-  throughput: Record<number, number>;
-  tlsHandshake: Record<number, number>;
-  /** Per hour of the day (0-23 UTC), the fallback. */
-  throughputByDayHour?: Record<number, number>;
-  tlsHandshakeByDayHour?: Record<number, number>;
-}
-
-export interface Baseline {
-  /** Windows the baseline was computed from. */
-  windows: number;
-  /** Windows starting at or after this (epoch ms) may be judged; null while warming up. */
-  judgeableFrom: number | null;
-  targets: Record<string, TargetBaseline>;
-  /** Median per-window success ratio per list. */
-  lists: Partial<Record<TargetList, number>>;
-  /** Hour-of-week performance factors (see hourOfWeek()); absent in baselines from before. */
-  hours?: HourFactors;
-  /** Each target's list (to know how much of a list a window should hold); absent in baselines from before. */
-  targetLists?: Record<string, TargetList>;
-  computedAt: number;
-  /** Set when the history ended before now (at an open incident's start): epoch ms. */
-  until?: number;
-  /** "history": learned from enough clean windows; "prior": too little clean history, the prior stands in. */
-  source?: "history" | "prior";
-  /** Lists whose history was a regime (near zero while the control reached them), replaced by the prior. */
-  priorLists?: TargetList[];
-  /** Observed seconds between two rounds, per probe (cadence.ts), for darkness. */
-  cadence?: Record<string, number>;
-  /** Usual figures for a target the history does not know (the prior); absent: such a target is not judged. */
-  fallback?: TargetBaseline;
-}
-
-/** Hour of the week, 0 = Monday 00:00-01:00 UTC. Performance differs by hour (evening peaks). */
-export function hourOfWeek(ms: number): number {
-  const d = new Date(ms);
-  return ((d.getUTCDay() + 6) % 7) * 24 + d.getUTCHours();
-}
-
-/** The target's usual throughput / TLS handshake for the hour of `at`, falling back to the overall median. */
-export function expectedPerformance(b: Baseline, t: TargetBaseline, at: number): { throughput: number | null; tlsHandshake: number | null } {
-  const h = hourOfWeek(at);
-  const d = h % 24;
-  const tp = b.hours?.throughput[h] ?? b.hours?.throughputByDayHour?.[d] ?? 1;
-  const tls = b.hours?.tlsHandshake[h] ?? b.hours?.tlsHandshakeByDayHour?.[d] ?? 1;
-  return {
-    throughput: t.throughput === null ? null : t.throughput * tp,
-    tlsHandshake: t.tlsHandshake === null ? null : t.tlsHandshake * tls,
-  };
-}
+// What a baseline holds, and reading it by hour, live below this module; re-exported for its callers.
+export { PRIOR_TARGET, type Baseline, type ControlBaseline, type HourFactors, type TargetBaseline } from "./baseline-types.js";
+export { expectedPerformance, hourOfWeek } from "./hour-factors.js";
 
 /** The control vantage reaches a list's targets when its success over them is at least this. */
 export const CONTROL_REACHES = 0.5;
-/** What the prior says a target usually does: works; no throughput or handshake figure is known. */
-/**
- * What a target is assumed to be before history says otherwise: it works, and its noise is unknown — the
- * failure rate of no measurements, (0 + ½) / (0 + 1), so a block needs the longest run (blockAfterMax).
- */
-export const PRIOR_TARGET: TargetBaseline = { ratio: 1, throughput: null, tlsHandshake: null, failRate: 0.5 };
 
 /** (failures + ½) / (measurements + 1): the failure rate a short or noisy history makes believable. */
 function failRateOf(m: { n: number; failed: number }): number {
@@ -147,7 +77,7 @@ export class BaselineBuilder {
   private readonly lists = new Map<string, TargetList>();
   private readonly listRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
   /** Per window: the median over targets of throughput / handshake, and its hour of the week. */
-  private readonly windowPerf: { at: number; throughput: number | null; tlsHandshake: number | null }[] = [];
+  private readonly windowPerf: WindowPerformance[] = [];
   /** Per list, the control's success over the targets this network measured, per window it measured them. */
   private readonly controlRatios: Record<TargetList, number[]> = { whitelisted: [], non_whitelisted: [] };
   private readonly cadences = new Map<string, CadenceObserver>();
@@ -296,74 +226,10 @@ export class BaselineBuilder {
     }
     const cadence = this.cadence();
     return {
-      windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, hours: this.hourFactors(),
+      windows: this.used, judgeableFrom: this.judgeableFrom, targets, lists, hours: hourFactors(this.windowPerf, this.config.hourlyMinPeriods ?? Number.POSITIVE_INFINITY),
       targetLists: Object.fromEntries(this.lists), computedAt, source: "history",
       ...(priorLists.length > 0 ? { priorLists } : {}),
       ...(cadence ? { cadence } : {}),
     };
   }
-
-  /** Hour factors: per hour, the median over periods (weeks or days) of that hour's median, over the overall median. */
-  private hourFactors(): HourFactors {
-    const min = this.config.hourlyMinPeriods ?? Number.POSITIVE_INFINITY;
-    const out: HourFactors = { throughput: {}, tlsHandshake: {}, throughputByDayHour: {}, tlsHandshakeByDayHour: {} };
-    for (const field of ["throughput", "tlsHandshake"] as const) {
-      const all = this.windowPerf.map((p) => p[field]).filter((v): v is number => v !== null);
-      const overall = median(all);
-      if (overall === null || overall <= 0) continue;
-      const factors = (hourOf: (ms: number) => number, periodMs: number): Record<number, number> => {
-        const byHour = new Map<number, Map<number, number[]>>(); // hour -> period -> values
-        for (const p of this.windowPerf) {
-          const v = p[field];
-          if (v === null) continue;
-          const hour = hourOf(p.at);
-          let periods = byHour.get(hour);
-          if (!periods) byHour.set(hour, (periods = new Map()));
-          push(periods, Math.floor(p.at / periodMs), v);
-        }
-        const result: Record<number, number> = {};
-        for (const [hour, periods] of byHour) {
-          if (periods.size < min) continue;
-          const m = median([...periods.values()].map((vs) => median(vs) ?? 0));
-          if (m !== null) result[hour] = m / overall;
-        }
-        return result;
-      };
-      out[field] = factors(hourOfWeek, 7 * 86_400_000);
-      out[field === "throughput" ? "throughputByDayHour" : "tlsHandshakeByDayHour"] = factors((ms) => new Date(ms).getUTCHours(), 86_400_000);
-    }
-    return out;
-  }
-}
-
-/** The control vantage's usual performance per target, for telling a slow server from throttling. */
-export type ControlBaseline = Record<string, { throughput: number | null; tlsHandshake: number | null }>;
-
-/** Medians of the control's per-window performance per target; windows must be added in order. */
-export class ControlBaselineBuilder {
-  private readonly throughputs = new Map<string, number[]>();
-  private readonly handshakes = new Map<string, number[]>();
-
-  add(windows: Iterable<ControlWindow>): void {
-    for (const cw of windows) {
-      for (const [url, c] of cw) {
-        if (c.throughputCount > 0) push(this.throughputs, url, c.throughputSum / c.throughputCount);
-        if (c.tlsHandshakeCount > 0) push(this.handshakes, url, c.tlsHandshakeSum / c.tlsHandshakeCount);
-      }
-    }
-  }
-
-  build(): ControlBaseline {
-    const out: ControlBaseline = {};
-    for (const url of new Set([...this.throughputs.keys(), ...this.handshakes.keys()])) {
-      out[url] = { throughput: median(this.throughputs.get(url) ?? []), tlsHandshake: median(this.handshakes.get(url) ?? []) };
-    }
-    return out;
-  }
-}
-
-function push<K>(map: Map<K, number[]>, key: K, value: number): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }

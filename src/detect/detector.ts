@@ -6,21 +6,21 @@
 // targetStats and classified again (incremental.ts). State lives in the store (getState/setState);
 // the verdict cache is only an in-memory shortcut, rebuilt by the first pass after a start.
 import type { DetectorConfig } from "../config/schema.js";
-import type { MeasurementFacts } from "../measurement.js";
 import type { Store, TargetStatsRow } from "../store/store.js";
 import type { Incident } from "../incident.js";
 import { summarizeActivity } from "./activity.js";
-import { ControlBaselineBuilder, type Baseline, type ControlBaseline } from "./baseline.js";
-import { BASELINE_KEY, BaselineCache } from "./baseline-cache.js";
-import { refineBounds, type Bounds } from "./bounds.js";
+import type { Baseline } from "./baseline-types.js";
+import { BaselineCache } from "./baseline-cache.js";
 import type { BuildInput } from "./build.js";
+import { ControlBaselineCache } from "./control-baseline-cache.js";
+import { findingWithBounds } from "./finding-bounds.js";
 import type { Finding, ProbeSeen } from "./types.js";
 import type { Seed } from "./hysteresis.js";
 import { IncrementalEvaluator } from "./incremental.js";
 import { ProbeRoster, type ConfiguredProbe, type LastSeenRow } from "./roster.js";
 import { darkSeedKey } from "./dark-findings.js";
 import { closeRetired, isWithdrawn, reconcile, type IncidentEvent } from "./reconcile.js";
-import { indexWindows, networkKey, windowStartOf } from "./window.js";
+import { networkKey, windowStartOf } from "./window.js";
 
 export interface DetectorOptions {
   store: Store;
@@ -80,8 +80,6 @@ export interface PassResult {
 }
 
 const REGION_ID = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
-/** The control vantage's usual performance, stored beside the networks' baselines. */
-export const CONTROL_BASELINE_KEY = "*control*";
 const CONFIGURED_KEY = "detector:configured-probes";
 
 export class Detector {
@@ -95,7 +93,7 @@ export class Detector {
   private readonly probes: ProbeRoster;
   private lastFullAt: number | null = null;
   private readonly baselineCache: BaselineCache;
-  private parsedControl: { raw: string; computedAt: number; baseline: ControlBaseline } | null = null;
+  private readonly controlBaselines: ControlBaselineCache;
 
   constructor(opts: DetectorOptions) {
     this.opts = opts;
@@ -106,8 +104,10 @@ export class Detector {
     this.windowMs = opts.config.windowSeconds * 1000;
     this.evaluator = new IncrementalEvaluator(opts.config);
     this.probes = new ProbeRoster(opts.config);
-    this.baselineCache = new BaselineCache(opts.store, opts.config, opts.baselineRefreshSeconds ?? opts.config.baselineRefreshSeconds,
+    const refreshSeconds = opts.baselineRefreshSeconds ?? opts.config.baselineRefreshSeconds;
+    this.baselineCache = new BaselineCache(opts.store, opts.config, refreshSeconds,
       opts.targetMinuteDays === undefined ? undefined : opts.targetMinuteDays * 86_400_000);
+    this.controlBaselines = new ControlBaselineCache(opts.store, opts.config, refreshSeconds);
   }
 
   async runPass(): Promise<PassResult> {
@@ -149,7 +149,7 @@ export class Detector {
     const keys = new Set(activity.networks.keys());
     for (const r of stored.rows) if (watched.has(r.region)) keys.add(networkKey(r.region, r.network));
     const baselines = await this.baselineCache.get([...keys], nowMs, relevant.filter((i) => i.status === "open" && !isWithdrawn(i)));
-    const controlBaseline = await this.controlBaseline([...activity.controlRegions], nowMs);
+    const controlBaseline = await this.controlBaselines.get([...activity.controlRegions], nowMs);
     const seen = await this.roster(stored, baselines, nowMs);
 
     const fullMs = (this.opts.fullPassSeconds ?? 3600) * 1000;
@@ -180,7 +180,7 @@ export class Detector {
       if (!result.retry) break;
     }
     const built: BuildInput[] = [];
-    for (const finding of findings) built.push(await this.withBounds(finding));
+    for (const finding of findings) built.push(await findingWithBounds(this.store, cfg, finding, this.opts.regionNames?.[finding.region]));
     // Open dark incidents nobody active is left to judge: closed with that reason, not withdrawn.
     const retiredClosed: Incident[] = [];
     for (const i of relevant) {
@@ -222,38 +222,6 @@ export class Detector {
     return { rows, bounded };
   }
 
-  /** The control vantages' usual performance per target, cached like the networks' baselines. */
-  private async controlBaseline(controlRegions: readonly string[], nowMs: number): Promise<ControlBaseline | undefined> {
-    if (controlRegions.length === 0) return undefined;
-    const refreshMs = (this.opts.baselineRefreshSeconds ?? this.config.baselineRefreshSeconds) * 1000;
-    const raw = await this.store.getState(BASELINE_KEY + CONTROL_BASELINE_KEY);
-    const known = this.parsedControl;
-    if (raw !== null && known?.raw === raw && nowMs - known.computedAt < refreshMs) return known.baseline;
-    if (raw !== null && known === null) {
-      const stored = JSON.parse(raw) as { computedAt: number; targets: ControlBaseline };
-      this.parsedControl = { raw, computedAt: stored.computedAt, baseline: stored.targets };
-      if (nowMs - stored.computedAt < refreshMs) return stored.targets;
-    }
-    // Windows that started before now only (a replay's store already holds later ones).
-    const since = windowStartOf(nowMs - this.config.baselineHours * 3_600_000, this.windowMs);
-    const chunkMs = Math.max(1, Math.floor(86_400_000 / this.windowMs)) * this.windowMs;
-    const builder = new ControlBaselineBuilder();
-    for (const region of controlRegions) {
-      for (let start = since; start < nowMs; start += chunkMs) {
-        const rows = await this.store.targetStats({
-          since: new Date(start), until: new Date(Math.min(start + chunkMs, nowMs)), region,
-          bucketSeconds: this.config.windowSeconds,
-        });
-        builder.add(indexWindows(rows, this.config.windowSeconds).control.values());
-      }
-    }
-    const baseline = builder.build();
-    const text = JSON.stringify({ computedAt: nowMs, targets: baseline });
-    await this.store.setState(BASELINE_KEY + CONTROL_BASELINE_KEY, text);
-    this.parsedControl = { raw: text, computedAt: nowMs, baseline };
-    return baseline;
-  }
-
   /** Who counts for darkness this pass (roster.ts), with cadences from the config or the baselines. */
   private async roster(stored: { rows: LastSeenRow[]; bounded: LastSeenRow[] | null }, baselines: ReadonlyMap<string, Baseline>, nowMs: number): Promise<ProbeSeen[]> {
     const observed = new Map<string, number>();
@@ -272,37 +240,5 @@ export class Detector {
       ...(this.opts.clockOffsets ? { offsets: this.opts.clockOffsets() } : {}),
       ...(this.opts.replay ? { replay: true } : {}),
     });
-  }
-
-  /** Exact bounds and evidence ids from the raw measurements at the finding's edges. */
-  private async withBounds(finding: Finding): Promise<BuildInput> {
-    const q = {
-      region: finding.region,
-      role: "region" as const,
-      ...(finding.network !== null ? { network: finding.network } : {}),
-    };
-    const hasWindows = finding.firstBad.end > 0;
-    // From the last good window (at most a few windows back) so lastGoodAt is a measurement that worked.
-    const back = finding.lastGood && finding.lastGood.start < finding.firstBad.start
-      ? Math.max(finding.lastGood.start, finding.firstBad.start - this.config.maxGapWindows * this.windowMs)
-      : finding.firstBad.start - this.windowMs;
-    const opening: MeasurementFacts[] = hasWindows && finding.kind !== "dark"
-      ? await this.store.measurementFacts({ ...q, since: new Date(back), until: new Date(finding.firstBad.end) })
-      : [];
-    // The whole closing run: a target measured once per round may first show up in its second window.
-    const recovery: MeasurementFacts[] = finding.recovery
-      ? await this.store.measurementFacts({
-        ...q, since: new Date(finding.recovery.start),
-        until: new Date(finding.recovery.start + this.config.closeAfter * this.windowMs),
-      })
-      : [];
-    const bounds: Bounds = refineBounds(finding, { opening, recovery });
-    const affected = new Set(finding.affectedUrls);
-    const measurementIds = opening
-      .filter((m) => Date.parse(m.startedAt) >= finding.firstBad.start && affected.has(m.url))
-      .filter((m) => finding.kind === "throttling" || !m.accessible)
-      .map((m) => m.id);
-    const regionName = this.opts.regionNames?.[finding.region];
-    return { finding, bounds, measurementIds, ...(regionName !== undefined ? { regionName } : {}) };
   }
 }

@@ -12,7 +12,7 @@
 import type { DetectorConfig } from "../config/schema.js";
 import type { TargetStatsRow } from "../store/store.js";
 import type { Activity } from "./activity.js";
-import type { Baseline, ControlBaseline } from "./baseline.js";
+import type { Baseline, ControlBaseline } from "./baseline-types.js";
 import { classifyWindow, type WindowVerdict } from "./classify.js";
 import type { EvaluateResult, ProbeSeen } from "./types.js";
 import { findingsOf, type NetworkSeries } from "./findings.js";

@@ -1,6 +1,6 @@
 // Judging one window's targets: the per-target and per-list views classify.ts decides on, the run of
 // failures that makes a lone target blocked, and which probes agree. Pure.
-import type { Baseline, TargetBaseline } from "./baseline.js";
+import type { Baseline, TargetBaseline } from "./baseline-types.js";
 import type { DetectorThresholds } from "./types.js";
 import { requiredRun, runOf, type Carry } from "./runs.js";
 import { perProbe, type ProbeTargetStats, type TargetWindow } from "./window.js";

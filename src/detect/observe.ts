@@ -1,6 +1,6 @@
 // What each probe saw of each target in one window, folded into the runs carried to the next window
 // (runs.ts): the step of classification that needs the raw per-probe rows. Pure.
-import { expectedPerformance } from "./baseline.js";
+import { expectedPerformance } from "./hour-factors.js";
 import type { DetectorThresholds, WindowContext } from "./types.js";
 import { advanceRuns, type Carry, type ProbeObservation } from "./runs.js";
 import { isSlow, slowServer } from "./throttle.js";

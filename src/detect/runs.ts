@@ -4,7 +4,7 @@
 // that no success interrupts. A window in which the probe did not measure the target (a round that
 // spilled over a window edge) neither extends nor breaks the run. Pure.
 import type { DetectorConfig } from "../config/schema.js";
-import type { TargetBaseline } from "./baseline.js";
+import type { TargetBaseline } from "./baseline-types.js";
 
 export interface Run {
   /** Consecutive failed measurements with a blocking verdict (0 = no failure run). */

@@ -3,7 +3,8 @@
 // slow for a run of measurements (throttling of a few services). A target the control vantage also finds
 // slow against its own usual is a slow server, not throttling. Pure.
 import type { DetectorConfig } from "../config/schema.js";
-import { expectedPerformance, type Baseline, type ControlBaseline, type TargetBaseline } from "./baseline.js";
+import type { Baseline, ControlBaseline, TargetBaseline } from "./baseline-types.js";
+import { expectedPerformance } from "./hour-factors.js";
 import { median } from "./median.js";
 import { runOf, type Carry } from "./runs.js";
 import type { ControlWindow, ProbeTargetStats, TargetWindow } from "./window.js";

@@ -2,7 +2,7 @@
 // → bounds → incidents) and what a pass takes in. Types only, below every module that uses them.
 import type { DetectorConfig } from "../config/schema.js";
 import type { IncidentKind } from "../incident.js";
-import type { Baseline, ControlBaseline } from "./baseline.js";
+import type { Baseline, ControlBaseline } from "./baseline-types.js";
 import type { KindSpan, Seed } from "./hysteresis.js";
 import type { Carry } from "./runs.js";
 import type { ControlWindow, WindowIndex } from "./window.js";

@@ -4,7 +4,6 @@
 // process holds that role's Redis lease (src/leader/lease.ts). Every stage talks to the next through a
 // queue or the store; this file only builds them and registers how each stops (ShutdownSequence order).
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { IncidentEventHub, MergedIncidentEvents, StoreIncidentPoller } from "../api/incident-events.js";
 import { startAlerts } from "../alerts/service.js";
 import { Collector } from "../collector/collector.js";
@@ -17,7 +16,7 @@ import type { LeaderLease } from "../leader/lease.js";
 import { Leadership } from "../leader/status.js";
 import type { Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
-import { createRedisConnection, waitUntilReady } from "../queue/connection.js";
+import { createRedisConnection } from "../queue/connection.js";
 import { MeasureProducer } from "../queue/measure-producer.js";
 import { QUEUES } from "../queue/names.js";
 import { redactRedisUrl } from "../queue/redis-url.js";
@@ -26,9 +25,6 @@ import { ResultsProducer } from "../queue/results-producer.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { describeStore, openStore, storeLocation } from "../store/open.js";
 import type { Store } from "../store/store.js";
-import { checkerSettings, probeIdentity } from "../worker/from-config.js";
-import { MeasureWorker } from "../worker/measure-worker.js";
-import { createTargetChecker } from "../worker/target-checker.js";
 import { startApiRole } from "./api-role.js";
 import { prepareDataDir } from "./data-dir.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -38,9 +34,11 @@ import { detectorIntervalMs, leaderLeaseMs, startDetectorRole } from "./detector
 import { electRole, type RunningRole } from "./elected-role.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "./embedded-redis.js";
 import { listen } from "./http-listener.js";
+import { startLocalWorkers } from "./local-workers.js";
 import { createOpsApp } from "./ops-app.js";
 import { ShutdownSequence } from "./shutdown.js";
 import { applySiteSetup, readSiteSetup, unconfirmedNotice } from "./site-setup.js";
+import { waitForRedis } from "./wait-for-redis.js";
 
 export interface ServerOptions {
   configPath?: string;
@@ -258,63 +256,5 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   } catch (e) {
     await stopAll();
     throw e;
-  }
-}
-
-/**
- * Waits for Redis as long as it takes (in a deployment it may come up after us), saying so: a warning with the
- * reason after a few seconds and again every 30 s, instead of a silent start that never finishes.
- */
-async function waitForRedis(connection: Redis, url: string, log: Logger, signal?: AbortSignal): Promise<void> {
-  let lastError = "";
-  const onError = (e: Error) => (lastError = e.message);
-  connection.on("error", onError);
-  const say = () => log.warn({ redis: redactRedisUrl(url), reason: lastError || "no answer yet" },
-    "waiting for Redis: KeepWatch starts once it answers (set REDIS_URL or redis.url if this is the wrong one)");
-  const first = setTimeout(say, 3_000);
-  const again = setInterval(say, 30_000);
-  let onAbort = () => undefined as void;
-  // A connection disconnected while it retries does not always emit "end": the stop signal ends the wait itself.
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error("stopped while waiting for Redis"));
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([waitUntilReady(connection), aborted]);
-  } finally {
-    clearTimeout(first);
-    clearInterval(again);
-    connection.off("error", onError);
-    signal?.removeEventListener("abort", onAbort);
-  }
-}
-
-async function startLocalWorkers(config: KeepWatchConfig, redisUrl: string, log: Logger, shutdown: ShutdownSequence): Promise<void> {
-  const producerConnection = createRedisConnection(redisUrl, "producer");
-  producerConnection.on("error", () => undefined);
-  let results: ResultsProducer | null = null;
-  shutdown.add("queues", async () => {
-    await results?.close();
-    producerConnection.disconnect();
-  });
-  await waitUntilReady(producerConnection); // before BullMQ sets up a queue on this fail-fast connection
-  results = new ResultsProducer(producerConnection);
-  for (const probe of config.probes.filter((p) => p.mode === "local")) {
-    const connection: Redis = createRedisConnection(redisUrl, "worker");
-    const checker = await createTargetChecker(checkerSettings(config, probe));
-    const worker = new MeasureWorker({
-      connection,
-      results,
-      probe: probeIdentity(config, probe),
-      checker,
-      concurrency: config.schedule.concurrency,
-      log,
-    });
-    shutdown.add("workers", async () => {
-      await worker.close();
-      await checker.close();
-      connection.disconnect();
-    });
   }
 }

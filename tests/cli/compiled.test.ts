@@ -58,7 +58,7 @@ describe.runIf(BUILT)("compiled keepwatch (dist/)", () => {
   const ROOT = fileURLToPath(new URL("../../", import.meta.url));
   // Server-side code: storage, queues, the API, detection, alerts, the IP-to-ASN tables, the whole server
   // configuration schema. None of it has a use in a volunteer's agent.
-  const SERVER_ONLY = /^dist\/src\/(api|store|collector|serve|detect|alerts|analysts|scheduler|queue|views|migrate|leader|metrics|health|registry|attribution|helper)\/|^dist\/src\/config\/(schema|load|roles|cross-check)\.js$/;
+  const SERVER_ONLY = /^dist\/src\/(api|store|collector|serve|detect|alerts|analysts|scheduler|queue|views|migrate|leader|metrics|health|registry|attribution|helper)\/|^dist\/src\/config\/(schema(-[a-z-]+)?|load|roles|cross-check)\.js$/;
   const launch = async (args: string[], log: string) =>
     node(args, { KEEPWATCH_IMPORT_LOG: log, NODE_OPTIONS: "--import ./tests/fixtures/record-imports.mjs" }, join(ROOT, "bin", "keepwatch.js"));
 
