@@ -8,6 +8,7 @@
 import type pg from "pg";
 import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../../measurement.js";
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../rollup-deltas.js";
+import { binaryArray } from "./binary-array.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
 import type { PgSeries } from "./series.js";
@@ -112,7 +113,9 @@ export function batchNames(rows: Row[]): string[] {
 /** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
 export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names, series));
+  const cols = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names, series));
+  // The packed values in binary (binary-array.ts): as a text array every byte would be hex both ways.
+  const values = cols.map((c, i) => (INSERT_TYPES[i] === "bytea" ? binaryArray("bytea", c) : c));
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
   return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
 }
