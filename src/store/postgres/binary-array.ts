@@ -63,12 +63,15 @@ export function binaryArray(type: ElementType, values: readonly unknown[]): Buff
     at = out.writeInt32BE(width!, at);
     const n = v as number;
     // The text form would make PostgreSQL refuse these; a binary write would silently truncate them.
-    if ((type === "int4" || type === "int8") && !Number.isSafeInteger(n)) throw new RangeError(`${type} element is not an integer: ${n}`);
+    if ((type === "int4" || type === "int8") && !(Number.isInteger(n) && Math.abs(n) < 2 ** 63)) {
+      throw new RangeError(`${type} element is not an integer in range: ${n}`);
+    }
     if (type === "int4") at = out.writeInt32BE(n, at);
-    else if (type === "float8") at = out.writeDoubleBE(n, at);
+    // -0 as 0: the text form (String(-0) is "0") never stored a negative zero.
+    else if (type === "float8") at = out.writeDoubleBE(n === 0 ? 0 : n, at);
     else if (type === "bool") at = out.writeUInt8(v ? 1 : 0, at);
     else {
-      // int8 from a JS number (exact below 2^53): high word signed, low word unsigned.
+      // int8 from an integral JS number (both words exact): high word signed, low word unsigned.
       const high = Math.floor(n / TWO_32);
       at = out.writeInt32BE(high, at);
       at = out.writeUInt32BE(n - high * TWO_32, at);
