@@ -12,7 +12,7 @@ import { binaryArray, type ElementType } from "./binary-array.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
 
-const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
+export const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
   ON CONFLICT (id, started_ms) DO NOTHING
   RETURNING id::text AS id, started_ms`;
