@@ -55,6 +55,21 @@ describe("binaryArray", () => {
     await expect(pool.query("SELECT cardinality($1::int4[])", [binaryArray("int8", [1])])).rejects.toThrow(/element type/);
   });
 
+  it("reads a uuid in every form PostgreSQL's uuid_in reads, and refuses the others as it does", async () => {
+    const forms = ["a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+      "a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11", "{a0eebc999c0b4ef8bb6d6bb9bd380a11}",
+      "a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",
+      "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-", "-a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11",
+      "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+      "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11", "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "not-a-uuid", "", "{}"];
+    const outcome = (p: Promise<{ v: string | null }[]>) => p.then((r) => r[0]!.v, (e: Error) => `refused: ${e.message}`);
+    for (const form of forms) {
+      const viaText = await outcome(read("uuid", [form]));
+      const viaBinary = await outcome((async () => read("uuid", binaryArray("uuid", [form])))());
+      expect(viaBinary, form).toBe(viaText);
+    }
+  });
+
   it("refuses what the text form would have refused, instead of writing something else", () => {
     expect(() => binaryArray("int4", [1.5])).toThrow(RangeError);
     expect(() => binaryArray("int8", [Number.NaN])).toThrow(RangeError);

@@ -11,28 +11,47 @@ export type ElementType = keyof typeof ELEMENT_OIDS;
 
 const FIXED_WIDTH: Partial<Record<ElementType, number>> = { bool: 1, int8: 8, int4: 4, float8: 8, uuid: 16 };
 const TWO_32 = 2 ** 32;
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-/** A uuid's 16 bytes; the forms PostgreSQL's uuid_in reads for a measurement id (hyphens optional, braces). */
-function uuidBytes(s: string): Buffer {
-  const bare = s.startsWith("{") && s.endsWith("}") ? s.slice(1, -1) : s;
-  // PostgreSQL would refuse it too (22P02); the message is the same, so callers see no difference.
-  if (!UUID.test(bare)) throw Object.assign(new Error(`invalid input syntax for type uuid: "${s}"`), { code: "22P02" });
-  return Buffer.from(bare.replace(/-/g, ""), "hex");
+/** Nibble of a hex digit's char code, -1 for anything else. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE["0123456789abcdef".charCodeAt(i)] = i;
+  NIBBLE["0123456789ABCDEF".charCodeAt(i)] = i;
 }
 
-function elementBytes(type: ElementType, v: unknown): Buffer | null {
-  if (type === "bytea") return v as Buffer;
-  if (type === "text") return Buffer.from(String(v), "utf8");
-  if (type === "uuid") return uuidBytes(String(v));
-  return null;
+/**
+ * Writes a uuid's 16 bytes at `at`: 32 hex digits, with PostgreSQL's uuid_in's optional hyphen after any group of
+ * four (the form measurement ids have, 8-4-4-4-12, among them) and optional braces; anything else is refused as
+ * PostgreSQL would refuse it (22P02), so callers see the same error as with the text form.
+ */
+function writeUuid(out: Buffer, at: number, s: string): void {
+  const braced = s.charCodeAt(0) === 123 && s.charCodeAt(s.length - 1) === 125; // { }
+  let i = braced ? 1 : 0;
+  const end = braced ? s.length - 1 : s.length;
+  for (let b = 0; b < 16; b++) {
+    if (b > 0 && b % 2 === 0 && s.charCodeAt(i) === 45 && i + 1 < end) i++; // "-" between groups of four digits
+    const hi = NIBBLE[s.charCodeAt(i)] ?? -1;
+    const lo = NIBBLE[s.charCodeAt(i + 1)] ?? -1;
+    if (hi < 0 || lo < 0 || i + 1 >= end) throw invalidUuid(s);
+    out[at + b] = (hi << 4) | lo;
+    i += 2;
+  }
+  if (i !== end) throw invalidUuid(s);
+}
+
+function invalidUuid(s: string): Error {
+  return Object.assign(new Error(`invalid input syntax for type uuid: "${s}"`), { code: "22P02" });
+}
+
+function elementBytes(type: ElementType, v: unknown): Buffer {
+  return type === "bytea" ? (v as Buffer) : Buffer.from(String(v), "utf8");
 }
 
 /** The array as one binary parameter for `$n::T[]` (null elements allowed). */
 export function binaryArray(type: ElementType, values: readonly unknown[]): Buffer {
   const width = FIXED_WIDTH[type];
   // Variable-width elements are converted first, to size the buffer once.
-  const parts = width === undefined || type === "uuid" ? values.map((v) => (v == null ? null : elementBytes(type, v))) : null;
+  const parts = width === undefined ? values.map((v) => (v == null ? null : elementBytes(type, v))) : null;
   let size = 20;
   let hasNull = 0;
   for (let i = 0; i < values.length; i++) {
@@ -66,7 +85,10 @@ export function binaryArray(type: ElementType, values: readonly unknown[]): Buff
     if ((type === "int4" || type === "int8") && !(Number.isInteger(n) && Math.abs(n) < 2 ** 63)) {
       throw new RangeError(`${type} element is not an integer in range: ${n}`);
     }
-    if (type === "int4") at = out.writeInt32BE(n, at);
+    if (type === "uuid") {
+      writeUuid(out, at, String(v));
+      at += 16;
+    } else if (type === "int4") at = out.writeInt32BE(n, at);
     // -0 as 0: the text form (String(-0) is "0") never stored a negative zero.
     else if (type === "float8") at = out.writeDoubleBE(n === 0 ? 0 : n, at);
     else if (type === "bool") at = out.writeUInt8(v ? 1 : 0, at);
