@@ -80,7 +80,10 @@ export function prepareRows(batch: Measurement[]): Row[] {
 /** The parameters of an unnest() statement: one binary array (binary-array.ts) per column, of each item's values. */
 function columns<T>(items: T[], types: readonly ElementType[], values: (x: T, i: number) => unknown[]): Buffer[] {
   const cols: unknown[][] = Array.from({ length: types.length }, () => new Array(items.length));
-  items.forEach((x, i) => values(x, i).forEach((v, c) => (cols[c]![i] = v)));
+  for (let i = 0; i < items.length; i++) {
+    const row = values(items[i]!, i);
+    for (let c = 0; c < row.length; c++) cols[c]![i] = row[c];
+  }
   return cols.map((col, c) => binaryArray(types[c]!, col));
 }
 
@@ -107,7 +110,9 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
 
 /** Every string the batch's rows and rollups refer to by id (intern them, then the rows' series, before the transaction). */
 export function batchNames(rows: Row[]): string[] {
-  return rows.flatMap((r) => rowNames(r.f));
+  const out: string[] = [];
+  for (const r of rows) for (const n of rowNames(r.f)) out.push(n);
+  return out;
 }
 
 /**
