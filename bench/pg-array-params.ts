@@ -4,10 +4,15 @@
 // (src/store/postgres/binary-array.ts). Each batch is 1,000 new realistic measurements (bench/ingest-measurement.ts)
 // whose row values are computed before the clock starts (the deflate is the same either way), so the figures are
 // what the parameters cost: this process's CPU (conversion, bind message, the RETURNING rows) and the backend's
-// (from /proc), in µs per row. The machine is shared: compare the two columns of one run, not runs.
+// (from /proc), in µs per row. A second table times the conversion alone on the last batch's values (node-postgres's
+// prepareValue and bind message vs binaryArray and the same bind message, alternating, no server): the per-batch
+// client figure also carries GC and the result, and moves more from run to run. The machine is shared: compare the
+// columns of one run, not runs.
 //   npx tsx bench/pg-array-params.ts [batches per variant]
 import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
+import { serialize } from "pg-protocol";
+import { createRequire } from "node:module";
 import { binaryArray } from "../src/store/postgres/binary-array.js";
 import { INSERT_MEASUREMENTS, prepareRows, batchNames } from "../src/store/postgres/ingest.js";
 import { INSERT_TYPES, insertValues } from "../src/store/postgres/measurement-row.js";
@@ -19,6 +24,8 @@ import { realisticMeasurement } from "./ingest-measurement.js";
 import { ownCpuSeconds, readProcStat } from "./process-cpu.js";
 
 type Variant = "text" | "binary";
+// node-postgres's own conversion of a parameter (lib/utils.js; not in its typings).
+const pgUtils = createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue(v: unknown): unknown };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const batches = Number(process.argv[2] ?? 20);
@@ -28,6 +35,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const base = Date.parse("2025-01-05T00:00:00Z");
   const used: Record<Variant, { client: number; backend: number; rows: number }> = {
     text: { client: 0, backend: 0, rows: 0 }, binary: { client: 0, backend: 0, rows: 0 } };
+  let lastCols: unknown[][] = [];
   try {
     await store.migrate();
     const backendPid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
@@ -43,6 +51,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         const refs = await store.seriesTable.intern(rows.map((r) => r.f), store.nameTable);
         const cols = INSERT_TYPES.map(() => new Array<unknown>(rows.length));
         rows.forEach((r, i) => insertValues(r.m, r.f, r.ms, store.nameTable, refs[i]!).forEach((v, c) => (cols[c]![i] = v)));
+        lastCols = cols;
         const c0 = ownCpuSeconds();
         const s0 = backendSeconds();
         const values: unknown[] = variant === "binary" ? cols.map((col, c) => binaryArray(INSERT_TYPES[c]!, col)) : cols;
@@ -68,4 +77,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   for (const v of ["text", "binary"] as Variant[]) {
     console.log(`${v.padEnd(8)} ${String(us(used[v].client, used[v].rows)).padEnd(14)} ${us(used[v].backend, used[v].rows)}`);
   }
+
+  // The conversion alone: what node-postgres does with the values before the socket, each way.
+  const convert: Record<Variant, () => unknown> = {
+    text: () => serialize.bind({ values: lastCols.map((col) => pgUtils.prepareValue(col)) }),
+    binary: () => serialize.bind({ values: lastCols.map((col, c) => pgUtils.prepareValue(binaryArray(INSERT_TYPES[c]!, col))) }),
+  };
+  const spent: Record<Variant, number> = { text: 0, binary: 0 };
+  for (let r = 0; r <= 20; r++) {
+    for (const v of (r % 2 === 0 ? ["text", "binary"] : ["binary", "text"]) as Variant[]) {
+      const c0 = ownCpuSeconds();
+      for (let i = 0; i < 10; i++) convert[v]();
+      if (r > 0) spent[v] += ownCpuSeconds() - c0;
+    }
+  }
+  console.log(`conversion alone (bind message of the INSERT, ${lastCols[0]!.length} rows, 200 times each, alternating):`);
+  for (const v of ["text", "binary"] as Variant[]) console.log(`${v.padEnd(8)} ${us(spent[v], 200 * lastCols[0]!.length)} µs/row`);
 }
