@@ -4,7 +4,9 @@
 // dilutes a store-side change on a busy machine). Each batch is 1,000 new realistic measurements
 // (bench/ingest-measurement.ts) built before the clock starts; charged: this process's CPU during the call
 // (preparing rows, the codec, parameters, results) and the PostgreSQL cluster's (/proc), in µs per measurement.
-// A checkout is a directory with this repository's files and node_modules (e.g. `git archive <commit> | tar -x -C
+// Run it both ways round (A B, then B A): in one process the client figure leaned towards one position by 2–13 %
+// in runs at load 6–7 (the PostgreSQL figure held), so read the mean of the two orders, or whole runs
+// (bench/ingest-compare.ts) for the client. A checkout is a directory with this repository's files and node_modules (e.g. `git archive <commit> | tar -x -C
 // DIR` and a symlink to node_modules).
 //   npx tsx bench/pg-insert-compare.ts DIR_A DIR_B [batches per checkout]
 import { join, resolve } from "node:path";
