@@ -186,11 +186,12 @@ export class PgImporter {
     const rows = prepareRows(batch);
     await this.store.ensurePartitions(rows.map((r) => dayOf(r.ms)));
     await this.store.nameTable.intern(batchNames(rows)).catch((err: unknown) => { throw asStoreError(err); });
-    await this.store.seriesTable.intern(rows.map((r) => r.f), this.store.nameTable).catch((err: unknown) => { throw asStoreError(err); });
+    const seriesRefs = await this.store.seriesTable.intern(rows.map((r) => r.f), this.store.nameTable)
+      .catch((err: unknown) => { throw asStoreError(err); });
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      const stored = await insertRawRows(client, rows, this.store.nameTable, this.store.seriesTable);
+      const stored = await insertRawRows(client, rows, this.store.nameTable, seriesRefs);
       await client.query(`INSERT INTO migrate_progress (source, measurements_since_ms, measurements_done) VALUES ($1, $2, $3)
         ON CONFLICT (source) DO UPDATE SET measurements_since_ms = excluded.measurements_since_ms,
           measurements_done = excluded.measurements_done`, [source, nextSinceMs, done]);

@@ -8,11 +8,11 @@
 import type pg from "pg";
 import { isLocalFailure, measurementFacts, type Measurement, type MeasurementFacts } from "../../measurement.js";
 import { RollupBatch, SUM_COLUMNS, type NetworkDelta, type TargetDelta } from "../rollup-deltas.js";
+import { binaryArray, type ElementType } from "./binary-array.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
-import type { PgSeries } from "./series.js";
 
-const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
+export const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
   SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
   ON CONFLICT (id, started_ms) DO NOTHING
   RETURNING id::text AS id, started_ms`;
@@ -20,10 +20,10 @@ const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", 
 // Per-target rollups are keyed by name ids (PostgreSQL migration 4); the network rollups keep their strings.
 const TARGET_KEY = ["region_ref", "bucket", "network_ref", "probe_ref", "list_ref", "url_ref", "role_ref"];
 const NETWORK_KEY = ["region", "bucket", "network", "role", "list"];
-const SUM_TYPES = ["int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "float8", "int4", "float8", "int4"];
+const SUM_TYPES: ElementType[] = ["int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "float8", "int4", "float8", "int4"];
 
-function rollupColumns(key: string[], attrs: string[]): { cols: string[]; types: string[] } {
-  const type = (c: string) => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
+function rollupColumns(key: string[], attrs: string[]): { cols: string[]; types: ElementType[] } {
+  const type = (c: string): ElementType => (c === "bucket" ? "int8" : c.endsWith("_ref") ? "int4" : "text");
   return { cols: [...key, ...attrs, ...SUM_COLUMNS, "last_ms"], types: [...key.map(type), ...attrs.map(type), ...SUM_TYPES, "int8"] };
 }
 
@@ -41,16 +41,18 @@ function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull:
 }
 
 const UPSERTS = {
-  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
-  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
-  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
+  hour: { text: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true), types: rollupColumns(TARGET_KEY, ["category_ref"]).types },
+  networkMinute: { text: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false), types: rollupColumns(NETWORK_KEY, []).types },
+  networkHour: { text: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false), types: rollupColumns(NETWORK_KEY, []).types },
 };
 
+const LAST_SEEN_TYPES: ElementType[] = ["text", "text", "text", "int8"];
 const UPSERT_LAST_SEEN = `INSERT INTO last_seen (region, network, probe_id, last_ms)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
   ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`;
 
 // A probe first seen through its data gets the measurement's region; a configured one keeps its own.
+const PROBES_TYPES: ElementType[] = ["text", "text", "text", "text", "int8", "int8"];
 const UPSERT_PROBES = `INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[])
   ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
@@ -75,11 +77,14 @@ export function prepareRows(batch: Measurement[]): Row[] {
   return [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** Column arrays, one per value, for an unnest() statement. */
-function columns<T>(items: T[], width: number, values: (x: T) => unknown[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: width }, () => new Array(items.length));
-  items.forEach((x, i) => values(x).forEach((v, c) => (cols[c]![i] = v)));
-  return cols;
+/** The parameters of an unnest() statement: one binary array (binary-array.ts) per column, of each item's values. */
+function columns<T>(items: T[], types: readonly ElementType[], values: (x: T, i: number) => unknown[]): Buffer[] {
+  const cols: unknown[][] = Array.from({ length: types.length }, () => new Array(items.length));
+  for (let i = 0; i < items.length; i++) {
+    const row = values(items[i]!, i);
+    for (let c = 0; c < row.length; c++) cols[c]![i] = row[c];
+  }
+  return cols.map((col, c) => binaryArray(types[c]!, col));
 }
 
 function compareKeys(a: readonly (string | number)[], b: readonly (string | number)[]): number {
@@ -97,30 +102,34 @@ async function upsertDeltas(client: pg.PoolClient, name: keyof typeof UPSERTS, d
   names: PgNames | null): Promise<void> {
   if (ds.length === 0) return;
   const sorted = storedDeltas(ds, names);
-  const width = sorted[0]!.cols.length + SUM_COLUMNS.length + 1;
   // Per-target rows (keyed by name ids) keep a zero sum as NULL.
   const sums = names ? (v: number[]) => v.map((x) => (x === 0 ? null : x)) : (v: number[]) => v;
-  const values = columns(sorted, width, (x) => [...x.cols, ...sums(x.d.sums.v), x.d.sums.lastMs]);
-  await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name], values });
+  const values = columns(sorted, UPSERTS[name].types, (x) => [...x.cols, ...sums(x.d.sums.v), x.d.sums.lastMs]);
+  await client.query({ name: `kw_rollup_${name}`, text: UPSERTS[name].text, values });
 }
 
 /** Every string the batch's rows and rollups refer to by id (intern them, then the rows' series, before the transaction). */
 export function batchNames(rows: Row[]): string[] {
-  return rows.flatMap((r) => rowNames(r.f));
+  const out: string[] = [];
+  for (const r of rows) for (const n of rowNames(r.f)) out.push(n);
+  return out;
 }
 
-/** Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. */
-export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<Set<string>> {
+/**
+ * Inserts only the raw rows (no rollups); returns the keys ("id|ms") of the rows that were new. seriesRefs: each
+ * row's series id, in order (PgSeries.intern).
+ */
+export async function insertRawRows(client: pg.PoolClient, rows: Row[], names: PgNames, seriesRefs: readonly number[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const values = columns(rows, INSERT_COLUMNS.length, ({ m, f, ms }) => insertValues(m, f, ms, names, series));
+  const values = columns(rows, INSERT_TYPES, ({ m, f, ms }, i) => insertValues(m, f, ms, names, seriesRefs[i]!));
   const res = await client.query<{ id: string; started_ms: number }>({ name: "kw_insert_measurements", text: INSERT_MEASUREMENTS, values });
   return new Set(res.rows.map((r) => `${r.id}|${r.started_ms}`));
 }
 
 /** Inserts the batch inside the caller's open transaction; returns how many rows were new. */
-export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames, series: PgSeries): Promise<number> {
+export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgNames, seriesRefs: readonly number[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const stored = await insertRawRows(client, rows, names, series);
+  const stored = await insertRawRows(client, rows, names, seriesRefs);
 
   const rollups = new RollupBatch();
   const seen = new Map<string, { region: string; network: string; probeId: string; role: string; lastMs: number; n: number }>();
@@ -145,7 +154,7 @@ export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgN
   const lastSeen = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
   if (lastSeen.length > 0) {
     await client.query({ name: "kw_last_seen", text: UPSERT_LAST_SEEN,
-      values: columns(lastSeen, 4, (s) => [s.region, s.network, s.probeId, s.lastMs]) });
+      values: columns(lastSeen, LAST_SEEN_TYPES, (s) => [s.region, s.network, s.probeId, s.lastMs]) });
     const perProbe = new Map<string, { probeId: string; region: string; network: string; role: string; lastMs: number; n: number }>();
     for (const s of lastSeen) {
       const p = perProbe.get(s.probeId);
@@ -156,7 +165,7 @@ export async function insertBatch(client: pg.PoolClient, rows: Row[], names: PgN
     }
     const probes = [...perProbe.values()].sort((a, b) => (a.probeId < b.probeId ? -1 : a.probeId > b.probeId ? 1 : 0));
     await client.query({ name: "kw_probes_seen", text: UPSERT_PROBES,
-      values: columns(probes, 6, (p) => [p.probeId, p.region, p.network, p.role, p.lastMs, p.n]) });
+      values: columns(probes, PROBES_TYPES, (p) => [p.probeId, p.region, p.network, p.role, p.lastMs, p.n]) });
   }
   return stored.size;
 }

@@ -7,7 +7,7 @@ import { isLocalFailure, type Measurement, type MeasurementFacts } from "../../m
 import type { CodecContext } from "../measurement-codec.js";
 import { encodeMeasurement } from "./codec.js";
 import type { PgNames } from "./names.js";
-import { ownOrSeries, type PgSeries } from "./series.js";
+import { ownOrSeries } from "./series.js";
 
 /** The strings a measurement's row refers to by id. */
 export function rowNames(f: MeasurementFacts): string[] {
@@ -36,11 +36,11 @@ export const INSERT_COLUMNS = ["started_ms", "id", "tls_handshake_time", "bytes_
 export const INSERT_TYPES = ["int8", "uuid", "float8", "float8", "bool", "bool", "int4", "int4", "text", "int4", "text", "text",
   "text", "text", "bytea"] as const;
 
-/** A row's values (names and series interned first). */
-export function insertValues(m: Measurement, f: MeasurementFacts, ms: number, names: PgNames, series: PgSeries): unknown[] {
+/** A row's values (names interned first; seriesRef from PgSeries.intern). */
+export function insertValues(m: Measurement, f: MeasurementFacts, ms: number, names: PgNames, seriesRef: number): unknown[] {
   const [after, receivedText] = received(f.receivedAt, ms);
   return [ms, f.id, f.tlsHandshakeTime, f.bytesPerSecond, f.accessible, isLocalFailure(m), names.idOf(f.region),
-    series.idOf(f, names), startedText(f, ms), after, receivedText, f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)];
+    seriesRef, startedText(f, ms), after, receivedText, f.blocking, f.failure, f.dnsFailure, encodeMeasurement(m)];
 }
 
 /** Columns read for facts and decoding (FactsRow), every form, FROM MEASUREMENTS_WITH_SERIES. */

@@ -20,8 +20,11 @@ export class PgNames {
 
   /** Makes sure every name has an id (adding the new ones); afterwards idOf() answers for each. */
   async intern(names: Iterable<string>): Promise<void> {
-    const missing = [...new Set(names)].filter((n) => !this.ids.has(n));
-    if (missing.length === 0) return;
+    // Known names are skipped before anything is built: a batch's thousands are nearly all known.
+    const unknown = new Set<string>();
+    for (const n of names) if (!this.ids.has(n)) unknown.add(n);
+    if (unknown.size === 0) return;
+    const missing = [...unknown];
     // Sorted, so two processes adding overlapping names take the unique index's locks in the same order.
     missing.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     await this.pool.query({ name: "kw_names_add", text: `INSERT INTO names (name) SELECT unnest($1::text[])

@@ -43,15 +43,23 @@ export class PgSeries {
     return v.map((x) => (x === null ? "" : String(x))).join(",");
   }
 
-  /** Makes sure every row's series has an id (names interned first); afterwards idOf() answers for each. */
-  async intern(facts: Iterable<MeasurementFacts>, names: PgNames): Promise<void> {
+  /**
+   * The id of each row's series, in order (names interned first), adding the series not stored yet. Each row's
+   * key is computed once here; ingest keeps the ids with its rows rather than looking them up again.
+   */
+  async intern(facts: readonly MeasurementFacts[], names: PgNames): Promise<number[]> {
+    const keys = new Array<string>(facts.length);
     const missing = new Map<string, SeriesValues>();
-    for (const f of facts) {
-      const v = PgSeries.values(f, names);
-      const k = PgSeries.key(v);
+    for (let i = 0; i < facts.length; i++) {
+      const v = PgSeries.values(facts[i]!, names);
+      const k = (keys[i] = PgSeries.key(v));
       if (!this.ids.has(k)) missing.set(k, v);
     }
-    if (missing.size === 0) return;
+    if (missing.size > 0) await this.add(missing);
+    return keys.map((k) => this.ids.get(k)!);
+  }
+
+  private async add(missing: Map<string, SeriesValues>): Promise<void> {
     // Sorted, so two processes adding overlapping series take the unique index's locks in the same order.
     const rows = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
     const cols = SERIES_COLUMNS.map((_, i) => rows.map((r) => r[i]));
@@ -67,13 +75,5 @@ export class PgSeries {
       this.ids.set(PgSeries.key(SERIES_COLUMNS.map((c) => (r[c] === null ? null : Number(r[c])))), Number(r.id));
     }
     for (const k of missing.keys()) if (!this.ids.has(k)) throw new Error(`series: ${k} was not stored`);
-  }
-
-  /** The id of an interned row's series (intern() first). */
-  idOf(f: MeasurementFacts, names: PgNames): number {
-    const k = PgSeries.key(PgSeries.values(f, names));
-    const id = this.ids.get(k);
-    if (id === undefined) throw new Error(`series: ${k} not interned`);
-    return id;
   }
 }

@@ -146,17 +146,17 @@ export class PostgresStore implements Store {
     const days = new Set(rows.map((r) => dayOf(r.ms)));
     let inserted: number;
     await this.call(() => this.names.intern(batchNames(rows)));
-    await this.call(() => this.series.intern(rows.map((r) => r.f), this.names));
+    const seriesRefs = await this.call(() => this.series.intern(rows.map((r) => r.f), this.names));
     try {
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, seriesRefs));
     } catch (err) {
       // 23514 "no partition of relation found for row": another process dropped a day (retention) this one
       // still believed in. Look again and retry once.
       if ((err as { cause?: { code?: string }; code?: string }).code !== "23514") throw err;
       this.partitions.forget();
       await this.call(() => this.partitions.ensure(days));
-      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, this.series));
+      inserted = await this.transaction((c) => insertBatch(c, rows, this.names, seriesRefs));
     }
     return { inserted, duplicates: batch.length - inserted };
   }
