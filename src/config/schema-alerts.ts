@@ -5,6 +5,16 @@ import { INCIDENT_KINDS } from "../incident.js";
 /** A channel with "confirmed" hears of an incident only once it is confirmed (≥ 2 probes or networks agree). */
 const minConfidenceSchema = z.enum(["suspected", "confirmed"]).optional(); // absent: "suspected" (everything)
 
+/** What every channel is told about (regions, kinds, confidence) and in which language (its own default). */
+function routing(language: "kk" | "ru" | "en") {
+  return {
+    regions: z.array(z.string()).optional(),
+    kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
+    minConfidence: minConfidenceSchema,
+    language: z.enum(["kk", "ru", "en"]).default(language),
+  };
+}
+
 export const alertChannelSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("webhook"),
@@ -12,10 +22,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     url: z.string().url(),
     /** HMAC-SHA256 key for the X-KeepWatch-Signature header. */
     secret: z.string().min(16),
-    regions: z.array(z.string()).optional(),
-    kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
-    minConfidence: minConfidenceSchema,
-    language: z.enum(["kk", "ru", "en"]).default("en"),
+    ...routing("en"),
   }),
   z.object({
     type: z.literal("telegram"),
@@ -24,19 +31,13 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     chatId: z.string().min(1),
     /** Bot API base, overridable for tests and self-hosted Bot API servers. */
     apiUrl: z.string().url().default("https://api.telegram.org"),
-    regions: z.array(z.string()).optional(),
-    kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
-    minConfidence: minConfidenceSchema,
-    language: z.enum(["kk", "ru", "en"]).default("ru"),
+    ...routing("ru"),
   }),
   z.object({
     type: z.literal("slack"),
     name: z.string(),
     url: z.string().url(),
-    regions: z.array(z.string()).optional(),
-    kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
-    minConfidence: minConfidenceSchema,
-    language: z.enum(["kk", "ru", "en"]).default("en"),
+    ...routing("en"),
   }),
   z.object({
     type: z.literal("email"),
@@ -50,10 +51,7 @@ export const alertChannelSchema = z.discriminatedUnion("type", [
     }),
     from: z.string().email(),
     to: z.array(z.string().email()).min(1),
-    regions: z.array(z.string()).optional(),
-    kinds: z.array(z.enum(INCIDENT_KINDS)).optional(),
-    minConfidence: minConfidenceSchema,
-    language: z.enum(["kk", "ru", "en"]).default("en"),
+    ...routing("en"),
   }),
 ]);
 export type AlertChannelConfig = z.infer<typeof alertChannelSchema>;

@@ -83,6 +83,24 @@ describe("measurement codec", () => {
     for (const t of texts) expect(encodeMeasurementJson(t.json, t.context).equals(previousEncodeMeasurementJson(t.json, t.context))).toBe(true);
   });
 
+  it("writes the previous encoder's bytes for any text a store may hold: lone surrogates, raw control characters, the reused buffer's edge", () => {
+    const context = PINNED.rows[0]!.context;
+    // The reused buffer takes texts up to 64 KB / 3 UTF-16 units; around that edge, in 3-byte characters.
+    const edge = Math.floor((64 * 1024) / 3);
+    const texts = [
+      '{"t":"\ud800"}', '{"t":"x\udfff","f":"AB:CD"}', '"\ud83d"AB:CD"', '"AB:CD"\udc00', '{"t":"\ud83d\udeab"}',
+      '{"t":"\u0001\u0003\u001f"}', "", '"AB:CD"'.repeat(5000),
+      "€".repeat(edge), "€".repeat(edge + 1), "\ud800".repeat(edge + 1), `${"€".repeat(edge - 8)}"AB:CD"`,
+    ];
+    // Encoded one after another (a large text, then a small one that reuses the buffer), then each again.
+    const first = texts.map((t) => encodeMeasurementJson(t, context));
+    for (const [i, t] of texts.entries()) {
+      const previous = previousEncodeMeasurementJson(t, context);
+      expect(first[i]!.equals(previous), JSON.stringify(t.slice(0, 20))).toBe(true);
+      expect(encodeMeasurementJson(t, context).equals(previous)).toBe(true);
+    }
+  });
+
   it("returns exactly the JSON text it was given, over varied measurements (unicode, huge titles, every failure class)", () => {
     const rand = seededRandom(42);
     let checked = 0;

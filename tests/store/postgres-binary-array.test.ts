@@ -18,7 +18,8 @@ const CASES: { type: ElementType; values: unknown[] }[] = [
   { type: "int8", values: [0, 1, -1, 1_736_035_200_123, -1_736_035_200_123, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 32, -(2 ** 32), null] },
   { type: "float8", values: [0, -0, -0.5, 0.1, Number.MIN_VALUE, Infinity, -Infinity, Number.NaN, 1.25, 123456.789, 1e-300, 1e300, 2 ** 53, null, 3] },
   { type: "bool", values: [true, false, null, true] },
-  { type: "text", values: ["", "kz-almaty", "ünïcödé ✓ Қазақстан", 'quote " and \\ backslash, {braces}', "NULL", null, "x".repeat(5000)] },
+  { type: "text", values: ["", "kz-almaty", "ünïcödé ✓ Қазақстан", 'quote " and \\ backslash, {braces}', "NULL", null, "x".repeat(5000),
+    "lone \ud800 and \udfff surrogates"] },
   { type: "uuid", values: ["0f8fad5b-d9cb-469f-a165-70867728950e", "0F8FAD5B-D9CB-469F-A165-70867728950F", null,
     "{0f8fad5b-d9cb-469f-a165-708677289510}", "0f8fad5bd9cb469fa16570867728950e"] },
   { type: "bytea", values: [Buffer.alloc(0), Buffer.from([0, 1, 2, 255, 92, 34, 123, 125]), null, Buffer.alloc(70_000, 0xab)] },
@@ -68,6 +69,13 @@ describe("binaryArray", () => {
       const viaBinary = await outcome((async () => read("uuid", binaryArray("uuid", [form])))());
       expect(viaBinary, form).toBe(viaText);
     }
+  });
+
+  it("refuses a text with a NUL character as the text form does (invalid byte sequence, 22021)", async () => {
+    const outcome = (p: Promise<unknown>) => p.then(() => "stored", (e: { code?: string }) => `refused ${e.code}`);
+    const values = ["ok", "a\u0000b"];
+    expect(await outcome(read("text", binaryArray("text", values)))).toBe("refused 22021");
+    expect(await outcome(read("text", values))).toBe("refused 22021");
   });
 
   it("refuses what the text form would have refused, instead of writing something else", () => {
