@@ -84,6 +84,12 @@ describe("binaryArray", () => {
     expect(() => binaryArray("int8", [2 ** 63])).toThrow(RangeError);
     expect(() => binaryArray("int4", [2 ** 31])).toThrow(RangeError);
     expect(() => binaryArray("uuid", ["not-a-uuid"])).toThrow(/invalid input syntax for type uuid/);
+    // A value of the wrong JS type is refused, not coerced ("false" would have been true, "5" NaN).
+    expect(() => binaryArray("bool", ["false"])).toThrow(TypeError);
+    expect(() => binaryArray("bool", [1])).toThrow(TypeError);
+    expect(() => binaryArray("float8", ["5"])).toThrow(TypeError);
+    expect(() => binaryArray("int8", [5n])).toThrow(TypeError);
+    expect(() => binaryArray("int4", ["5"])).toThrow(TypeError);
   });
 
   it("stores every column of a measurement row as the text-array form did (packed byte for byte)", async () => {

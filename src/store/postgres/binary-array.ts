@@ -81,6 +81,10 @@ export function binaryArray(type: ElementType, values: readonly unknown[]): Buff
     }
     at = out.writeInt32BE(width!, at);
     const n = v as number;
+    // A value of another JS type would be coerced silently here ("false" as true, "5" as NaN): refuse it.
+    if (type === "bool" ? typeof v !== "boolean" : type !== "uuid" && typeof v !== "number") {
+      throw new TypeError(`${type} element is a ${typeof v}, not a ${type === "bool" ? "boolean" : "number"}: ${String(v)}`);
+    }
     // The text form would make PostgreSQL refuse these; a binary write would silently truncate them.
     if ((type === "int4" || type === "int8") && !(Number.isInteger(n) && Math.abs(n) < 2 ** 63)) {
       throw new RangeError(`${type} element is not an integer in range: ${n}`);
