@@ -12,8 +12,13 @@ import { binaryArray, type ElementType } from "./binary-array.js";
 import { INSERT_COLUMNS, INSERT_TYPES, insertValues, rowNames } from "./measurement-row.js";
 import type { PgNames } from "./names.js";
 
+/** `unnest($1::T1[], $2::T2[], …)`: the casts come from the same list the binary arrays are built with. */
+function unnestOf(types: readonly ElementType[]): string {
+  return `unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})`;
+}
+
 export const INSERT_MEASUREMENTS = `INSERT INTO measurements (${INSERT_COLUMNS.join(", ")})
-  SELECT * FROM unnest(${INSERT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
+  SELECT * FROM ${unnestOf(INSERT_TYPES)}
   ON CONFLICT (id, started_ms) DO NOTHING
   RETURNING id::text AS id, started_ms`;
 
@@ -28,33 +33,34 @@ function rollupColumns(key: string[], attrs: string[]): { cols: string[]; types:
 }
 
 /** zeroAsNull: the per-target tables store a zero sum as NULL (PostgreSQL migration 4). */
-function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull: boolean): string {
+function rollupUpsert(table: string, key: string[], attrs: string[], zeroAsNull: boolean): { text: string; types: ElementType[] } {
   const { cols, types } = rollupColumns(key, attrs);
   const add = (c: string) => zeroAsNull
     ? `${c} = NULLIF(COALESCE(${table}.${c}, 0) + COALESCE(excluded.${c}, 0), 0)`
     : `${c} = ${table}.${c} + excluded.${c}`;
-  return `INSERT INTO ${table} (${cols.join(", ")})
-    SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")})
+  const text = `INSERT INTO ${table} (${cols.join(", ")})
+    SELECT * FROM ${unnestOf(types)}
     ON CONFLICT (${key.join(", ")}) DO UPDATE SET
       ${SUM_COLUMNS.map(add).join(", ")},
       last_ms = GREATEST(${table}.last_ms, excluded.last_ms)`;
+  return { text, types };
 }
 
 const UPSERTS = {
-  hour: { text: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true), types: rollupColumns(TARGET_KEY, ["category_ref"]).types },
-  networkMinute: { text: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false), types: rollupColumns(NETWORK_KEY, []).types },
-  networkHour: { text: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false), types: rollupColumns(NETWORK_KEY, []).types },
+  hour: rollupUpsert("rollups_hour", TARGET_KEY, ["category_ref"], true),
+  networkMinute: rollupUpsert("network_rollups_minute", NETWORK_KEY, [], false),
+  networkHour: rollupUpsert("network_rollups_hour", NETWORK_KEY, [], false),
 };
 
 const LAST_SEEN_TYPES: ElementType[] = ["text", "text", "text", "int8"];
 const UPSERT_LAST_SEEN = `INSERT INTO last_seen (region, network, probe_id, last_ms)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[])
+  SELECT * FROM ${unnestOf(LAST_SEEN_TYPES)}
   ON CONFLICT (region, network, probe_id) DO UPDATE SET last_ms = GREATEST(last_seen.last_ms, excluded.last_ms)`;
 
 // A probe first seen through its data gets the measurement's region; a configured one keeps its own.
 const PROBES_TYPES: ElementType[] = ["text", "text", "text", "text", "int8", "int8"];
 const UPSERT_PROBES = `INSERT INTO probes (id, region, network, role, last_seen_ms, measurements)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[])
+  SELECT * FROM ${unnestOf(PROBES_TYPES)}
   ON CONFLICT (id) DO UPDATE SET last_seen_ms = GREATEST(COALESCE(probes.last_seen_ms, 0), excluded.last_seen_ms),
     measurements = probes.measurements + excluded.measurements`;
 
